@@ -1,0 +1,50 @@
+import { stderrLogger, type Logger } from '../ts/logger.js';
+
+/**
+ * What every subcommand gets: a logger for human-readable progress (stderr) and a way to emit
+ * its result (JSON on stdout with --json, a readable summary otherwise).
+ */
+export interface CliIo {
+	readonly logger: Logger;
+	readonly json: boolean;
+	readonly env: NodeJS.ProcessEnv;
+	/** Emit the command's result: `value` as JSON when --json, else `human` (if given). */
+	result(value: unknown, human?: string): void;
+}
+
+export interface Command {
+	readonly summary: string;
+	readonly usage: string;
+	/** Resolves with the process exit code (0 = success). Throws for failures with a reason. */
+	run(args: string[], io: CliIo): Promise<number>;
+}
+
+export function createCliIo({
+	json,
+	verbose,
+	env = process.env,
+}: {
+	json: boolean;
+	verbose: boolean;
+	env?: NodeJS.ProcessEnv;
+}): CliIo {
+	return {
+		logger: stderrLogger({ verbose }),
+		json,
+		env,
+		result(value, human) {
+			if (json) {
+				process.stdout.write(`${JSON.stringify(value, jsonReplacer, 2)}\n`);
+			} else if (human !== undefined) {
+				process.stdout.write(`${human}\n`);
+			}
+		},
+	};
+}
+
+/** JSON has no bigint or bytes: print them as decimal strings and hex. */
+function jsonReplacer(_key: string, value: unknown): unknown {
+	if (typeof value === 'bigint') return value.toString();
+	if (value instanceof Uint8Array) return `0x${Buffer.from(value).toString('hex')}`;
+	return value;
+}

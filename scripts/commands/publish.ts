@@ -1,0 +1,10 @@
+import type { Command } from '../cli-io.js';
+
+// PLACEHOLDER: replaced by the helper that owns this command. Must not remain at submission.
+export const command: Command = {
+	summary: '(not yet available)',
+	usage: 'seal-policies publish',
+	async run() {
+		throw new Error('seal-policies publish is not available yet');
+	},
+};
