@@ -59,3 +59,94 @@ export class ConfigError extends HarnessError {
 		this.source = source;
 	}
 }
+
+// === keyserver ===
+
+/** Error names Mysten's Seal key server returns in `{error, message}` bodies (SEAL_NOTES §1.6). */
+export type KeyServerErrorName =
+	| 'InvalidPTB'
+	| 'InvalidPackage'
+	| 'NoAccess'
+	| 'InvalidCertificate'
+	| 'InvalidSignature'
+	| 'InvalidSessionSignature'
+	| 'InvalidParameter'
+	| 'InvalidMVRName'
+	| 'InvalidSDKVersion'
+	| 'MissingRequiredHeader'
+	| 'InvalidServiceId'
+	| 'UnsupportedPackageId'
+	| 'DeprecatedSDKVersion'
+	| 'Failure';
+
+/**
+ * A key-server request was refused. `errorName` and `wireMessage` are exactly what goes on the
+ * wire (Mysten's names and texts); the HTTP status follows from `errorName`.
+ */
+export class KeyServerRequestError extends HarnessError {
+	override name = 'KeyServerRequestError';
+	readonly errorName: KeyServerErrorName;
+	readonly wireMessage: string;
+	constructor(errorName: KeyServerErrorName, wireMessage: string, options: HarnessErrorOptions = {}) {
+		super(`${errorName}: ${wireMessage}`, options);
+		this.errorName = errorName;
+		this.wireMessage = wireMessage;
+	}
+}
+
+/** The approval PTB breaks a key-server rule; `detail` says which one (Mysten's wording). */
+export class InvalidPtbError extends KeyServerRequestError {
+	override name = 'InvalidPtbError';
+	readonly detail: string;
+	constructor(detail: string, options: HarnessErrorOptions = {}) {
+		super('InvalidPTB', `Invalid PTB: ${detail}`, options);
+		this.detail = detail;
+	}
+}
+
+// === seal/ (Seal flows) ===
+
+/** The key servers refused the keys: the policy's `seal_approve` aborted for this sender. */
+export class SealAccessDeniedError extends HarnessError {
+	override name = 'SealAccessDeniedError';
+}
+
+/** The session key expired (or the server's clock disagrees); create a new one and retry. */
+export class SessionKeyExpiredError extends HarnessError {
+	override name = 'SessionKeyExpiredError';
+}
+
+/**
+ * A key-server failure other than a denial. `kind` is the Seal SDK error class name (or
+ * `Unreachable` when no answer came back); the message says what to do.
+ */
+export class SealKeyServerError extends HarnessError {
+	override name = 'SealKeyServerError';
+	readonly kind: string;
+	constructor(kind: string, message: string, options: HarnessErrorOptions = {}) {
+		super(message, options);
+		this.kind = kind;
+	}
+}
+
+/** A just-created object stayed invisible to a key server's full node after bounded retries. */
+export class SealObjectNotVisibleError extends HarnessError {
+	override name = 'SealObjectNotVisibleError';
+	readonly attempts: number;
+	constructor(attempts: number, message: string, options: HarnessErrorOptions = {}) {
+		super(message, options);
+		this.attempts = attempts;
+	}
+}
+
+// === localnet/ ===
+
+/** A localnet part (node, faucet, key server) failed to start or answer in time. */
+export class LocalnetError extends HarnessError {
+	override name = 'LocalnetError';
+	readonly part: string;
+	constructor(part: string, message: string, options: HarnessErrorOptions = {}) {
+		super(`${part}: ${message}`, options);
+		this.part = part;
+	}
+}
