@@ -150,3 +150,74 @@ export class LocalnetError extends HarnessError {
 		this.part = part;
 	}
 }
+
+// === core library: config validation (config.ts) ===
+
+/** `network` names no known preset. */
+export class UnknownNetworkError extends ConfigError {
+	override name = 'UnknownNetworkError';
+}
+
+/** An object id, package id or address is not `0x` + 64 hex digits. */
+export class InvalidIdError extends ConfigError {
+	override name = 'InvalidIdError';
+}
+
+/** The same key server is listed twice. */
+export class DuplicateKeyServerError extends ConfigError {
+	override name = 'DuplicateKeyServerError';
+}
+
+/** The threshold is not an integer, is < 1, exceeds the total weight, or is missing. */
+export class ThresholdConfigError extends ConfigError {
+	override name = 'ThresholdConfigError';
+}
+
+/** Seal is needed but no key servers are configured. */
+export class MissingKeyServersError extends ConfigError {
+	override name = 'MissingKeyServersError';
+}
+
+/** A config file is missing, unreadable, not valid YAML, or has unknown keys / wrong types. */
+export class ConfigFileError extends ConfigError {
+	override name = 'ConfigFileError';
+}
+
+// === core library: ciphertext formats (format.ts, envelope*.ts, wallet-key.ts) ===
+
+/** Root of every error raised while reading or decrypting a blob this library wrote. */
+export class FormatError extends HarnessError {
+	override name = 'FormatError';
+}
+
+/** The input ends before the format says it should (cut-off file, dropped final chunk). */
+export class TruncatedInputError extends FormatError {
+	override name = 'TruncatedInputError';
+}
+
+/** The first byte is not a known format tag and no legacy interpretation matched. */
+export class UnknownFormatTagError extends FormatError {
+	override name = 'UnknownFormatTagError';
+	readonly tag: number;
+	constructor(tag: number, message: string, options: HarnessErrorOptions = {}) {
+		super(message, options);
+		this.tag = tag;
+	}
+}
+
+/** The bytes carry a known tag but their structure is invalid (bad lengths, versions, fields). */
+export class MalformedCiphertextError extends FormatError {
+	override name = 'MalformedCiphertextError';
+}
+
+/** Authentication failed: wrong key, or the bytes were tampered with or reordered. */
+export class DecryptionFailedError extends FormatError {
+	override name = 'DecryptionFailedError';
+}
+
+// === core library: access log (audit.ts) ===
+
+/** An existing access log cannot be appended to (broken chain, unreadable file). */
+export class AuditLogError extends HarnessError {
+	override name = 'AuditLogError';
+}
