@@ -221,3 +221,138 @@ export class DecryptionFailedError extends FormatError {
 export class AuditLogError extends HarnessError {
 	override name = 'AuditLogError';
 }
+
+// === Sui plumbing: signer.ts, transactions.ts, deployments.ts, move/publish.ts, policies/ ===
+
+/** No signing key could be loaded; the message says which variable or file to set up. */
+export class SignerError extends HarnessError {
+	override name = 'SignerError';
+}
+
+/**
+ * A transaction was refused or failed on chain. `digest` is undefined when it failed before
+ * submission (the pre-execution simulation); `kind` is the SDK's execution error kind
+ * (`MoveAbort`, `InsufficientGas`, ...) or `Unknown`.
+ */
+export class TransactionFailedError extends HarnessError {
+	override name = 'TransactionFailedError';
+	readonly digest: string | undefined;
+	readonly kind: string;
+	readonly command: number | undefined;
+	constructor(
+		message: string,
+		details: { digest: string | undefined; kind: string; command?: number | undefined },
+		options: HarnessErrorOptions = {},
+	) {
+		super(message, options);
+		this.digest = details.digest;
+		this.kind = details.kind;
+		this.command = details.command;
+	}
+}
+
+/** Structured facts about a Move abort, as the Sui client reports them. */
+export interface MoveAbortDetails {
+	digest: string | undefined;
+	command: number | undefined;
+	packageId: string | undefined;
+	module: string | undefined;
+	functionName: string | undefined;
+	/** The raw u64 abort code as a decimal string. */
+	abortCode: string;
+	/** `#[error]` constant name (gRPC/GraphQL transports; JSON-RPC leaves it undefined). */
+	constantName: string | undefined;
+	/** `#[error(code = N)]` code, from the clever error or decoded from the abort code. */
+	errorCode: number | undefined;
+}
+
+/** A Move abort that has no more specific class (an unknown module or constant). */
+export class MoveAbortError extends TransactionFailedError {
+	override name = 'MoveAbortError';
+	readonly packageId: string | undefined;
+	readonly module: string | undefined;
+	readonly functionName: string | undefined;
+	readonly abortCode: string;
+	readonly constantName: string | undefined;
+	readonly errorCode: number | undefined;
+	constructor(message: string, details: MoveAbortDetails, options: HarnessErrorOptions = {}) {
+		super(
+			message,
+			{ digest: details.digest, kind: 'MoveAbort', command: details.command },
+			options,
+		);
+		this.packageId = details.packageId;
+		this.module = details.module;
+		this.functionName = details.functionName;
+		this.abortCode = details.abortCode;
+		this.constantName = details.constantName;
+		this.errorCode = details.errorCode;
+	}
+}
+
+/** `allowlist::EWrongCap`: the cap administers a different allowlist. */
+export class WrongCapError extends MoveAbortError {
+	override name = 'WrongCapError';
+}
+
+/** `allowlist::EDuplicateMember`: the address is already a member. */
+export class DuplicateMemberError extends MoveAbortError {
+	override name = 'DuplicateMemberError';
+}
+
+/** `allowlist::ENotMember`: the address is not a member. */
+export class NotMemberError extends MoveAbortError {
+	override name = 'NotMemberError';
+}
+
+/** `allowlist::ENoAccess` / `owner::ENoAccess`: `seal_approve` denied the sender. */
+export class PolicyNoAccessError extends MoveAbortError {
+	override name = 'PolicyNoAccessError';
+}
+
+/** `allowlist::EWrongVersion`: the object's version differs from the package's; migrate it. */
+export class WrongVersionError extends MoveAbortError {
+	override name = 'WrongVersionError';
+}
+
+/** `allowlist::EAlreadyMigrated`: the object is already at the package's version. */
+export class AlreadyMigratedError extends MoveAbortError {
+	override name = 'AlreadyMigratedError';
+}
+
+/** `deployments/<network>.json` is unreadable or has a missing or malformed field. */
+export class DeploymentRecordError extends HarnessError {
+	override name = 'DeploymentRecordError';
+	readonly file: string;
+	readonly field: string | undefined;
+	constructor(
+		file: string,
+		field: string | undefined,
+		message: string,
+		options: HarnessErrorOptions = {},
+	) {
+		super(`${file}${field ? ` (field ${field})` : ''}: ${message}`, options);
+		this.file = file;
+		this.field = field;
+	}
+}
+
+/** Publishing or upgrading the Move package failed or was refused. */
+export class PublishError extends HarnessError {
+	override name = 'PublishError';
+}
+
+/** The built package is identical to the recorded one; re-run with --force to publish anyway. */
+export class PackageUnchangedError extends PublishError {
+	override name = 'PackageUnchangedError';
+}
+
+/** An object read from chain is missing or is not what the caller said it was. */
+export class ObjectReadError extends HarnessError {
+	override name = 'ObjectReadError';
+	readonly objectId: string;
+	constructor(objectId: string, message: string, options: HarnessErrorOptions = {}) {
+		super(`${objectId}: ${message}`, options);
+		this.objectId = objectId;
+	}
+}
