@@ -1,0 +1,123 @@
+/**
+ * Turns Seal SDK failures into harness errors whose message says what happened and what to do.
+ * The SDK's `NoAccessError` carries no abort detail; to learn which check failed, simulate the
+ * approval PTB directly.
+ */
+import {
+	DeprecatedSDKVersionError,
+	ExpiredSessionKeyError,
+	GeneralError,
+	InconsistentKeyServersError,
+	InternalError,
+	InvalidKeyServerError,
+	InvalidKeyServerVersionError,
+	InvalidPackageError,
+	InvalidPTBError,
+	InvalidThresholdError,
+	InvalidUserSignatureError,
+	InvalidSessionKeySignatureError,
+	NoAccessError,
+	SealError,
+} from '@mysten/seal';
+import {
+	HarnessError,
+	SealAccessDeniedError,
+	SealKeyServerError,
+	SessionKeyExpiredError,
+} from '../errors.js';
+
+export interface ExplainContext {
+	/** Who asked (the session-key address). */
+	address?: string;
+	/** Key-server object ids that were asked, for "check they are running". */
+	servers?: readonly string[];
+	threshold?: number;
+}
+
+/** A HarnessError for `error` (returned unchanged when it already is one). */
+export function explainSealError(error: unknown, context: ExplainContext = {}): HarnessError {
+	if (error instanceof HarnessError) return error;
+	const who = context.address ? ` ${context.address}` : '';
+	const servers = context.servers?.length ? ` (${context.servers.join(', ')})` : '';
+	const options = { cause: error };
+	if (error instanceof NoAccessError) {
+		return new SealAccessDeniedError(
+			`key servers refused access: the policy denied${who || ' the sender'} (not a member of the allowlist, or not the identity's owner). Ask the allowlist admin to add the address, or decrypt with the right account`,
+			options,
+		);
+	}
+	if (error instanceof ExpiredSessionKeyError) {
+		return new SessionKeyExpiredError(
+			'the session key expired (or the key server clock is behind ours); create a new session key and retry',
+			options,
+		);
+	}
+	if (error instanceof InvalidPTBError) {
+		return new SealKeyServerError(
+			'InvalidPTB',
+			`key server rejected the approval PTB (${error.message}); the package id may be wrong or not contain seal_approve`,
+			options,
+		);
+	}
+	if (error instanceof InvalidPackageError) {
+		return new SealKeyServerError(
+			'InvalidPackage',
+			`the policy package is unknown or not its first version (${error.requestId ?? error.message}); use the ORIGINAL package id from deployments/<network>.json`,
+			options,
+		);
+	}
+	if (
+		error instanceof InvalidUserSignatureError ||
+		error instanceof InvalidSessionKeySignatureError
+	) {
+		return new SealKeyServerError(
+			error.constructor.name,
+			'key server rejected the session-key signature; create a new session key with the same account that asks for keys',
+			options,
+		);
+	}
+	if (error instanceof InternalError) {
+		return new SealKeyServerError(
+			'Internal',
+			`a key server reported an internal error (often its full node is stale or unreachable)${servers}; retry shortly, or check the node the key server uses`,
+			options,
+		);
+	}
+	if (error instanceof DeprecatedSDKVersionError) {
+		return new SealKeyServerError(
+			'DeprecatedSDKVersion',
+			'the key server requires a newer @mysten/seal; upgrade it',
+			options,
+		);
+	}
+	if (error instanceof InvalidThresholdError || error instanceof InconsistentKeyServersError) {
+		return new SealKeyServerError(
+			error.constructor.name,
+			`the configured key servers do not match the ciphertext (${error.message}); configure the same servers, weights and threshold the data was encrypted with`,
+			options,
+		);
+	}
+	if (error instanceof InvalidKeyServerError || error instanceof InvalidKeyServerVersionError) {
+		return new SealKeyServerError(
+			error.constructor.name,
+			`a configured key server is invalid (${error.message})${servers}; check the object ids in SEAL_SERVER_IDS / config.yaml`,
+			options,
+		);
+	}
+	if (error instanceof GeneralError || error instanceof SealError) {
+		return new SealKeyServerError(
+			error.constructor.name,
+			`key server request failed: ${error.message}${servers}`,
+			options,
+		);
+	}
+	// Network failures (fetch rejects, timeouts) or the SDK's undefined rejection when no server
+	// produced a valid key: not enough key servers answered.
+	const need = context.threshold === undefined ? 'the threshold' : `threshold ${context.threshold}`;
+	const detail = error instanceof Error ? `: ${error.message}` : '';
+	return new SealKeyServerError(
+		'Unreachable',
+		`not enough key servers answered to reach ${need}${servers}${detail}; check that they are running and reachable (localnet: seal-policies localnet status)`,
+		options,
+	);
+}
