@@ -1,0 +1,184 @@
+/**
+ * Seal testbed for OFFLINE tests: n in-process key servers (our `ts/keyserver`, real HTTP on
+ * 127.0.0.1) registered in an `OfflineSuiRegistry`, a policy package at version 1, and a
+ * `FixedEvaluator` standing in for the Move policy. The real `SealClient` / `SessionKey` run
+ * against it unmodified.
+ *
+ * Typical use:
+ * ```ts
+ * const bed = await startSealTestbed({ serverCount: 3 });
+ * const client = new SealClient({ suiClient: bed.suiClient, serverConfigs: bed.serverConfigs() });
+ * const { encryptedObject } = await client.encrypt({ threshold: 2, packageId: bed.packageId, id, data });
+ * const user = bed.newUser();
+ * bed.policy.allow(id, user.toSuiAddress());
+ * const sessionKey = await SessionKey.create({ address: user.toSuiAddress(), packageId: bed.packageId,
+ *   ttlMin: 10, signer: user, suiClient: bed.suiClient });
+ * const txBytes = await bed.approveTxBytes([fromHex(id)]);
+ * await client.decrypt({ data: encryptedObject, sessionKey, txBytes });
+ * await bed.close();
+ * ```
+ * - `servers[i].stop()` / `.start()` take a server down and bring it back on the same URL.
+ * - `servers[i].stats` counts requests that reached the server (e.g. one `fetch_key` per batch).
+ * - Use a fresh `SealClient` per access check: the SDK caches keys for its lifetime.
+ * - Approval PTBs call `<packageId>::policy::seal_approve(id)`; with `FixedEvaluator` no Move code
+ *   runs, so the module/function names only have to pass the key server's PTB rules.
+ */
+import type { SealCompatibleClient } from '@mysten/seal';
+import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
+import { Transaction } from '@mysten/sui/transactions';
+import type { Logger } from '../../ts/logger.js';
+import { FixedEvaluator } from '../../ts/keyserver/evaluator.js';
+import { generateMasterKey } from '../../ts/keyserver/keys.js';
+import { StaticPackageResolver } from '../../ts/keyserver/packages.js';
+import {
+	startKeyServer,
+	type KeyServerStats,
+	type RunningKeyServer,
+} from '../../ts/keyserver/server.js';
+import { OfflineSuiRegistry, randomObjectId } from './offline-sui-registry.js';
+
+export interface TestKeyServer {
+	readonly objectId: string;
+	/** Registered URL (stable across stop/start). */
+	readonly url: string;
+	/** 96-byte master public key. */
+	readonly publicKey: Uint8Array;
+	readonly running: boolean;
+	/** Counters of the current run (reset by `start()`). */
+	readonly stats: KeyServerStats;
+	stop(): Promise<void>;
+	start(): Promise<void>;
+}
+
+export interface SealTestbed {
+	/** The offline registry (also good enough for `SessionKey.create` and pure-only `tx.build`). */
+	suiClient: SealCompatibleClient;
+	registry: OfflineSuiRegistry;
+	/** Policy package id, registered at version 1 (original id). */
+	packageId: string;
+	servers: TestKeyServer[];
+	/** `{objectId, weight: 1}` for the given servers (default: all, in order). */
+	serverConfigs(objectIds?: string[]): { objectId: string; weight: number }[];
+	/** Allow/deny table the key servers consult instead of running Move. */
+	policy: FixedEvaluator;
+	/** Kind-only PTB bytes with one `seal_approve(id)` call on `packageId` per inner id. */
+	approveTxBytes(innerIds: Uint8Array[]): Promise<Uint8Array>;
+	/** A fresh keypair (user of a session key). */
+	newUser(): Ed25519Keypair;
+	close(): Promise<void>;
+}
+
+export interface SealTestbedOptions {
+	serverCount: number;
+	/** Receives every server's log lines (they must never contain key material). */
+	logger?: Logger;
+	/** Master keys to use (one per server); default: fresh random keys. */
+	masterKeys?: Uint8Array[];
+	/** Clock for certificate checks (ms). */
+	now?: () => number;
+}
+
+export async function startSealTestbed(options: SealTestbedOptions): Promise<SealTestbed> {
+	const registry = new OfflineSuiRegistry();
+	const packageId = registry.registerPackage(randomObjectId(), 1);
+	const policy = new FixedEvaluator();
+	const packages = new StaticPackageResolver([[packageId, packageId]]);
+	const servers: ManagedServer[] = [];
+	try {
+		for (let i = 0; i < options.serverCount; i++) {
+			const masterKey = options.masterKeys?.[i] ?? generateMasterKey();
+			const objectId = randomObjectId();
+			const server = new ManagedServer(objectId, (port) =>
+				startKeyServer({
+					masterKey,
+					objectId,
+					evaluator: policy,
+					packages,
+					port,
+					...(options.logger ? { logger: options.logger } : {}),
+					...(options.now ? { now: options.now } : {}),
+				}),
+			);
+			await server.start();
+			registry.registerKeyServer({
+				objectId,
+				name: `test-key-server-${i + 1}`,
+				url: server.url,
+				publicKey: server.publicKey,
+			});
+			servers.push(server);
+		}
+	} catch (error) {
+		await Promise.all(servers.map((s) => s.stop()));
+		throw error;
+	}
+
+	return {
+		suiClient: registry,
+		registry,
+		packageId,
+		servers,
+		policy,
+		serverConfigs: (objectIds) =>
+			(objectIds ?? servers.map((s) => s.objectId)).map((objectId) => ({ objectId, weight: 1 })),
+		async approveTxBytes(innerIds) {
+			const tx = new Transaction();
+			for (const id of innerIds) {
+				tx.moveCall({
+					target: `${packageId}::policy::seal_approve`,
+					arguments: [tx.pure.vector('u8', Array.from(id))],
+				});
+			}
+			return tx.build({ client: registry, onlyTransactionKind: true });
+		},
+		newUser: () => Ed25519Keypair.generate(),
+		async close() {
+			await Promise.all(servers.map((s) => s.stop()));
+		},
+	};
+}
+
+/** One key server that can be stopped and started again on the same port. */
+class ManagedServer implements TestKeyServer {
+	readonly objectId: string;
+	#publicKey: Uint8Array | undefined;
+	#port = 0;
+	#running: RunningKeyServer | undefined;
+	#lastStats: KeyServerStats = { fetchKeyRequests: 0, fetchKeyIds: 0, serviceRequests: 0 };
+	readonly #launch: (port: number) => Promise<RunningKeyServer>;
+
+	constructor(objectId: string, launch: (port: number) => Promise<RunningKeyServer>) {
+		this.objectId = objectId;
+		this.#launch = launch;
+	}
+
+	get url(): string {
+		return `http://127.0.0.1:${this.#port}`;
+	}
+	get publicKey(): Uint8Array {
+		if (!this.#publicKey) throw new Error('server never started');
+		return this.#publicKey;
+	}
+	get running(): boolean {
+		return this.#running !== undefined;
+	}
+	get stats(): KeyServerStats {
+		return this.#running?.stats ?? this.#lastStats;
+	}
+
+	async start(): Promise<void> {
+		if (this.#running) return;
+		const running = await this.#launch(this.#port);
+		this.#running = running;
+		this.#port = running.port;
+		this.#publicKey = running.publicKey;
+	}
+
+	async stop(): Promise<void> {
+		const running = this.#running;
+		if (!running) return;
+		this.#running = undefined;
+		this.#lastStats = { ...running.stats };
+		await running.close();
+	}
+}

@@ -1,0 +1,97 @@
+/**
+ * `fetch_key` after the HTTP layer: Mysten's checks in Mysten's order (PTB rules, original
+ * package, MVR name, certificate time, user signature, session signature, policy), then one
+ * ElGamal-wrapped IBE user key per PTB command.
+ */
+import type { ClientWithCoreApi } from '@mysten/sui/client';
+import { KeyServerRequestError } from '../errors.js';
+import {
+	checkCertificateTime,
+	checkSessionSignature,
+	checkUserSignature,
+	signedRequestBytes,
+} from './certificate.js';
+import { elgamalEncrypt } from './elgamal.js';
+import type { PolicyEvaluator } from './evaluator.js';
+import { deriveUserKey } from './keys.js';
+import type { PackageResolver } from './packages.js';
+import { MESSAGES } from './protocol.js';
+import type { FetchKeyRequest } from './request.js';
+import { validatePtbBase64 } from './valid-ptb.js';
+
+export interface FetchKeyContext {
+	masterKey: Uint8Array;
+	evaluator: PolicyEvaluator;
+	packages: PackageResolver;
+	nowMs: number;
+	ttlMaxMinutes: number;
+	/** Used only to verify zkLogin user signatures. */
+	suiClient?: ClientWithCoreApi;
+}
+
+/** Wire form: `id` as a JSON number array (full id), keys as base64 G1 `[c0, c1]`. */
+export interface FetchKeyResponse {
+	decryption_keys: { id: number[]; encrypted_key: [string, string] }[];
+}
+
+export interface FetchKeyOutcome {
+	response: FetchKeyResponse;
+	/** For the log line: package and count, never key material. */
+	originalPackageId: string;
+	user: string;
+}
+
+export async function fetchKey(
+	request: FetchKeyRequest,
+	ctx: FetchKeyContext,
+): Promise<FetchKeyOutcome> {
+	const validPtb = validatePtbBase64(request.ptbBase64);
+	const original = await ctx.packages.originalPackageId(validPtb.packageId);
+	if (!original) throw new KeyServerRequestError('InvalidPackage', MESSAGES.InvalidPackage);
+	const cert = request.certificate;
+	// MVR names resolve only on mainnet/testnet; this server never resolves them.
+	if (cert.mvrName !== undefined)
+		throw new KeyServerRequestError('InvalidMVRName', MESSAGES.InvalidMVRName);
+	checkCertificateTime(cert, ctx.nowMs, ctx.ttlMaxMinutes);
+	await checkUserSignature(cert, original, ctx.suiClient);
+	const ptbBytes = Uint8Array.from(Buffer.from(request.ptbBase64, 'base64'));
+	await checkSessionSignature(
+		cert,
+		request.requestSignature,
+		signedRequestBytes(ptbBytes, request.encKey, request.encVerificationKey),
+	);
+	const decision = await ctx.evaluator.evaluate({
+		ptb: ptbBytes,
+		validPtb,
+		sender: cert.user,
+		originalPackageId: original,
+	});
+	if (!decision.allowed) throw denial(decision.error, decision.detail);
+	const prefix = Buffer.from(original.slice(2), 'hex');
+	const decryption_keys = validPtb.innerIds.map((innerId) => {
+		const fullId = Uint8Array.from(Buffer.concat([prefix, innerId]));
+		const [c0, c1] = elgamalEncrypt(request.encKey, deriveUserKey(ctx.masterKey, fullId));
+		return {
+			id: Array.from(fullId),
+			encrypted_key: [b64(c0), b64(c1)] as [string, string],
+		};
+	});
+	return { response: { decryption_keys }, originalPackageId: original, user: cert.user };
+}
+
+function denial(error: 'NoAccess' | 'InvalidPTB' | 'InvalidParameter' | 'Failure', detail: string) {
+	switch (error) {
+		case 'NoAccess':
+			return new KeyServerRequestError('NoAccess', `Access denied: ${detail}`);
+		case 'InvalidPTB':
+			return new KeyServerRequestError('InvalidPTB', `Invalid PTB: ${detail}`);
+		case 'InvalidParameter':
+			return new KeyServerRequestError('InvalidParameter', `Invalid parameter to PTB: ${detail}`);
+		case 'Failure':
+			return new KeyServerRequestError('Failure', MESSAGES.Failure, { cause: new Error(detail) });
+	}
+}
+
+function b64(bytes: Uint8Array): string {
+	return Buffer.from(bytes).toString('base64');
+}

@@ -1,0 +1,87 @@
+/**
+ * Key material of a Seal key server (Boneh–Franklin IBE on BLS12-381, as in Mysten's key server):
+ * master key = scalar (32 bytes big-endian), public key = g2^msk (96 B compressed G2),
+ * user key for a full id = H1(DST_ID ‖ fullId)^msk (48 B compressed G1).
+ * Nothing here logs; callers must not log or persist the master key.
+ */
+import { bls12_381 } from '@noble/curves/bls12-381.js';
+import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js';
+import { InvalidInputError } from '../errors.js';
+
+const DST_ID = new TextEncoder().encode('SUI-SEAL-IBE-BLS12381-00');
+const DST_POP = new TextEncoder().encode('SUI-SEAL-IBE-BLS12381-POP-00');
+const ORDER = bls12_381.fields.Fr.ORDER;
+
+/** A fresh random master key (32 bytes, a non-zero scalar below the group order). */
+export function generateMasterKey(): Uint8Array {
+	return bls12_381.utils.randomSecretKey();
+}
+
+/** The scalar of a master key; rejects bytes that are not a valid non-zero scalar. */
+export function masterKeyScalar(msk: Uint8Array): bigint {
+	if (msk.length !== 32) {
+		throw new InvalidInputError('masterKey', `must be 32 bytes, got ${msk.length}`);
+	}
+	const scalar = bytesToNumberBE(msk);
+	if (scalar === 0n || scalar >= ORDER) {
+		throw new InvalidInputError('masterKey', 'is not a valid BLS12-381 scalar (0 < k < r)');
+	}
+	return scalar;
+}
+
+/**
+ * Parses a master key given as hex (optional `0x`), the format `seal-cli genkey` and
+ * `seal-policies keyserver genkey` print. The value itself never goes into the error message.
+ */
+export function parseMasterKeyHex(text: string): Uint8Array {
+	const hex = text.trim().replace(/^0x/i, '');
+	if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
+		throw new InvalidInputError(
+			'masterKey',
+			'must be 64 hex characters (32 bytes), optionally 0x-prefixed',
+		);
+	}
+	const bytes = Uint8Array.from(Buffer.from(hex, 'hex'));
+	masterKeyScalar(bytes);
+	return bytes;
+}
+
+/** Master public key g2^msk, 96-byte compressed G2 (what gets registered on chain). */
+export function publicKeyFromMasterKey(msk: Uint8Array): Uint8Array {
+	return bls12_381.G2.Point.BASE.multiply(masterKeyScalar(msk)).toBytes();
+}
+
+/** H1(fullId) = hash_to_G1(DST_ID ‖ fullId) with the RFC 9380 BLS signature suite. */
+export function hashIdToG1(fullId: Uint8Array): InstanceType<typeof bls12_381.G1.Point> {
+	return bls12_381.G1.Point.fromAffine(bls12_381.G1.hashToCurve(concat(DST_ID, fullId)).toAffine());
+}
+
+/** The IBE user secret key for `fullId` = `[original package id][inner id]` (48 B G1). */
+export function deriveUserKey(msk: Uint8Array, fullId: Uint8Array): Uint8Array {
+	return hashIdToG1(fullId).multiply(masterKeyScalar(msk)).toBytes();
+}
+
+/**
+ * Proof of possession served on `/v1/service`: a BLS short signature (G1) by the master key over
+ * `DST_POP ‖ publicKey(96) ‖ keyServerObjectId(32)`.
+ */
+export function proofOfPossession(msk: Uint8Array, objectId: Uint8Array): Uint8Array {
+	const message = concat(DST_POP, publicKeyFromMasterKey(msk), objectId);
+	const point = bls12_381.shortSignatures.hash(message);
+	return point.multiply(masterKeyScalar(msk)).toBytes();
+}
+
+/** 32-byte big-endian encoding of a scalar (used by tests and the bench). */
+export function scalarToBytes(scalar: bigint): Uint8Array {
+	return numberToBytesBE(scalar, 32);
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+	const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+	let offset = 0;
+	for (const part of parts) {
+		out.set(part, offset);
+		offset += part.length;
+	}
+	return out;
+}

@@ -1,0 +1,114 @@
+/**
+ * The structural rules Mysten's key server applies to an approval PTB before any policy runs
+ * (SEAL_NOTES §3.1), as a pure function over the BCS `ProgrammableTransaction` bytes (the
+ * transaction-kind bytes without their leading tag byte, i.e. `txBytes.slice(1)`).
+ */
+import { bcs } from '@mysten/sui/bcs';
+import { normalizeSuiAddress } from '@mysten/sui/utils';
+import { InvalidPtbError } from '../errors.js';
+
+/** Mysten's `MAX_COMMANDS`. */
+export const MAX_PTB_COMMANDS = 100;
+
+export type ProgrammableTransaction = ReturnType<typeof bcs.ProgrammableTransaction.parse>;
+
+export interface ValidPtb {
+	/** Package every command calls (`0x` + 64 hex); may be an upgraded version. */
+	packageId: string;
+	/** First argument of each command (the inner id), one per command, in command order. */
+	innerIds: Uint8Array[];
+	/** `module::function` of each command, in order. */
+	functions: string[];
+	/** The decoded PTB (for evaluators that re-serialize or extend it). */
+	ptb: ProgrammableTransaction;
+}
+
+const idCodec = bcs.vector(bcs.u8());
+
+/** Checks `ptbBytes` against the key server's PTB rules; throws `InvalidPtbError` with Mysten's detail. */
+export function validatePtb(ptbBytes: Uint8Array): ValidPtb {
+	const ptb = decodeCanonical(ptbBytes);
+	if (ptb.commands.length > MAX_PTB_COMMANDS) {
+		throw new InvalidPtbError(`Too many commands in PTB (more than ${MAX_PTB_COMMANDS})`);
+	}
+	if (ptb.inputs.length === 0 || ptb.commands.length === 0) {
+		throw new InvalidPtbError('Empty PTB input or command');
+	}
+	const first = ptb.commands[0];
+	if (first?.$kind !== 'MoveCall' || !first.MoveCall) {
+		throw new InvalidPtbError('Invalid first command');
+	}
+	const packageId = normalizeSuiAddress(first.MoveCall.package);
+	const innerIds: Uint8Array[] = [];
+	const functions: string[] = [];
+	for (const command of ptb.commands) {
+		const call = command.$kind === 'MoveCall' ? command.MoveCall : null;
+		if (!call) throw new InvalidPtbError('Non MoveCall command');
+		if (call.arguments.some((arg) => arg.$kind !== 'Input')) {
+			throw new InvalidPtbError('Only pure inputs are allowed');
+		}
+		innerIds.push(firstArgumentId(ptb, call.arguments));
+		if (
+			!call.function.startsWith('seal_approve') ||
+			normalizeSuiAddress(call.package) !== packageId
+		) {
+			throw new InvalidPtbError('Invalid function or package id');
+		}
+		functions.push(`${call.module}::${call.function}`);
+	}
+	return { packageId, innerIds, functions, ptb };
+}
+
+/** Decodes base64 (as sent in `fetch_key`) and validates; detail "Invalid Base64" on bad text. */
+export function validatePtbBase64(ptbBase64: string): ValidPtb {
+	if (!/^[A-Za-z0-9+/]*={0,2}$/.test(ptbBase64) || ptbBase64.length % 4 !== 0) {
+		throw new InvalidPtbError('Invalid Base64');
+	}
+	return validatePtb(Uint8Array.from(Buffer.from(ptbBase64, 'base64')));
+}
+
+/** BCS must decode and re-encode to the same bytes (Rust's bcs is strict: no trailing bytes). */
+function decodeCanonical(bytes: Uint8Array): ProgrammableTransaction {
+	let ptb: ProgrammableTransaction;
+	try {
+		ptb = bcs.ProgrammableTransaction.parse(bytes);
+	} catch (error) {
+		throw new InvalidPtbError('Invalid BCS', { cause: error });
+	}
+	let again: Uint8Array;
+	try {
+		again = bcs.ProgrammableTransaction.serialize(ptb).toBytes();
+	} catch (error) {
+		throw new InvalidPtbError('Invalid BCS', { cause: error });
+	}
+	if (!Buffer.from(again).equals(Buffer.from(bytes))) throw new InvalidPtbError('Invalid BCS');
+	return ptb;
+}
+
+type Argument = ProgrammableTransaction['commands'][number]['MoveCall'] extends infer C
+	? C extends { arguments: (infer A)[] }
+		? A
+		: never
+	: never;
+
+function firstArgumentId(ptb: ProgrammableTransaction, args: Argument[]): Uint8Array {
+	const first = args[0];
+	if (first === undefined) throw new InvalidPtbError('Empty args');
+	if (first.$kind !== 'Input' || typeof first.Input !== 'number') {
+		throw new InvalidPtbError('Invalid index for first argument');
+	}
+	const input = ptb.inputs[first.Input];
+	if (input?.$kind !== 'Pure' || !input.Pure) {
+		throw new InvalidPtbError('Invalid first parameter for seal_approve');
+	}
+	const raw = Uint8Array.from(Buffer.from(input.Pure.bytes, 'base64'));
+	try {
+		const id = Uint8Array.from(idCodec.parse(raw));
+		// Exact decode: the vector must consume every byte of the pure input.
+		if (idCodec.serialize(Array.from(id)).toBytes().length !== raw.length)
+			throw new Error('trailing');
+		return id;
+	} catch (error) {
+		throw new InvalidPtbError('Invalid BCS for first parameter for seal_approve', { cause: error });
+	}
+}
