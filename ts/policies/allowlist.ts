@@ -1,0 +1,424 @@
+/**
+ * The namespace allowlist policy (`seal_policies::allowlist`): pure transaction builders,
+ * executors (sign + execute + parse effects) and a reader for an allowlist's state.
+ *
+ * Builders take object inputs as anything `tx.object()` accepts: an id string (the client
+ * resolves it when building) or a fully-resolved reference (`Inputs.SharedObjectRef(...)`,
+ * `Inputs.ObjectRef(...)`), which builds offline with `onlyTransactionKind: true`.
+ */
+import { bcs } from '@mysten/sui/bcs';
+import type { SuiClientTypes } from '@mysten/sui/client';
+import type { Signer } from '@mysten/sui/cryptography';
+import { Transaction, type TransactionObjectInput } from '@mysten/sui/transactions';
+import { normalizeSuiAddress, parseStructTag } from '@mysten/sui/utils';
+
+import { InvalidInputError, ObjectReadError } from '../errors.js';
+import { normalizeObjectId } from '../identity.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { SuiClient } from '../sui-client.js';
+import { executeTransaction, findCreatedObject } from '../transactions.js';
+
+export const ALLOWLIST_MODULE = 'allowlist';
+
+/** Longest allowlist name the harness accepts (a name is a label, not data). */
+export const MAX_ALLOWLIST_NAME_BYTES = 256;
+
+// === Builders (pure) ===
+
+interface BuilderBase {
+	/** Package to call: the latest (upgraded) id, so the newest code runs. */
+	packageId: string;
+	/** Append to this transaction instead of a new one. */
+	tx?: Transaction;
+}
+
+/** `allowlist::create(name)` and transfer of the returned cap to `owner`. */
+export function createAllowlistTx({
+	packageId,
+	name,
+	owner,
+	tx = new Transaction(),
+}: BuilderBase & { name: string; owner: string }): Transaction {
+	const cap = tx.moveCall({
+		target: target(packageId, 'create'),
+		arguments: [tx.pure.string(checkName(name))],
+	});
+	tx.transferObjects([cap], tx.pure.address(normalizeObjectId(owner, 'owner')));
+	return tx;
+}
+
+interface MemberChange extends BuilderBase {
+	allowlist: TransactionObjectInput;
+	cap: TransactionObjectInput;
+	member: string;
+}
+
+/** `allowlist::add(allowlist, cap, member)`. */
+export function addMemberTx({
+	packageId,
+	allowlist,
+	cap,
+	member,
+	tx = new Transaction(),
+}: MemberChange): Transaction {
+	tx.moveCall({
+		target: target(packageId, 'add'),
+		arguments: [
+			tx.object(allowlist),
+			tx.object(cap),
+			tx.pure.address(normalizeObjectId(member, 'member')),
+		],
+	});
+	return tx;
+}
+
+/** `allowlist::remove(allowlist, cap, member)`. */
+export function removeMemberTx({
+	packageId,
+	allowlist,
+	cap,
+	member,
+	tx = new Transaction(),
+}: MemberChange): Transaction {
+	tx.moveCall({
+		target: target(packageId, 'remove'),
+		arguments: [
+			tx.object(allowlist),
+			tx.object(cap),
+			tx.pure.address(normalizeObjectId(member, 'member')),
+		],
+	});
+	return tx;
+}
+
+/** `allowlist::migrate(allowlist, cap)`: bump the allowlist to the package's version. */
+export function migrateTx({
+	packageId,
+	allowlist,
+	cap,
+	tx = new Transaction(),
+}: BuilderBase & { allowlist: TransactionObjectInput; cap: TransactionObjectInput }): Transaction {
+	tx.moveCall({
+		target: target(packageId, 'migrate'),
+		arguments: [tx.object(allowlist), tx.object(cap)],
+	});
+	return tx;
+}
+
+// === Executors ===
+
+interface ExecutorBase {
+	client: SuiClient;
+	signer: Signer;
+	packageId: string;
+	logger?: Logger;
+}
+
+export interface CreatedAllowlist {
+	allowlistId: string;
+	capId: string;
+	digest: string;
+}
+
+/** Creates an allowlist (the signer becomes its first member and receives the cap). */
+export async function createAllowlist({
+	client,
+	signer,
+	packageId,
+	name,
+	logger = silentLogger,
+}: ExecutorBase & { name: string }): Promise<CreatedAllowlist> {
+	const transaction = createAllowlistTx({ packageId, name, owner: signer.toSuiAddress() });
+	const executed = await executeTransaction({
+		client,
+		signer,
+		transaction,
+		logger,
+		label: `create allowlist '${name}'`,
+	});
+	return {
+		allowlistId: findCreatedObject(executed, { module: ALLOWLIST_MODULE, name: 'Allowlist' }),
+		capId: findCreatedObject(executed, { module: ALLOWLIST_MODULE, name: 'AllowlistCap' }),
+		digest: executed.digest,
+	};
+}
+
+interface CapExecutor extends ExecutorBase {
+	allowlistId: string;
+	capId: string;
+}
+
+/** Adds `member`; a member already present fails with `DuplicateMemberError`. */
+export async function addMember(
+	options: CapExecutor & { member: string },
+): Promise<{ digest: string }> {
+	const { client, signer, packageId, allowlistId, capId, member, logger = silentLogger } = options;
+	const transaction = addMemberTx({
+		packageId,
+		allowlist: normalizeObjectId(allowlistId, 'allowlistId'),
+		cap: normalizeObjectId(capId, 'capId'),
+		member,
+	});
+	const { digest } = await executeTransaction({
+		client,
+		signer,
+		transaction,
+		logger,
+		label: `add ${member}`,
+	});
+	return { digest };
+}
+
+/** Removes `member`; an address that is not a member fails with `NotMemberError`. */
+export async function removeMember(
+	options: CapExecutor & { member: string },
+): Promise<{ digest: string }> {
+	const { client, signer, packageId, allowlistId, capId, member, logger = silentLogger } = options;
+	const transaction = removeMemberTx({
+		packageId,
+		allowlist: normalizeObjectId(allowlistId, 'allowlistId'),
+		cap: normalizeObjectId(capId, 'capId'),
+		member,
+	});
+	const { digest } = await executeTransaction({
+		client,
+		signer,
+		transaction,
+		logger,
+		label: `remove ${member}`,
+	});
+	return { digest };
+}
+
+/** Migrates the allowlist to the package's version (`AlreadyMigratedError` when it is). */
+export async function migrateAllowlist(options: CapExecutor): Promise<{ digest: string }> {
+	const { client, signer, packageId, allowlistId, capId, logger = silentLogger } = options;
+	const transaction = migrateTx({
+		packageId,
+		allowlist: normalizeObjectId(allowlistId, 'allowlistId'),
+		cap: normalizeObjectId(capId, 'capId'),
+	});
+	const { digest } = await executeTransaction({
+		client,
+		signer,
+		transaction,
+		logger,
+		label: 'migrate',
+	});
+	return { digest };
+}
+
+// === Reader ===
+
+/** On-chain layout of `Allowlist` (field order matters for BCS). */
+export const AllowlistBcs = bcs.struct('Allowlist', {
+	id: bcs.Address,
+	version: bcs.u64(),
+	name: bcs.string(),
+	members: bcs.struct('Table', { id: bcs.Address, size: bcs.u64() }),
+	member_count: bcs.u64(),
+});
+
+const AllowlistCreatedBcs = bcs.struct('AllowlistCreated', {
+	allowlist_id: bcs.Address,
+	name: bcs.string(),
+	creator: bcs.Address,
+});
+
+const MemberChangedBcs = bcs.struct('MemberChanged', {
+	allowlist_id: bcs.Address,
+	member: bcs.Address,
+	actor: bcs.Address,
+});
+
+export type AllowlistEvent =
+	| {
+			kind: 'AllowlistCreated';
+			name: string;
+			creator: string;
+			digest: string;
+			checkpoint: string | null;
+	  }
+	| {
+			kind: 'MemberAdded' | 'MemberRemoved';
+			member: string;
+			actor: string;
+			digest: string;
+			checkpoint: string | null;
+	  };
+
+export interface AllowlistState {
+	id: string;
+	/** Package that defines the type (the original id). */
+	packageId: string;
+	name: string;
+	version: bigint;
+	memberCount: bigint;
+	members: string[];
+	/** Newest first; undefined when the node cannot list events (see `eventsUnavailable`). */
+	recentEvents: AllowlistEvent[] | undefined;
+	/** Why `recentEvents` is missing, e.g. the node does not serve event queries. */
+	eventsUnavailable: string | undefined;
+}
+
+export interface ReadAllowlistOptions {
+	client: SuiClient;
+	allowlistId: string;
+	/** When given, the object's type must come from this (original) package. */
+	packageId?: string;
+	/** Membership events to return (default 20; 0 skips the event query). */
+	eventLimit?: number;
+	/** Event pages (of 50) to scan for this allowlist's events (default 10). */
+	maxEventPages?: number;
+}
+
+/**
+ * Reads an allowlist: name, version, member count, every member (paginating the members table's
+ * dynamic fields) and its recent membership events. Events need a node that serves event
+ * queries: gRPC `LedgerService.ListEvents` or JSON-RPC `suix_queryEvents`; when it does not,
+ * `recentEvents` is undefined and `eventsUnavailable` says why.
+ */
+export async function readAllowlist({
+	client,
+	allowlistId,
+	packageId,
+	eventLimit = 20,
+	maxEventPages = 10,
+}: ReadAllowlistOptions): Promise<AllowlistState> {
+	const id = normalizeObjectId(allowlistId, 'allowlistId');
+	let object: SuiClientTypes.Object<{ content: true }>;
+	try {
+		({ object } = await client.core.getObject({ objectId: id, include: { content: true } }));
+	} catch (error) {
+		throw new ObjectReadError(id, `cannot read the allowlist: ${(error as Error).message}`, {
+			cause: error,
+		});
+	}
+	const definingPackage = allowlistTypePackage(object.type, id);
+	if (packageId !== undefined && definingPackage !== normalizeObjectId(packageId, 'packageId')) {
+		throw new ObjectReadError(
+			id,
+			`is an allowlist of package ${definingPackage}, not of ${packageId} (use the original package id)`,
+		);
+	}
+	const fields = AllowlistBcs.parse(object.content);
+	const members = await listMembers(client, fields.members.id);
+	const events =
+		eventLimit > 0
+			? await recentAllowlistEvents(client, definingPackage, id, eventLimit, maxEventPages)
+			: { events: [], unavailable: undefined };
+	return {
+		id,
+		packageId: definingPackage,
+		name: fields.name,
+		version: BigInt(fields.version),
+		memberCount: BigInt(fields.member_count),
+		members,
+		recentEvents: events.events,
+		eventsUnavailable: events.unavailable,
+	};
+}
+
+/** Every key of the members `Table<address, bool>` (its dynamic fields), page by page. */
+async function listMembers(client: SuiClient, tableId: string): Promise<string[]> {
+	const members: string[] = [];
+	let cursor: string | null = null;
+	do {
+		const page: SuiClientTypes.ListDynamicFieldsResponse = await client.core.listDynamicFields({
+			parentId: tableId,
+			cursor,
+			limit: 50,
+		});
+		for (const field of page.dynamicFields) members.push(bcs.Address.parse(field.name.bcs));
+		cursor = page.hasNextPage ? page.cursor : null;
+	} while (cursor !== null);
+	return members.sort();
+}
+
+async function recentAllowlistEvents(
+	client: SuiClient,
+	packageId: string,
+	allowlistId: string,
+	limit: number,
+	maxPages: number,
+): Promise<{ events: AllowlistEvent[] | undefined; unavailable: string | undefined }> {
+	const events: AllowlistEvent[] = [];
+	let before: string | null = null;
+	try {
+		for (let page = 0; page < maxPages && events.length < limit; page++) {
+			const response: SuiClientTypes.ListEventsResponse = await client.core.listEvents({
+				// Every event type defined in the module; types carry the original package id.
+				filter: { eventType: `${packageId}::${ALLOWLIST_MODULE}` },
+				order: 'descending',
+				limit: 50,
+				...(before === null ? {} : { before }),
+			});
+			for (const entry of response.events) {
+				const event = parseAllowlistEvent(entry, allowlistId);
+				if (event) events.push(event);
+				if (events.length >= limit) break;
+			}
+			if (!response.hasNextPage || response.endCursor === null) break;
+			before = response.endCursor;
+		}
+	} catch (error) {
+		return { events: undefined, unavailable: `event query failed: ${(error as Error).message}` };
+	}
+	return { events, unavailable: undefined };
+}
+
+/** An allowlist event about `allowlistId`, or undefined for other events / allowlists. */
+export function parseAllowlistEvent(
+	entry: SuiClientTypes.Event & { transactionDigest: string; checkpoint: string | null },
+	allowlistId: string,
+): AllowlistEvent | undefined {
+	let kind: string;
+	try {
+		kind = parseStructTag(entry.eventType).name;
+	} catch {
+		return undefined;
+	}
+	const base = { digest: entry.transactionDigest, checkpoint: entry.checkpoint };
+	if (kind === 'AllowlistCreated') {
+		const data = AllowlistCreatedBcs.parse(entry.bcs);
+		if (data.allowlist_id !== allowlistId) return undefined;
+		return { kind, name: data.name, creator: data.creator, ...base };
+	}
+	if (kind === 'MemberAdded' || kind === 'MemberRemoved') {
+		const data = MemberChangedBcs.parse(entry.bcs);
+		if (data.allowlist_id !== allowlistId) return undefined;
+		return { kind, member: data.member, actor: data.actor, ...base };
+	}
+	return undefined;
+}
+
+function allowlistTypePackage(type: string, id: string): string {
+	try {
+		const tag = parseStructTag(type);
+		if (
+			tag.module === ALLOWLIST_MODULE &&
+			tag.name === 'Allowlist' &&
+			tag.typeParams.length === 0
+		) {
+			return normalizeSuiAddress(tag.address);
+		}
+	} catch {
+		// fall through to the error below
+	}
+	throw new ObjectReadError(id, `is a ${type}, not a seal_policies allowlist`);
+}
+
+function target(packageId: string, fn: string): string {
+	return `${normalizeObjectId(packageId, 'packageId')}::${ALLOWLIST_MODULE}::${fn}`;
+}
+
+function checkName(name: string): string {
+	const bytes = Buffer.byteLength(name, 'utf8');
+	if (bytes === 0 || bytes > MAX_ALLOWLIST_NAME_BYTES) {
+		throw new InvalidInputError(
+			'name',
+			`expected 1 to ${MAX_ALLOWLIST_NAME_BYTES} bytes of UTF-8, got ${bytes}`,
+		);
+	}
+	return name;
+}

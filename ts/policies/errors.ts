@@ -1,0 +1,100 @@
+/**
+ * The aborts of the `seal_policies` Move package, keyed by module + `#[error]` constant name
+ * (what gRPC/GraphQL report) and module + `#[error(code = N)]` code (all JSON-RPC can give).
+ * Codes and names mirror move/sources/*.move; keep them in sync when a constant is added.
+ */
+import {
+	AlreadyMigratedError,
+	DuplicateMemberError,
+	NotMemberError,
+	PolicyNoAccessError,
+	WrongCapError,
+	WrongVersionError,
+	type MoveAbortDetails,
+	type MoveAbortError,
+} from '../errors.js';
+
+export type MoveAbortErrorClass = new (
+	message: string,
+	details: MoveAbortDetails,
+) => MoveAbortError;
+
+export interface PolicyAbort {
+	module: 'allowlist' | 'owner';
+	constantName: string;
+	code: number;
+	errorClass: MoveAbortErrorClass;
+	/** What went wrong and what to do, for the error message. */
+	hint: string;
+}
+
+export const POLICY_ABORTS: readonly PolicyAbort[] = [
+	{
+		module: 'allowlist',
+		constantName: 'EWrongCap',
+		code: 1,
+		errorClass: WrongCapError,
+		hint: 'the cap administers a different allowlist; use the AllowlistCap created with this allowlist',
+	},
+	{
+		module: 'allowlist',
+		constantName: 'EDuplicateMember',
+		code: 2,
+		errorClass: DuplicateMemberError,
+		hint: 'the address is already a member of this allowlist',
+	},
+	{
+		module: 'allowlist',
+		constantName: 'ENotMember',
+		code: 3,
+		errorClass: NotMemberError,
+		hint: 'the address is not a member of this allowlist',
+	},
+	{
+		module: 'allowlist',
+		constantName: 'ENoAccess',
+		code: 4,
+		errorClass: PolicyNoAccessError,
+		hint: 'access denied: the sender is not a member or the id is outside this allowlist namespace',
+	},
+	{
+		module: 'allowlist',
+		constantName: 'EWrongVersion',
+		code: 5,
+		errorClass: WrongVersionError,
+		hint: "the allowlist's version differs from the package's; run `seal-policies allowlist migrate`",
+	},
+	{
+		module: 'allowlist',
+		constantName: 'EAlreadyMigrated',
+		code: 6,
+		errorClass: AlreadyMigratedError,
+		hint: 'the allowlist is already at the current package version',
+	},
+	{
+		module: 'owner',
+		constantName: 'ENoAccess',
+		code: 1,
+		errorClass: PolicyNoAccessError,
+		hint: 'access denied: only the address in the first 32 bytes of the id may decrypt',
+	},
+];
+
+/**
+ * The known abort for a module and constant name, or (when the transport gave no name) for the
+ * module and `#[error(code = N)]` code. Undefined for anything else, e.g. framework aborts.
+ */
+export function findPolicyAbort(
+	module: string | undefined,
+	constantName: string | undefined,
+	errorCode: number | undefined,
+): PolicyAbort | undefined {
+	if (module === undefined) return undefined;
+	if (constantName !== undefined) {
+		return POLICY_ABORTS.find((a) => a.module === module && a.constantName === constantName);
+	}
+	if (errorCode !== undefined) {
+		return POLICY_ABORTS.find((a) => a.module === module && a.code === errorCode);
+	}
+	return undefined;
+}
