@@ -61,6 +61,8 @@ export interface SealTestbed {
 	serverConfigs(objectIds?: string[]): { objectId: string; weight: number }[];
 	/** Allow/deny table the key servers consult instead of running Move. */
 	policy: FixedEvaluator;
+	/** The servers' package map (add upgraded package ids → original id here). */
+	packages: StaticPackageResolver;
 	/** Kind-only PTB bytes with one `seal_approve(id)` call on `packageId` per inner id. */
 	approveTxBytes(innerIds: Uint8Array[]): Promise<Uint8Array>;
 	/** A fresh keypair (user of a session key). */
@@ -76,6 +78,8 @@ export interface SealTestbedOptions {
 	masterKeys?: Uint8Array[];
 	/** Clock for certificate checks (ms). */
 	now?: () => number;
+	/** Servers' maximum session TTL in minutes (default 30, Mysten's default). */
+	ttlMaxMinutes?: number;
 }
 
 export async function startSealTestbed(options: SealTestbedOptions): Promise<SealTestbed> {
@@ -97,6 +101,7 @@ export async function startSealTestbed(options: SealTestbedOptions): Promise<Sea
 					port,
 					...(options.logger ? { logger: options.logger } : {}),
 					...(options.now ? { now: options.now } : {}),
+					...(options.ttlMaxMinutes ? { ttlMaxMinutes: options.ttlMaxMinutes } : {}),
 				}),
 			);
 			await server.start();
@@ -119,6 +124,7 @@ export async function startSealTestbed(options: SealTestbedOptions): Promise<Sea
 		packageId,
 		servers,
 		policy,
+		packages,
 		serverConfigs: (objectIds) =>
 			(objectIds ?? servers.map((s) => s.objectId)).map((objectId) => ({ objectId, weight: 1 })),
 		async approveTxBytes(innerIds) {
