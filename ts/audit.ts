@@ -1,0 +1,425 @@
+/**
+ * Tamper-evident access log: append-only JSON lines, one per key access, hash-chained.
+ *
+ * Each line is the canonical JSON of an `AuditRecord` (fixed key order, no spaces) followed by
+ * `\n`. `hash` = SHA-256 hex of the line without its `hash` field, which includes `prev`, the hash
+ * of the line before (64 zeros for line 1), and `seq`, the 1-based line number. So an edited line
+ * fails its own hash, and a deleted, inserted or reordered line breaks `seq`/`prev`; verification
+ * names the first bad line. Dropping lines from the END cannot be seen from the file alone:
+ * keep the last `head` somewhere else and pass it as `expectedHead`.
+ *
+ * Records hold only ids, enums and numbers (typed and validated), so there is no field where a
+ * key, session key or plaintext could go.
+ *
+ * Atomicity: each record is one `write` of the whole line to a file opened with O_APPEND, then
+ * `fsync`; `append` resolves only after that. A crash can leave at most a partial LAST line
+ * without its newline; earlier lines are never rewritten. `verifyAuditLog` reports such a torn
+ * line as bad; `AuditLog.open` removes it (it was never acknowledged) before appending.
+ * One writer per file: appends within a process are serialised, separate processes must not
+ * share a log.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+import { AuditLogError, InvalidInputError } from './errors.js';
+import { fromHex, normalizeObjectId } from './identity.js';
+
+export type AuditAction = 'encrypt' | 'decrypt' | 'fetch-keys' | 'rewrap';
+export type AuditOutcome = 'granted' | 'denied' | 'error';
+
+const ACTIONS: readonly AuditAction[] = ['encrypt', 'decrypt', 'fetch-keys', 'rewrap'];
+const OUTCOMES: readonly AuditOutcome[] = ['granted', 'denied', 'error'];
+const GENESIS = '0'.repeat(64);
+const ERROR_NAME_RE = /^[A-Z][A-Za-z0-9]{0,58}(Error|Exception)$/;
+const MAX_IDENTITY_BYTES = 1024;
+
+/** What a caller records for one key access. */
+export interface AuditEntry {
+	action: AuditAction;
+	/** Address of the user asking for keys. */
+	address: string;
+	/** Full Seal identity `[package id][inner id]` (bytes, or hex with optional 0x). */
+	identity: Uint8Array | string;
+	/** Key-server object ids that were asked. */
+	keyServers: readonly string[];
+	threshold: number;
+	outcome: AuditOutcome;
+	/** Error class name when the outcome is not `granted` (e.g. `NoAccessError`). */
+	errorName?: string;
+}
+
+/** One line of the log, as written. */
+export interface AuditRecord {
+	seq: number;
+	/** ISO 8601 UTC time from the injected clock. */
+	time: string;
+	action: AuditAction;
+	address: string;
+	/** `0x` + hex of the full identity. */
+	identity: string;
+	keyServers: string[];
+	threshold: number;
+	outcome: AuditOutcome;
+	errorName: string | null;
+	prev: string;
+	hash: string;
+}
+
+export type AuditVerifyResult =
+	| { ok: true; lines: number; head: string }
+	| { ok: false; lines: number; badLine: number; reason: string };
+
+export interface AuditLogOptions {
+	/** Time source (inject for tests; scripts pass `() => new Date()`). */
+	clock: () => Date;
+}
+
+/** Appends records to one log file. Create with `AuditLog.open`. */
+export class AuditLog {
+	readonly path: string;
+	#handle: FileHandle;
+	#clock: () => Date;
+	#seq: number;
+	#head: string;
+	#queue: Promise<unknown> = Promise.resolve();
+	#broken = false;
+
+	private constructor(
+		path: string,
+		handle: FileHandle,
+		clock: () => Date,
+		seq: number,
+		head: string,
+	) {
+		this.path = path;
+		this.#handle = handle;
+		this.#clock = clock;
+		this.#seq = seq;
+		this.#head = head;
+	}
+
+	/**
+	 * Opens (or creates) the log, verifying the existing chain first. A torn last line left by a
+	 * crash is removed; any other damage is an `AuditLogError` (nothing is appended to a broken log).
+	 */
+	static async open(path: string, options: AuditLogOptions): Promise<AuditLog> {
+		let state = await verifyAuditLog(path);
+		if (!state.ok && state.reason.startsWith(TORN)) {
+			await truncate(path, await completeLength(path));
+			state = await verifyAuditLog(path);
+		}
+		if (!state.ok) {
+			throw new AuditLogError(
+				`${path} line ${state.badLine}: ${state.reason}; refusing to append to a damaged log (keep it as evidence and start a new file)`,
+			);
+		}
+		const created = !(await exists(path));
+		const handle = await open(path, 'a');
+		if (created) await syncDirectory(dirname(path));
+		return new AuditLog(path, handle, options.clock, state.lines, state.head);
+	}
+
+	/** Hash of the last record (store it elsewhere to detect lines dropped from the end). */
+	get head(): string {
+		return this.#head;
+	}
+
+	/** Validates `entry`, appends it as one line, fsyncs, and returns the record written. */
+	append(entry: AuditEntry): Promise<AuditRecord> {
+		const next = this.#queue.then(() => this.#append(entry));
+		this.#queue = next.catch(() => undefined);
+		return next;
+	}
+
+	async close(): Promise<void> {
+		await this.#queue;
+		await this.#handle.close();
+	}
+
+	async #append(entry: AuditEntry): Promise<AuditRecord> {
+		if (this.#broken) {
+			throw new AuditLogError(
+				`an earlier append to ${this.path} failed; reopen the log to repair it`,
+			);
+		}
+		const fields = validateEntry(entry);
+		const body = {
+			seq: this.#seq + 1,
+			time: this.#clock().toISOString(),
+			...fields,
+			prev: this.#head,
+		};
+		const record: AuditRecord = { ...body, hash: sha256(canonical(body)) };
+		const line = Buffer.from(`${canonical(record)}\n`, 'utf8');
+		try {
+			let written = 0;
+			while (written < line.length) {
+				const { bytesWritten } = await this.#handle.write(line, written, line.length - written);
+				written += bytesWritten;
+			}
+			await this.#handle.sync();
+		} catch (error) {
+			this.#broken = true;
+			throw new AuditLogError(`could not append to ${this.path}`, { cause: error });
+		}
+		this.#seq = record.seq;
+		this.#head = record.hash;
+		return record;
+	}
+}
+
+const TORN = 'incomplete last line';
+
+/**
+ * Checks every line of the log. Returns `{ ok: false, badLine, reason }` for the first line that
+ * was edited, deleted, inserted, reordered or torn; a missing file is an empty, valid log.
+ * `expectedHead` (a previously stored `head`) also catches lines dropped from the end.
+ */
+export async function verifyAuditLog(
+	path: string,
+	{ expectedHead }: { expectedHead?: string } = {},
+): Promise<AuditVerifyResult> {
+	if (!(await exists(path))) {
+		return expectedHead === undefined || expectedHead === GENESIS
+			? { ok: true, lines: 0, head: GENESIS }
+			: {
+					ok: false,
+					lines: 0,
+					badLine: 1,
+					reason: 'the log is missing but an expected head was given',
+				};
+	}
+	let lineNumber = 0;
+	let prev = GENESIS;
+	let carry: Buffer = Buffer.alloc(0);
+	const decoder = new TextDecoder('utf-8', { fatal: true });
+	const bad = (reason: string): AuditVerifyResult => ({
+		ok: false,
+		lines: lineNumber - 1,
+		badLine: lineNumber,
+		reason,
+	});
+	try {
+		for await (const chunk of createReadStream(path)) {
+			carry = carry.length === 0 ? (chunk as Buffer) : Buffer.concat([carry, chunk as Buffer]);
+			let newline = carry.indexOf(0x0a);
+			while (newline !== -1) {
+				lineNumber += 1;
+				let text: string;
+				try {
+					text = decoder.decode(carry.subarray(0, newline));
+				} catch {
+					return bad('not valid UTF-8 (corrupted)');
+				}
+				const problem = checkLine(text, lineNumber, prev);
+				if (typeof problem === 'string') return bad(problem);
+				prev = problem.hash;
+				carry = carry.subarray(newline + 1);
+				newline = carry.indexOf(0x0a);
+			}
+		}
+	} catch (error) {
+		throw new AuditLogError(`cannot read ${path}`, { cause: error });
+	}
+	if (carry.length > 0) {
+		lineNumber += 1;
+		return bad(`${TORN} (no newline: a write was interrupted)`);
+	}
+	if (expectedHead !== undefined && expectedHead !== prev) {
+		return {
+			ok: false,
+			lines: lineNumber,
+			badLine: lineNumber + 1,
+			reason: 'the last line is not the expected head: lines were removed from the end',
+		};
+	}
+	return { ok: true, lines: lineNumber, head: prev };
+}
+
+/** A valid record, or the reason the line is bad. */
+function checkLine(text: string, lineNumber: number, prev: string): AuditRecord | string {
+	let value: unknown;
+	try {
+		value = JSON.parse(text);
+	} catch {
+		return 'not valid JSON (edited or corrupted)';
+	}
+	const record = asRecord(value);
+	if (record === undefined) return 'not an access-log record (edited or inserted)';
+	if (canonical(record) !== text) return 'edited: the line is not in canonical form';
+	const { hash, ...body } = record;
+	if (sha256(canonical(body)) !== hash) return 'edited: the hash does not match the contents';
+	if (record.seq !== lineNumber) {
+		return `out of order: sequence number ${record.seq} at line ${lineNumber} (a line was deleted, inserted or moved)`;
+	}
+	if (record.prev !== prev) {
+		return 'chain broken: prev does not match the hash of the line before (deleted, inserted or moved)';
+	}
+	return record;
+}
+
+/** Rebuilds a record with exactly the expected fields and types, or undefined. */
+function asRecord(value: unknown): AuditRecord | undefined {
+	if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+	const v = value as Record<string, unknown>;
+	const keys = Object.keys(v);
+	const expected = [
+		'seq',
+		'time',
+		'action',
+		'address',
+		'identity',
+		'keyServers',
+		'threshold',
+		'outcome',
+		'errorName',
+		'prev',
+		'hash',
+	];
+	if (keys.length !== expected.length || !expected.every((key) => key in v)) return undefined;
+	const isHash = (x: unknown): x is string => typeof x === 'string' && /^[0-9a-f]{64}$/.test(x);
+	if (
+		!Number.isInteger(v['seq']) ||
+		typeof v['time'] !== 'string' ||
+		!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v['time']) ||
+		!isHash(v['prev']) ||
+		!isHash(v['hash'])
+	) {
+		return undefined;
+	}
+	try {
+		const fields = validateEntry({
+			action: v['action'] as AuditAction,
+			address: v['address'] as string,
+			identity: v['identity'] as string,
+			keyServers: v['keyServers'] as string[],
+			threshold: v['threshold'] as number,
+			outcome: v['outcome'] as AuditOutcome,
+			...(v['errorName'] === null ? {} : { errorName: v['errorName'] as string }),
+		});
+		return {
+			seq: v['seq'] as number,
+			time: v['time'],
+			...fields,
+			prev: v['prev'],
+			hash: v['hash'],
+		};
+	} catch {
+		return undefined;
+	}
+}
+
+type EntryFields = Omit<AuditRecord, 'seq' | 'time' | 'prev' | 'hash'>;
+
+/** Strict validation: only known fields, ids normalised, names shaped like class names. */
+function validateEntry(entry: AuditEntry): EntryFields {
+	const allowed = new Set([
+		'action',
+		'address',
+		'identity',
+		'keyServers',
+		'threshold',
+		'outcome',
+		'errorName',
+	]);
+	for (const key of Object.keys(entry)) {
+		if (!allowed.has(key))
+			throw new InvalidInputError(
+				`audit.${key}`,
+				'unknown field (only ids, enums and numbers are logged)',
+			);
+	}
+	if (!ACTIONS.includes(entry.action)) {
+		throw new InvalidInputError('audit.action', `must be one of ${ACTIONS.join(', ')}`);
+	}
+	if (!OUTCOMES.includes(entry.outcome)) {
+		throw new InvalidInputError('audit.outcome', `must be one of ${OUTCOMES.join(', ')}`);
+	}
+	const identity =
+		typeof entry.identity === 'string' ? fromHex(entry.identity, 'audit.identity') : entry.identity;
+	if (
+		!(identity instanceof Uint8Array) ||
+		identity.length < 32 ||
+		identity.length > MAX_IDENTITY_BYTES
+	) {
+		throw new InvalidInputError(
+			'audit.identity',
+			`must be a full Seal identity of 32..${MAX_IDENTITY_BYTES} bytes`,
+		);
+	}
+	if (!Array.isArray(entry.keyServers))
+		throw new InvalidInputError('audit.keyServers', 'must be a list of ids');
+	if (!Number.isInteger(entry.threshold) || entry.threshold < 1 || entry.threshold > 255) {
+		throw new InvalidInputError('audit.threshold', 'must be an integer from 1 to 255');
+	}
+	if (entry.errorName !== undefined && !ERROR_NAME_RE.test(entry.errorName)) {
+		throw new InvalidInputError(
+			'audit.errorName',
+			'must be an error class name such as NoAccessError',
+		);
+	}
+	return {
+		action: entry.action,
+		address: normalizeObjectId(entry.address, 'audit.address'),
+		identity: `0x${Buffer.from(identity).toString('hex')}`,
+		keyServers: entry.keyServers.map((id, i) => normalizeObjectId(id, `audit.keyServers[${i}]`)),
+		threshold: entry.threshold,
+		outcome: entry.outcome,
+		errorName: entry.errorName ?? null,
+	};
+}
+
+/** JSON with the record's fixed key order (objects are always built in that order). */
+function canonical(value: object): string {
+	return JSON.stringify(value);
+}
+
+function sha256(text: string): string {
+	return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** Length of the file up to and including its last newline. */
+async function completeLength(path: string): Promise<number> {
+	const handle = await open(path, 'r');
+	try {
+		const { size } = await handle.stat();
+		const block = Buffer.alloc(64 * 1024);
+		let end = size;
+		while (end > 0) {
+			const start = Math.max(0, end - block.length);
+			const { bytesRead } = await handle.read(block, 0, end - start, start);
+			const at = block.subarray(0, bytesRead).lastIndexOf(0x0a);
+			if (at !== -1) return start + at + 1;
+			end = start;
+		}
+		return 0;
+	} finally {
+		await handle.close();
+	}
+}
+
+async function exists(path: string): Promise<boolean> {
+	try {
+		await stat(path);
+		return true;
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+		throw new AuditLogError(`cannot access ${path}`, { cause: error });
+	}
+}
+
+/** Makes a newly created file's directory entry durable. */
+async function syncDirectory(path: string): Promise<void> {
+	try {
+		const handle = await open(path, 'r');
+		try {
+			await handle.sync();
+		} finally {
+			await handle.close();
+		}
+	} catch {
+		// Some platforms cannot fsync a directory; the file's own fsync still protects its lines.
+	}
+}
