@@ -1,10 +1,55 @@
-import type { Command } from '../cli-io.js';
+import { parseArgs } from 'node:util';
 
-// PLACEHOLDER: replaced by the helper that owns this command. Must not remain at submission.
+import type { Command } from '../cli-io.js';
+import { verifyAuditLog } from '../../ts/audit.js';
+import { InvalidInputError } from '../../ts/errors.js';
+
+const USAGE = `usage: seal-policies audit verify FILE [--expected-head HASH]
+
+Checks a key-access log written by AuditLog: every line's hash, sequence number and link to the
+line before. Exits 0 when intact; otherwise exits 1 and names the first bad line (edited,
+deleted, inserted, reordered, or torn by a crash).
+
+options:
+  --expected-head HASH   the last line's hash as stored elsewhere: also catches lines removed
+                         from the end`;
+
 export const command: Command = {
-	summary: '(not yet available)',
-	usage: 'seal-policies audit',
-	async run() {
-		throw new Error('seal-policies audit is not available yet');
+	summary: 'verify a hash-chained key-access log (audit verify FILE)',
+	usage: USAGE,
+	async run(args, io) {
+		let parsed;
+		try {
+			parsed = parseArgs({
+				args,
+				options: { 'expected-head': { type: 'string' } },
+				allowPositionals: true,
+				strict: true,
+			});
+		} catch (error) {
+			throw new InvalidInputError('arguments', `${(error as Error).message}\n${USAGE}`);
+		}
+		const [subcommand, file, ...extra] = parsed.positionals;
+		if (subcommand !== 'verify' || file === undefined || extra.length > 0) {
+			throw new InvalidInputError('arguments', `expected 'verify FILE'\n${USAGE}`);
+		}
+		const expectedHead = parsed.values['expected-head'];
+		if (expectedHead !== undefined && !/^[0-9a-f]{64}$/.test(expectedHead)) {
+			throw new InvalidInputError('--expected-head', 'expected 64 lowercase hex digits');
+		}
+		const result = await verifyAuditLog(file, expectedHead === undefined ? {} : { expectedHead });
+		if (result.ok) {
+			io.result(
+				{ ok: true, file, lines: result.lines, head: result.head },
+				`${file}: OK, ${result.lines} line(s), head ${result.head}`,
+			);
+			return 0;
+		}
+		io.result(
+			{ ok: false, file, badLine: result.badLine, reason: result.reason, validLines: result.lines },
+			`${file}: line ${result.badLine} is bad: ${result.reason}`,
+		);
+		if (io.json) io.logger.warn(`${file}: line ${result.badLine} is bad: ${result.reason}`);
+		return 1;
 	},
 };
