@@ -25,12 +25,14 @@ fun inner_id_with_empty_nonce_is_the_prefix() {
 
 #[test]
 fun has_prefix_accepts_prefix_followed_by_nonce() {
-    assert!(identity::has_prefix(&identity::inner_id(CAFE, x"deadbeef"), &CAFE));
+    let prefix = CAFE;
+    assert!(identity::has_prefix(&identity::inner_id(prefix, x"deadbeef"), &prefix));
 }
 
 #[test]
 fun has_prefix_accepts_equal_bytes() {
-    assert!(identity::has_prefix(&CAFE, &CAFE));
+    let prefix = CAFE;
+    assert!(identity::has_prefix(&prefix, &prefix));
 }
 
 #[test]
@@ -41,23 +43,26 @@ fun has_prefix_accepts_empty_prefix() {
 
 #[test]
 fun has_prefix_rejects_shorter_id() {
-    let mut short = CAFE;
+    let prefix = CAFE;
+    let mut short = prefix;
     short.pop_back();
-    assert!(!identity::has_prefix(&short, &CAFE));
-    assert!(!identity::has_prefix(&vector[], &CAFE));
+    assert!(!identity::has_prefix(&short, &prefix));
+    assert!(!identity::has_prefix(&vector[], &prefix));
 }
 
 #[test]
 fun has_prefix_rejects_difference_in_last_prefix_byte() {
-    let mut id = CAFE;
+    let prefix = CAFE;
+    let mut id = prefix;
     *&mut id[31] = 0xff;
     id.push_back(0x01);
-    assert!(!identity::has_prefix(&id, &CAFE));
+    assert!(!identity::has_prefix(&id, &prefix));
 }
 
 #[test]
 fun has_prefix_rejects_difference_in_first_byte() {
-    let mut id = identity::inner_id(CAFE, x"00");
+    let prefix = CAFE;
+    let mut id = identity::inner_id(prefix, x"00");
     *&mut id[0] = 0x01;
-    assert!(!identity::has_prefix(&id, &CAFE));
+    assert!(!identity::has_prefix(&id, &prefix));
 }

@@ -1,0 +1,90 @@
+import { MoveBuildError, MoveToolchainError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { parseMoveDiagnostics } from './diagnostics.js';
+import type { MoveToolchainEnv } from './env.js';
+import { readMovePackageFiles } from './package-files.js';
+import { runSui } from './sui-cli.js';
+import { parseMoveTestOutput, type MoveTestResult } from './test-output.js';
+import { requireMoveToolchain, type MoveToolchainKind } from './toolchain.js';
+import { loadWasmBuilder, offlineFetcher, wasmFailureToError } from './wasm.js';
+
+export type { MoveTestResult };
+
+export interface MoveTestReport {
+	toolchain: MoveToolchainKind;
+	tests: MoveTestResult[];
+	passed: number;
+	failed: number;
+}
+
+export interface RunMoveTestsOptions {
+	/** Folder of the Move package (the one holding its Move.toml), e.g. `move`. */
+	packagePath: string;
+	/** Read for `SUI_BIN`, `PATH`, `SUI_FRAMEWORK_DIR`, `MOVE_HOME`, `HOME`. */
+	env: MoveToolchainEnv;
+	logger: Logger;
+	/**
+	 * Only tests whose qualified name contains this string. The sui CLI runs only those; the WASM
+	 * runner has no filter, so it runs all and reports only those.
+	 */
+	filter?: string;
+}
+
+/**
+ * Runs the package's Move unit tests with the first available toolchain (`sui move test`, else
+ * the WASM test VM with local framework sources) and reports each test. Failing tests are
+ * reported, not thrown. Throws `PrerequisiteMissingError` when there is no toolchain and
+ * `MoveBuildError` when the package (or its tests) does not compile.
+ */
+export async function runMoveTests({
+	packagePath,
+	env,
+	logger,
+	filter,
+}: RunMoveTestsOptions): Promise<MoveTestReport> {
+	const toolchain = requireMoveToolchain(env);
+	let output: string;
+	if (toolchain.kind === 'sui-cli') {
+		logger.info(`testing ${packagePath} with ${toolchain.suiBin}`);
+		const args = ['move', 'test', '--path', packagePath, ...(filter ? [filter] : [])];
+		const result = await runSui(toolchain.suiBin, args, { env });
+		output = `${result.stdout}\n${result.stderr}`;
+	} else {
+		logger.info(
+			`testing ${packagePath} with the WASM test VM, framework from ${toolchain.frameworkDir}`,
+		);
+		const files = await readMovePackageFiles(packagePath);
+		const builder = await loadWasmBuilder();
+		const result = await builder.testMovePackage({
+			files,
+			fetcher: offlineFetcher({ frameworkDir: toolchain.frameworkDir, packagePath }),
+			ansiColor: false,
+		});
+		if ('error' in result) throw wasmFailureToError(result, packagePath);
+		output = result.output;
+	}
+
+	const parsed = parseMoveTestOutput(output);
+	if (parsed.summary === undefined) {
+		// No test summary: the package did not compile, or the runner broke.
+		const diagnostics = parseMoveDiagnostics(output, packagePath);
+		if (diagnostics.some((d) => d.severity === 'error')) {
+			throw new MoveBuildError(toolchain.kind, diagnostics, output);
+		}
+		throw new MoveToolchainError(
+			toolchain.kind,
+			`the Move test runner printed no result: ${output.trim().slice(0, 2000)}`,
+		);
+	}
+	if (parsed.summary.total !== parsed.tests.length) {
+		logger.warn(
+			`the runner reported ${parsed.summary.total} tests but ${parsed.tests.length} result lines were read`,
+		);
+	}
+	const tests =
+		filter && toolchain.kind === 'wasm'
+			? parsed.tests.filter((test) => test.name.includes(filter))
+			: parsed.tests;
+	const passed = tests.filter((test) => test.passed).length;
+	return { toolchain: toolchain.kind, tests, passed, failed: tests.length - passed };
+}
