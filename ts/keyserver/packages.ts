@@ -61,24 +61,32 @@ export class NodePackageResolver implements PackageResolver {
 		return original;
 	}
 
+	/** Not found → undefined (`InvalidPackage`); transport failures propagate (`Failure`). */
 	async #lookup(id: string): Promise<string | undefined> {
 		if (this.#grpc) {
 			try {
 				const { response } = await this.#grpc.movePackageService.getPackage({ packageId: id });
 				const original = response.package?.originalId;
 				return original ? normalizeSuiAddress(original) : undefined;
-			} catch {
-				return undefined;
+			} catch (error) {
+				if (isNotFound(error)) return undefined;
+				throw error;
 			}
 		}
 		try {
 			const { object } = await this.#client.core.getObject({ objectId: id });
-			if (!object.type.toLowerCase().includes('package')) return undefined;
+			if (object.type !== 'package') return undefined;
 			return String(object.version) === '1' ? id : undefined;
-		} catch {
-			return undefined;
+		} catch (error) {
+			if (isNotFound(error)) return undefined;
+			throw error;
 		}
 	}
+}
+
+function isNotFound(error: unknown): boolean {
+	const e = error as { code?: unknown; reason?: unknown } | null;
+	return e?.code === 'NOT_FOUND' || e?.code === 'INVALID_ARGUMENT' || e?.reason === 'notFound';
 }
 
 function isMovePackageLookup(value: unknown): value is MovePackageLookup {
