@@ -11,7 +11,7 @@ import {
 } from '@mysten/seal';
 import type { ClientWithCoreApi } from '@mysten/sui/client';
 import { InvalidInputError } from '../errors.js';
-import { fromHex, normalizeObjectId } from '../identity.js';
+import { fromHex, normalizeObjectId, toHex } from '../identity.js';
 import type { Logger } from '../logger.js';
 import {
 	MAX_APPROVE_COMMANDS,
@@ -123,6 +123,47 @@ export async function sealDecrypt(
 	return plaintext;
 }
 
+export interface UnlockOptions {
+	sealClient: Pick<SealKeyClient, 'fetchKeys'>;
+	sessionKey: SessionKey;
+	policy: PolicyKind;
+	innerId: Uint8Array;
+	threshold: number;
+	buildTxBytes: ApproveTxBuilder;
+	servers?: readonly string[];
+	retry?: RetryOptions;
+}
+
+/**
+ * Fetches the keys for one identity into the client's cache (with the visibility retry) and
+ * returns the approval `txBytes`; a later `decrypt` of that identity needs no request. Used for
+ * envelopes, whose data key is one Seal object.
+ */
+export async function unlockIdentity(options: UnlockOptions): Promise<Uint8Array> {
+	const id = toHex(options.innerId);
+	const target = targetOf({ id, policy: options.policy });
+	const txBytes = await options.buildTxBytes([target]);
+	try {
+		await withVisibilityRetry(
+			() =>
+				options.sealClient.fetchKeys({
+					ids: [id],
+					txBytes,
+					sessionKey: options.sessionKey,
+					threshold: options.threshold,
+				}),
+			{ ...options.retry, what: 'the key of 1 id' },
+		);
+	} catch (error) {
+		throw explainSealError(error, {
+			address: options.sessionKey.getAddress(),
+			servers: options.servers ?? [],
+			threshold: options.threshold,
+		});
+	}
+	return txBytes;
+}
+
 export interface IdChunk {
 	/** Unique inner ids (hex, no 0x) of this chunk, in first-seen order. */
 	ids: string[];
@@ -145,7 +186,7 @@ export function chunkIds(parsed: readonly Parsed[], chunkSize: number): IdChunk[
 			}
 			chunk = last;
 			chunk.ids.push(p.id);
-			chunk.targets.push(targetOf(p));
+			chunk.targets.push(targetOf({ id: p.id, policy: p.item.policy }));
 			chunkOfId.set(p.id, chunk);
 		}
 		chunk.items.push({ index, parsed: p });
@@ -178,9 +219,9 @@ export function parseItem(item: DecryptItem): Parsed {
 	};
 }
 
-function targetOf(p: Parsed): ApproveTarget {
-	const innerId = fromHex(p.id, 'innerId');
-	return p.item.policy === 'owner'
+function targetOf({ id, policy }: { id: string; policy: PolicyKind }): ApproveTarget {
+	const innerId = fromHex(id, 'innerId');
+	return policy === 'owner'
 		? { policy: 'owner', innerId }
 		: { policy: 'allowlist', innerId, allowlistId: allowlistIdOfInnerId(innerId) };
 }

@@ -1,0 +1,193 @@
+/**
+ * Key-server processes of the localnet: n master keys, n on-chain registrations, n servers on
+ * 127.0.0.1 ports. The master key is handed to its server only through the child's environment
+ * (`MASTER_KEY`) and zeroed here after the spawn; it is never written to disk.
+ */
+import { join } from 'node:path';
+import type { Signer } from '@mysten/sui/cryptography';
+import { generateMasterKey, publicKeyFromMasterKey } from '../keyserver/keys.js';
+import type { Logger } from '../logger.js';
+import type { SuiClient } from '../sui-client.js';
+import { executeTransaction, findCreatedObject } from '../transactions.js';
+import { mystenKeyServerYaml } from './keyserver-config.js';
+import { spawnDetached } from './processes.js';
+import { buildRegisterKeyServerTx } from './register.js';
+import { writeFileAtomic, type KeyServerImplementation, type KeyServerRecord } from './state.js';
+import type { LocalnetPaths } from './paths.js';
+
+export interface KeyServerLaunch {
+	name: string;
+	objectId: string;
+	url: string;
+	port: number;
+	/** Hex master key for the child's env only. */
+	masterKeyHex: string;
+}
+
+/** How a key-server child is started: command, args and the env it needs on top of ours. */
+export interface KeyServerCommand {
+	command: string;
+	args: string[];
+	env: Record<string, string>;
+	implementation: KeyServerImplementation;
+}
+
+/** Metrics port of Mysten's server i (its default 9184 would collide between servers). */
+export function metricsPort(index: number): number {
+	return 9_200 + index;
+}
+
+/** Our key server (`seal-policies keyserver start`) with NodeEvaluator against the local node. */
+export function harnessKeyServerCommand(options: {
+	launch: KeyServerLaunch;
+	nodeExecPath: string;
+	cliPath: string;
+	rpcUrl: string;
+	sealPackageId: string;
+}): KeyServerCommand {
+	const { launch } = options;
+	return {
+		command: options.nodeExecPath,
+		args: [
+			'--import',
+			'tsx',
+			options.cliPath,
+			'keyserver',
+			'start',
+			'--object-id',
+			launch.objectId,
+			'--host',
+			'127.0.0.1',
+			'--port',
+			String(launch.port),
+			'--network',
+			'localnet',
+			'--rpc-url',
+			options.rpcUrl,
+			'--seal-package',
+			options.sealPackageId,
+		],
+		env: { MASTER_KEY: launch.masterKeyHex },
+		implementation: 'harness',
+	};
+}
+
+/** Mysten's `key-server` binary with the YAML written at `configPath`. */
+export function mystenKeyServerCommand(options: {
+	launch: KeyServerLaunch;
+	binary: string;
+	configPath: string;
+}): KeyServerCommand {
+	return {
+		command: options.binary,
+		args: [],
+		env: {
+			CONFIG_PATH: options.configPath,
+			MASTER_KEY: options.launch.masterKeyHex,
+			PORT: String(options.launch.port),
+		},
+		implementation: 'mysten',
+	};
+}
+
+export interface StartKeyServersOptions {
+	client: SuiClient;
+	admin: Signer;
+	sealPackageId: string;
+	rpcUrl: string;
+	count: number;
+	basePort: number;
+	paths: LocalnetPaths;
+	env: NodeJS.ProcessEnv;
+	/** Mysten's binary when set (SEAL_KEY_SERVER_BIN); else our key server. */
+	mystenBinary: string | undefined;
+	nodeExecPath: string;
+	cliPath: string;
+	logger: Logger;
+	/** Called as soon as a child runs, so a later failure still leaves its pid recorded. */
+	onStarted: (record: KeyServerRecord) => Promise<void>;
+}
+
+/** Generates keys, registers each server on chain, then starts it. */
+export async function startKeyServers(options: StartKeyServersOptions): Promise<KeyServerRecord[]> {
+	const records: KeyServerRecord[] = [];
+	for (let i = 0; i < options.count; i++) {
+		const name = `localnet-key-server-${i + 1}`;
+		const port = options.basePort + i;
+		const url = `http://127.0.0.1:${port}`;
+		const masterKey = generateMasterKey();
+		try {
+			const publicKey = publicKeyFromMasterKey(masterKey);
+			const executed = await executeTransaction({
+				client: options.client,
+				signer: options.admin,
+				transaction: buildRegisterKeyServerTx({
+					sealPackageId: options.sealPackageId,
+					name,
+					url,
+					publicKey,
+				}),
+				logger: options.logger,
+				label: `register ${name}`,
+			});
+			const objectId = findCreatedObject(executed, {
+				address: options.sealPackageId,
+				module: 'key_server',
+				name: 'KeyServer',
+			});
+			const launch: KeyServerLaunch = {
+				name,
+				objectId,
+				url,
+				port,
+				masterKeyHex: Buffer.from(masterKey).toString('hex'),
+			};
+			let spec: KeyServerCommand;
+			if (options.mystenBinary) {
+				const configPath = join(options.paths.keyServerConfigDir, `${name}.yaml`);
+				await writeFileAtomic(
+					configPath,
+					mystenKeyServerYaml({
+						sealPackageId: options.sealPackageId,
+						nodeUrl: options.rpcUrl,
+						keyServerObjectId: objectId,
+						metricsPort: metricsPort(i),
+					}),
+				);
+				spec = mystenKeyServerCommand({ launch, binary: options.mystenBinary, configPath });
+			} else {
+				spec = harnessKeyServerCommand({
+					launch,
+					nodeExecPath: options.nodeExecPath,
+					cliPath: options.cliPath,
+					rpcUrl: options.rpcUrl,
+					sealPackageId: options.sealPackageId,
+				});
+			}
+			const logFile = join(options.paths.logsDir, `${name}.log`);
+			const pid = await spawnDetached({
+				part: name,
+				command: spec.command,
+				args: spec.args,
+				env: { ...options.env, ...spec.env },
+				cwd: options.paths.root,
+				logFile,
+			});
+			const record: KeyServerRecord = {
+				name,
+				objectId,
+				url,
+				port,
+				pid,
+				implementation: spec.implementation,
+				logFile,
+			};
+			records.push(record);
+			await options.onStarted(record);
+			options.logger.info(`  ${name}: ${objectId} at ${url} (pid ${pid}, ${spec.implementation})`);
+		} finally {
+			masterKey.fill(0);
+		}
+	}
+	return records;
+}

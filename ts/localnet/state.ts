@@ -1,0 +1,88 @@
+/**
+ * The record `localnet up` leaves for `down` and `status`: what was started (pids, ports, logs)
+ * and the on-chain ids. It holds no secrets: master keys only ever exist in the key-server
+ * processes' environment, so a stopped key server cannot be restarted without a new `up`.
+ */
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { LocalnetError } from '../errors.js';
+
+export type KeyServerImplementation = 'harness' | 'mysten';
+
+export interface KeyServerRecord {
+	name: string;
+	objectId: string;
+	url: string;
+	port: number;
+	pid: number | undefined;
+	implementation: KeyServerImplementation;
+	logFile: string;
+}
+
+export interface LocalnetState {
+	version: 1;
+	startedAt: string;
+	rpcUrl: string;
+	faucetUrl: string;
+	chainId: string | undefined;
+	node: { pid: number | undefined; logFile: string };
+	sealPackageId: string | undefined;
+	sealReleaseTag: string;
+	policyPackageId: string | undefined;
+	threshold: number;
+	admin: string | undefined;
+	keyServers: KeyServerRecord[];
+}
+
+/** Reads the state file; `undefined` when there is none (nothing was started). */
+export async function readLocalnetState(path: string): Promise<LocalnetState | undefined> {
+	let text: string;
+	try {
+		text = await readFile(path, 'utf8');
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+		throw error;
+	}
+	let value: unknown;
+	try {
+		value = JSON.parse(text);
+	} catch (error) {
+		throw new LocalnetError(
+			'state',
+			`${path} is not JSON; run \`seal-policies localnet down\` and delete it`,
+			{
+				cause: error,
+			},
+		);
+	}
+	if (!isState(value)) {
+		throw new LocalnetError(
+			'state',
+			`${path} has an unknown layout; stop leftover processes and delete it`,
+		);
+	}
+	return value;
+}
+
+/** Writes atomically (temp file + rename) so `down` never reads half a record. */
+export async function writeLocalnetState(path: string, state: LocalnetState): Promise<void> {
+	await writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+export async function removeLocalnetState(path: string): Promise<void> {
+	await rm(path, { force: true });
+}
+
+/** Temp file in the same directory, then rename: readers see the old or the new file only. */
+export async function writeFileAtomic(path: string, text: string, mode = 0o644): Promise<void> {
+	await mkdir(dirname(path), { recursive: true });
+	const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
+	await writeFile(temp, text, { mode });
+	await rename(temp, path);
+}
+
+function isState(value: unknown): value is LocalnetState {
+	if (typeof value !== 'object' || value === null) return false;
+	const v = value as Partial<LocalnetState>;
+	return v.version === 1 && Array.isArray(v.keyServers) && typeof v.node === 'object';
+}

@@ -1,0 +1,274 @@
+/**
+ * `localnet up`: a localnet node with a faucet, Mysten's Seal package, our policy package and n
+ * registered key servers (default 3, threshold 2), recorded for `down`/`status`, the tests and
+ * the CLI (`deployments/localnet.json`, `.env.localnet`). On failure everything started so far is
+ * stopped again (logs stay in .localnet/logs).
+ */
+import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { Keypair } from '@mysten/sui/cryptography';
+import { requestSuiFromFaucetV2 } from '@mysten/sui/faucet';
+import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
+import { updateDeployment } from '../deployments.js';
+import { LocalnetError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { buildMovePackage } from '../move/build.js';
+import { publishAndRecord, publishPackage } from '../move/publish.js';
+import { NETWORKS } from '../networks.js';
+import { createSuiClient, type SuiClient } from '../sui-client.js';
+import { writePrivateClientConfig } from './client-config.js';
+import { localnetDown } from './down.js';
+import { renderLocalnetEnv } from './env-file.js';
+import { startKeyServers } from './keyservers.js';
+import { localnetPaths, type LocalnetPaths } from './paths.js';
+import { busyPorts } from './ports.js';
+import { isAlive, spawnDetached } from './processes.js';
+import { ensureSealCheckout, prepareSealPackage, SEAL_RELEASE_TAG } from './seal-package.js';
+import {
+	readLocalnetState,
+	writeFileAtomic,
+	writeLocalnetState,
+	type LocalnetState,
+} from './state.js';
+import { requireSui } from './sui.js';
+import { probeHttp, probeKeyServer, probeRpc, waitFor } from './wait.js';
+
+export const DEFAULT_SERVER_COUNT = 3;
+export const DEFAULT_THRESHOLD = 2;
+export const DEFAULT_KEY_SERVER_PORT = 2024;
+const RPC_PORT = 9000;
+const FAUCET_PORT = 9123;
+
+export interface LocalnetUpOptions {
+	/** Project root (holds move/, deployments/, .localnet/). */
+	root: string;
+	env: NodeJS.ProcessEnv;
+	logger: Logger;
+	serverCount?: number;
+	threshold?: number;
+	basePort?: number;
+	/** Clone cache of Mysten's Seal repo (default .localnet/cache). */
+	cacheDir?: string;
+	fetch?: typeof fetch;
+	/** Node startup can take a while on a cold machine. */
+	startTimeoutMs?: number;
+}
+
+export interface LocalnetUpResult {
+	state: LocalnetState;
+	paths: LocalnetPaths;
+	/** Funded admin of this localnet (publisher; in memory only). */
+	admin: Keypair;
+}
+
+/** Checks the numbers before anything starts. */
+export function checkStackSize(serverCount: number, threshold: number): void {
+	if (!Number.isInteger(serverCount) || serverCount < 1 || serverCount > 20) {
+		throw new LocalnetError(
+			'key servers',
+			`--servers ${serverCount} must be an integer from 1 to 20`,
+		);
+	}
+	if (!Number.isInteger(threshold) || threshold < 1 || threshold > serverCount) {
+		throw new LocalnetError(
+			'key servers',
+			`--threshold ${threshold} must be an integer from 1 to ${serverCount}`,
+		);
+	}
+}
+
+export async function localnetUp(options: LocalnetUpOptions): Promise<LocalnetUpResult> {
+	const { env, logger } = options;
+	const fetchFn = options.fetch ?? fetch;
+	const serverCount = options.serverCount ?? DEFAULT_SERVER_COUNT;
+	const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+	const basePort = options.basePort ?? DEFAULT_KEY_SERVER_PORT;
+	checkStackSize(serverCount, threshold);
+	const sui = requireSui(env);
+	const paths = localnetPaths(options.root, options.cacheDir);
+	const { rpcUrl, faucetUrl } = NETWORKS.localnet;
+	const faucet = faucetUrl ?? `http://127.0.0.1:${FAUCET_PORT}/gas`;
+
+	const previous = await readLocalnetState(paths.stateFile);
+	if (previous?.node.pid !== undefined && isAlive(previous.node.pid)) {
+		throw new LocalnetError(
+			'node',
+			`already running (pid ${previous.node.pid}); run \`seal-policies localnet down\` first`,
+		);
+	}
+	const ports = [
+		RPC_PORT,
+		FAUCET_PORT,
+		...Array.from({ length: serverCount }, (_, i) => basePort + i),
+	];
+	const busy = await busyPorts(ports);
+	if (busy.length > 0) {
+		throw new LocalnetError(
+			'ports',
+			`127.0.0.1 port(s) ${busy.join(', ')} already in use; stop whatever listens there (another localnet?)`,
+		);
+	}
+
+	await mkdir(paths.logsDir, { recursive: true });
+	await writePrivateClientConfig(paths.suiConfigDir, rpcUrl);
+	const childEnv: NodeJS.ProcessEnv = { ...env, SUI_CONFIG_DIR: paths.suiConfigDir };
+	const state: LocalnetState = {
+		version: 1,
+		startedAt: new Date().toISOString(),
+		rpcUrl,
+		faucetUrl: faucet,
+		chainId: undefined,
+		node: { pid: undefined, logFile: join(paths.logsDir, 'sui.log') },
+		sealPackageId: undefined,
+		sealReleaseTag: SEAL_RELEASE_TAG,
+		policyPackageId: undefined,
+		threshold,
+		admin: undefined,
+		keyServers: [],
+	};
+	const save = () => writeLocalnetState(paths.stateFile, state);
+
+	try {
+		logger.info(`[1/7] starting sui (${sui}) — log: ${state.node.logFile}`);
+		state.node.pid = await spawnDetached({
+			part: 'node',
+			command: sui,
+			args: ['start', '--with-faucet', '--force-regenesis'],
+			env: childEnv,
+			cwd: paths.root,
+			logFile: state.node.logFile,
+		});
+		await save();
+		const waitOptions = { timeoutMs: options.startTimeoutMs ?? 180_000, intervalMs: 1_000 };
+		state.chainId = await waitFor(
+			'node',
+			`RPC at ${rpcUrl}`,
+			() => probeRpc(fetchFn, rpcUrl),
+			waitOptions,
+		);
+		await waitFor('faucet', `faucet at ${faucet}`, () => probeHttp(fetchFn, faucet), waitOptions);
+		logger.info(`      chain ${state.chainId}; faucet ready`);
+
+		logger.info('[2/7] funding the admin account');
+		const client = createSuiClient({ network: 'localnet', rpcUrl });
+		const admin = Ed25519Keypair.generate();
+		state.admin = admin.toSuiAddress();
+		await fundFromFaucet({ client, faucetUrl: faucet, address: state.admin });
+		await save();
+
+		logger.info(`[3/7] publishing Mysten's Seal package (${SEAL_RELEASE_TAG})`);
+		const checkout = await ensureSealCheckout({ cacheDir: paths.cacheDir, logger });
+		const sealDir = await prepareSealPackage({
+			checkoutDir: checkout,
+			workDir: paths.sealWorkDir,
+			chainId: state.chainId,
+		});
+		const sealBuilt = await buildMovePackage({ packagePath: sealDir, env: childEnv, logger });
+		const seal = await publishPackage({ client, signer: admin, built: sealBuilt, logger });
+		state.sealPackageId = seal.packageId;
+		await save();
+		logger.info(`      seal package ${seal.packageId}`);
+
+		logger.info('[4/7] publishing seal_policies');
+		const published = await publishAndRecord({
+			client,
+			signer: admin,
+			network: 'localnet',
+			packagePath: join(paths.root, 'move'),
+			deploymentsDir: join(paths.root, 'deployments'),
+			force: true,
+			env: childEnv,
+			logger,
+		});
+		state.policyPackageId = published.record.originalPackageId;
+		await save();
+
+		logger.info(
+			`[5/7] registering and starting ${serverCount} key servers (threshold ${threshold})`,
+		);
+		const mystenBinary = env['SEAL_KEY_SERVER_BIN']?.trim() || undefined;
+		await startKeyServers({
+			client,
+			admin,
+			sealPackageId: seal.packageId,
+			rpcUrl,
+			count: serverCount,
+			basePort,
+			paths,
+			env: childEnv,
+			mystenBinary,
+			nodeExecPath: process.execPath,
+			cliPath: join(paths.root, 'scripts', 'cli.ts'),
+			logger,
+			onStarted: async (record) => {
+				state.keyServers.push(record);
+				await save();
+			},
+		});
+
+		logger.info('[6/7] waiting for the key servers');
+		for (const server of state.keyServers) {
+			await waitFor(
+				server.name,
+				`key server at ${server.url} (log: ${server.logFile})`,
+				() => probeKeyServer(fetchFn, server.url),
+				{
+					timeoutMs: 60_000,
+					intervalMs: 500,
+				},
+			);
+		}
+
+		logger.info('[7/7] writing deployments/localnet.json and .env.localnet');
+		await updateDeployment(join(paths.root, 'deployments'), 'localnet', (record) => ({
+			...record,
+			extra: {
+				...record.extra,
+				seal: {
+					packageId: seal.packageId,
+					releaseTag: SEAL_RELEASE_TAG,
+					threshold,
+					keyServers: state.keyServers.map(({ name, objectId, url }) => ({ name, objectId, url })),
+				},
+			},
+		}));
+		await writeFileAtomic(paths.envFile, renderLocalnetEnv(state));
+		await save();
+		return { state, paths, admin };
+	} catch (error) {
+		logger.warn(`localnet up failed; stopping what was started (logs stay in ${paths.logsDir})`);
+		await localnetDown({ root: options.root, logger }).catch(() => undefined);
+		throw error;
+	}
+}
+
+/** Asks the faucet for SUI and waits until the node shows a balance. */
+export async function fundFromFaucet(options: {
+	client: SuiClient;
+	faucetUrl: string;
+	address: string;
+}): Promise<void> {
+	const host = new URL(options.faucetUrl).origin;
+	const response = await requestSuiFromFaucetV2({ host, recipient: options.address });
+	if (response.status !== 'Success') {
+		throw new LocalnetError(
+			'faucet',
+			`refused to fund ${options.address}: ${JSON.stringify(response.status)}`,
+		);
+	}
+	await waitFor(
+		'faucet',
+		`balance of ${options.address}`,
+		async () => {
+			const { balance } = await options.client.core.getBalance({ owner: options.address });
+			return BigInt(balance.balance) > 0n ? true : undefined;
+		},
+		{ timeoutMs: 30_000, intervalMs: 500 },
+	);
+}
+
+/** Where the CLI lives relative to this module (used when no root is given). */
+export function defaultCliPath(): string {
+	return createRequire(import.meta.url).resolve('../../scripts/cli.ts');
+}
