@@ -68,25 +68,25 @@ export function keypairFromSuiPrivateKey(value: string, source = 'private key'):
 	let parsed: ReturnType<typeof decodeSuiPrivateKey>;
 	try {
 		parsed = decodeSuiPrivateKey(value);
-	} catch (error) {
-		// The SDK's message never contains the key, but ours must not either: keep it generic.
+	} catch {
+		// No cause: the bech32 decoder's message quotes the input, i.e. the secret.
 		throw new SignerError(
 			`${source} is not a valid suiprivkey… string; export one with \`sui keytool export --key-identity <address>\``,
-			{ cause: error instanceof Error ? new Error(error.message) : undefined },
 		);
 	}
 	return keypairFromScheme(parsed.scheme, parsed.secretKey, source);
 }
 
+/** The keypair keeps its own copy (the SDK stores the array it is given); ours is zeroed. */
 function keypairFromScheme(scheme: string, secretKey: Uint8Array, source: string): Keypair {
 	try {
 		switch (scheme) {
 			case 'ED25519':
-				return Ed25519Keypair.fromSecretKey(secretKey);
+				return Ed25519Keypair.fromSecretKey(secretKey.slice());
 			case 'Secp256k1':
-				return Secp256k1Keypair.fromSecretKey(secretKey);
+				return Secp256k1Keypair.fromSecretKey(secretKey.slice());
 			case 'Secp256r1':
-				return Secp256r1Keypair.fromSecretKey(secretKey);
+				return Secp256r1Keypair.fromSecretKey(secretKey.slice());
 		}
 	} catch {
 		throw new SignerError(`${source}: the ${scheme} secret key is malformed`);
