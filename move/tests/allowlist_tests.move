@@ -2,7 +2,7 @@
 module seal_policies::allowlist_tests;
 
 use seal_policies::{allowlist::{Self, Allowlist, AllowlistCap}, identity};
-use std::unit_test::{assert_eq, destroy};
+use std::unit_test::assert_eq;
 use sui::{address, event, test_scenario::{Self, Scenario}};
 
 const ADMIN: address = @0xad;
@@ -550,11 +550,20 @@ fun name_at_old_version_fails() {
 }
 
 #[test]
-fun cap_reports_the_list_it_administers() {
-    let mut ctx = tx_context::dummy();
-    let cap = allowlist::create(b"solo".to_string(), &mut ctx);
-    let cap2 = allowlist::create(b"solo".to_string(), &mut ctx);
-    assert!(cap.allowlist_id() != cap2.allowlist_id());
-    destroy(cap);
-    destroy(cap2);
+fun cap_names_the_list_it_administers() {
+    let mut scenario = test_scenario::begin(ADMIN);
+    let cap_a = allowlist::create(b"a".to_string(), scenario.ctx());
+    let cap_b = allowlist::create(b"b".to_string(), scenario.ctx());
+    let (id_a, id_b) = (cap_a.allowlist_id(), cap_b.allowlist_id());
+    assert!(id_a != id_b);
+    transfer::public_transfer(cap_a, ADMIN);
+    transfer::public_transfer(cap_b, ADMIN);
+    scenario.next_tx(ADMIN);
+    let list_a = scenario.take_shared_by_id<Allowlist>(id_a);
+    let list_b = scenario.take_shared_by_id<Allowlist>(id_b);
+    assert_eq!(list_a.name(), b"a".to_string());
+    assert_eq!(list_b.name(), b"b".to_string());
+    test_scenario::return_shared(list_a);
+    test_scenario::return_shared(list_b);
+    scenario.end();
 }
