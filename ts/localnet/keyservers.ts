@@ -62,7 +62,7 @@ export function harnessKeyServerCommand(options: {
 			String(launch.port),
 			'--network',
 			'localnet',
-			'--rpc-url',
+			'--node-url',
 			options.rpcUrl,
 			'--seal-package',
 			options.sealPackageId,
