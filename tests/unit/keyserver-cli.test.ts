@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../../ts/errors.js';
+import { generateMasterKey } from '../../ts/keyserver/keys.js';
+import { command, masterKeyFromEnv } from '../../scripts/commands/keyserver.js';
+
+describe('keyserver CLI', () => {
+	it('takes the master key from SEAL_KEYSERVER_MASTER_KEY, falling back to MASTER_KEY', () => {
+		const a = generateMasterKey();
+		const b = generateMasterKey();
+		const hex = (k: Uint8Array) => Buffer.from(k).toString('hex');
+		expect(masterKeyFromEnv({ SEAL_KEYSERVER_MASTER_KEY: hex(a), MASTER_KEY: hex(b) })).toEqual(a);
+		expect(masterKeyFromEnv({ MASTER_KEY: `0x${hex(b)}` })).toEqual(b);
+	});
+
+	it('explains a missing or bad key without printing it', () => {
+		expect(() => masterKeyFromEnv({})).toThrow(/SEAL_KEYSERVER_MASTER_KEY.*not set/);
+		const bad = 'ab'.repeat(31);
+		let error: unknown;
+		try {
+			masterKeyFromEnv({ SEAL_KEYSERVER_MASTER_KEY: bad });
+		} catch (caught) {
+			error = caught;
+		}
+		expect(error).toBeInstanceOf(InvalidInputError);
+		expect((error as Error).message).not.toContain(bad);
+	});
+
+	it('usage says genkey prints the secret and where start reads the key from', () => {
+		expect(command.usage).toMatch(/PRINTS THE SECRET MASTER KEY/);
+		expect(command.usage).toMatch(/SEAL_KEYSERVER_MASTER_KEY/);
+	});
+});

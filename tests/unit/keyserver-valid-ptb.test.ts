@@ -1,0 +1,165 @@
+import { bcs } from '@mysten/sui/bcs';
+import { Inputs, Transaction } from '@mysten/sui/transactions';
+import { describe, expect, it } from 'vitest';
+import { InvalidPtbError } from '../../ts/errors.js';
+import { validatePtb, validatePtbBase64 } from '../../ts/keyserver/valid-ptb.js';
+
+const PKG = `0x${'ab'.repeat(32)}`;
+const OTHER = `0x${'cd'.repeat(32)}`;
+const CLOCK = Inputs.SharedObjectRef({ objectId: '0x6', initialSharedVersion: 1, mutable: false });
+
+/** PTB bytes (kind bytes without the tag) built offline. */
+async function ptb(build: (tx: Transaction) => void): Promise<Uint8Array> {
+	const tx = new Transaction();
+	build(tx);
+	return (await tx.build({ onlyTransactionKind: true })).slice(1);
+}
+
+function call(
+	tx: Transaction,
+	{ pkg = PKG, module = 'm', fn = 'seal_approve', id = [1, 2, 3] } = {},
+) {
+	tx.moveCall({
+		target: `${pkg}::${module}::${fn}`,
+		arguments: [tx.pure.vector('u8', id), tx.object(CLOCK)],
+	});
+}
+
+function detail(bytes: Uint8Array): string {
+	try {
+		validatePtb(bytes);
+	} catch (error) {
+		expect(error).toBeInstanceOf(InvalidPtbError);
+		expect((error as InvalidPtbError).errorName).toBe('InvalidPTB');
+		expect((error as InvalidPtbError).wireMessage).toBe(
+			`Invalid PTB: ${(error as InvalidPtbError).detail}`,
+		);
+		return (error as InvalidPtbError).detail;
+	}
+	return 'valid';
+}
+
+describe('validatePtb accepts', () => {
+	it('seal_approve* calls into one package (modules may differ), extracting inner ids in order', async () => {
+		const bytes = await ptb((tx) => {
+			call(tx, { module: 'bla', fn: 'seal_approve_x', id: [1] });
+			call(tx, { module: 'bla2', fn: 'seal_approve', id: [] });
+		});
+		const valid = validatePtb(bytes);
+		expect(valid.packageId).toBe(PKG);
+		expect(valid.innerIds.map((id) => Array.from(id))).toEqual([[1], []]);
+		expect(valid.functions).toEqual(['bla::seal_approve_x', 'bla2::seal_approve']);
+		expect(validatePtbBase64(Buffer.from(bytes).toString('base64')).packageId).toBe(PKG);
+	});
+
+	it('exactly 100 commands', async () => {
+		const bytes = await ptb((tx) => {
+			for (let i = 0; i < 100; i++) call(tx);
+		});
+		expect(validatePtb(bytes).innerIds).toHaveLength(100);
+	});
+});
+
+describe("validatePtb rejects with Mysten's detail", () => {
+	it('101 commands', async () => {
+		const bytes = await ptb((tx) => {
+			for (let i = 0; i < 101; i++) call(tx);
+		});
+		expect(detail(bytes)).toBe('Too many commands in PTB (more than 100)');
+	});
+
+	it('bytes that are not a ProgrammableTransaction, or carry trailing bytes', async () => {
+		expect(detail(new Uint8Array([1, 2, 3]))).toBe('Invalid BCS');
+		const good = await ptb((tx) => call(tx));
+		expect(detail(new Uint8Array([...good, 0]))).toBe('Invalid BCS');
+		// Full TransactionKind bytes (tag byte not stripped) are not a PTB either.
+		expect(detail(new Uint8Array([0, ...good]))).not.toBe('valid');
+	});
+
+	it('text that is not base64', () => {
+		expect(() => validatePtbBase64('not base64!')).toThrow(/Invalid Base64/);
+	});
+
+	it('an empty PTB', () => {
+		expect(
+			detail(bcs.ProgrammableTransaction.serialize({ inputs: [], commands: [] }).toBytes()),
+		).toBe('Empty PTB input or command');
+	});
+
+	it('a first command that is not a MoveCall', async () => {
+		const bytes = await ptb((tx) => {
+			tx.splitCoins(tx.gas, [1]);
+			call(tx);
+		});
+		expect(detail(bytes)).toBe('Invalid first command');
+	});
+
+	it('a later command that is not a MoveCall', async () => {
+		const bytes = await ptb((tx) => {
+			call(tx);
+			tx.transferObjects([tx.object(CLOCK)], tx.pure.address(PKG));
+		});
+		expect(detail(bytes)).toBe('Non MoveCall command');
+	});
+
+	it('an argument that is a command result or the gas coin', async () => {
+		const result = await ptb((tx) => {
+			const [r] = tx.moveCall({
+				target: `${PKG}::m::seal_approve`,
+				arguments: [tx.pure.vector('u8', [1])],
+			});
+			tx.moveCall({
+				target: `${PKG}::m::seal_approve`,
+				arguments: [tx.pure.vector('u8', [1]), r!],
+			});
+		});
+		expect(detail(result)).toBe('Only pure inputs are allowed');
+		const gas = await ptb((tx) => {
+			tx.moveCall({
+				target: `${PKG}::m::seal_approve`,
+				arguments: [tx.pure.vector('u8', [1]), tx.gas],
+			});
+		});
+		expect(detail(gas)).toBe('Only pure inputs are allowed');
+	});
+
+	it('a call without arguments', async () => {
+		const bytes = await ptb((tx) => {
+			tx.pure.u8(1);
+			tx.moveCall({ target: `${PKG}::m::seal_approve`, arguments: [] });
+		});
+		expect(detail(bytes)).toBe('Empty args');
+	});
+
+	it('an object as first argument', async () => {
+		const bytes = await ptb((tx) => {
+			tx.moveCall({ target: `${PKG}::m::seal_approve`, arguments: [tx.object(CLOCK)] });
+		});
+		expect(detail(bytes)).toBe('Invalid first parameter for seal_approve');
+	});
+
+	it('a pure first argument that is not exactly a vector<u8>', async () => {
+		const u64 = await ptb((tx) => {
+			tx.moveCall({ target: `${PKG}::m::seal_approve`, arguments: [tx.pure.u64(5)] });
+		});
+		expect(detail(u64)).toBe('Invalid BCS for first parameter for seal_approve');
+		const address = await ptb((tx) => {
+			tx.moveCall({ target: `${PKG}::m::seal_approve`, arguments: [tx.pure.address(PKG)] });
+		});
+		expect(detail(address)).toBe('Invalid BCS for first parameter for seal_approve');
+	});
+
+	it('a function without the seal_approve prefix, or calls into two packages', async () => {
+		expect(detail(await ptb((tx) => call(tx, { fn: 'approve' })))).toBe(
+			'Invalid function or package id',
+		);
+		expect(detail(await ptb((tx) => call(tx, { fn: 'xseal_approve' })))).toBe(
+			'Invalid function or package id',
+		);
+		const two = await ptb((tx) => {
+			call(tx);
+			call(tx, { pkg: OTHER });
+		});
+		expect(detail(two)).toBe('Invalid function or package id');
+	});
+});
