@@ -1,0 +1,355 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { bcs } from '@mysten/sui/bcs';
+import type { SuiClientTypes } from '@mysten/sui/client';
+import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
+import { Inputs, Transaction, type TransactionPlugin } from '@mysten/sui/transactions';
+import { fromBase64, toBase64 } from '@mysten/sui/utils';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+import { readDeployment, writeDeployment, type DeploymentRecord } from '../../ts/deployments.js';
+import { PackageUnchangedError, PublishError } from '../../ts/errors.js';
+import {
+	publishAndRecord,
+	publishedPackageId,
+	publishTx,
+	upgradeTx,
+	type PackageBytes,
+} from '../../ts/move/publish.js';
+import type { SuiClient } from '../../ts/sui-client.js';
+
+const id = (byte: string) => `0x${byte.repeat(32)}`;
+const MODULES = [
+	toBase64(Uint8Array.from([0xa1, 0x1c, 0xeb, 0x0b, 1])),
+	toBase64(Uint8Array.from([7, 8])),
+];
+const DEPS = [id('00').slice(0, -1) + '1', id('00').slice(0, -1) + '2'];
+const built = (digestByte = 0x11): PackageBytes => ({
+	modules: MODULES,
+	dependencies: DEPS,
+	digest: Array.from({ length: 32 }, () => digestByte),
+});
+const DIGEST = 'FKxvBPD1USPz5ri4zCx7Gcz7JrVSLhxnimwuhgMpRHKV';
+
+async function decodeKind(tx: Transaction) {
+	const kind = bcs.TransactionKind.parse(await tx.build({ onlyTransactionKind: true }));
+	if (!kind.ProgrammableTransaction) throw new Error('expected a programmable transaction');
+	return kind.ProgrammableTransaction;
+}
+
+const pure = (input: unknown) => fromBase64((input as { Pure: { bytes: string } }).Pure.bytes);
+
+describe('publishTx', () => {
+	it('publishes the modules with their dependencies and sends the UpgradeCap to the recipient', async () => {
+		const recipient = id('aa');
+		const ptb = await decodeKind(publishTx({ built: built(), recipient }));
+		expect(ptb.commands).toHaveLength(2);
+		const publish = ptb.commands[0]?.Publish;
+		expect(publish?.modules).toEqual(MODULES);
+		expect(publish?.dependencies).toEqual(DEPS);
+		expect(ptb.commands[1]?.TransferObjects?.objects).toEqual([{ $kind: 'Result', Result: 0 }]);
+		const to = ptb.commands[1]?.TransferObjects?.address.Input ?? -1;
+		expect(bcs.Address.parse(pure(ptb.inputs[to]))).toBe(recipient);
+	});
+});
+
+describe('upgradeTx', () => {
+	it('authorizes with the cap and digest, upgrades the package, and commits with the receipt', async () => {
+		const cap = Inputs.ObjectRef({ objectId: id('cc'), version: '4', digest: DIGEST });
+		const ptb = await decodeKind(
+			upgradeTx({ built: built(0x22), packageId: id('bb'), upgradeCap: cap }),
+		);
+		const [authorize, upgrade, commit] = ptb.commands;
+		expect(ptb.commands).toHaveLength(3);
+		expect(authorize?.MoveCall).toMatchObject({
+			package: id('00').slice(0, -1) + '2',
+			module: 'package',
+			function: 'authorize_upgrade',
+		});
+		const [capArg, policyArg, digestArg] = authorize?.MoveCall?.arguments ?? [];
+		expect(ptb.inputs[capArg?.Input ?? -1]?.Object?.ImmOrOwnedObject?.objectId).toBe(id('cc'));
+		expect(bcs.u8().parse(pure(ptb.inputs[policyArg?.Input ?? -1]))).toBe(0); // compatible
+		expect(bcs.vector(bcs.u8()).parse(pure(ptb.inputs[digestArg?.Input ?? -1]))).toEqual(
+			Array.from({ length: 32 }, () => 0x22),
+		);
+		expect(upgrade?.Upgrade).toMatchObject({
+			modules: MODULES,
+			dependencies: DEPS,
+			package: id('bb'),
+			ticket: { $kind: 'Result', Result: 0 },
+		});
+		expect(commit?.MoveCall).toMatchObject({ module: 'package', function: 'commit_upgrade' });
+		expect(commit?.MoveCall?.arguments).toEqual([capArg, { $kind: 'Result', Result: 1 }]);
+	});
+});
+
+function effects(
+	changed: Partial<SuiClientTypes.ChangedObject>[],
+): SuiClientTypes.TransactionEffects {
+	return {
+		bcs: null,
+		version: 2,
+		status: { success: true, error: null },
+		gasUsed: {
+			computationCost: '1',
+			storageCost: '1',
+			storageRebate: '0',
+			nonRefundableStorageFee: '0',
+		},
+		transactionDigest: 'TX',
+		gasObject: null,
+		eventsDigest: null,
+		dependencies: [],
+		lamportVersion: null,
+		changedObjects: changed.map((c) => ({
+			objectId: id('00'),
+			inputState: 'DoesNotExist',
+			inputVersion: null,
+			inputDigest: null,
+			inputOwner: null,
+			outputState: 'ObjectWrite',
+			outputVersion: '1',
+			outputDigest: 'x',
+			outputOwner: null,
+			idOperation: 'Created',
+			...c,
+		})),
+		unchangedConsensusObjects: [],
+		auxiliaryDataDigest: null,
+	};
+}
+
+describe('publishedPackageId', () => {
+	it('returns the one package the transaction wrote', () => {
+		const executed = {
+			digest: 'TX',
+			effects: effects([
+				{ objectId: id('0b'), outputState: 'PackageWrite' },
+				{ objectId: id('0c') },
+			]),
+			objectTypes: {},
+			events: [],
+		};
+		expect(publishedPackageId(executed)).toBe(id('0b'));
+		expect(() =>
+			publishedPackageId({ ...executed, effects: effects([{ objectId: id('0c') }]) }),
+		).toThrow(PublishError);
+	});
+});
+
+describe('publishAndRecord', () => {
+	const signer = Ed25519Keypair.generate();
+	let dir: string;
+	beforeEach(async () => {
+		dir = await mkdtemp(join(tmpdir(), 'publish-'));
+	});
+	afterEach(async () => {
+		await rm(dir, { recursive: true, force: true });
+	});
+
+	/**
+	 * The SDK core interface with canned answers: resolution sets gas and object versions, and
+	 * execution reports `created` as the effects. Submitted transactions are kept for inspection.
+	 */
+	function stubClient(
+		chainIdentifier: string,
+		created: Partial<SuiClientTypes.ChangedObject>[],
+		types: Record<string, string>,
+	) {
+		const submitted: Uint8Array[] = [];
+		const resolve: TransactionPlugin = async (data, _options, next) => {
+			data.inputs = data.inputs.map((input) =>
+				input.UnresolvedObject
+					? Inputs.ObjectRef({
+							objectId: input.UnresolvedObject.objectId,
+							version: '4',
+							digest: DIGEST,
+						})
+					: input,
+			);
+			data.gasData.price = '1000';
+			data.gasData.budget = '50000000';
+			data.gasData.payment = [{ objectId: id('09'), version: '3', digest: DIGEST }];
+			await next();
+		};
+		const core = {
+			getChainIdentifier: vi.fn(async () => ({ chainIdentifier })),
+			resolveTransactionPlugin: () => resolve,
+			executeTransaction: vi.fn(async ({ transaction }: { transaction: Uint8Array }) => {
+				submitted.push(transaction);
+				return {
+					$kind: 'Transaction',
+					Transaction: {
+						digest: `TX${submitted.length}`,
+						status: { success: true, error: null },
+						effects: effects(created),
+						objectTypes: types,
+						events: [],
+					},
+				};
+			}),
+			waitForTransaction: vi.fn(async () => ({})),
+		};
+		return { client: { core } as unknown as SuiClient, core, submitted };
+	}
+
+	const commands = (bytes: Uint8Array) =>
+		bcs.TransactionData.parse(bytes).V1?.kind.ProgrammableTransaction?.commands ?? [];
+
+	const options = (
+		client: SuiClient,
+		extra: Partial<Parameters<typeof publishAndRecord>[0]> = {},
+	) => ({
+		client,
+		signer,
+		network: 'localnet',
+		packagePath: 'move',
+		deploymentsDir: dir,
+		build: async () => built(),
+		now: () => new Date('2026-02-03T04:05:06.000Z'),
+		...extra,
+	});
+
+	async function existingRecord(
+		overrides: Partial<DeploymentRecord> = {},
+	): Promise<DeploymentRecord> {
+		const record: DeploymentRecord = {
+			formatVersion: 1,
+			network: 'localnet',
+			chainId: 'chainA',
+			originalPackageId: id('01'),
+			latestPackageId: id('01'),
+			upgradeCapId: id('03'),
+			packageDigest: '11'.repeat(32),
+			publishDigest: 'OLD',
+			publishedAt: '2026-01-01T00:00:00.000Z',
+			upgrades: [],
+			allowlists: [],
+			extra: { seal: { keyServers: 3 } },
+			...overrides,
+		};
+		await writeDeployment(dir, record);
+		return record;
+	}
+
+	it('publishes, then records original/latest id, upgrade cap, digests, chain and time', async () => {
+		const { client, submitted } = stubClient(
+			'chainA',
+			[{ objectId: id('0b'), outputState: 'PackageWrite' }, { objectId: id('0c') }],
+			{ [id('0c')]: '0x2::package::UpgradeCap' },
+		);
+		const result = await publishAndRecord(options(client));
+		expect(result.action).toBe('published');
+		expect(submitted).toHaveLength(1);
+		expect(commands(submitted[0]!).map((c) => c.$kind)).toEqual(['Publish', 'TransferObjects']);
+		const record = await readDeployment(dir, 'localnet');
+		expect(record).toEqual({
+			formatVersion: 1,
+			network: 'localnet',
+			chainId: 'chainA',
+			originalPackageId: id('0b'),
+			latestPackageId: id('0b'),
+			upgradeCapId: id('0c'),
+			packageDigest: '11'.repeat(32),
+			publishDigest: 'TX1',
+			publishedAt: '2026-02-03T04:05:06.000Z',
+			upgrades: [],
+			allowlists: [],
+			extra: {},
+		});
+	});
+
+	it('refuses to publish an unchanged package unless forced, leaving the record alone', async () => {
+		const before = await existingRecord();
+		const beforeText = await readFile(join(dir, 'localnet.json'), 'utf8');
+		const { client, core } = stubClient('chainA', [], {});
+		await expect(publishAndRecord(options(client))).rejects.toThrow(PackageUnchangedError);
+		await expect(publishAndRecord(options(client))).rejects.toThrow(/--force/);
+		expect(core.executeTransaction).not.toHaveBeenCalled();
+		expect(await readFile(join(dir, 'localnet.json'), 'utf8')).toBe(beforeText);
+		expect(before.packageDigest).toBe('11'.repeat(32));
+	});
+
+	it('publishes an unchanged package again with force', async () => {
+		await existingRecord();
+		const { client } = stubClient(
+			'chainA',
+			[{ objectId: id('0d'), outputState: 'PackageWrite' }, { objectId: id('0e') }],
+			{ [id('0e')]: `0x${'0'.repeat(63)}2::package::UpgradeCap` },
+		);
+		const result = await publishAndRecord(options(client, { force: true }));
+		expect(result.record.originalPackageId).toBe(id('0d'));
+		expect(result.record.extra).toEqual({ seal: { keyServers: 3 } });
+	});
+
+	it('treats a record from another chain (regenesis) as absent', async () => {
+		await existingRecord({ chainId: 'oldChain', allowlists: [] });
+		const { client } = stubClient(
+			'chainB',
+			[{ objectId: id('0d'), outputState: 'PackageWrite' }, { objectId: id('0e') }],
+			{ [id('0e')]: '0x2::package::UpgradeCap' },
+		);
+		const result = await publishAndRecord(options(client));
+		expect(result.record).toMatchObject({
+			chainId: 'chainB',
+			originalPackageId: id('0d'),
+			extra: {},
+		});
+	});
+
+	it('upgrades the recorded package with its cap and keeps the original id', async () => {
+		await existingRecord({ latestPackageId: id('02') });
+		const { client, submitted } = stubClient(
+			'chainA',
+			[
+				{ objectId: id('05'), outputState: 'PackageWrite' },
+				{ objectId: id('03'), idOperation: 'None' },
+			],
+			{},
+		);
+		const result = await publishAndRecord(
+			options(client, { upgrade: true, build: async () => built(0x33) }),
+		);
+		expect(result.action).toBe('upgraded');
+		const sent = bcs.TransactionData.parse(submitted[0]!).V1?.kind.ProgrammableTransaction;
+		expect(sent?.commands.map((c) => c.$kind)).toEqual(['MoveCall', 'Upgrade', 'MoveCall']);
+		expect(sent?.commands[1]?.Upgrade?.package).toBe(id('02'));
+		const capInput = sent?.inputs[sent.commands[0]?.MoveCall?.arguments[0]?.Input ?? -1];
+		expect(capInput?.Object?.ImmOrOwnedObject?.objectId).toBe(id('03'));
+		const record = await readDeployment(dir, 'localnet');
+		expect(record).toMatchObject({
+			originalPackageId: id('01'),
+			latestPackageId: id('05'),
+			upgradeCapId: id('03'),
+			packageDigest: '33'.repeat(32),
+			publishDigest: 'OLD',
+			upgrades: [
+				{
+					packageId: id('05'),
+					digest: 'TX1',
+					packageDigest: '33'.repeat(32),
+					upgradedAt: '2026-02-03T04:05:06.000Z',
+				},
+			],
+			extra: { seal: { keyServers: 3 } },
+		});
+	});
+
+	it('refuses an upgrade with no record, with a record on another chain, or with no change', async () => {
+		const { client, core } = stubClient('chainA', [], {});
+		await expect(publishAndRecord(options(client, { upgrade: true }))).rejects.toThrow(
+			/nothing to upgrade on localnet/,
+		);
+		await existingRecord({ chainId: 'other' });
+		await expect(publishAndRecord(options(client, { upgrade: true }))).rejects.toThrow(
+			/cannot upgrade: the recorded package lives on chain other/,
+		);
+		await existingRecord();
+		await expect(publishAndRecord(options(client, { upgrade: true }))).rejects.toThrow(
+			PackageUnchangedError,
+		);
+		expect(core.executeTransaction).not.toHaveBeenCalled();
+	});
+});
