@@ -28,27 +28,10 @@ export async function* encryptChunks(
 	chunkSize: number,
 	input: ByteSource,
 ): AsyncGenerator<Uint8Array> {
-	let index = 0n;
-	let pending: Uint8Array[] = [];
-	let pendingLength = 0;
-	for await (const piece of pieces(input)) {
-		let offset = 0;
-		while (offset < piece.length) {
-			// A full chunk followed by more bytes cannot be the last one.
-			if (pendingLength === chunkSize) {
-				yield* sealChunk(dataKey, index++, pending, false);
-				pending = [];
-				pendingLength = 0;
-			}
-			const take = Math.min(chunkSize - pendingLength, piece.length - offset);
-			pending.push(
-				offset === 0 && take === piece.length ? piece : piece.subarray(offset, offset + take),
-			);
-			pendingLength += take;
-			offset += take;
-		}
-	}
-	yield* sealChunk(dataKey, index, pending, true);
+	const chunker = new Chunker(chunkSize, (parts, index, final) =>
+		sealChunk(dataKey, index, parts, final),
+	);
+	yield* drive(input, chunker);
 }
 
 /**
@@ -61,79 +44,127 @@ export async function* decryptChunks(
 	input: ByteSource,
 ): AsyncGenerator<Uint8Array> {
 	const unit = chunkSize + GCM_TAG_LENGTH;
-	let index = 0n;
-	let pending: Uint8Array[] = [];
-	let pendingLength = 0;
-	for await (const piece of pieces(input)) {
+	const chunker = new Chunker(unit, (parts, index, final, length) => {
+		if (!final) return decryptChunk(dataKey, index, parts, false);
+		if (length < GCM_TAG_LENGTH) {
+			throw new TruncatedInputError(
+				length === 0 && index === 0n
+					? 'the envelope has no data section'
+					: `the envelope's data section is cut off in chunk ${index}`,
+			);
+		}
+		try {
+			return decryptChunk(dataKey, index, parts, true);
+		} catch (error) {
+			// A complete chunk that verifies as non-final means the real final chunk was dropped.
+			if (error instanceof DecryptionFailedError && length === unit) {
+				let verifiesAsMiddle = true;
+				try {
+					for (const part of decryptChunk(dataKey, index, parts, false)) part.fill(0);
+				} catch {
+					verifiesAsMiddle = false;
+				}
+				if (verifiesAsMiddle) {
+					throw new TruncatedInputError(
+						`the envelope ends after chunk ${index} without its final chunk (truncated)`,
+					);
+				}
+			}
+			throw error;
+		}
+	});
+	yield* drive(input, chunker);
+}
+
+type ChunkHandler = (
+	parts: readonly Uint8Array[],
+	index: bigint,
+	final: boolean,
+	length: number,
+) => Uint8Array[];
+
+/**
+ * Groups input pieces into units of `unit` bytes without copying. A full unit is handed on only
+ * once more bytes arrive, because only then is it known not to be the last one.
+ */
+class Chunker {
+	readonly #unit: number;
+	readonly #handle: ChunkHandler;
+	#index = 0n;
+	#pending: Uint8Array[] = [];
+	#pendingLength = 0;
+
+	constructor(unit: number, handle: ChunkHandler) {
+		this.#unit = unit;
+		this.#handle = handle;
+	}
+
+	push(piece: Uint8Array): Uint8Array[] {
+		let out: Uint8Array[] = [];
 		let offset = 0;
 		while (offset < piece.length) {
-			if (pendingLength === unit) {
-				yield* openChunk(dataKey, index++, pending, false);
-				pending = [];
-				pendingLength = 0;
+			if (this.#pendingLength === this.#unit) {
+				const produced = this.#handle(this.#pending, this.#index++, false, this.#pendingLength);
+				out = out.length === 0 ? produced : out.concat(produced);
+				this.#pending = [];
+				this.#pendingLength = 0;
 			}
-			const take = Math.min(unit - pendingLength, piece.length - offset);
-			pending.push(
+			const take = Math.min(this.#unit - this.#pendingLength, piece.length - offset);
+			this.#pending.push(
 				offset === 0 && take === piece.length ? piece : piece.subarray(offset, offset + take),
 			);
-			pendingLength += take;
+			this.#pendingLength += take;
 			offset += take;
 		}
+		return out;
 	}
-	if (pendingLength < GCM_TAG_LENGTH) {
-		throw new TruncatedInputError(
-			pendingLength === 0 && index === 0n
-				? 'the envelope has no data section'
-				: `the envelope's data section is cut off in chunk ${index}`,
-		);
-	}
-	try {
-		yield* openChunk(dataKey, index, pending, true);
-	} catch (error) {
-		// A complete chunk that verifies as non-final means the real final chunk was dropped.
-		if (error instanceof DecryptionFailedError && pendingLength === unit) {
-			let verifiesAsMiddle = true;
-			try {
-				for (const part of decryptChunk(dataKey, index, pending, false)) part.fill(0);
-			} catch {
-				verifiesAsMiddle = false;
-			}
-			if (verifiesAsMiddle) {
-				throw new TruncatedInputError(
-					`the envelope ends after chunk ${index} without its final chunk (truncated)`,
-				);
-			}
-		}
-		throw error;
+
+	finish(): Uint8Array[] {
+		return this.#handle(this.#pending, this.#index, true, this.#pendingLength);
 	}
 }
 
-function* sealChunk(
+/** Feeds every piece of `input` to `chunker`, yielding its output (sync sources without awaits). */
+async function* drive(input: ByteSource, chunker: Chunker): AsyncGenerator<Uint8Array> {
+	if (input instanceof Uint8Array) {
+		yield* chunker.push(input);
+	} else if (Symbol.iterator in input) {
+		for (const piece of input) yield* chunker.push(checkPiece(piece));
+	} else {
+		for await (const piece of input) yield* chunker.push(checkPiece(piece));
+	}
+	yield* chunker.finish();
+}
+
+function checkPiece(piece: unknown): Uint8Array {
+	if (!(piece instanceof Uint8Array)) {
+		throw new InvalidInputError(
+			'input',
+			'expected a stream of bytes (Uint8Array/Buffer), not strings',
+		);
+	}
+	return piece;
+}
+
+function sealChunk(
 	key: Uint8Array,
 	index: bigint,
 	parts: readonly Uint8Array[],
 	final: boolean,
-): Generator<Uint8Array> {
+): Uint8Array[] {
 	const cipher = createCipheriv('aes-256-gcm', key, nonce(index, final), {
 		authTagLength: GCM_TAG_LENGTH,
 	});
 	cipher.setAAD(AAD);
+	const out: Uint8Array[] = [];
 	for (const part of parts) {
-		const out = cipher.update(part);
-		if (out.length > 0) yield out;
+		const sealed = cipher.update(part);
+		if (sealed.length > 0) out.push(sealed);
 	}
 	const rest = cipher.final();
-	if (rest.length > 0) yield rest;
-	yield cipher.getAuthTag();
-}
-
-function* openChunk(
-	key: Uint8Array,
-	index: bigint,
-	parts: readonly Uint8Array[],
-	final: boolean,
-): Generator<Uint8Array> {
-	yield* decryptChunk(key, index, parts, final);
+	if (rest.length > 0) out.push(rest);
+	out.push(cipher.getAuthTag());
+	return out;
 }
 
 /** Verifies one chunk and returns its plaintext pieces (nothing is released before the tag). */
@@ -195,17 +226,12 @@ function nonce(index: bigint, final: boolean): Uint8Array {
 /** Iterates any `ByteSource`, rejecting non-byte pieces (e.g. a Readable in string mode). */
 export async function* pieces(input: ByteSource): AsyncGenerator<Uint8Array> {
 	if (input instanceof Uint8Array) {
-		yield input;
+		if (input.length > 0) yield input;
 		return;
 	}
 	for await (const piece of input as AsyncIterable<unknown>) {
-		if (!(piece instanceof Uint8Array)) {
-			throw new InvalidInputError(
-				'input',
-				'expected a stream of bytes (Uint8Array/Buffer), not strings',
-			);
-		}
-		if (piece.length > 0) yield piece;
+		const bytes = checkPiece(piece);
+		if (bytes.length > 0) yield bytes;
 	}
 }
 
