@@ -1,4 +1,4 @@
-import type { Command } from '../cli-io.js';
+import type { CliIo, Command } from '../cli-io.js';
 import { readDeployment, recordAllowlist, type DeploymentRecord } from '../../ts/deployments.js';
 import { InvalidInputError } from '../../ts/errors.js';
 import { normalizeObjectId } from '../../ts/identity.js';
@@ -143,76 +143,115 @@ export const command: Command = {
 	async run(args, io) {
 		const { request, values } = parseAllowlistArgs(args);
 		const context = suiContext(io, values);
-		const network = context.config.network;
-		const record = await readDeployment(context.deploymentsDir, network);
-
-		if (request.subcommand === 'show') {
-			const state = await readAllowlist({
-				client: context.client,
-				allowlistId: request.allowlistId,
-				eventLimit: request.eventLimit,
-			});
-			io.result(state, describe(state));
-			return 0;
+		const record = await readDeployment(context.deploymentsDir, context.config.network);
+		switch (request.subcommand) {
+			case 'show':
+				return show(context, io, request);
+			case 'create':
+				return create(context, io, record, request);
+			default:
+				return change(context, io, record, request);
 		}
-
-		const packageId = callPackage(context, record, request.packageId);
-		const signer = await context.signer();
-		const common = { client: context.client, signer, packageId, logger: io.logger };
-
-		if (request.subcommand === 'create') {
-			io.logger.info(
-				`creating allowlist '${request.name}' with package ${packageId} on ${network}`,
-			);
-			const created = await createAllowlist({ ...common, name: request.name });
-			if (record && [record.latestPackageId, record.originalPackageId].includes(packageId)) {
-				await recordAllowlist(context.deploymentsDir, network, {
-					id: created.allowlistId,
-					capId: created.capId,
-					name: request.name,
-					digest: created.digest,
-					createdAt: new Date().toISOString(),
-				});
-			} else {
-				io.logger.warn(
-					`not recorded in ${context.deploymentsDir}: package ${packageId} is not the recorded deployment; ` +
-						`keep the cap id ${created.capId} (pass it as --cap)`,
-				);
-			}
-			io.result(
-				{ ...created, name: request.name, packageId, network },
-				`created allowlist ${created.allowlistId}\n  cap ${created.capId}\n  tx  ${created.digest}`,
-			);
-			return 0;
-		}
-
-		const capId = request.capId ?? recordedCap(record, request.allowlistId, network);
-		const target = { ...common, allowlistId: request.allowlistId, capId };
-		if (request.subcommand === 'migrate') {
-			const { digest } = await migrateAllowlist(target);
-			io.result(
-				{ allowlistId: request.allowlistId, digest },
-				`migrated ${request.allowlistId} (tx ${digest})`,
-			);
-			return 0;
-		}
-		const change = request.subcommand === 'add' ? addMember : removeMember;
-		io.logger.info(
-			`${request.subcommand} ${request.member} ${request.subcommand === 'add' ? 'to' : 'from'} ${request.allowlistId}`,
-		);
-		const { digest } = await change({ ...target, member: request.member });
-		io.result(
-			{
-				allowlistId: request.allowlistId,
-				member: request.member,
-				action: request.subcommand,
-				digest,
-			},
-			`${request.subcommand === 'add' ? 'added' : 'removed'} ${request.member} (tx ${digest})`,
-		);
-		return 0;
 	},
 };
+
+async function show(
+	context: SuiContext,
+	io: CliIo,
+	request: Extract<AllowlistRequest, { subcommand: 'show' }>,
+): Promise<number> {
+	const state = await readAllowlist({
+		client: context.client,
+		allowlistId: request.allowlistId,
+		eventLimit: request.eventLimit,
+	});
+	io.result(state, describe(state));
+	return 0;
+}
+
+async function create(
+	context: SuiContext,
+	io: CliIo,
+	record: DeploymentRecord | undefined,
+	request: Extract<AllowlistRequest, { subcommand: 'create' }>,
+): Promise<number> {
+	const network = context.config.network;
+	const packageId = callPackage(context, record, request.packageId);
+	const signer = await context.signer();
+	io.logger.info(`creating allowlist '${request.name}' with package ${packageId} on ${network}`);
+	const created = await createAllowlist({
+		client: context.client,
+		signer,
+		packageId,
+		name: request.name,
+		logger: io.logger,
+	});
+	if (record && [record.latestPackageId, record.originalPackageId].includes(packageId)) {
+		await recordAllowlist(context.deploymentsDir, network, {
+			id: created.allowlistId,
+			capId: created.capId,
+			name: request.name,
+			digest: created.digest,
+			createdAt: new Date().toISOString(),
+		});
+	} else {
+		io.logger.warn(
+			`not recorded in ${context.deploymentsDir}: package ${packageId} is not the recorded ` +
+				`deployment; keep the cap id ${created.capId} (pass it as --cap)`,
+		);
+	}
+	io.result(
+		{ ...created, name: request.name, packageId, network },
+		`created allowlist ${created.allowlistId}\n  cap ${created.capId}\n  tx  ${created.digest}`,
+	);
+	return 0;
+}
+
+async function change(
+	context: SuiContext,
+	io: CliIo,
+	record: DeploymentRecord | undefined,
+	request: Extract<AllowlistRequest, { subcommand: 'add' | 'remove' | 'migrate' }>,
+): Promise<number> {
+	const packageId = callPackage(context, record, request.packageId);
+	// Resolve the cap before loading the key: a missing cap is a usage error.
+	const capId = request.capId ?? recordedCap(record, request.allowlistId, context.config.network);
+	const signer = await context.signer();
+	const target = {
+		client: context.client,
+		signer,
+		packageId,
+		allowlistId: request.allowlistId,
+		capId,
+		logger: io.logger,
+	};
+	if (request.subcommand === 'migrate') {
+		const { digest } = await migrateAllowlist(target);
+		io.result(
+			{ allowlistId: request.allowlistId, digest },
+			`migrated ${request.allowlistId} (tx ${digest})`,
+		);
+		return 0;
+	}
+	const adding = request.subcommand === 'add';
+	io.logger.info(
+		`${request.subcommand} ${request.member} ${adding ? 'to' : 'from'} ${request.allowlistId}`,
+	);
+	const { digest } = await (adding ? addMember : removeMember)({
+		...target,
+		member: request.member,
+	});
+	io.result(
+		{
+			allowlistId: request.allowlistId,
+			member: request.member,
+			action: request.subcommand,
+			digest,
+		},
+		`${adding ? 'added' : 'removed'} ${request.member} (tx ${digest})`,
+	);
+	return 0;
+}
 
 /** The package to call: --package, else the recorded latest id, else the configured package. */
 function callPackage(
