@@ -1,0 +1,268 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { describeConfig, loadConfig } from '../../ts/config.js';
+import {
+	ConfigError,
+	ConfigFileError,
+	DuplicateKeyServerError,
+	InvalidIdError,
+	MissingKeyServersError,
+	ThresholdConfigError,
+	UnknownNetworkError,
+} from '../../ts/errors.js';
+
+const A = `0x${'a1'.repeat(32)}`;
+const B = `0x${'b2'.repeat(32)}`;
+const C = `0x${'c3'.repeat(32)}`;
+const PKG = `0x${'99'.repeat(32)}`;
+const SECRET = 'sk-live-DO-NOT-PRINT-42';
+
+const dirs: string[] = [];
+afterEach(() => {
+	for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function workspace(files: { yaml?: string; dotenv?: string } = {}): string {
+	const dir = mkdtempSync(join(tmpdir(), 'seal-config-'));
+	dirs.push(dir);
+	if (files.yaml !== undefined) writeFileSync(join(dir, 'config.yaml'), files.yaml);
+	if (files.dotenv !== undefined) writeFileSync(join(dir, '.env'), files.dotenv);
+	return dir;
+}
+
+function load(cwd: string, env: NodeJS.ProcessEnv = {}, extra = {}) {
+	return loadConfig({ cwd, env, ...extra });
+}
+
+function catchError(run: () => unknown): ConfigError {
+	try {
+		run();
+	} catch (error) {
+		expect(error).toBeInstanceOf(ConfigError);
+		return error as ConfigError;
+	}
+	throw new Error('expected a ConfigError');
+}
+
+describe('defaults and presets', () => {
+	it('with nothing configured: localnet preset, no servers, no threshold', () => {
+		const config = load(workspace());
+		expect(config.network).toBe('localnet');
+		expect(config.rpcUrl).toBe('http://127.0.0.1:9000');
+		expect(config.faucetUrl).toBe('http://127.0.0.1:9123/gas');
+		expect(config.seal.servers).toEqual([]);
+		expect(config.seal.threshold).toBeUndefined();
+		expect(config.sources['network']).toBe('preset');
+	});
+
+	it('testnet: Mysten open key servers with threshold 2 from the preset', () => {
+		const config = load(workspace(), { SUI_NETWORK: 'testnet' });
+		expect(config.seal.servers.map((s) => s.objectId)).toEqual([
+			'0x73d05d62c18d9374e3ea529e8e0ed6161da1a141a94d3f76ae3fe4e99356db75',
+			'0xf5d14a81a982144ae441cd7d64b09027f116a468bd36e7eca494f750591623c8',
+		]);
+		expect(config.seal.threshold).toBe(2);
+		expect(config.sources['seal.servers']).toBe('preset');
+		expect(config.sources['seal.threshold']).toBe('preset');
+		expect(config.rpcUrl).toBe('https://fullnode.testnet.sui.io:443');
+	});
+
+	it('returns a frozen config', () => {
+		const config = load(workspace(), { SUI_NETWORK: 'testnet' });
+		expect(Object.isFrozen(config)).toBe(true);
+		expect(Object.isFrozen(config.seal.servers[0])).toBe(true);
+	});
+});
+
+describe('precedence: presets < config.yaml < .env < env', () => {
+	const yaml = `network: devnet\nrpcUrl: http://yaml.example:9000\nseal:\n  threshold: 1\n  serverIds: ["${A}"]\n`;
+	const dotenv = `SUI_NETWORK=testnet\nSUI_RPC_URL=http://dotenv.example:9000\n`;
+
+	it('env beats .env beats config.yaml', () => {
+		const cwd = workspace({ yaml, dotenv });
+		const config = load(cwd, { SUI_NETWORK: 'mainnet' });
+		expect(config.network).toBe('mainnet');
+		expect(config.sources['network']).toBe('env');
+		expect(config.rpcUrl).toBe('http://dotenv.example:9000');
+		expect(config.sources['rpcUrl']).toBe('.env');
+		expect(config.seal.servers).toEqual([{ objectId: A, weight: 1 }]);
+		expect(config.sources['seal.servers']).toBe('config.yaml');
+	});
+
+	it('.env beats config.yaml when env is silent; empty env values count as unset', () => {
+		const config = load(workspace({ yaml, dotenv }), { SUI_NETWORK: '' });
+		expect(config.network).toBe('testnet');
+		expect(config.sources['network']).toBe('.env');
+	});
+
+	it('config.yaml beats the preset; preset threshold is not applied to configured servers', () => {
+		const config = load(workspace({ yaml }));
+		expect(config.network).toBe('devnet');
+		expect(config.rpcUrl).toBe('http://yaml.example:9000');
+		expect(config.seal.threshold).toBe(1);
+	});
+
+	it('does not mutate the env object or process.env', () => {
+		const env = { SUI_NETWORK: 'devnet' };
+		const before = process.env['SUI_RPC_URL'];
+		load(workspace({ dotenv }), env);
+		expect(env).toEqual({ SUI_NETWORK: 'devnet' });
+		expect(process.env['SUI_RPC_URL']).toBe(before);
+	});
+
+	it('SEAL_SERVER_IDS replaces the yaml list but keeps yaml details for ids it names', () => {
+		const cwd = workspace({
+			yaml: `seal:\n  threshold: 2\n  servers:\n    - objectId: "${A}"\n      weight: 2\n      apiKeyName: X-API-Key\n      apiKey: ${SECRET}\n    - objectId: "${B}"\n`,
+		});
+		const config = load(cwd, {
+			SEAL_SERVER_IDS: ` ${C.toUpperCase().replace('0X', '0x')}, ${A} ,`,
+		});
+		expect(config.seal.servers).toEqual([
+			{ objectId: C, weight: 1 },
+			{ objectId: A, weight: 2, apiKeyName: 'X-API-Key', apiKey: SECRET },
+		]);
+		expect(config.sources['seal.servers']).toBe('env');
+	});
+
+	it('SEAL_THRESHOLD and SEAL_POLICY_* come from env', () => {
+		const config = load(workspace(), {
+			SEAL_SERVER_IDS: `${A},${B}`,
+			SEAL_THRESHOLD: '2',
+			SEAL_POLICY_PACKAGE: PKG.toUpperCase().replace('0X', '0x'),
+			SEAL_POLICY_OBJECT: B,
+		});
+		expect(config.seal.threshold).toBe(2);
+		expect(config.seal.policyPackage).toBe(PKG);
+		expect(config.seal.policyObject).toBe(B);
+		expect(config.sources['seal.policyPackage']).toBe('env');
+	});
+});
+
+describe('config file location', () => {
+	it('a missing default ./config.yaml is fine', () => {
+		expect(() => load(workspace())).not.toThrow();
+	});
+
+	it('a missing explicit --config file is a ConfigFileError', () => {
+		const cwd = workspace();
+		expect(() => load(cwd, {}, { configPath: 'nope.yaml' })).toThrow(ConfigFileError);
+		expect(() => load(cwd, { SEAL_CONFIG: 'nope.yaml' })).toThrow(ConfigFileError);
+	});
+
+	it('SEAL_CONFIG points at another file (relative to cwd)', () => {
+		const cwd = workspace();
+		writeFileSync(join(cwd, 'other.yaml'), 'network: devnet\n');
+		expect(load(cwd, { SEAL_CONFIG: 'other.yaml' }).network).toBe('devnet');
+		expect(load(cwd, {}, { configPath: join(cwd, 'other.yaml') }).network).toBe('devnet');
+	});
+});
+
+describe('validation: one typed error per problem, naming field and source', () => {
+	it('unknown network', () => {
+		const error = catchError(() => load(workspace(), { SUI_NETWORK: 'moonnet' }));
+		expect(error).toBeInstanceOf(UnknownNetworkError);
+		expect(error.field).toBe('network');
+		expect(error.source).toBe('env');
+	});
+
+	it('malformed ids (config.yaml and env)', () => {
+		let error = catchError(() => load(workspace({ yaml: `seal:\n  serverIds: ["0x2"]\n` })));
+		expect(error).toBeInstanceOf(InvalidIdError);
+		expect(error.field).toBe('seal.serverIds[0]');
+		expect(error.source).toBe('config.yaml');
+		error = catchError(() => load(workspace(), { SEAL_POLICY_PACKAGE: 'a1'.repeat(32) }));
+		expect(error).toBeInstanceOf(InvalidIdError);
+		expect(error.field).toBe('seal.policyPackage');
+		expect(error.source).toBe('env');
+	});
+
+	it('duplicate servers (also after normalisation)', () => {
+		const error = catchError(() =>
+			load(workspace(), { SEAL_SERVER_IDS: `${A},${A.replace('a1', 'A1')}`, SEAL_THRESHOLD: '1' }),
+		);
+		expect(error).toBeInstanceOf(DuplicateKeyServerError);
+		expect(error.source).toBe('env');
+	});
+
+	for (const [value, why] of [
+		['abc', 'not a number'],
+		['0', '< 1'],
+		['1.5', 'not an integer'],
+		['-1', 'negative'],
+	] as const) {
+		it(`threshold ${value} (${why})`, () => {
+			const error = catchError(() =>
+				load(workspace(), { SEAL_SERVER_IDS: `${A},${B}`, SEAL_THRESHOLD: value }),
+			);
+			expect(error).toBeInstanceOf(ThresholdConfigError);
+			expect(error.field).toBe('seal.threshold');
+			expect(error.source).toBe('env');
+		});
+	}
+
+	it('threshold above the total weight (weights count)', () => {
+		const yaml = `seal:\n  threshold: 4\n  servers:\n    - objectId: "${A}"\n      weight: 2\n    - objectId: "${B}"\n`;
+		const error = catchError(() => load(workspace({ yaml })));
+		expect(error).toBeInstanceOf(ThresholdConfigError);
+		expect(error.message).toMatch(/exceeds the total key-server weight 3/);
+		const ok = load(workspace({ yaml: yaml.replace('threshold: 4', 'threshold: 3') }));
+		expect(ok.seal.threshold).toBe(3);
+	});
+
+	it('requireSeal: empty server list and missing threshold', () => {
+		expect(() => load(workspace(), {}, { requireSeal: true })).toThrow(MissingKeyServersError);
+		expect(() => load(workspace(), { SEAL_SERVER_IDS: A }, { requireSeal: true })).toThrow(
+			ThresholdConfigError,
+		);
+		expect(
+			load(workspace(), { SUI_NETWORK: 'testnet' }, { requireSeal: true }).seal.threshold,
+		).toBe(2);
+	});
+
+	it('unknown keys, wrong shapes and serverIds + servers together', () => {
+		expect(() => load(workspace({ yaml: 'netwrok: testnet\n' }))).toThrow(ConfigFileError);
+		expect(() => load(workspace({ yaml: 'seal:\n  treshold: 2\n' }))).toThrow(/seal\.treshold/);
+		expect(() => load(workspace({ yaml: 'seal: [1, 2]\n' }))).toThrow(ConfigFileError);
+		expect(() =>
+			load(
+				workspace({ yaml: `seal:\n  serverIds: ["${A}"]\n  servers:\n    - objectId: "${B}"\n` }),
+			),
+		).toThrow(/either seal.serverIds or seal.servers/);
+		expect(() =>
+			load(workspace({ yaml: `seal:\n  servers:\n    - objectId: "${B}"\n      weight: 0\n` })),
+		).toThrow(/weight/);
+		expect(() => load(workspace(), { SUI_RPC_URL: 'ftp://x' })).toThrow(ConfigError);
+	});
+});
+
+describe('secrets', () => {
+	it('describeConfig redacts API keys', () => {
+		const yaml = `seal:\n  threshold: 1\n  servers:\n    - objectId: "${A}"\n      apiKeyName: X-API-Key\n      apiKey: ${SECRET}\n`;
+		const config = load(workspace({ yaml }));
+		expect(config.seal.servers[0]?.apiKey).toBe(SECRET);
+		const printed = JSON.stringify(describeConfig(config));
+		expect(printed).not.toContain(SECRET);
+		expect(printed).toContain('<redacted>');
+		expect(printed).toContain('X-API-Key');
+	});
+
+	it('error messages never contain an API key', () => {
+		const cases = [
+			// apiKey without its header name
+			`seal:\n  servers:\n    - objectId: "${A}"\n      apiKey: ${SECRET}\n`,
+			// invalid YAML on the line holding the key
+			`seal:\n  servers:\n    - objectId: "${A}"\n      apiKey: "${SECRET}\n   bad: [\n`,
+			// threshold problem in a file that holds a key
+			`seal:\n  threshold: 5\n  servers:\n    - objectId: "${A}"\n      apiKeyName: X\n      apiKey: ${SECRET}\n`,
+		];
+		for (const yaml of cases) {
+			const error = catchError(() => load(workspace({ yaml })));
+			expect(error.message).not.toContain(SECRET);
+			expect(String((error.cause as Error | undefined)?.message ?? '')).not.toContain(SECRET);
+		}
+	});
+});

@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+
+import { describe, expect, it } from 'vitest';
+
+import { InvalidInputError } from '../../ts/errors.js';
+import {
+	allowlistInnerId,
+	fromHex,
+	fullIdentity,
+	normalizeObjectId,
+	ownerInnerId,
+	parseAllowlistInnerId,
+	parseOwnerInnerId,
+	randomNonce,
+	toHex,
+} from '../../ts/identity.js';
+
+interface Vector {
+	name: string;
+	policy: 'owner' | 'allowlist';
+	prefix: string;
+	nonce: string;
+	innerId: string;
+}
+
+const vectors = (
+	JSON.parse(
+		readFileSync(new URL('../fixtures/identity-vectors.json', import.meta.url), 'utf8'),
+	) as { vectors: Vector[] }
+).vectors;
+
+describe('shared identity vectors (same bytes as the Move tests)', () => {
+	it('has exactly V1, V2, V3', () => {
+		expect(vectors.map((v) => v.name)).toEqual(['V1', 'V2', 'V3']);
+	});
+
+	for (const vector of vectors) {
+		it(`${vector.name}: builds and parses the ${vector.policy} inner id byte for byte`, () => {
+			const build = vector.policy === 'owner' ? ownerInnerId : allowlistInnerId;
+			const inner = build(vector.prefix, fromHex(vector.nonce));
+			expect(toHex(inner)).toBe(vector.innerId);
+			const parsed =
+				vector.policy === 'owner'
+					? parseOwnerInnerId(vector.innerId)
+					: parseAllowlistInnerId(vector.innerId);
+			const prefix = 'owner' in parsed ? parsed.owner : parsed.allowlistId;
+			expect(prefix).toBe(vector.prefix);
+			expect(toHex(parsed.nonce)).toBe(vector.nonce);
+		});
+	}
+
+	it('V2: omitting the nonce is the same as an empty nonce', () => {
+		const v2 = vectors[1] as Vector;
+		expect(toHex(ownerInnerId(v2.prefix))).toBe(v2.innerId);
+	});
+});
+
+describe('hex', () => {
+	it('toHex has no 0x and is lowercase', () => {
+		expect(toHex(new Uint8Array([0xab, 0x01]))).toBe('ab01');
+	});
+
+	it('toHex respects views into larger buffers', () => {
+		const backing = new Uint8Array([1, 2, 3, 4]);
+		expect(toHex(backing.subarray(1, 3))).toBe('0203');
+	});
+
+	it('fromHex accepts an optional lowercase 0x and mixed-case digits', () => {
+		expect(Array.from(fromHex('0xABcd'))).toEqual([0xab, 0xcd]);
+		expect(Array.from(fromHex('abcd'))).toEqual([0xab, 0xcd]);
+		expect(fromHex('').length).toBe(0);
+		expect(fromHex('0x').length).toBe(0);
+	});
+
+	for (const bad of ['0Xab', 'abc', '0xabc', 'zz', '0x0x00', ' ab', 'ab ']) {
+		it(`fromHex rejects ${JSON.stringify(bad)} with InvalidInputError`, () => {
+			expect(() => fromHex(bad, 'field')).toThrow(InvalidInputError);
+		});
+	}
+});
+
+describe('normalizeObjectId', () => {
+	const id = `0x${'Ab'.repeat(32)}`;
+	it('lowercases a full 0x + 64 hex id', () => {
+		expect(normalizeObjectId(id)).toBe(id.toLowerCase());
+	});
+	for (const bad of [
+		'0x2',
+		'ab'.repeat(32),
+		`0X${'ab'.repeat(32)}`,
+		`0x${'ab'.repeat(33)}`,
+		`0x${'g'.repeat(64)}`,
+	]) {
+		it(`rejects ${bad.slice(0, 12)}… (len ${bad.length}) naming the field`, () => {
+			expect(() => normalizeObjectId(bad, 'seal.policyPackage')).toThrowError(
+				/seal\.policyPackage/,
+			);
+			expect(() => normalizeObjectId(bad)).toThrow(InvalidInputError);
+		});
+	}
+});
+
+describe('inner ids and full identity', () => {
+	const list = `0x${'11'.repeat(32)}`;
+	const pkg = `0x${'22'.repeat(32)}`;
+
+	it('fullIdentity = package bytes ‖ inner id', () => {
+		const inner = allowlistInnerId(list, new Uint8Array([9, 8]));
+		expect(toHex(fullIdentity(pkg, inner))).toBe(`${'22'.repeat(32)}${'11'.repeat(32)}0908`);
+	});
+
+	it('parse rejects inner ids shorter than 32 bytes', () => {
+		expect(() => parseAllowlistInnerId(new Uint8Array(31))).toThrow(InvalidInputError);
+		expect(() => parseOwnerInnerId('00'.repeat(31))).toThrow(InvalidInputError);
+	});
+
+	it('builders reject malformed ids', () => {
+		expect(() => allowlistInnerId('0x11')).toThrow(InvalidInputError);
+		expect(() => ownerInnerId(list.toUpperCase())).toThrow(InvalidInputError);
+	});
+
+	it('randomNonce gives the requested length and differs between calls', () => {
+		expect(randomNonce().length).toBe(16);
+		expect(randomNonce(5).length).toBe(5);
+		expect(toHex(randomNonce())).not.toBe(toHex(randomNonce()));
+		expect(() => randomNonce(-1)).toThrow(InvalidInputError);
+	});
+});
