@@ -1,10 +1,216 @@
+/**
+ * `seal-policies decrypt`: decrypt one or many files encrypted by `encrypt`. Many Seal objects
+ * share one key request per 100 identities; envelopes stream to their output.
+ */
+import { createReadStream } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { decryptEnvelope, readEnvelopeHeader } from '../../ts/envelope.js';
+import { InvalidInputError } from '../../ts/errors.js';
+import { readBlob, SEAL_KIND_ENVELOPE, TAG_SEAL } from '../../ts/format.js';
+import { toHex } from '../../ts/identity.js';
+import { createSealClient } from '../../ts/seal/client.js';
+import {
+	approveTxBuilder,
+	batchDecrypt,
+	guessPolicy,
+	unlockIdentity,
+	type PolicyKind,
+} from '../../ts/seal/decrypt.js';
+import { writeOutputAtomic } from '../../ts/seal/output.js';
+import { resolvePolicyPackage } from '../../ts/seal/packages.js';
+import {
+	createSessionKey,
+	DEFAULT_SESSION_TTL_MIN,
+	SessionKeyRenewer,
+} from '../../ts/seal/session.js';
 import type { Command } from '../cli-io.js';
+import { parsePositiveInt } from './encrypt.js';
+import { parseCommandArgs, SUI_OPTIONS, suiContext } from './publish.js';
 
-// PLACEHOLDER: replaced by the helper that owns this command. Must not remain at submission.
+const USAGE = `usage: seal-policies decrypt FILE... (--out FILE | --out-dir DIR) [options]
+
+Decrypts files written by \`seal-policies encrypt\` as the signer (SUI_PRIVATE_KEY or the Sui CLI
+keystore). Key servers release keys only if the policy approves the signer.
+
+options:
+  --out FILE             output for a single input (written whole or not at all, mode 0600)
+  --out-dir DIR          outputs for many inputs: DIR/<name without .seal>
+  --policy P             allowlist | owner | auto (default auto: owner when the identity names you)
+  --ttl MIN              session-key lifetime, 1..30 minutes (default ${DEFAULT_SESSION_TTL_MIN}; renewed as needed)
+  --no-verify            skip the key servers' proof-of-possession check
+  --network N, --config FILE, --transport grpc|jsonrpc, --deployments-dir DIR`;
+
+const OPTIONS = {
+	...SUI_OPTIONS,
+	out: { type: 'string' },
+	'out-dir': { type: 'string' },
+	policy: { type: 'string' },
+	ttl: { type: 'string' },
+	'no-verify': { type: 'boolean' },
+} as const;
+
+export interface DecryptRequest {
+	inputs: string[];
+	/** Output path per input, same order. */
+	outputs: string[];
+	policy: PolicyKind | 'auto';
+	ttlMin: number;
+	verify: boolean;
+}
+
+export function parseDecryptArgs(args: string[]) {
+	const { values, positionals } = parseCommandArgs(args, OPTIONS, USAGE);
+	if (positionals.length === 0)
+		throw new InvalidInputError('FILE', `at least one input file is required\n${USAGE}`);
+	if ((values.out === undefined) === (values['out-dir'] === undefined)) {
+		throw new InvalidInputError('--out/--out-dir', 'give exactly one of them');
+	}
+	if (values.out !== undefined && positionals.length > 1) {
+		throw new InvalidInputError(
+			'--out',
+			`names one file but ${positionals.length} inputs were given; use --out-dir`,
+		);
+	}
+	const outputs =
+		values.out !== undefined
+			? [values.out]
+			: positionals.map((input) => join(values['out-dir'] ?? '.', outputName(input)));
+	if (new Set(outputs).size !== outputs.length)
+		throw new InvalidInputError('--out-dir', 'two inputs would write the same output name');
+	const policy = values.policy ?? 'auto';
+	if (policy !== 'allowlist' && policy !== 'owner' && policy !== 'auto') {
+		throw new InvalidInputError('--policy', `expected allowlist, owner or auto, got '${policy}'`);
+	}
+	const ttlMin =
+		values.ttl === undefined ? DEFAULT_SESSION_TTL_MIN : parsePositiveInt(values.ttl, '--ttl');
+	if (ttlMin > 30) throw new InvalidInputError('--ttl', 'at most 30 minutes');
+	const request: DecryptRequest = {
+		inputs: positionals,
+		outputs,
+		policy,
+		ttlMin,
+		verify: !values['no-verify'],
+	};
+	for (const [i, input] of request.inputs.entries()) {
+		if (request.outputs[i] === input)
+			throw new InvalidInputError('--out', `would overwrite the input ${input}`);
+	}
+	return { request, values };
+}
+
+/** `x.seal` → `x`, anything else → `<name>.plain`. */
+export function outputName(input: string): string {
+	const name = basename(input);
+	return name.endsWith('.seal') && name.length > 5 ? name.slice(0, -5) : `${name}.plain`;
+}
+
 export const command: Command = {
-	summary: '(not yet available)',
-	usage: 'seal-policies decrypt',
-	async run() {
-		throw new Error('seal-policies decrypt is not available yet');
+	summary: 'decrypt files (batch: one key request per 100 identities)',
+	usage: USAGE,
+	async run(args, io) {
+		const { request, values } = parseDecryptArgs(args);
+		const ctx = suiContext(io, values);
+		const signer = await ctx.signer();
+		const address = signer.toSuiAddress();
+		const { originalId, latestId } = await resolvePolicyPackage(ctx.config, ctx.deploymentsDir);
+		const sealClient = createSealClient({
+			suiClient: ctx.client,
+			servers: ctx.config.seal.servers,
+			verifyKeyServers: request.verify,
+		});
+		const renewer = new SessionKeyRenewer({
+			create: () =>
+				createSessionKey({
+					suiClient: ctx.client,
+					signer,
+					packageId: originalId,
+					ttlMin: request.ttlMin,
+				}),
+		});
+		const buildTxBytes = approveTxBuilder({ packageId: latestId, client: ctx.client });
+		const policyFor = (innerIdHex: string): PolicyKind =>
+			request.policy === 'auto' ? guessPolicy(innerIdHex, address) : request.policy;
+
+		const objects: { index: number; data: Uint8Array; policy: PolicyKind }[] = [];
+		const envelopes: number[] = [];
+		for (const [index, input] of request.inputs.entries()) {
+			// Envelopes may be large: classify them from their first two bytes and stream later.
+			if (await isEnvelope(input)) {
+				envelopes.push(index);
+				continue;
+			}
+			const read = readBlob(await readFile(input));
+			if (read.format === 'seal-object') {
+				objects.push({ index, data: read.encryptedObject, policy: policyFor(read.parsed.id) });
+			} else if (read.format === 'seal-envelope') {
+				envelopes.push(index);
+			} else {
+				throw new InvalidInputError(
+					input,
+					`is a ${read.format} blob, not Seal-encrypted; nothing to decrypt with key servers`,
+				);
+			}
+		}
+		io.logger.info(
+			`decrypting ${request.inputs.length} file(s) as ${address} (${objects.length} Seal objects, ${envelopes.length} envelopes)`,
+		);
+		const written: { input: string; output: string; bytes: number }[] = [];
+		if (objects.length > 0) {
+			const plaintexts = await batchDecrypt({
+				sealClient,
+				session: renewer,
+				items: objects,
+				buildTxBytes,
+				logger: io.logger,
+			});
+			for (const [i, { index }] of objects.entries()) {
+				const output = request.outputs[index] ?? '';
+				const plaintext = plaintexts[i] ?? new Uint8Array();
+				written.push({
+					input: request.inputs[index] ?? '',
+					output,
+					bytes: await writeOutputAtomic(output, plaintext, 0o600),
+				});
+				plaintext.fill(0);
+			}
+		}
+		for (const index of envelopes) {
+			const input = request.inputs[index] ?? '';
+			const output = request.outputs[index] ?? '';
+			const opened = await readEnvelopeHeader(createReadStream(input));
+			const sessionKey = await renewer.current();
+			const txBytes = await unlockIdentity({
+				sealClient,
+				sessionKey,
+				policy: policyFor(toHex(opened.header.innerId)),
+				innerId: opened.header.innerId,
+				threshold: opened.header.threshold,
+				buildTxBytes,
+				servers: opened.header.servers.map((s) => s.objectId),
+			});
+			const bytes = await writeOutputAtomic(
+				output,
+				decryptEnvelope(opened, { sealClient, sessionKey, txBytes }),
+				0o600,
+			);
+			written.push({ input, output, bytes });
+		}
+		io.result(
+			{ address, files: written },
+			written.map((w) => `${w.input} -> ${w.output} (${w.bytes} bytes)`).join('\n'),
+		);
+		return 0;
 	},
 };
+
+async function isEnvelope(path: string): Promise<boolean> {
+	const file = await open(path, 'r');
+	try {
+		const head = new Uint8Array(2);
+		const { bytesRead } = await file.read(head, 0, 2, 0);
+		return bytesRead === 2 && head[0] === TAG_SEAL && head[1] === SEAL_KIND_ENVELOPE;
+	} finally {
+		await file.close();
+	}
+}

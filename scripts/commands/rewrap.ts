@@ -1,10 +1,176 @@
+/**
+ * `seal-policies rewrap`: move an envelope to a new key-server set and/or threshold. Only the
+ * 32-byte data key is unsealed (by the signer, whom the policy must approve) and sealed again;
+ * the data chunks are copied byte for byte.
+ */
+import { createReadStream } from 'node:fs';
+import type { KeyServerEntry } from '../../ts/config.js';
+import { readEnvelopeHeader, rewrapEnvelope } from '../../ts/envelope.js';
+import { InvalidInputError } from '../../ts/errors.js';
+import { normalizeObjectId, toHex } from '../../ts/identity.js';
+import { createSealClient, resolveThreshold } from '../../ts/seal/client.js';
+import {
+	approveTxBuilder,
+	guessPolicy,
+	unlockIdentity,
+	type PolicyKind,
+} from '../../ts/seal/decrypt.js';
+import { writeOutputAtomic } from '../../ts/seal/output.js';
+import { resolvePolicyPackage } from '../../ts/seal/packages.js';
+import { createSessionKey } from '../../ts/seal/session.js';
 import type { Command } from '../cli-io.js';
+import { parsePositiveInt, requiredPath } from './encrypt.js';
+import { parseCommandArgs, SUI_OPTIONS, suiContext } from './publish.js';
 
-// PLACEHOLDER: replaced by the helper that owns this command. Must not remain at submission.
+const USAGE = `usage: seal-policies rewrap --in FILE --out FILE [--servers ID,ID,...] [--threshold N] [options]
+
+Re-seals an envelope's data key for a new key-server set and/or threshold without touching the
+data. The current key servers (from the envelope) must release the key to the signer.
+
+options:
+  --servers IDS          new key-server object ids, comma-separated, weight 1 each
+                         (default: the configured servers; API keys are taken from config.yaml)
+  --threshold N          new threshold (default: the configured one, else the envelope's)
+  --policy P             allowlist | owner | auto (default auto)
+  --no-verify            skip the key servers' proof-of-possession check
+  --network N, --config FILE, --transport grpc|jsonrpc, --deployments-dir DIR`;
+
+const OPTIONS = {
+	...SUI_OPTIONS,
+	in: { type: 'string' },
+	out: { type: 'string' },
+	servers: { type: 'string' },
+	threshold: { type: 'string' },
+	policy: { type: 'string' },
+	'no-verify': { type: 'boolean' },
+} as const;
+
+export interface RewrapRequest {
+	input: string;
+	output: string;
+	servers: string[] | undefined;
+	threshold: number | undefined;
+	policy: PolicyKind | 'auto';
+	verify: boolean;
+}
+
+export function parseRewrapArgs(args: string[]) {
+	const { values, positionals } = parseCommandArgs(args, OPTIONS, USAGE);
+	if (positionals.length > 0)
+		throw new InvalidInputError('arguments', `unexpected '${positionals.join(' ')}'\n${USAGE}`);
+	const servers =
+		values.servers === undefined
+			? undefined
+			: values.servers.split(',').map((id, i) => normalizeObjectId(id.trim(), `--servers[${i}]`));
+	if (servers !== undefined && new Set(servers).size !== servers.length) {
+		throw new InvalidInputError('--servers', 'lists a key server twice');
+	}
+	const policy = values.policy ?? 'auto';
+	if (policy !== 'allowlist' && policy !== 'owner' && policy !== 'auto') {
+		throw new InvalidInputError('--policy', `expected allowlist, owner or auto, got '${policy}'`);
+	}
+	const request: RewrapRequest = {
+		input: requiredPath(values.in, '--in'),
+		output: requiredPath(values.out, '--out'),
+		servers,
+		threshold:
+			values.threshold === undefined
+				? undefined
+				: parsePositiveInt(values.threshold, '--threshold'),
+		policy,
+		verify: !values['no-verify'],
+	};
+	if (request.input === request.output)
+		throw new InvalidInputError('--out', 'must differ from --in');
+	return { request, values };
+}
+
+/** The new server list: ids from --servers with details (API keys) from config when known. */
+export function newServerSet(
+	ids: string[] | undefined,
+	configured: readonly KeyServerEntry[],
+): KeyServerEntry[] {
+	if (ids === undefined) return [...configured];
+	return ids.map(
+		(objectId) => configured.find((s) => s.objectId === objectId) ?? { objectId, weight: 1 },
+	);
+}
+
 export const command: Command = {
-	summary: '(not yet available)',
-	usage: 'seal-policies rewrap',
-	async run() {
-		throw new Error('seal-policies rewrap is not available yet');
+	summary: 'move an envelope to new key servers / threshold without re-encrypting its data',
+	usage: USAGE,
+	async run(args, io) {
+		const { request, values } = parseRewrapArgs(args);
+		const ctx = suiContext(io, values);
+		const signer = await ctx.signer();
+		const { originalId, latestId } = await resolvePolicyPackage(ctx.config, ctx.deploymentsDir);
+		const opened = await readEnvelopeHeader(createReadStream(request.input));
+		const { header } = opened;
+		if (header.packageId !== originalId) {
+			throw new InvalidInputError(
+				request.input,
+				`was sealed under package ${header.packageId}, not the configured ${originalId}`,
+			);
+		}
+		// Unseal with the envelope's own servers (details from config when configured there).
+		const oldServers = header.servers.map(({ objectId, weight }) => ({
+			...ctx.config.seal.servers.find((s) => s.objectId === objectId),
+			objectId,
+			weight,
+		}));
+		const newServers = newServerSet(request.servers, ctx.config.seal.servers);
+		const threshold = resolveThreshold(
+			newServers,
+			request.threshold ?? ctx.config.seal.threshold ?? header.threshold,
+		);
+		const oldClient = createSealClient({
+			suiClient: ctx.client,
+			servers: oldServers,
+			verifyKeyServers: request.verify,
+		});
+		const newClient = createSealClient({
+			suiClient: ctx.client,
+			servers: newServers,
+			verifyKeyServers: request.verify,
+		});
+		const sessionKey = await createSessionKey({
+			suiClient: ctx.client,
+			signer,
+			packageId: originalId,
+		});
+		const innerIdHex = toHex(header.innerId);
+		const policy =
+			request.policy === 'auto' ? guessPolicy(innerIdHex, signer.toSuiAddress()) : request.policy;
+		const txBytes = await unlockIdentity({
+			sealClient: oldClient,
+			sessionKey,
+			policy,
+			innerId: header.innerId,
+			threshold: header.threshold,
+			buildTxBytes: approveTxBuilder({ packageId: latestId, client: ctx.client }),
+			servers: oldServers.map((s) => s.objectId),
+		});
+		io.logger.info(
+			`rewrapping ${request.input}: ${header.threshold}-of-${oldServers.length} -> ${threshold}-of-${newServers.length}`,
+		);
+		const bytes = await writeOutputAtomic(
+			request.output,
+			rewrapEnvelope(opened, {
+				access: { sealClient: oldClient, sessionKey, txBytes },
+				sealClient: newClient,
+				threshold,
+			}),
+		);
+		const result = {
+			output: request.output,
+			bytes,
+			from: { threshold: header.threshold, servers: oldServers.map((s) => s.objectId) },
+			to: { threshold, servers: newServers.map((s) => s.objectId) },
+		};
+		io.result(
+			result,
+			`wrote ${request.output} (${bytes} bytes): now ${threshold}-of-${newServers.length}`,
+		);
+		return 0;
 	},
 };
