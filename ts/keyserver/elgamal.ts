@@ -7,12 +7,24 @@ import { bytesToNumberBE } from '@noble/curves/utils.js';
 
 const G1 = bls12_381.G1.Point;
 
+export type G1Point = InstanceType<typeof G1>;
+
 /** Encrypts the 48-byte G1 `userKey` to `encKey` (48-byte G1); returns `[c0, c1]`. */
 export function elgamalEncrypt(encKey: Uint8Array, userKey: Uint8Array): [Uint8Array, Uint8Array] {
+	return elgamalEncryptPoint(G1.fromBytes(encKey), G1.fromBytes(userKey));
+}
+
+/** Same on decoded points: decoding (decompression + subgroup check) costs as much as a multiply. */
+export function elgamalEncryptPoint(encKey: G1Point, userKey: G1Point): [Uint8Array, Uint8Array] {
 	const r = bytesToNumberBE(bls12_381.utils.randomSecretKey());
 	const c0 = G1.BASE.multiply(r);
-	const c1 = G1.fromBytes(encKey).multiply(r).add(G1.fromBytes(userKey));
+	const c1 = encKey.multiply(r).add(userKey);
 	return [c0.toBytes(), c1.toBytes()];
+}
+
+/** Decodes a compressed G1 point (validated). */
+export function g1FromBytes(bytes: Uint8Array): G1Point {
+	return G1.fromBytes(bytes);
 }
 
 /** True if `bytes` is a valid compressed G1 point (the server rejects others while parsing). */

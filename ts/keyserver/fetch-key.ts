@@ -11,9 +11,9 @@ import {
 	checkUserSignature,
 	signedRequestBytes,
 } from './certificate.js';
-import { elgamalEncrypt } from './elgamal.js';
+import { elgamalEncryptPoint } from './elgamal.js';
 import type { PolicyEvaluator } from './evaluator.js';
-import { deriveUserKey } from './keys.js';
+import { deriveUserKeyPoint } from './keys.js';
 import type { PackageResolver } from './packages.js';
 import { MESSAGES } from './protocol.js';
 import type { FetchKeyRequest } from './request.js';
@@ -70,7 +70,10 @@ export async function fetchKey(
 	const prefix = Buffer.from(original.slice(2), 'hex');
 	const decryption_keys = validPtb.innerIds.map((innerId) => {
 		const fullId = Uint8Array.from(Buffer.concat([prefix, innerId]));
-		const [c0, c1] = elgamalEncrypt(request.encKey, deriveUserKey(ctx.masterKey, fullId));
+		const [c0, c1] = elgamalEncryptPoint(
+			request.encKeyPoint,
+			deriveUserKeyPoint(ctx.masterKey, fullId),
+		);
 		return {
 			id: Array.from(fullId),
 			encrypted_key: [b64(c0), b64(c1)] as [string, string],

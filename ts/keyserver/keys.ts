@@ -52,14 +52,21 @@ export function publicKeyFromMasterKey(msk: Uint8Array): Uint8Array {
 }
 
 /** H1(fullId) = hash_to_G1(DST_ID ‖ fullId) with the RFC 9380 BLS signature suite. */
-export function hashIdToG1(fullId: Uint8Array): InstanceType<typeof bls12_381.G1.Point> {
+export function hashIdToG1(fullId: Uint8Array): G1Point {
 	return bls12_381.G1.Point.fromAffine(bls12_381.G1.hashToCurve(concat(DST_ID, fullId)).toAffine());
 }
 
 /** The IBE user secret key for `fullId` = `[original package id][inner id]` (48 B G1). */
 export function deriveUserKey(msk: Uint8Array, fullId: Uint8Array): Uint8Array {
-	return hashIdToG1(fullId).multiply(masterKeyScalar(msk)).toBytes();
+	return deriveUserKeyPoint(msk, fullId).toBytes();
 }
+
+/** `deriveUserKey` as a curve point (the server wraps it without a compress/decompress trip). */
+export function deriveUserKeyPoint(msk: Uint8Array, fullId: Uint8Array): G1Point {
+	return hashIdToG1(fullId).multiply(masterKeyScalar(msk));
+}
+
+export type G1Point = InstanceType<typeof bls12_381.G1.Point>;
 
 /**
  * Proof of possession served on `/v1/service`: a BLS short signature (G1) by the master key over

@@ -5,7 +5,7 @@
  * checked later (`InvalidPTB: Invalid Base64`).
  */
 import { isValidSuiAddress, normalizeSuiAddress } from '@mysten/sui/utils';
-import { isG1, isG2 } from './elgamal.js';
+import { g1FromBytes, isG2, type G1Point } from './elgamal.js';
 
 export interface Certificate {
 	user: string;
@@ -20,6 +20,8 @@ export interface Certificate {
 export interface FetchKeyRequest {
 	ptbBase64: string;
 	encKey: Uint8Array;
+	/** `encKey` decoded (and subgroup-checked) once. */
+	encKeyPoint: G1Point;
 	encVerificationKey: Uint8Array;
 	requestSignature: Uint8Array;
 	certificate: Certificate;
@@ -37,9 +39,17 @@ export function parseFetchKeyRequest(body: unknown): FetchKeyRequest {
 	if (mvr !== undefined && mvr !== null && typeof mvr !== 'string') {
 		throw new BodyDataError('certificate.mvr_name: expected a string');
 	}
+	const encKey = base64(root, 'enc_key', 48);
+	let encKeyPoint: G1Point;
+	try {
+		encKeyPoint = g1FromBytes(encKey);
+	} catch {
+		throw new BodyDataError('enc_key: not a valid group element');
+	}
 	return {
 		ptbBase64: text(root, 'ptb'),
-		encKey: point(root, 'enc_key', 48, isG1),
+		encKey,
+		encKeyPoint,
 		encVerificationKey: point(root, 'enc_verification_key', 96, isG2),
 		requestSignature: base64(root, 'request_signature', 64),
 		certificate: {
