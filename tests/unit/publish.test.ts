@@ -10,7 +10,7 @@ import { fromBase64, toBase64 } from '@mysten/sui/utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { readDeployment, writeDeployment, type DeploymentRecord } from '../../ts/deployments.js';
-import { PackageUnchangedError, PublishError } from '../../ts/errors.js';
+import { PackageUnchangedError, PrerequisiteMissingError, PublishError } from '../../ts/errors.js';
 import {
 	publishAndRecord,
 	publishedPackageId,
@@ -335,6 +335,22 @@ describe('publishAndRecord', () => {
 			],
 			extra: { seal: { keyServers: 3 } },
 		});
+	});
+
+	it('says in one line that the node is down, and writes nothing', async () => {
+		const client = {
+			core: {
+				getChainIdentifier: async () => {
+					throw new Error('fetch failed');
+				},
+			},
+		} as unknown as SuiClient;
+		const error = await publishAndRecord(options(client)).catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(PrerequisiteMissingError);
+		expect((error as Error).message).toMatch(
+			/localnet full node did not answer \(fetch failed\).*localnet up/,
+		);
+		expect(await readDeployment(dir, 'localnet')).toBeUndefined();
 	});
 
 	it('refuses an upgrade with no record, with a record on another chain, or with no change', async () => {

@@ -13,7 +13,7 @@ import {
 	writeDeployment,
 	type DeploymentRecord,
 } from '../deployments.js';
-import { PackageUnchangedError, PublishError } from '../errors.js';
+import { PackageUnchangedError, PrerequisiteMissingError, PublishError } from '../errors.js';
 import { normalizeObjectId } from '../identity.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { SuiClient } from '../sui-client.js';
@@ -215,7 +215,7 @@ export async function publishAndRecord({
 }: PublishAndRecordOptions): Promise<PublishAndRecordResult> {
 	const built = await build({ packagePath, logger });
 	const packageDigest = packageDigestHex(built.digest);
-	const { chainIdentifier: chainId } = await client.core.getChainIdentifier();
+	const chainId = await chainIdentifier(client, network);
 	let record = await readDeployment(deploymentsDir, network);
 
 	if (record && record.chainId !== chainId) {
@@ -301,4 +301,20 @@ export async function publishAndRecord({
 	const file = await writeDeployment(deploymentsDir, next);
 	logger.info(`published ${result.packageId} (upgrade cap ${result.upgradeCapId}); wrote ${file}`);
 	return { action: 'published', record: next, file, digest: result.digest };
+}
+
+/** The node's chain id; an unreachable node is a missing prerequisite, said in one line. */
+async function chainIdentifier(client: SuiClient, network: string): Promise<string> {
+	try {
+		return (await client.core.getChainIdentifier()).chainIdentifier;
+	} catch (error) {
+		throw new PrerequisiteMissingError(
+			'sui full node',
+			`the ${network} full node did not answer (${(error as Error).message}); ` +
+				(network === 'localnet'
+					? 'start one with `seal-policies localnet up`, or set SUI_RPC_URL'
+					: 'check SUI_RPC_URL / rpcUrl and your connection'),
+			{ cause: error },
+		);
+	}
 }
