@@ -90,6 +90,9 @@ describe('simulation outcome → key-server answer', () => {
 			error: 'InvalidPTB',
 		});
 		expect(
+			executionFailure({ $kind: 'Unknown', message: 'FUNCTION_NOT_FOUND', Unknown: null }, SEAL),
+		).toMatchObject({ error: 'InvalidPTB' });
+		expect(
 			executionFailure(
 				{
 					$kind: 'MoveAbort',

@@ -67,10 +67,9 @@ export class NodeEvaluator implements PolicyEvaluator {
 					expiration: { None: true },
 				},
 			}).toBytes();
-			result = await this.#client.core.simulateTransaction({
-				transaction,
-				include: { effects: true },
-			});
+			// Like Mysten: empty gas payment and no gas selection (gRPC), so the user needs no SUI.
+			const request = { transaction, include: { effects: true as const }, doGasSelection: false };
+			result = await this.#client.core.simulateTransaction(request);
 		} catch (error) {
 			return rpcFailure(error);
 		}
@@ -193,7 +192,13 @@ export function executionFailure(
 				normalizeSuiAddress(location.package) === sealPackageId);
 		if (inSeal) return { allowed: false, error: 'Failure', detail: 'Fullnode is stale' };
 	}
-	if (/FunctionNotFound/i.test(error.message) || /function.*not found/i.test(error.message)) {
+	// JSON-RPC says `FunctionNotFound`, gRPC descriptions may say `FUNCTION_NOT_FOUND` or prose.
+	if (
+		error.message
+			.toLowerCase()
+			.replace(/[^a-z]/g, '')
+			.includes('functionnotfound')
+	) {
 		return {
 			allowed: false,
 			error: 'InvalidPTB',
