@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -264,5 +264,19 @@ describe('secrets', () => {
 			expect(error.message).not.toContain(SECRET);
 			expect(String((error.cause as Error | undefined)?.message ?? '')).not.toContain(SECRET);
 		}
+	});
+});
+
+describe('shipped examples', () => {
+	it('config.example.yaml and .env.example load and satisfy requireSeal', () => {
+		const root = new URL('../../', import.meta.url);
+		const cwd = workspace({
+			yaml: readFileSync(new URL('config.example.yaml', root), 'utf8'),
+			dotenv: readFileSync(new URL('.env.example', root), 'utf8'),
+		});
+		const config = load(cwd, {}, { requireSeal: true });
+		expect(config.network).toBe('testnet');
+		expect(config.seal.threshold).toBe(2);
+		expect(config.seal.servers).toHaveLength(2);
 	});
 });
