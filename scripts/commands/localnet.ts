@@ -1,10 +1,113 @@
+/**
+ * `seal-policies localnet up|down|status`: a local Sui network with t-of-n Seal key servers and
+ * both packages published, for the e2e suites and the CLI (`.env.localnet`).
+ */
+import { InvalidInputError } from '../../ts/errors.js';
+import { localnetDown } from '../../ts/localnet/down.js';
+import { formatStatus, localnetStatus } from '../../ts/localnet/status.js';
+import {
+	DEFAULT_KEY_SERVER_PORT,
+	DEFAULT_SERVER_COUNT,
+	DEFAULT_THRESHOLD,
+	localnetUp,
+} from '../../ts/localnet/up.js';
 import type { Command } from '../cli-io.js';
+import { parsePositiveInt } from './encrypt.js';
+import { parseCommandArgs } from './publish.js';
 
-// PLACEHOLDER: replaced by the helper that owns this command. Must not remain at submission.
+const USAGE = `usage: seal-policies localnet up|down|status [options]
+
+  up       start \`sui start --with-faucet --force-regenesis\` (config in .localnet/), fund an admin,
+           publish Mysten's Seal package (pinned tag, cloned once) and seal_policies, register and
+           start the key servers, write deployments/localnet.json and .env.localnet
+  down     stop every process \`up\` started (logs and records stay)
+  status   each part: process running, answering
+
+options (up):
+  --servers N      key servers (default ${DEFAULT_SERVER_COUNT})
+  --threshold T    threshold written to .env.localnet (default ${DEFAULT_THRESHOLD})
+  --port P         first key-server port (default ${DEFAULT_KEY_SERVER_PORT}; server i uses P+i)
+
+needs: a \`sui\` binary (PATH or SUI_BIN) and git. SEAL_KEY_SERVER_BIN=<path> runs Mysten's
+key-server binary instead of ours. Master keys exist only in the key-server processes' env.`;
+
+const OPTIONS = {
+	servers: { type: 'string' },
+	threshold: { type: 'string' },
+	port: { type: 'string' },
+} as const;
+
+export type LocalnetRequest =
+	| { action: 'up'; serverCount: number; threshold: number; basePort: number }
+	| { action: 'down' }
+	| { action: 'status' };
+
+export function parseLocalnetArgs(args: string[]): LocalnetRequest {
+	const { values, positionals } = parseCommandArgs(args, OPTIONS, USAGE);
+	const [action, ...rest] = positionals;
+	if (rest.length > 0) throw new InvalidInputError('arguments', `unexpected '${rest.join(' ')}'`);
+	if (action === 'up') {
+		const basePort =
+			values.port === undefined ? DEFAULT_KEY_SERVER_PORT : parsePositiveInt(values.port, '--port');
+		if (basePort < 1024 || basePort > 65_000)
+			throw new InvalidInputError('--port', 'expected 1024..65000');
+		return {
+			action,
+			serverCount:
+				values.servers === undefined
+					? DEFAULT_SERVER_COUNT
+					: parsePositiveInt(values.servers, '--servers'),
+			threshold:
+				values.threshold === undefined
+					? DEFAULT_THRESHOLD
+					: parsePositiveInt(values.threshold, '--threshold'),
+			basePort,
+		};
+	}
+	if (action === 'down' || action === 'status') {
+		if (Object.values(values).some((v) => v !== undefined)) {
+			throw new InvalidInputError(
+				'options',
+				`--servers/--threshold/--port only apply to \`localnet up\``,
+			);
+		}
+		return { action };
+	}
+	throw new InvalidInputError(
+		'subcommand',
+		`expected up, down or status, got '${action ?? ''}'\n${USAGE}`,
+	);
+}
+
 export const command: Command = {
-	summary: '(not yet available)',
-	usage: 'seal-policies localnet',
-	async run() {
-		throw new Error('seal-policies localnet is not available yet');
+	summary: 'up | down | status: local Sui network with t-of-n Seal key servers',
+	usage: USAGE,
+	async run(args, io) {
+		const request = parseLocalnetArgs(args);
+		const root = process.cwd();
+		if (request.action === 'up') {
+			const { state, paths } = await localnetUp({
+				root,
+				env: io.env,
+				logger: io.logger,
+				serverCount: request.serverCount,
+				threshold: request.threshold,
+				basePort: request.basePort,
+			});
+			io.result(
+				state,
+				`localnet is up: ${state.keyServers.length} key servers, threshold ${state.threshold}; see ${paths.envFile}`,
+			);
+			return 0;
+		}
+		if (request.action === 'down') {
+			const result = await localnetDown({ root, logger: io.logger });
+			io.result(result, `stopped ${result.stopped.length} process(es)`);
+			return 0;
+		}
+		const status = await localnetStatus({ root });
+		io.result(status, formatStatus(status));
+		const healthy = status.started && status.parts.every((p) => p.running && p.answering);
+		return healthy ? 0 : 1;
 	},
 };

@@ -146,7 +146,10 @@ describe('key-server launch commands', () => {
 			sealPackageId: SEAL_PKG,
 		});
 		expect(ours.args.join(' ')).not.toContain(launch.masterKeyHex);
-		expect(ours.env).toEqual({ MASTER_KEY: launch.masterKeyHex });
+		expect(ours.env).toEqual({
+			SEAL_KEYSERVER_MASTER_KEY: launch.masterKeyHex,
+			MASTER_KEY: launch.masterKeyHex,
+		});
 		expect(ours.args).toEqual(
 			expect.arrayContaining(['keyserver', 'start', '--object-id', KS_ID, '--port', '2024']),
 		);

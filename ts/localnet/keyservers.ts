@@ -67,7 +67,8 @@ export function harnessKeyServerCommand(options: {
 			'--seal-package',
 			options.sealPackageId,
 		],
-		env: { MASTER_KEY: launch.masterKeyHex },
+		// Both names our key server reads, so an inherited value can never win over this key.
+		env: { SEAL_KEYSERVER_MASTER_KEY: launch.masterKeyHex, MASTER_KEY: launch.masterKeyHex },
 		implementation: 'harness',
 	};
 }

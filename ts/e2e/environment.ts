@@ -1,0 +1,164 @@
+/**
+ * What an end-to-end run needs, for localnet (a running `localnet up` stack) or testnet
+ * (configured key servers and a funded SUI_PRIVATE_KEY). Both the `e2e` command and the vitest
+ * e2e suites build one of these and then run the same steps.
+ */
+import { resolve } from 'node:path';
+import type { Keypair } from '@mysten/sui/cryptography';
+import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
+import { loadConfig, type KeyServerEntry, type NetworkName } from '../config.js';
+import { readDeployment } from '../deployments.js';
+import { HarnessError, PrerequisiteMissingError } from '../errors.js';
+import { localnetPaths } from '../localnet/paths.js';
+import { isAlive } from '../localnet/processes.js';
+import { readLocalnetState } from '../localnet/state.js';
+import { fundFromFaucet } from '../localnet/up.js';
+import type { Logger } from '../logger.js';
+import { publishAndRecord } from '../move/publish.js';
+import { resolveThreshold } from '../seal/client.js';
+import { resolvePolicyPackage, type PolicyPackageIds } from '../seal/packages.js';
+import { loadSigner } from '../signer.js';
+import { createSuiClient, type SuiClient } from '../sui-client.js';
+
+export interface E2eEnvironment {
+	network: NetworkName;
+	rpcUrl: string;
+	client: SuiClient;
+	servers: KeyServerEntry[];
+	threshold: number;
+	packages: PolicyPackageIds;
+	/** Funded account that creates allowlists and manages members. */
+	admin: Keypair;
+	/** Gives a fresh account gas (localnet faucet); undefined where we must not (testnet). */
+	fund: ((address: string) => Promise<void>) | undefined;
+	/** Mysten's Seal package on this network (staleness check, registering extra servers). */
+	sealPackageId: string | undefined;
+	/** How the policy package came to be (for the report). */
+	publishNote: string;
+	logger: Logger;
+}
+
+/** Why the localnet tier cannot run here, or undefined when a stack is up. */
+export async function localnetUnavailable(
+	root: string,
+	env: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
+	const { findSuiBinary } = await import('../move/sui-binary.js');
+	let sui: string | undefined;
+	try {
+		sui = findSuiBinary(env);
+	} catch (error) {
+		return (error as Error).message;
+	}
+	if (sui === undefined) return 'no `sui` binary (PATH or SUI_BIN)';
+	const state = await readLocalnetState(localnetPaths(root).stateFile);
+	if (state?.node.pid === undefined || !isAlive(state.node.pid)) return 'no running localnet stack';
+	return undefined;
+}
+
+/** The environment of the running localnet stack under `root` (started by `localnet up`). */
+export async function localnetEnvironment(options: {
+	root: string;
+	logger: Logger;
+}): Promise<E2eEnvironment> {
+	const paths = localnetPaths(options.root);
+	const state = await readLocalnetState(paths.stateFile);
+	if (
+		state?.node.pid === undefined ||
+		!isAlive(state.node.pid) ||
+		state.policyPackageId === undefined
+	) {
+		throw new PrerequisiteMissingError(
+			'localnet',
+			'no running localnet stack here; run `seal-policies localnet up` first',
+		);
+	}
+	const client = createSuiClient({ network: 'localnet', rpcUrl: state.rpcUrl });
+	const record = await readDeployment(resolve(options.root, 'deployments'), 'localnet');
+	const latestId =
+		record?.originalPackageId === state.policyPackageId
+			? record.latestPackageId
+			: state.policyPackageId;
+	const fund = (address: string) => fundFromFaucet({ client, faucetUrl: state.faucetUrl, address });
+	const admin = Ed25519Keypair.generate();
+	await fund(admin.toSuiAddress());
+	const servers = state.keyServers.map((server) => ({ objectId: server.objectId, weight: 1 }));
+	return {
+		network: 'localnet',
+		rpcUrl: state.rpcUrl,
+		client,
+		servers,
+		threshold: state.threshold,
+		packages: { originalId: state.policyPackageId, latestId, source: 'deployment' },
+		admin,
+		fund,
+		sealPackageId: state.sealPackageId,
+		publishNote: `published by localnet up: ${state.policyPackageId}`,
+		logger: options.logger,
+	};
+}
+
+/** Why the testnet tier cannot run, or undefined when it can. */
+export function testnetUnavailable(env: NodeJS.ProcessEnv): string | undefined {
+	if (env['SEAL_E2E_TESTNET'] !== '1')
+		return 'SEAL_E2E_TESTNET is not 1 (opt-in: it spends testnet gas)';
+	if (!env['SUI_PRIVATE_KEY']) return 'SUI_PRIVATE_KEY is not set (a funded testnet key)';
+	return undefined;
+}
+
+/**
+ * Testnet: configured key servers (default: Mysten's two open servers, 2-of-2), the signer from
+ * SUI_PRIVATE_KEY, and the recorded policy package — published first when there is none.
+ */
+export async function testnetEnvironment(options: {
+	root: string;
+	env: NodeJS.ProcessEnv;
+	logger: Logger;
+}): Promise<E2eEnvironment> {
+	const reason = testnetUnavailable(options.env);
+	if (reason) throw new PrerequisiteMissingError('testnet', reason);
+	const config = loadConfig({
+		env: { ...options.env, SUI_NETWORK: 'testnet' },
+		cwd: options.root,
+		requireSeal: true,
+	});
+	const client = createSuiClient({ network: 'testnet', rpcUrl: config.rpcUrl });
+	const admin = await loadSigner({ env: options.env, logger: options.logger });
+	const deploymentsDir = resolve(options.root, 'deployments');
+	let packages: PolicyPackageIds;
+	let publishNote: string;
+	try {
+		packages = await resolvePolicyPackage(config, deploymentsDir);
+		publishNote = `using the recorded package ${packages.originalId}`;
+	} catch (error) {
+		if (!(error instanceof HarnessError)) throw error;
+		const published = await publishAndRecord({
+			client,
+			signer: admin,
+			network: 'testnet',
+			packagePath: resolve(options.root, 'move'),
+			deploymentsDir,
+			env: options.env,
+			logger: options.logger,
+		});
+		packages = {
+			originalId: published.record.originalPackageId,
+			latestId: published.record.latestPackageId,
+			source: 'deployment',
+		};
+		publishNote = `published ${packages.originalId}`;
+	}
+	return {
+		network: 'testnet',
+		rpcUrl: config.rpcUrl,
+		client,
+		servers: [...config.seal.servers],
+		threshold: resolveThreshold(config.seal.servers, config.seal.threshold),
+		packages,
+		admin,
+		fund: undefined,
+		sealPackageId: undefined,
+		publishNote,
+		logger: options.logger,
+	};
+}
