@@ -104,6 +104,11 @@ export class InvalidPtbError extends KeyServerRequestError {
 	}
 }
 
+/** The key server could not start (port in use, bad listen address). */
+export class KeyServerStartError extends HarnessError {
+	override name = 'KeyServerStartError';
+}
+
 // === seal/ (Seal flows) ===
 
 /** The key servers refused the keys: the policy's `seal_approve` aborted for this sender. */

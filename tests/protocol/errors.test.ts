@@ -13,6 +13,9 @@ import { Inputs, Transaction } from '@mysten/sui/transactions';
 import { fromHex, toHex } from '@mysten/sui/utils';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeyServerStartError } from '../../ts/errors.js';
+import { generateMasterKey } from '../../ts/keyserver/keys.js';
+import { startKeyServer } from '../../ts/keyserver/server.js';
 import { randomObjectId } from '../support/offline-sui-registry.js';
 import {
 	handRequest,
@@ -347,6 +350,46 @@ describe('HTTP layer', () => {
 			headers: SDK_HEADERS,
 		});
 		expect(get.headers.get('access-control-expose-headers')).toMatch(/\*|x-keyserver-version/i);
+	});
+
+	it('a streamed (chunked) body over 180 KiB → 413 as well', async () => {
+		const chunk = new Uint8Array(64 * 1024).fill(0x20);
+		let sent = 0;
+		const body = new ReadableStream<Uint8Array>({
+			pull(controller) {
+				if (sent >= 4) return controller.close();
+				sent++;
+				controller.enqueue(chunk);
+			},
+		});
+		const res = await fetch(`${url}/v1/fetch_key`, {
+			method: 'POST',
+			headers: SDK_HEADERS,
+			body,
+			duplex: 'half',
+		} as RequestInit);
+		expect(res.status).toBe(413);
+	});
+
+	it('POST without Content-Type: application/json → 415; wrong method → 405; unknown path → 404', async () => {
+		const { 'Content-Type': _, ...noType } = SDK_HEADERS;
+		expect((await postFetchKey(url, '{}', noType)).status).toBe(415);
+		expect((await fetch(`${url}/v1/fetch_key`, { headers: SDK_HEADERS })).status).toBe(405);
+		const missing = await fetch(`${url}/v1/nothing`, { headers: SDK_HEADERS });
+		expect(missing.status).toBe(404);
+		expect(missing.headers.get('x-keyserver-version')).not.toBeNull();
+	});
+
+	it('a second server on a taken port fails with KeyServerStartError', async () => {
+		await expect(
+			startKeyServer({
+				masterKey: generateMasterKey(),
+				objectId: randomObjectId(),
+				evaluator: bed.policy,
+				packages: bed.packages,
+				port: Number(new URL(url).port),
+			}),
+		).rejects.toBeInstanceOf(KeyServerStartError);
 	});
 
 	it('GET /health answers without SDK headers', async () => {

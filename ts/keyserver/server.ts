@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { ClientWithCoreApi } from '@mysten/sui/client';
 import { normalizeSuiObjectId } from '@mysten/sui/utils';
-import { HarnessError, InvalidInputError, KeyServerRequestError } from '../errors.js';
+import { InvalidInputError, KeyServerRequestError, KeyServerStartError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { PolicyEvaluator } from './evaluator.js';
 import { fetchKey } from './fetch-key.js';
@@ -63,10 +63,6 @@ export interface RunningKeyServer {
 	publicKey: Uint8Array;
 	stats: KeyServerStats;
 	close(): Promise<void>;
-}
-
-export class KeyServerStartError extends HarnessError {
-	override name = 'KeyServerStartError';
 }
 
 export async function startKeyServer(options: KeyServerOptions): Promise<RunningKeyServer> {
