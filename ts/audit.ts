@@ -116,7 +116,12 @@ export class AuditLog {
 			);
 		}
 		const created = !(await exists(path));
-		const handle = await open(path, 'a');
+		let handle: FileHandle;
+		try {
+			handle = await open(path, 'a');
+		} catch (error) {
+			throw new AuditLogError(`cannot open ${path} for appending`, { cause: error });
+		}
 		if (created) await syncDirectory(dirname(path));
 		return new AuditLog(path, handle, options.clock, state.lines, state.head);
 	}

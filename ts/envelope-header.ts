@@ -65,6 +65,13 @@ export function headerFromSealedKey(sealedKey: Uint8Array, chunkSize: number): E
 /** Serialises a header (see the module comment for the layout). */
 export function encodeEnvelopeHeader(header: EnvelopeHeader): Uint8Array {
 	checkChunkSize(header.chunkSize);
+	// Lengths must fit their fields; never let a DataView setter wrap them silently.
+	if (header.innerId.length > 0xffff || header.sealedKey.length > MAX_SEALED_KEY_LENGTH) {
+		throw new MalformedCiphertextError('inner id or sealed key too long for the envelope header');
+	}
+	if (header.servers.length < 1 || header.servers.length > 255) {
+		throw new MalformedCiphertextError('an envelope header lists 1 to 255 key servers');
+	}
 	const fixed = new Uint8Array(5);
 	fixed.set([
 		TAG_SEAL,

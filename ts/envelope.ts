@@ -94,6 +94,9 @@ export async function* encryptEnvelope(
 		);
 	}
 	const packageId = normalizeObjectId(options.packageId, 'packageId');
+	if (!(options.innerId instanceof Uint8Array) || options.innerId.length > 0xffff) {
+		throw new InvalidInputError('innerId', 'must be bytes, at most 65535 long');
+	}
 	const dataKey = new Uint8Array(randomBytes(AES_KEY_LENGTH));
 	try {
 		const sealedKey = await sealDataKey(options.sealClient, dataKey, {

@@ -79,6 +79,11 @@ describe('AuditLog', () => {
 		expect((await verifyAuditLog(path)).ok).toBe(true);
 	});
 
+	it('a log in a missing directory → AuditLogError', async () => {
+		const path = join(tempLog(), 'no-such-dir', 'log.jsonl');
+		await expect(AuditLog.open(path, { clock: clock() })).rejects.toThrow(AuditLogError);
+	});
+
 	it('serialises concurrent appends within a process', async () => {
 		const path = tempLog();
 		const log = await AuditLog.open(path, { clock: clock() });
