@@ -22,6 +22,10 @@
  * - Use a fresh `SealClient` per access check: the SDK caches keys for its lifetime.
  * - Approval PTBs call `<packageId>::policy::seal_approve(id)`; with `FixedEvaluator` no Move code
  *   runs, so the module/function names only have to pass the key server's PTB rules.
+ * - Own PTBs: build with `tx.build({ client: bed.registry, onlyTransactionKind: true })` using pure
+ *   inputs or fully specified object refs (`Inputs.SharedObjectRef`, `Inputs.ObjectRef`); the
+ *   registry cannot resolve bare object ids (it is not a chain).
+ * - Upgraded package ids: `bed.registry.registerPackage(id, 2)` + `bed.packages.set(id, bed.packageId)`.
  */
 import type { SealCompatibleClient } from '@mysten/seal';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
