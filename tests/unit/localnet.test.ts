@@ -27,6 +27,7 @@ import { SUI_MISSING_MESSAGE, requireSui } from '../../ts/localnet/sui.js';
 import { checkStackSize, localnetUp } from '../../ts/localnet/up.js';
 import { silentLogger } from '../../ts/logger.js';
 import { portInUse } from '../../ts/localnet/ports.js';
+import { shortChainId } from '../../ts/localnet/wait.js';
 import { createServer } from 'node:net';
 
 const SEAL_PKG = `0x${'5e'.repeat(32)}`;
@@ -215,6 +216,17 @@ describe('key-server registration transaction', () => {
 				publicKey: pk.slice(1),
 			}),
 		).toThrow(/96 bytes/);
+	});
+});
+
+describe('chain identifiers', () => {
+	it('turns the base58 genesis digest (gRPC) into the short id Move.toml uses', () => {
+		// Published.toml of Mysten's Seal: testnet 4c78adac, mainnet 35834a8a.
+		expect(shortChainId('69WiPg3DAQiwdxfncX6wYQ2siKwAe6L9BZthQea3JNMD')).toBe('4c78adac');
+		expect(shortChainId('4btiuiMPvEENsttpZC7CZ53DruC3MAgfznDbASZ7DR6S')).toBe('35834a8a');
+		expect(shortChainId('4c78adac')).toBe('4c78adac');
+		expect(() => shortChainId('0OIl')).toThrow(LocalnetError);
+		expect(() => shortChainId('2g')).toThrow(LocalnetError);
 	});
 });
 

@@ -2,7 +2,8 @@
 import { localnetPaths } from './paths.js';
 import { isAlive } from './processes.js';
 import { readLocalnetState, type LocalnetState } from './state.js';
-import { probeHttp, probeKeyServer, probeRpc } from './wait.js';
+import { createSuiClient } from '../sui-client.js';
+import { probeHttp, probeKeyServer, probeNode } from './wait.js';
 
 export interface PartStatus {
 	part: string;
@@ -33,7 +34,9 @@ export async function localnetStatus(options: {
 		}
 	};
 	const running = (pid: number | undefined) => pid !== undefined && isAlive(pid);
-	const chainId = await ask(() => probeRpc(fetchFn, state.rpcUrl));
+	const chainId = await ask(() =>
+		probeNode(createSuiClient({ network: 'localnet', rpcUrl: state.rpcUrl })),
+	);
 	const faucet = await ask(() => probeHttp(fetchFn, state.faucetUrl));
 	const parts: PartStatus[] = [
 		{

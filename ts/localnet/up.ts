@@ -32,7 +32,7 @@ import {
 	type LocalnetState,
 } from './state.js';
 import { requireSui } from './sui.js';
-import { probeHttp, probeKeyServer, probeRpc, waitFor } from './wait.js';
+import { probeHttp, probeKeyServer, probeNode, shortChainId, waitFor } from './wait.js';
 
 export const DEFAULT_SERVER_COUNT = 3;
 export const DEFAULT_THRESHOLD = 2;
@@ -141,10 +141,11 @@ export async function localnetUp(options: LocalnetUpOptions): Promise<LocalnetUp
 		});
 		await save();
 		const waitOptions = { timeoutMs: options.startTimeoutMs ?? 180_000, intervalMs: 1_000 };
+		// A fresh client per probe: nothing from a failed attempt is cached.
 		state.chainId = await waitFor(
 			'node',
 			`RPC at ${rpcUrl}`,
-			() => probeRpc(fetchFn, rpcUrl),
+			() => probeNode(createSuiClient({ network: 'localnet', rpcUrl })),
 			waitOptions,
 		);
 		await waitFor('faucet', `faucet at ${faucet}`, () => probeHttp(fetchFn, faucet), waitOptions);
@@ -162,7 +163,7 @@ export async function localnetUp(options: LocalnetUpOptions): Promise<LocalnetUp
 		const sealDir = await prepareSealPackage({
 			checkoutDir: checkout,
 			workDir: paths.sealWorkDir,
-			chainId: state.chainId,
+			chainId: shortChainId(state.chainId),
 		});
 		const sealBuilt = await buildMovePackage({ packagePath: sealDir, env: childEnv, logger });
 		const seal = await publishPackage({ client, signer: admin, built: sealBuilt, logger });

@@ -1,5 +1,7 @@
 /** Polling helpers: wait until the node, the faucet or a key server answers. */
+import { fromBase58, toHex } from '@mysten/bcs';
 import { LocalnetError } from '../errors.js';
+import type { SuiClient } from '../sui-client.js';
 
 export interface WaitOptions {
 	timeoutMs: number;
@@ -40,17 +42,32 @@ export async function waitFor<T>(
 	}
 }
 
-/** The chain id when a Sui JSON-RPC endpoint answers, else undefined. */
-export async function probeRpc(fetchFn: typeof fetch, rpcUrl: string): Promise<string | undefined> {
-	const response = await fetchFn(rpcUrl, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'sui_getChainIdentifier', params: [] }),
+/** The chain identifier when the full node answers (gRPC `GetServiceInfo`), else undefined. */
+export async function probeNode(client: SuiClient): Promise<string | undefined> {
+	const { chainIdentifier } = await client.core.getChainIdentifier({
 		signal: AbortSignal.timeout(2_000),
 	});
-	if (!response.ok) return undefined;
-	const body = (await response.json()) as { result?: unknown };
-	return typeof body.result === 'string' ? body.result : undefined;
+	return chainIdentifier || undefined;
+}
+
+/**
+ * The short chain id (`sui client chain-identifier`, 8 hex digits) that Move.toml
+ * `[environments]` use: the first 4 bytes of the genesis checkpoint digest, which gRPC reports
+ * in base58 (JSON-RPC already returns the short form).
+ */
+export function shortChainId(chainIdentifier: string): string {
+	if (/^[0-9a-f]{8}$/.test(chainIdentifier)) return chainIdentifier;
+	let digest: Uint8Array;
+	try {
+		digest = fromBase58(chainIdentifier);
+	} catch (error) {
+		throw new LocalnetError('node', `unexpected chain identifier '${chainIdentifier}'`, {
+			cause: error,
+		});
+	}
+	if (digest.length !== 32)
+		throw new LocalnetError('node', `unexpected chain identifier '${chainIdentifier}'`);
+	return toHex(digest.slice(0, 4));
 }
 
 /** True when anything HTTP answers at `url`'s origin (the faucet has no JSON health route). */
