@@ -206,7 +206,7 @@ async function sealCost(): Promise<string> {
 export async function run(): Promise<void> {
 	const block = new Uint8Array(randomBytes(MiB));
 	await measure(MiB, 20, block); // warm-up (JIT)
-	const rows = [...(await measure(MiB, 51, block)), ...(await measure(256 * MiB, 5, block))];
+	const rows = [...(await measure(MiB, 51, block)), ...(await measure(256 * MiB, 7, block))];
 	const mbps = (bytesPerSecond: number) => `${(bytesPerSecond / 1e6).toFixed(0)} MB/s`;
 	const table = rows.map((row) => ({
 		case: row.case,
