@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
@@ -48,6 +48,15 @@ describe('shared identity vectors (same bytes as the Move tests)', () => {
 			expect(toHex(parsed.nonce)).toBe(vector.nonce);
 		});
 	}
+
+	it('the Move tests carry the same inner ids (move/tests/*.move)', () => {
+		const dir = new URL('../../move/tests/', import.meta.url);
+		const move = readdirSync(dir)
+			.filter((file) => file.endsWith('.move'))
+			.map((file) => readFileSync(new URL(file, dir), 'utf8'))
+			.join('\n');
+		for (const vector of vectors) expect(move).toContain(`x"${vector.innerId}"`);
+	});
 
 	it('V2: omitting the nonce is the same as an empty nonce', () => {
 		const v2 = vectors[1] as Vector;
