@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // copy, a `sui` binary, testnet access) skip themselves with a printed reason.
 export default defineConfig({
 	test: {
+		reporters: ['default', './tests/support/summary-reporter.ts'],
 		projects: [
 			{ test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], testTimeout: 30_000 } },
 			{
