@@ -18,6 +18,7 @@ import {
 	InvalidSessionKeySignatureError,
 	NoAccessError,
 	SealError,
+	UserError,
 } from '@mysten/seal';
 import {
 	HarnessError,
@@ -90,10 +91,17 @@ export function explainSealError(error: unknown, context: ExplainContext = {}): 
 			options,
 		);
 	}
-	if (error instanceof InvalidThresholdError || error instanceof InconsistentKeyServersError) {
+	if (error instanceof InvalidThresholdError) {
 		return new SealKeyServerError(
-			error.constructor.name,
-			`the configured key servers do not match the ciphertext (${error.message}); configure the same servers, weights and threshold the data was encrypted with`,
+			'InvalidThreshold',
+			`the threshold does not fit the key servers (${error.message}); use 1..total weight of the configured servers, and for decryption the servers and weights the data was encrypted with`,
+			options,
+		);
+	}
+	if (error instanceof InconsistentKeyServersError) {
+		return new SealKeyServerError(
+			'InconsistentKeyServers',
+			`the configured key servers do not match the ciphertext (${error.message}); configure the same servers and weights the data was encrypted with`,
 			options,
 		);
 	}
@@ -101,6 +109,13 @@ export function explainSealError(error: unknown, context: ExplainContext = {}): 
 		return new SealKeyServerError(
 			error.constructor.name,
 			`a configured key server is invalid (${error.message})${servers}; check the object ids in SEAL_SERVER_IDS / config.yaml`,
+			options,
+		);
+	}
+	if (error instanceof UserError) {
+		return new SealKeyServerError(
+			error.constructor.name,
+			`the Seal SDK refused the request before contacting key servers: ${error.message}`,
 			options,
 		);
 	}
