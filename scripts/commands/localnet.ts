@@ -2,26 +2,32 @@
  * `seal-policies localnet up|down|status`: a local Sui network with t-of-n Seal key servers and
  * both packages published, for the e2e suites and the CLI (`.env.localnet`).
  */
-import { InvalidInputError } from '../../ts/errors.js';
+import { InvalidInputError, LocalnetError } from '../../ts/errors.js';
+import { normalizeObjectId } from '../../ts/identity.js';
+import { localnetPaths } from '../../ts/localnet/paths.js';
+import { readLocalnetState } from '../../ts/localnet/state.js';
+import { createSuiClient } from '../../ts/sui-client.js';
 import { localnetDown } from '../../ts/localnet/down.js';
 import { formatStatus, localnetStatus } from '../../ts/localnet/status.js';
 import {
 	DEFAULT_KEY_SERVER_PORT,
 	DEFAULT_SERVER_COUNT,
 	DEFAULT_THRESHOLD,
+	fundFromFaucet,
 	localnetUp,
 } from '../../ts/localnet/up.js';
 import type { Command } from '../cli-io.js';
 import { parsePositiveInt } from './encrypt.js';
 import { parseCommandArgs } from './publish.js';
 
-const USAGE = `usage: seal-policies localnet up|down|status [options]
+const USAGE = `usage: seal-policies localnet up|down|status|fund [options]
 
   up       start \`sui start --with-faucet --force-regenesis\` (config in .localnet/), fund an admin,
            publish Mysten's Seal package (pinned tag, cloned once) and seal_policies, register and
            start the key servers, write deployments/localnet.json and .env.localnet
   down     stop every process \`up\` started (logs and records stay)
   status   each part: process running, answering
+  fund ADDRESS   send faucet SUI to ADDRESS (e.g. your SUI_PRIVATE_KEY's address)
 
 options (up):
   --servers N      key servers (default ${DEFAULT_SERVER_COUNT})
@@ -40,11 +46,23 @@ const OPTIONS = {
 export type LocalnetRequest =
 	| { action: 'up'; serverCount: number; threshold: number; basePort: number }
 	| { action: 'down' }
-	| { action: 'status' };
+	| { action: 'status' }
+	| { action: 'fund'; address: string };
 
 export function parseLocalnetArgs(args: string[]): LocalnetRequest {
 	const { values, positionals } = parseCommandArgs(args, OPTIONS, USAGE);
 	const [action, ...rest] = positionals;
+	if (action === 'fund') {
+		if (rest.length !== 1)
+			throw new InvalidInputError('ADDRESS', 'localnet fund takes one address');
+		if (Object.values(values).some((v) => v !== undefined)) {
+			throw new InvalidInputError(
+				'options',
+				'--servers/--threshold/--port only apply to `localnet up`',
+			);
+		}
+		return { action, address: normalizeObjectId(rest[0] ?? '', 'ADDRESS') };
+	}
 	if (rest.length > 0) throw new InvalidInputError('arguments', `unexpected '${rest.join(' ')}'`);
 	if (action === 'up') {
 		const basePort =
@@ -103,6 +121,15 @@ export const command: Command = {
 		if (request.action === 'down') {
 			const result = await localnetDown({ root, logger: io.logger });
 			io.result(result, `stopped ${result.stopped.length} process(es)`);
+			return 0;
+		}
+		if (request.action === 'fund') {
+			const state = await readLocalnetState(localnetPaths(root).stateFile);
+			if (state === undefined)
+				throw new LocalnetError('faucet', 'no localnet here; run `seal-policies localnet up`');
+			const client = createSuiClient({ network: 'localnet', rpcUrl: state.rpcUrl });
+			await fundFromFaucet({ client, faucetUrl: state.faucetUrl, address: request.address });
+			io.result({ funded: request.address }, `funded ${request.address}`);
 			return 0;
 		}
 		const status = await localnetStatus({ root });

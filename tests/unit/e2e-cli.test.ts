@@ -149,6 +149,12 @@ describe('localnet and e2e arguments', () => {
 			basePort: 3000,
 		});
 		expect(parseLocalnetArgs(['status'])).toEqual({ action: 'status' });
+		expect(parseLocalnetArgs(['fund', ID.toUpperCase().replace('0X', '0x')])).toEqual({
+			action: 'fund',
+			address: ID,
+		});
+		expect(() => parseLocalnetArgs(['fund'])).toThrow(InvalidInputError);
+		expect(() => parseLocalnetArgs(['fund', '0x12'])).toThrow(InvalidInputError);
 		expect(() => parseLocalnetArgs(['down', '--servers', '2'])).toThrow(InvalidInputError);
 		expect(() => parseLocalnetArgs(['restart'])).toThrow(InvalidInputError);
 		expect(() => parseLocalnetArgs(['up', '--port', '80'])).toThrow(InvalidInputError);
