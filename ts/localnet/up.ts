@@ -5,7 +5,6 @@
  * stopped again (logs stay in .localnet/logs).
  */
 import { mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Keypair } from '@mysten/sui/cryptography';
 import { requestSuiFromFaucetV2 } from '@mysten/sui/faucet';
@@ -267,9 +266,4 @@ export async function fundFromFaucet(options: {
 		},
 		{ timeoutMs: 30_000, intervalMs: 500 },
 	);
-}
-
-/** Where the CLI lives relative to this module (used when no root is given). */
-export function defaultCliPath(): string {
-	return createRequire(import.meta.url).resolve('../../scripts/cli.ts');
 }
