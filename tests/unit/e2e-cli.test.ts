@@ -216,4 +216,24 @@ describe('npm run e2e without sui', () => {
 			/^error: PrerequisiteMissingError: no `sui` binary found.*suiup.*brew install sui.*cargo install/,
 		);
 	});
+
+	it('testnet: exits non-zero in one line when SUI_PRIVATE_KEY is missing', () => {
+		const root = resolve(import.meta.dirname, '..', '..');
+		const env = { ...process.env };
+		delete env['SUI_PRIVATE_KEY'];
+		const result = spawnSync(
+			process.execPath,
+			['--import', 'tsx', 'scripts/cli.ts', 'e2e', '--network', 'testnet'],
+			{
+				cwd: root,
+				env,
+				encoding: 'utf8',
+				timeout: 60_000,
+			},
+		);
+		expect(result.status).toBe(1);
+		expect(result.stderr.trim().split('\n')).toEqual([
+			expect.stringMatching(/^error: PrerequisiteMissingError: SUI_PRIVATE_KEY is not set/),
+		]);
+	});
 });
