@@ -67,6 +67,12 @@ export const command: Command = {
 		// Fail at once, in one line, before anything starts.
 		requireSui(io.env);
 		const owned = !request.reuse;
+		// Ctrl-C must not leave a node and key servers behind.
+		const onInterrupt = () => {
+			log('interrupted: stopping the localnet');
+			void localnetDown({ root, logger: io.logger }).finally(() => process.exit(130));
+		};
+		if (owned) process.once('SIGINT', onInterrupt);
 		try {
 			if (owned) {
 				log('== localnet up ==');
@@ -77,6 +83,7 @@ export const command: Command = {
 			return report(io, await runE2eFlow(env, { faults: true, log }));
 		} finally {
 			if (owned) {
+				process.off('SIGINT', onInterrupt);
 				log('== localnet down ==');
 				await localnetDown({ root, logger: io.logger });
 			}
