@@ -1,0 +1,60 @@
+/**
+ * Public surface of the seal-policies library. Everything here takes its collaborators (Sui
+ * client, signer, Seal client, logger) as arguments; nothing reads the environment except
+ * `loadConfig`.
+ */
+
+// Configuration, networks, errors, logging
+export * from './config.js';
+export * from './networks.js';
+export * from './errors.js';
+export * from './logger.js';
+
+// Identities and ciphertext formats
+export * from './identity.js';
+export * from './format.js';
+export * from './envelope.js';
+export * from './wallet-key.js';
+export * from './audit.js';
+
+// Sui plumbing: clients, signers, transactions, deployment records
+export * from './sui-client.js';
+export * from './signer.js';
+export * from './transactions.js';
+export * from './deployments.js';
+
+// Move package: build, test, publish
+export * from './move/build.js';
+export * from './move/test-runner.js';
+export * from './move/publish.js';
+
+// Policies (transaction builders, executors, readers)
+export * from './policies/allowlist.js';
+export * from './policies/errors.js';
+
+// Seal flows
+export * from './seal/client.js';
+export * from './seal/session.js';
+export {
+	MAX_APPROVE_COMMANDS,
+	OWNER_MODULE,
+	APPROVE_FUNCTION,
+	buildApproveTransaction,
+	buildApproveTxBytes,
+	allowlistIdOfInnerId,
+	type ApproveTarget,
+	type ApproveOptions,
+} from './seal/approve.js';
+export * from './seal/encrypt.js';
+export * from './seal/decrypt.js';
+export * from './seal/retry.js';
+export * from './seal/explain.js';
+export * from './seal/packages.js';
+
+// Key server (TypeScript implementation of Seal's wire protocol)
+export * from './keyserver/server.js';
+export * from './keyserver/keys.js';
+export * from './keyserver/evaluator.js';
+export * from './keyserver/node-evaluator.js';
+export * from './keyserver/packages.js';
+export * from './keyserver/valid-ptb.js';
