@@ -44,6 +44,11 @@ export interface HarnessConfig {
 	rpcUrl: string;
 	faucetUrl: string | undefined;
 	seal: SealSettings;
+	/**
+	 * Access log for key fetches (absolute path; yaml `auditLog`, env `SEAL_AUDIT_LOG`). Absent:
+	 * no access log is written.
+	 */
+	auditLog?: string;
 	/** Where each top-level value came from (for error messages and `config show`). */
 	sources: Readonly<Record<string, ConfigSource>>;
 }
@@ -78,9 +83,13 @@ interface Layer {
 	/** Server ids from `SEAL_SERVER_IDS`: details (weight, API key) are looked up in config.yaml. */
 	serverIds?: Sourced<string[]>;
 	threshold?: Sourced<unknown>;
+	auditLog?: Sourced<string>;
 }
 
-const TOP_KEYS = new Set(['network', 'rpcUrl', 'faucetUrl', 'seal']);
+/** Layer keys holding one plain string. */
+type StringKey = 'network' | 'rpcUrl' | 'faucetUrl' | 'policyPackage' | 'policyObject' | 'auditLog';
+
+const TOP_KEYS = new Set(['network', 'rpcUrl', 'faucetUrl', 'auditLog', 'seal']);
 const SEAL_KEYS = new Set(['policyPackage', 'policyObject', 'serverIds', 'servers', 'threshold']);
 const SERVER_KEYS = new Set(['objectId', 'weight', 'aggregatorUrl', 'apiKeyName', 'apiKey']);
 
@@ -90,7 +99,8 @@ const SERVER_KEYS = new Set(['objectId', 'weight', 'aggregatorUrl', 'apiKeyName'
  * file is fine, a missing explicit one is an error) → `.env` in `cwd` → the environment.
  *
  * Env variables: `SUI_NETWORK`, `SUI_RPC_URL`, `SUI_FAUCET_URL`, `SEAL_POLICY_PACKAGE`,
- * `SEAL_POLICY_OBJECT`, `SEAL_SERVER_IDS` (comma-separated), `SEAL_THRESHOLD`, `SEAL_CONFIG`.
+ * `SEAL_POLICY_OBJECT`, `SEAL_SERVER_IDS` (comma-separated), `SEAL_THRESHOLD`, `SEAL_CONFIG`,
+ * `SEAL_AUDIT_LOG` (relative paths are resolved against `cwd`).
  * Every problem is a `ConfigError` subclass naming the field and its source; secrets (API keys)
  * never appear in messages. The result is frozen.
  */
@@ -123,6 +133,9 @@ export function loadConfig(options: LoadConfigOptions = {}): HarnessConfig {
 	sources['rpcUrl'] = rpcUrl?.source ?? 'preset';
 	const faucetUrl = pick('faucetUrl');
 	sources['faucetUrl'] = faucetUrl?.source ?? 'preset';
+
+	const auditLog = pick('auditLog');
+	if (auditLog) sources['auditLog'] = auditLog.source;
 
 	const policyPackage = optionalId(pick('policyPackage'), 'seal.policyPackage');
 	const policyObject = optionalId(pick('policyObject'), 'seal.policyObject');
@@ -176,6 +189,7 @@ export function loadConfig(options: LoadConfigOptions = {}): HarnessConfig {
 		network,
 		rpcUrl: rpcUrl ? checkUrl(rpcUrl, 'rpcUrl') : preset.rpcUrl,
 		faucetUrl: faucetUrl ? checkUrl(faucetUrl, 'faucetUrl') : preset.faucetUrl,
+		...(auditLog ? { auditLog: resolvePath(cwd, auditLog.value) } : {}),
 		seal: {
 			policyPackage: policyPackage?.value,
 			policyObject: policyObject?.value,
@@ -192,6 +206,7 @@ export function describeConfig(config: HarnessConfig): Record<string, unknown> {
 		network: config.network,
 		rpcUrl: config.rpcUrl,
 		faucetUrl: config.faucetUrl ?? null,
+		auditLog: config.auditLog ?? null,
 		seal: {
 			policyPackage: config.seal.policyPackage ?? null,
 			policyObject: config.seal.policyObject ?? null,
@@ -249,6 +264,7 @@ function readYamlLayer(path: string, explicit: boolean): Layer {
 	setString(layer, 'network', top['network'], 'network', source);
 	setString(layer, 'rpcUrl', top['rpcUrl'], 'rpcUrl', source);
 	setString(layer, 'faucetUrl', top['faucetUrl'], 'faucetUrl', source);
+	setString(layer, 'auditLog', top['auditLog'], 'auditLog', source);
 	if (top['seal'] === undefined || top['seal'] === null) return layer;
 	const seal = asRecord(top['seal'], 'seal');
 	checkKeys(seal, SEAL_KEYS, 'seal.');
@@ -332,10 +348,7 @@ function envLayer(values: Record<string, string | undefined>, source: ConfigSour
 		const value = nonEmpty(values[name]);
 		return value === undefined ? undefined : { value, source };
 	};
-	const assign = <K extends 'network' | 'rpcUrl' | 'faucetUrl' | 'policyPackage' | 'policyObject'>(
-		key: K,
-		name: string,
-	) => {
+	const assign = <K extends StringKey>(key: K, name: string) => {
 		const value = read(name);
 		if (value) layer[key] = value;
 	};
@@ -344,6 +357,7 @@ function envLayer(values: Record<string, string | undefined>, source: ConfigSour
 	assign('faucetUrl', 'SUI_FAUCET_URL');
 	assign('policyPackage', 'SEAL_POLICY_PACKAGE');
 	assign('policyObject', 'SEAL_POLICY_OBJECT');
+	assign('auditLog', 'SEAL_AUDIT_LOG');
 	const threshold = read('SEAL_THRESHOLD');
 	if (threshold) layer.threshold = threshold;
 	const ids = read('SEAL_SERVER_IDS');
@@ -452,7 +466,7 @@ function checkUrl({ value, source }: Sourced<string>, field: string): string {
 
 function setString(
 	layer: Layer,
-	key: 'network' | 'rpcUrl' | 'faucetUrl' | 'policyPackage' | 'policyObject',
+	key: StringKey,
 	value: unknown,
 	field: string,
 	source: ConfigSource,

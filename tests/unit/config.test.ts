@@ -267,6 +267,42 @@ describe('secrets', () => {
 	});
 });
 
+describe('access log path (auditLog / SEAL_AUDIT_LOG)', () => {
+	it('is absent unless configured', () => {
+		const config = load(workspace());
+		expect(config.auditLog).toBeUndefined();
+		expect('auditLog' in config).toBe(false);
+		expect(config.sources['auditLog']).toBeUndefined();
+	});
+
+	it('comes from config.yaml, resolved against cwd', () => {
+		const cwd = workspace({ yaml: 'auditLog: logs/access.jsonl\n' });
+		const config = load(cwd);
+		expect(config.auditLog).toBe(join(cwd, 'logs/access.jsonl'));
+		expect(config.sources['auditLog']).toBe('config.yaml');
+		expect(describeConfig(config)['auditLog']).toBe(join(cwd, 'logs/access.jsonl'));
+	});
+
+	it('env beats .env beats config.yaml; absolute paths are kept; empty counts as unset', () => {
+		const cwd = workspace({
+			yaml: 'auditLog: yaml.jsonl\n',
+			dotenv: 'SEAL_AUDIT_LOG=dotenv.jsonl\n',
+		});
+		expect(load(cwd).auditLog).toBe(join(cwd, 'dotenv.jsonl'));
+		expect(load(cwd).sources['auditLog']).toBe('.env');
+		const fromEnv = load(cwd, { SEAL_AUDIT_LOG: '/var/log/seal/access.jsonl' });
+		expect(fromEnv.auditLog).toBe('/var/log/seal/access.jsonl');
+		expect(fromEnv.sources['auditLog']).toBe('env');
+		expect(load(cwd, { SEAL_AUDIT_LOG: '  ' }).auditLog).toBe(join(cwd, 'dotenv.jsonl'));
+	});
+
+	it('rejects a non-string yaml value naming the field', () => {
+		const error = catchError(() => load(workspace({ yaml: 'auditLog: [a, b]\n' })));
+		expect(error).toBeInstanceOf(ConfigFileError);
+		expect(error.message).toContain('auditLog');
+	});
+});
+
 describe('shipped examples', () => {
 	it('config.example.yaml and .env.example load and satisfy requireSeal', () => {
 		const root = new URL('../../', import.meta.url);
@@ -278,5 +314,7 @@ describe('shipped examples', () => {
 		expect(config.network).toBe('testnet');
 		expect(config.seal.threshold).toBe(2);
 		expect(config.seal.servers).toHaveLength(2);
+		// The access log is opt-in: the examples only document it.
+		expect(config.auditLog).toBeUndefined();
 	});
 });

@@ -2,6 +2,10 @@
  * Decrypt one or many Seal-encrypted objects. Many ids are served by ONE `fetchKeys` per chunk
  * of at most 100 unique ids (the key server's command limit), after which every object of the
  * chunk decrypts from the SealClient's key cache without further requests.
+ *
+ * With an `audit` recorder, every fetch attempt is recorded per identity (granted / denied /
+ * error) before any object of it is decrypted; if the record cannot be written, nothing is
+ * returned and the plaintexts decrypted so far are zeroed.
  */
 import {
 	EncryptedObject,
@@ -10,6 +14,7 @@ import {
 	type SessionKey,
 } from '@mysten/seal';
 import type { ClientWithCoreApi } from '@mysten/sui/client';
+import type { AuditAction } from '../audit.js';
 import { InvalidInputError } from '../errors.js';
 import { fromHex, normalizeObjectId, toHex } from '../identity.js';
 import type { Logger } from '../logger.js';
@@ -20,6 +25,7 @@ import {
 	type ApproveTarget,
 } from './approve.js';
 import { explainSealError } from './explain.js';
+import { auditedFetch, type KeyAccessRecorder } from './key-access-audit.js';
 import { withVisibilityRetry, type RetryOptions } from './retry.js';
 import type { SessionKeyRenewer } from './session.js';
 
@@ -59,6 +65,8 @@ export interface BatchDecryptOptions {
 	chunkSize?: number;
 	retry?: RetryOptions;
 	logger?: Logger;
+	/** Access log for key fetches (e.g. an `AuditLog`); its failures abort the decryption. */
+	audit?: KeyAccessRecorder;
 }
 
 /** Parsed facts of an item, computed once. */
@@ -81,34 +89,63 @@ export async function batchDecrypt(options: BatchDecryptOptions): Promise<Uint8A
 	}
 	const parsed = options.items.map(parseItem);
 	const results: Uint8Array[] = new Array<Uint8Array>(parsed.length);
-	for (const chunk of chunkIds(parsed, chunkSize)) {
-		const sessionKey = await currentKey(options.session);
-		checkPackage(chunk.items, sessionKey);
-		const txBytes = await options.buildTxBytes(chunk.targets);
-		const threshold = Math.max(...chunk.items.map(({ parsed: p }) => p.threshold));
-		const context = {
-			address: sessionKey.getAddress(),
-			servers: chunk.items[0]?.parsed.servers ?? [],
-			threshold,
-		};
-		options.logger?.debug(`fetching keys for ${chunk.ids.length} ids (threshold ${threshold})`);
-		try {
-			await withVisibilityRetry(
-				() => options.sealClient.fetchKeys({ ids: chunk.ids, txBytes, sessionKey, threshold }),
-				{ ...options.retry, what: `keys for ${chunk.ids.length} ids` },
-			);
-			for (const { index, parsed: p } of chunk.items) {
-				results[index] = await options.sealClient.decrypt({
-					data: p.item.data,
-					sessionKey,
-					txBytes,
-				});
-			}
-		} catch (error) {
-			throw explainSealError(error, context);
+	try {
+		for (const chunk of chunkIds(parsed, chunkSize)) {
+			await decryptChunk(options, chunk, results);
 		}
+	} catch (error) {
+		// No partial results: wipe what was decrypted before the failure.
+		for (const plaintext of results) plaintext?.fill(0);
+		throw error;
 	}
 	return results;
+}
+
+/** One `fetchKeys` for the chunk's ids (recorded when auditing), then its objects from cache. */
+async function decryptChunk(
+	options: BatchDecryptOptions,
+	chunk: IdChunk,
+	results: Uint8Array[],
+): Promise<void> {
+	const sessionKey = await currentKey(options.session);
+	checkPackage(chunk.items, sessionKey);
+	const txBytes = await options.buildTxBytes(chunk.targets);
+	const threshold = Math.max(...chunk.items.map(({ parsed: p }) => p.threshold));
+	const context = {
+		address: sessionKey.getAddress(),
+		servers: chunk.items[0]?.parsed.servers ?? [],
+		threshold,
+	};
+	// Per identity: the key servers its object was encrypted for.
+	const serversOf = new Map<string, string[]>();
+	for (const { parsed: p } of chunk.items) if (!serversOf.has(p.id)) serversOf.set(p.id, p.servers);
+	const access = {
+		action: 'decrypt' as const,
+		address: context.address,
+		packageId: sessionKey.getPackageId(),
+		innerIds: chunk.ids,
+		servers: (i: number) => serversOf.get(chunk.ids[i] ?? '') ?? [],
+		threshold,
+	};
+	options.logger?.debug(`fetching keys for ${chunk.ids.length} ids (threshold ${threshold})`);
+	try {
+		await withVisibilityRetry(
+			() =>
+				auditedFetch(options.audit, access, () =>
+					options.sealClient.fetchKeys({ ids: chunk.ids, txBytes, sessionKey, threshold }),
+				),
+			{ ...options.retry, what: `keys for ${chunk.ids.length} ids` },
+		);
+		for (const { index, parsed: p } of chunk.items) {
+			results[index] = await options.sealClient.decrypt({
+				data: p.item.data,
+				sessionKey,
+				txBytes,
+			});
+		}
+	} catch (error) {
+		throw explainSealError(error, context);
+	}
 }
 
 /** Decrypts one object (a batch of one). */
@@ -132,6 +169,10 @@ export interface UnlockOptions {
 	buildTxBytes: ApproveTxBuilder;
 	servers?: readonly string[];
 	retry?: RetryOptions;
+	/** Access log for the key fetch; its failures abort the unlock. */
+	audit?: KeyAccessRecorder;
+	/** What the key is fetched for, as recorded in the access log (default `decrypt`). */
+	action?: AuditAction;
 }
 
 /**
@@ -143,15 +184,25 @@ export async function unlockIdentity(options: UnlockOptions): Promise<Uint8Array
 	const id = toHex(options.innerId);
 	const target = targetOf({ id, policy: options.policy });
 	const txBytes = await options.buildTxBytes([target]);
+	const access = {
+		action: options.action ?? 'decrypt',
+		address: options.sessionKey.getAddress(),
+		packageId: options.sessionKey.getPackageId(),
+		innerIds: [id],
+		servers: () => options.servers ?? [],
+		threshold: options.threshold,
+	};
 	try {
 		await withVisibilityRetry(
 			() =>
-				options.sealClient.fetchKeys({
-					ids: [id],
-					txBytes,
-					sessionKey: options.sessionKey,
-					threshold: options.threshold,
-				}),
+				auditedFetch(options.audit, access, () =>
+					options.sealClient.fetchKeys({
+						ids: [id],
+						txBytes,
+						sessionKey: options.sessionKey,
+						threshold: options.threshold,
+					}),
+				),
 			{ ...options.retry, what: 'the key of 1 id' },
 		);
 	} catch (error) {
