@@ -17,8 +17,9 @@ import { normalizeObjectId } from '../identity.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { SuiClient } from '../sui-client.js';
 import { executeTransaction, findCreatedObject } from '../transactions.js';
+import { ALLOWLIST_MODULE, moveTarget } from './modules.js';
 
-export const ALLOWLIST_MODULE = 'allowlist';
+export { ALLOWLIST_MODULE };
 
 /** Longest allowlist name the harness accepts (a name is a label, not data). */
 export const MAX_ALLOWLIST_NAME_BYTES = 256;
@@ -54,34 +55,21 @@ interface MemberChange extends BuilderBase {
 }
 
 /** `allowlist::add(allowlist, cap, member)`. */
-export function addMemberTx({
-	packageId,
-	allowlist,
-	cap,
-	member,
-	tx = new Transaction(),
-}: MemberChange): Transaction {
-	tx.moveCall({
-		target: target(packageId, 'add'),
-		arguments: [
-			tx.object(allowlist),
-			tx.object(cap),
-			tx.pure.address(normalizeObjectId(member, 'member')),
-		],
-	});
-	return tx;
+export function addMemberTx(options: MemberChange): Transaction {
+	return memberChangeTx('add', options);
 }
 
 /** `allowlist::remove(allowlist, cap, member)`. */
-export function removeMemberTx({
-	packageId,
-	allowlist,
-	cap,
-	member,
-	tx = new Transaction(),
-}: MemberChange): Transaction {
+export function removeMemberTx(options: MemberChange): Transaction {
+	return memberChangeTx('remove', options);
+}
+
+function memberChangeTx(
+	fn: 'add' | 'remove',
+	{ packageId, allowlist, cap, member, tx = new Transaction() }: MemberChange,
+): Transaction {
 	tx.moveCall({
-		target: target(packageId, 'remove'),
+		target: target(packageId, fn),
 		arguments: [
 			tx.object(allowlist),
 			tx.object(cap),
@@ -152,59 +140,38 @@ interface CapExecutor extends ExecutorBase {
 export async function addMember(
 	options: CapExecutor & { member: string },
 ): Promise<{ digest: string }> {
-	const { client, signer, packageId, allowlistId, capId, member, logger = silentLogger } = options;
-	const transaction = addMemberTx({
-		packageId,
-		allowlist: normalizeObjectId(allowlistId, 'allowlistId'),
-		cap: normalizeObjectId(capId, 'capId'),
-		member,
-	});
-	const { digest } = await executeTransaction({
-		client,
-		signer,
-		transaction,
-		logger,
-		label: `add ${member}`,
-	});
-	return { digest };
+	return executeWithCap(options, `add ${options.member}`, (refs) =>
+		addMemberTx({ ...refs, member: options.member }),
+	);
 }
 
 /** Removes `member`; an address that is not a member fails with `NotMemberError`. */
 export async function removeMember(
 	options: CapExecutor & { member: string },
 ): Promise<{ digest: string }> {
-	const { client, signer, packageId, allowlistId, capId, member, logger = silentLogger } = options;
-	const transaction = removeMemberTx({
-		packageId,
-		allowlist: normalizeObjectId(allowlistId, 'allowlistId'),
-		cap: normalizeObjectId(capId, 'capId'),
-		member,
-	});
-	const { digest } = await executeTransaction({
-		client,
-		signer,
-		transaction,
-		logger,
-		label: `remove ${member}`,
-	});
-	return { digest };
+	return executeWithCap(options, `remove ${options.member}`, (refs) =>
+		removeMemberTx({ ...refs, member: options.member }),
+	);
 }
 
 /** Migrates the allowlist to the package's version (`AlreadyMigratedError` when it is). */
 export async function migrateAllowlist(options: CapExecutor): Promise<{ digest: string }> {
+	return executeWithCap(options, 'migrate', migrateTx);
+}
+
+/** Builds a cap-gated call on normalised ids, signs and executes it. */
+async function executeWithCap(
+	options: CapExecutor,
+	label: string,
+	build: (refs: { packageId: string; allowlist: string; cap: string }) => Transaction,
+): Promise<{ digest: string }> {
 	const { client, signer, packageId, allowlistId, capId, logger = silentLogger } = options;
-	const transaction = migrateTx({
+	const transaction = build({
 		packageId,
 		allowlist: normalizeObjectId(allowlistId, 'allowlistId'),
 		cap: normalizeObjectId(capId, 'capId'),
 	});
-	const { digest } = await executeTransaction({
-		client,
-		signer,
-		transaction,
-		logger,
-		label: 'migrate',
-	});
+	const { digest } = await executeTransaction({ client, signer, transaction, logger, label });
 	return { digest };
 }
 
@@ -409,7 +376,7 @@ function allowlistTypePackage(type: string, id: string): string {
 }
 
 function target(packageId: string, fn: string): string {
-	return `${normalizeObjectId(packageId, 'packageId')}::${ALLOWLIST_MODULE}::${fn}`;
+	return moveTarget(packageId, ALLOWLIST_MODULE, fn);
 }
 
 function checkName(name: string): string {

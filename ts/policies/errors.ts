@@ -13,6 +13,7 @@ import {
 	type MoveAbortDetails,
 	type MoveAbortError,
 } from '../errors.js';
+import type { PolicyModule } from './modules.js';
 
 export type MoveAbortErrorClass = new (
 	message: string,
@@ -20,7 +21,7 @@ export type MoveAbortErrorClass = new (
 ) => MoveAbortError;
 
 export interface PolicyAbort {
-	module: 'allowlist' | 'owner';
+	module: PolicyModule;
 	constantName: string;
 	code: number;
 	errorClass: MoveAbortErrorClass;

@@ -8,13 +8,17 @@ import { Transaction } from '@mysten/sui/transactions';
 import type { ClientWithCoreApi } from '@mysten/sui/client';
 import { InvalidInputError } from '../errors.js';
 import { normalizeObjectId } from '../identity.js';
+import {
+	ALLOWLIST_MODULE,
+	APPROVE_FUNCTION,
+	OWNER_MODULE,
+	moveTarget,
+} from '../policies/modules.js';
+
+export { APPROVE_FUNCTION, OWNER_MODULE };
 
 /** Mysten's key server rejects PTBs with more commands than this. */
 export const MAX_APPROVE_COMMANDS = 100;
-
-export const ALLOWLIST_MODULE = 'allowlist';
-export const OWNER_MODULE = 'owner';
-export const APPROVE_FUNCTION = 'seal_approve';
 
 /** One identity to approve, with what its policy's `seal_approve` needs. */
 export type ApproveTarget =
@@ -51,7 +55,7 @@ export function buildApproveTransaction(options: ApproveOptions): Transaction {
 		const id = tx.pure.vector('u8', Array.from(target.innerId));
 		if (target.policy === 'owner') {
 			tx.moveCall({
-				target: `${packageId}::${OWNER_MODULE}::${APPROVE_FUNCTION}`,
+				target: moveTarget(packageId, OWNER_MODULE, APPROVE_FUNCTION),
 				arguments: [id],
 			});
 			continue;
@@ -66,7 +70,7 @@ export function buildApproveTransaction(options: ApproveOptions): Transaction {
 						mutable: false,
 					});
 		tx.moveCall({
-			target: `${packageId}::${ALLOWLIST_MODULE}::${APPROVE_FUNCTION}`,
+			target: moveTarget(packageId, ALLOWLIST_MODULE, APPROVE_FUNCTION),
 			arguments: [id, allowlist],
 		});
 	}
