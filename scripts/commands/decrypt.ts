@@ -4,7 +4,9 @@
  */
 import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { AuditLog } from '../../ts/audit.js';
+import type { HarnessConfig } from '../../ts/config.js';
 import { decryptEnvelope, readEnvelopeHeader } from '../../ts/envelope.js';
 import { InvalidInputError } from '../../ts/errors.js';
 import { readBlob, SEAL_KIND_ENVELOPE, TAG_SEAL } from '../../ts/format.js';
@@ -24,9 +26,9 @@ import {
 	DEFAULT_SESSION_TTL_MIN,
 	SessionKeyRenewer,
 } from '../../ts/seal/session.js';
-import type { Command } from '../cli-io.js';
+import type { CliIo, Command } from '../cli-io.js';
 import { parsePositiveInt } from './encrypt.js';
-import { parseCommandArgs, SUI_OPTIONS, suiContext } from './publish.js';
+import { parseCommandArgs, SUI_OPTIONS, suiContext, type SuiContext } from './publish.js';
 
 const USAGE = `usage: seal-policies decrypt FILE... (--out FILE | --out-dir DIR) [options]
 
@@ -39,10 +41,17 @@ options:
   --policy P             allowlist | owner | auto (default auto: owner when the identity names you)
   --ttl MIN              session-key lifetime, 1..30 minutes (default ${DEFAULT_SESSION_TTL_MIN}; renewed as needed)
   --no-verify            skip the key servers' proof-of-possession check
+  --audit-log FILE       append every key request (who, identity, servers, outcome) to this
+                         hash-chained access log (default: SEAL_AUDIT_LOG / config auditLog;
+                         check it with \`seal-policies audit verify FILE\`)
   --network N, --config FILE, --transport grpc|jsonrpc, --deployments-dir DIR`;
+
+/** `--audit-log FILE`, shared with `rewrap`. */
+export const AUDIT_LOG_OPTION = { 'audit-log': { type: 'string' } } as const;
 
 const OPTIONS = {
 	...SUI_OPTIONS,
+	...AUDIT_LOG_OPTION,
 	out: { type: 'string' },
 	'out-dir': { type: 'string' },
 	policy: { type: 'string' },
@@ -57,6 +66,8 @@ export interface DecryptRequest {
 	policy: PolicyKind | 'auto';
 	ttlMin: number;
 	verify: boolean;
+	/** `--audit-log` as given; the config's `auditLog` applies when undefined. */
+	auditLog: string | undefined;
 }
 
 export function parseDecryptArgs(args: string[]) {
@@ -91,12 +102,36 @@ export function parseDecryptArgs(args: string[]) {
 		policy,
 		ttlMin,
 		verify: !values['no-verify'],
+		auditLog: parseAuditLogOption(values['audit-log']),
 	};
 	for (const [i, input] of request.inputs.entries()) {
 		if (request.outputs[i] === input)
 			throw new InvalidInputError('--out', `would overwrite the input ${input}`);
 	}
 	return { request, values };
+}
+
+/** Validates `--audit-log FILE` (undefined when not given). */
+export function parseAuditLogOption(value: string | undefined): string | undefined {
+	if (value === undefined) return undefined;
+	if (value.trim() === '') throw new InvalidInputError('--audit-log', 'needs a file path');
+	return value;
+}
+
+/**
+ * The access-log path: `--audit-log` (relative to the working directory), else the config's
+ * `auditLog` (config.yaml `auditLog` or `SEAL_AUDIT_LOG`), else none.
+ */
+export function auditLogPath(
+	option: string | undefined,
+	config: Pick<HarnessConfig, 'auditLog'>,
+): string | undefined {
+	return option === undefined ? config.auditLog : resolve(option);
+}
+
+/** Opens the access log (verifying its chain) when one is configured. */
+export async function openAuditLog(path: string | undefined): Promise<AuditLog | undefined> {
+	return path === undefined ? undefined : AuditLog.open(path, { clock: () => new Date() });
 }
 
 /** `x.seal` → `x`, anything else → `<name>.plain`. */
@@ -111,98 +146,122 @@ export const command: Command = {
 	async run(args, io) {
 		const { request, values } = parseDecryptArgs(args);
 		const ctx = suiContext(io, values);
-		const signer = await ctx.signer();
-		const address = signer.toSuiAddress();
-		const { originalId, latestId } = await resolvePolicyPackage(ctx.config, ctx.deploymentsDir);
-		const sealClient = createSealClient({
-			suiClient: ctx.client,
-			servers: ctx.config.seal.servers,
-			verifyKeyServers: request.verify,
-		});
-		const renewer = new SessionKeyRenewer({
-			create: () =>
-				createSessionKey({
-					suiClient: ctx.client,
-					signer,
-					packageId: originalId,
-					ttlMin: request.ttlMin,
-				}),
-		});
-		const buildTxBytes = approveTxBuilder({ packageId: latestId, client: ctx.client });
-		const policyFor = (innerIdHex: string): PolicyKind =>
-			request.policy === 'auto' ? guessPolicy(innerIdHex, address) : request.policy;
-
-		const objects: { index: number; data: Uint8Array; policy: PolicyKind }[] = [];
-		const envelopes: number[] = [];
-		for (const [index, input] of request.inputs.entries()) {
-			// Envelopes may be large: classify them from their first two bytes and stream later.
-			if (await isEnvelope(input)) {
-				envelopes.push(index);
-				continue;
-			}
-			const read = readBlob(await readFile(input));
-			if (read.format === 'seal-object') {
-				objects.push({ index, data: read.encryptedObject, policy: policyFor(read.parsed.id) });
-			} else if (read.format === 'seal-envelope') {
-				envelopes.push(index);
-			} else {
-				throw new InvalidInputError(
-					input,
-					`is a ${read.format} blob, not Seal-encrypted; nothing to decrypt with key servers`,
-				);
-			}
+		// Open (and verify) the log before any key is requested: a damaged log stops us here.
+		const audit = await openAuditLog(auditLogPath(request.auditLog, ctx.config));
+		try {
+			return await decryptFiles(request, ctx, audit, io);
+		} finally {
+			await audit?.close();
 		}
-		io.logger.info(
-			`decrypting ${request.inputs.length} file(s) as ${address} (${objects.length} Seal objects, ${envelopes.length} envelopes)`,
-		);
-		const written: { input: string; output: string; bytes: number }[] = [];
-		if (objects.length > 0) {
-			const plaintexts = await batchDecrypt({
-				sealClient,
-				session: renewer,
-				items: objects,
-				buildTxBytes,
-				logger: io.logger,
-			});
-			for (const [i, { index }] of objects.entries()) {
-				const output = request.outputs[index] ?? '';
-				const plaintext = plaintexts[i] ?? new Uint8Array();
-				written.push({
-					input: request.inputs[index] ?? '',
-					output,
-					bytes: await writeOutputAtomic(output, plaintext, 0o600),
-				});
-				plaintext.fill(0);
-			}
-		}
-		for (const index of envelopes) {
-			const input = request.inputs[index] ?? '';
-			const output = request.outputs[index] ?? '';
-			const opened = await readEnvelopeHeader(createReadStream(input));
-			const sessionKey = await renewer.current();
-			const txBytes = await unlockIdentity({
-				sealClient,
-				sessionKey,
-				policy: policyFor(toHex(opened.header.innerId)),
-				innerId: opened.header.innerId,
-				threshold: opened.header.threshold,
-				buildTxBytes,
-				servers: opened.header.servers.map((s) => s.objectId),
-			});
-			const bytes = await writeOutputAtomic(
-				output,
-				decryptEnvelope(opened, { sealClient, sessionKey, txBytes }),
-				0o600,
-			);
-			written.push({ input, output, bytes });
-		}
-		io.result(
-			{ address, files: written },
-			written.map((w) => `${w.input} -> ${w.output} (${w.bytes} bytes)`).join('\n'),
-		);
-		return 0;
 	},
 };
+
+/** Decrypts every input; with `audit`, each key request is on disk before any plaintext is. */
+async function decryptFiles(
+	request: DecryptRequest,
+	ctx: SuiContext,
+	audit: AuditLog | undefined,
+	io: CliIo,
+): Promise<number> {
+	const signer = await ctx.signer();
+	const address = signer.toSuiAddress();
+	const { originalId, latestId } = await resolvePolicyPackage(ctx.config, ctx.deploymentsDir);
+	const sealClient = createSealClient({
+		suiClient: ctx.client,
+		servers: ctx.config.seal.servers,
+		verifyKeyServers: request.verify,
+	});
+	const renewer = new SessionKeyRenewer({
+		create: () =>
+			createSessionKey({
+				suiClient: ctx.client,
+				signer,
+				packageId: originalId,
+				ttlMin: request.ttlMin,
+			}),
+	});
+	const buildTxBytes = approveTxBuilder({ packageId: latestId, client: ctx.client });
+	const policyFor = (innerIdHex: string): PolicyKind =>
+		request.policy === 'auto' ? guessPolicy(innerIdHex, address) : request.policy;
+
+	const objects: { index: number; data: Uint8Array; policy: PolicyKind }[] = [];
+	const envelopes: number[] = [];
+	for (const [index, input] of request.inputs.entries()) {
+		// Envelopes may be large: classify them from their first two bytes and stream later.
+		if (await isEnvelope(input)) {
+			envelopes.push(index);
+			continue;
+		}
+		const read = readBlob(await readFile(input));
+		if (read.format === 'seal-object') {
+			objects.push({ index, data: read.encryptedObject, policy: policyFor(read.parsed.id) });
+		} else if (read.format === 'seal-envelope') {
+			envelopes.push(index);
+		} else {
+			throw new InvalidInputError(
+				input,
+				`is a ${read.format} blob, not Seal-encrypted; nothing to decrypt with key servers`,
+			);
+		}
+	}
+	io.logger.info(
+		`decrypting ${request.inputs.length} file(s) as ${address} (${objects.length} Seal objects, ${envelopes.length} envelopes)`,
+	);
+	const written: { input: string; output: string; bytes: number }[] = [];
+	if (objects.length > 0) {
+		const plaintexts = await batchDecrypt({
+			sealClient,
+			session: renewer,
+			items: objects,
+			buildTxBytes,
+			logger: io.logger,
+			...(audit ? { audit } : {}),
+		});
+		for (const [i, { index }] of objects.entries()) {
+			const output = request.outputs[index] ?? '';
+			const plaintext = plaintexts[i] ?? new Uint8Array();
+			written.push({
+				input: request.inputs[index] ?? '',
+				output,
+				bytes: await writeOutputAtomic(output, plaintext, 0o600),
+			});
+			plaintext.fill(0);
+		}
+	}
+	for (const index of envelopes) {
+		const input = request.inputs[index] ?? '';
+		const output = request.outputs[index] ?? '';
+		const opened = await readEnvelopeHeader(createReadStream(input));
+		const sessionKey = await renewer.current();
+		const txBytes = await unlockIdentity({
+			sealClient,
+			sessionKey,
+			policy: policyFor(toHex(opened.header.innerId)),
+			innerId: opened.header.innerId,
+			threshold: opened.header.threshold,
+			buildTxBytes,
+			servers: opened.header.servers.map((s) => s.objectId),
+			...(audit ? { audit } : {}),
+		});
+		const bytes = await writeOutputAtomic(
+			output,
+			decryptEnvelope(opened, { sealClient, sessionKey, txBytes }),
+			0o600,
+		);
+		written.push({ input, output, bytes });
+	}
+	const lines = written.map((w) => `${w.input} -> ${w.output} (${w.bytes} bytes)`);
+	if (audit) lines.push(`access log: ${audit.path} (head ${audit.head})`);
+	io.result(
+		{
+			address,
+			files: written,
+			...(audit ? { auditLog: { path: audit.path, head: audit.head } } : {}),
+		},
+		lines.join('\n'),
+	);
+	return 0;
+}
 
 async function isEnvelope(path: string): Promise<boolean> {
 	const file = await open(path, 'r');

@@ -19,6 +19,7 @@ import { writeOutputAtomic } from '../../ts/seal/output.js';
 import { resolvePolicyPackage } from '../../ts/seal/packages.js';
 import { createSessionKey } from '../../ts/seal/session.js';
 import type { Command } from '../cli-io.js';
+import { AUDIT_LOG_OPTION, auditLogPath, openAuditLog, parseAuditLogOption } from './decrypt.js';
 import { parsePositiveInt, requiredPath } from './encrypt.js';
 import { parseCommandArgs, SUI_OPTIONS, suiContext } from './publish.js';
 
@@ -33,10 +34,13 @@ options:
   --threshold N          new threshold (default: the configured one, else the envelope's)
   --policy P             allowlist | owner | auto (default auto)
   --no-verify            skip the key servers' proof-of-possession check
+  --audit-log FILE       record the key request in this access log (default: SEAL_AUDIT_LOG /
+                         config auditLog)
   --network N, --config FILE, --transport grpc|jsonrpc, --deployments-dir DIR`;
 
 const OPTIONS = {
 	...SUI_OPTIONS,
+	...AUDIT_LOG_OPTION,
 	in: { type: 'string' },
 	out: { type: 'string' },
 	servers: { type: 'string' },
@@ -52,6 +56,8 @@ export interface RewrapRequest {
 	threshold: number | undefined;
 	policy: PolicyKind | 'auto';
 	verify: boolean;
+	/** `--audit-log` as given; the config's `auditLog` applies when undefined. */
+	auditLog: string | undefined;
 }
 
 export function parseRewrapArgs(args: string[]) {
@@ -79,6 +85,7 @@ export function parseRewrapArgs(args: string[]) {
 				: parsePositiveInt(values.threshold, '--threshold'),
 		policy,
 		verify: !values['no-verify'],
+		auditLog: parseAuditLogOption(values['audit-log']),
 	};
 	if (request.input === request.output)
 		throw new InvalidInputError('--out', 'must differ from --in');
@@ -141,15 +148,22 @@ export const command: Command = {
 		const innerIdHex = toHex(header.innerId);
 		const policy =
 			request.policy === 'auto' ? guessPolicy(innerIdHex, signer.toSuiAddress()) : request.policy;
-		const txBytes = await unlockIdentity({
-			sealClient: oldClient,
-			sessionKey,
-			policy,
-			innerId: header.innerId,
-			threshold: header.threshold,
-			buildTxBytes: approveTxBuilder({ packageId: latestId, client: ctx.client }),
-			servers: oldServers.map((s) => s.objectId),
-		});
+		const audit = await openAuditLog(auditLogPath(request.auditLog, ctx.config));
+		let txBytes: Uint8Array;
+		try {
+			txBytes = await unlockIdentity({
+				sealClient: oldClient,
+				sessionKey,
+				policy,
+				innerId: header.innerId,
+				threshold: header.threshold,
+				buildTxBytes: approveTxBuilder({ packageId: latestId, client: ctx.client }),
+				servers: oldServers.map((s) => s.objectId),
+				...(audit ? { audit, action: 'rewrap' as const } : {}),
+			});
+		} finally {
+			await audit?.close();
+		}
 		io.logger.info(
 			`rewrapping ${request.input}: ${header.threshold}-of-${oldServers.length} -> ${threshold}-of-${newServers.length}`,
 		);
