@@ -4,7 +4,7 @@
  * log verifies, that it never holds plaintext or key material, and that a log that cannot be
  * written stops decryption without leaving plaintext behind.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -13,6 +13,7 @@ import type { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { AuditLog, verifyAuditLog, type AuditEntry, type AuditRecord } from '../../ts/audit.js';
+import { checkAccessLog } from '../../ts/e2e/steps.js';
 import { collectBytes, decryptEnvelope, readEnvelopeHeader } from '../../ts/envelope.js';
 import { AuditLogError, SealAccessDeniedError, SealKeyServerError } from '../../ts/errors.js';
 import { readBlob } from '../../ts/format.js';
@@ -157,6 +158,35 @@ describe('granted and denied key fetches', () => {
 			errorName: 'NoAccessError',
 		});
 		expect((await verifyAuditLog(logPath)).ok).toBe(true);
+	});
+
+	it('the e2e flow check counts outcomes and catches a line dropped from the end', async () => {
+		const user = bed.newUser();
+		const stranger = bed.newUser();
+		const { object } = await sealFor(user, new Uint8Array([5]));
+		const attempt = (who: Ed25519Keypair) =>
+			sessionFor(who).then((session) =>
+				sealDecrypt({
+					sealClient: client(),
+					session,
+					data: object,
+					policy: 'owner',
+					buildTxBytes,
+					audit: log,
+				}),
+			);
+		await attempt(user);
+		await expect(attempt(stranger)).rejects.toThrow(SealAccessDeniedError);
+		await attempt(user);
+		expect(await checkAccessLog(logPath, log.head)).toEqual({
+			lines: 3,
+			granted: 2,
+			denied: 1,
+			error: 0,
+		});
+		const lines = (await readFile(logPath, 'utf8')).split('\n');
+		await truncate(logPath, Buffer.byteLength(`${lines.slice(0, 2).join('\n')}\n`));
+		await expect(checkAccessLog(logPath, log.head)).rejects.toThrow(/removed from the end/);
 	});
 
 	it('too few servers up: an error entry naming the failure', async () => {

@@ -16,6 +16,7 @@ import { fundFromFaucet } from '../localnet/up.js';
 import type { Logger } from '../logger.js';
 import { publishAndRecord } from '../move/publish.js';
 import { resolveThreshold } from '../seal/client.js';
+import type { KeyAccessRecorder } from '../seal/key-access-audit.js';
 import { resolvePolicyPackage, type PolicyPackageIds } from '../seal/packages.js';
 import { loadSigner } from '../signer.js';
 import { createSuiClient, type SuiClient } from '../sui-client.js';
@@ -36,6 +37,8 @@ export interface E2eEnvironment {
 	/** How the policy package came to be (for the report). */
 	publishNote: string;
 	logger: Logger;
+	/** Access log for every key fetch of the steps (the flow sets one and verifies it). */
+	audit?: KeyAccessRecorder;
 }
 
 /** Why the localnet tier cannot run here, or undefined when a stack is up. */

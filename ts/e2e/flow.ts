@@ -1,9 +1,14 @@
 /**
  * The full end-to-end flow as named steps: publish → namespace → member → t-of-n encrypt →
  * member decrypts; a non-member and a removed member are refused; the owner policy; a batch of
- * 50; an envelope rewrapped to another server set; and (localnet) servers going down.
+ * 50; an envelope rewrapped to another server set; (localnet) servers going down; and finally the
+ * access log that recorded every key fetch of those steps verifies.
  */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Keypair } from '@mysten/sui/cryptography';
+import { AuditLog } from '../audit.js';
 import { HarnessError, SealKeyServerError } from '../errors.js';
 import type { E2eEnvironment } from './environment.js';
 import { startFaultServers } from './fault-servers.js';
@@ -11,6 +16,7 @@ import { StepRunner, type StepResult } from './report.js';
 import {
 	addNamespaceMember,
 	batchRoundTrip,
+	checkAccessLog,
 	createNamespace,
 	decryptAs,
 	encryptFor,
@@ -28,10 +34,33 @@ export interface FlowOptions {
 	/** Run the servers-down steps (needs a network where we can register servers: localnet). */
 	faults: boolean;
 	log: (line: string) => void;
+	/** Access log for the run's key fetches; default: `access.jsonl` in a new temp dir (kept). */
+	auditLogPath?: string;
 }
 
 export async function runE2eFlow(env: E2eEnvironment, options: FlowOptions): Promise<StepResult[]> {
 	const run = new StepRunner(options.log);
+	const auditPath =
+		options.auditLogPath ?? join(await mkdtemp(join(tmpdir(), 'seal-e2e-')), 'access.jsonl');
+	const audit = await AuditLog.open(auditPath, { clock: () => new Date() });
+	try {
+		await runSteps({ ...env, audit }, options, run);
+	} finally {
+		await audit.close();
+	}
+	await run.step('access log verifies', async () => {
+		const passed = (name: string) => run.results.find((r) => r.name === name)?.status === 'pass';
+		const counts = await checkAccessLog(auditPath, audit.head);
+		if (passed('member decrypts') && counts.granted === 0)
+			throw new HarnessError(`${auditPath} has no granted key fetch`);
+		if (passed('non-member is refused') && counts.denied === 0)
+			throw new HarnessError(`${auditPath} has no denied key fetch`);
+		return `${auditPath}: ${counts.lines} lines (${counts.granted} granted, ${counts.denied} denied, ${counts.error} error), chain intact`;
+	});
+	return run.results;
+}
+
+async function runSteps(env: E2eEnvironment, options: FlowOptions, run: StepRunner): Promise<void> {
 	const message = new TextEncoder().encode('a secret for the namespace');
 	let ns: Namespace | undefined;
 	let member: Keypair | undefined;
@@ -212,5 +241,4 @@ export async function runE2eFlow(env: E2eEnvironment, options: FlowOptions): Pro
 			await faults?.close();
 		}
 	}
-	return run.results;
 }

@@ -4,6 +4,8 @@
  */
 import type { Keypair } from '@mysten/sui/cryptography';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
+import { readFile } from 'node:fs/promises';
+import { verifyAuditLog, type AuditOutcome } from '../audit.js';
 import type { KeyServerEntry } from '../config.js';
 import { collectBytes, decryptEnvelope, readEnvelopeHeader, rewrapEnvelope } from '../envelope.js';
 import { HarnessError, SealAccessDeniedError } from '../errors.js';
@@ -126,7 +128,13 @@ export async function decryptAs(
 		data: read.encryptedObject,
 		policy,
 		buildTxBytes: approveTxBuilder({ packageId: env.packages.latestId, client: env.client }),
+		...auditOf(env),
 	});
+}
+
+/** The `audit` option for the decrypt paths when the environment keeps an access log. */
+function auditOf(env: E2eEnvironment): { audit?: NonNullable<E2eEnvironment['audit']> } {
+	return env.audit ? { audit: env.audit } : {};
 }
 
 /** Resolves when the attempt is refused with SealAccessDeniedError; throws otherwise. */
@@ -220,6 +228,7 @@ export async function batchRoundTrip(
 		items: blobs.map((data) => ({ data, policy: 'allowlist' as const })),
 		buildTxBytes: approveTxBuilder({ packageId: env.packages.latestId, client: env.client }),
 		logger: env.logger,
+		...auditOf(env),
 	});
 	const allMatch = out.every((p, i) => Buffer.from(p).equals(Buffer.from(plaintexts[i] ?? [])));
 	return {
@@ -274,6 +283,9 @@ export async function envelopeRewrap(
 		innerId: opened.header.innerId,
 		threshold: opened.header.threshold,
 		buildTxBytes,
+		servers: opened.header.servers.map((s) => s.objectId),
+		...auditOf(env),
+		action: 'rewrap',
 	});
 	const rewrapped = await collectBytes(
 		rewrapEnvelope(opened, {
@@ -297,6 +309,8 @@ export async function envelopeRewrap(
 		innerId: reopened.header.innerId,
 		threshold: reopened.header.threshold,
 		buildTxBytes,
+		servers: reopened.header.servers.map((s) => s.objectId),
+		...auditOf(env),
 	});
 	const plaintext = await collectBytes(
 		decryptEnvelope(reopened, { sealClient: newClient, sessionKey, txBytes: newTx }),
@@ -307,4 +321,22 @@ export async function envelopeRewrap(
 		from: `${opened.header.threshold}-of-${opened.header.servers.length}`,
 		to: `${reopened.header.threshold}-of-${reopened.header.servers.length}`,
 	};
+}
+
+export type AccessLogCounts = Record<AuditOutcome, number> & { lines: number };
+
+/**
+ * Verifies the run's access log (chain intact, nothing dropped from the end: `head` is the
+ * writer's last hash) and counts its outcomes.
+ */
+export async function checkAccessLog(path: string, head: string): Promise<AccessLogCounts> {
+	const verified = await verifyAuditLog(path, { expectedHead: head });
+	if (!verified.ok)
+		throw new HarnessError(`access log ${path} line ${verified.badLine}: ${verified.reason}`);
+	const counts: AccessLogCounts = { lines: verified.lines, granted: 0, denied: 0, error: 0 };
+	for (const line of (await readFile(path, 'utf8')).split('\n')) {
+		if (line === '') continue;
+		counts[(JSON.parse(line) as { outcome: AuditOutcome }).outcome] += 1;
+	}
+	return counts;
 }
