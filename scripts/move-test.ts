@@ -3,31 +3,21 @@
  * unit tests (default package: move/) and prints each result. Exits non-zero when a test fails,
  * when none ran, or when no Move toolchain is available (with the reason).
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { MoveBuildError } from '../ts/errors.js';
 import { stderrLogger } from '../ts/logger.js';
 import { runMoveTests } from '../ts/move/test-runner.js';
-
-const DEFAULT_PACKAGE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'move');
+import { MOVE_SCRIPT_OPTIONS, packagePathArg, runMoveScript } from './move-script.js';
 
 async function main(): Promise<number> {
-	const { values } = parseArgs({
-		options: {
-			path: { type: 'string' },
-			filter: { type: 'string' },
-			json: { type: 'boolean', default: false },
-			verbose: { type: 'boolean', default: false },
-		},
-	});
-	const packagePath = path.relative(process.cwd(), values.path ?? DEFAULT_PACKAGE) || '.';
+	const { values } = parseArgs({ options: { ...MOVE_SCRIPT_OPTIONS, filter: { type: 'string' } } });
+	const packagePath = packagePathArg(values.path);
+	const logger = stderrLogger({ verbose: values.verbose });
 	const started = performance.now();
 	const report = await runMoveTests({
 		packagePath,
 		env: process.env,
-		logger: stderrLogger({ verbose: values.verbose }),
+		logger,
 		...(values.filter === undefined ? {} : { filter: values.filter }),
 	});
 	const seconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -51,19 +41,4 @@ async function main(): Promise<number> {
 	return report.failed === 0 ? 0 : 1;
 }
 
-/** Prints the compiler report (for a build error) and a one-line reason; returns exit code 1. */
-function reportFailure(error: unknown): number {
-	if (error instanceof MoveBuildError) process.stderr.write(`${error.output.trim()}\n\n`);
-	const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-	process.stderr.write(`error: ${reason}\n`);
-	return 1;
-}
-
-main().then(
-	(code) => {
-		process.exitCode = code;
-	},
-	(error: unknown) => {
-		process.exitCode = reportFailure(error);
-	},
-);
+runMoveScript(main);

@@ -1,11 +1,10 @@
-import { MoveBuildError, MoveToolchainError } from '../errors.js';
+import { MoveToolchainError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { parseMoveDiagnostics } from './diagnostics.js';
+import { compilerFailure } from './diagnostics.js';
 import type { MoveToolchainEnv } from './env.js';
-import { readMovePackageFiles } from './package-files.js';
 import { runSui } from './sui-cli.js';
 import { requireMoveToolchain, type MoveToolchainKind } from './toolchain.js';
-import { loadWasmBuilder, offlineFetcher, wasmFailureToError } from './wasm.js';
+import { loadWasmBuilder, wasmFailureToError, wasmPackageInputs } from './wasm.js';
 
 /** A compiled package, ready for a publish or upgrade transaction. */
 export interface BuiltPackage {
@@ -47,12 +46,10 @@ export async function buildMovePackage({
 		);
 		if (result.code !== 0) {
 			const output = `${result.stderr}\n${result.stdout}`;
-			const diagnostics = parseMoveDiagnostics(output, packagePath);
-			if (diagnostics.some((d) => d.severity === 'error')) {
-				throw new MoveBuildError('sui-cli', diagnostics, output);
-			}
-			throw new MoveToolchainError(
+			throw compilerFailure(
 				'sui-cli',
+				output,
+				packagePath,
 				`sui move build exited with ${result.code ?? 'a signal'}: ${output.trim()}`,
 			);
 		}
@@ -62,11 +59,9 @@ export async function buildMovePackage({
 	logger.info(
 		`building ${packagePath} with the WASM compiler, framework from ${toolchain.frameworkDir}`,
 	);
-	const files = await readMovePackageFiles(packagePath);
 	const builder = await loadWasmBuilder();
 	const result = await builder.dumpMovePackage({
-		files,
-		fetcher: offlineFetcher({ frameworkDir: toolchain.frameworkDir, packagePath }),
+		...(await wasmPackageInputs(packagePath, toolchain.frameworkDir)),
 		ansiColor: false,
 		onProgress: (event) => logger.debug(`move build: ${event.type}`),
 	});

@@ -1,6 +1,7 @@
 import path from 'node:path';
 
-import type { MoveDiagnostic } from '../errors.js';
+import { MoveBuildError, MoveToolchainError, type MoveDiagnostic } from '../errors.js';
+import type { MoveToolchainKind } from './toolchain.js';
 
 export type { MoveDiagnostic };
 
@@ -60,4 +61,21 @@ function displayPath(file: string, packagePath: string): string {
 	const absolute = path.isAbsolute(file) ? file : path.resolve(packagePath, file);
 	const relative = path.relative(process.cwd(), absolute);
 	return relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative;
+}
+
+/**
+ * The error for a failed build or test run: `MoveBuildError` when `output` holds compiler
+ * errors (the sources are wrong), else `MoveToolchainError` saying `reason` (the tool broke).
+ */
+export function compilerFailure(
+	toolchain: MoveToolchainKind,
+	output: string,
+	packagePath: string,
+	reason: string,
+): MoveBuildError | MoveToolchainError {
+	const diagnostics = parseMoveDiagnostics(output, packagePath);
+	if (diagnostics.some((d) => d.severity === 'error')) {
+		return new MoveBuildError(toolchain, diagnostics, output);
+	}
+	return new MoveToolchainError(toolchain, reason);
 }

@@ -1,12 +1,10 @@
-import { MoveBuildError, MoveToolchainError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { parseMoveDiagnostics } from './diagnostics.js';
+import { compilerFailure } from './diagnostics.js';
 import type { MoveToolchainEnv } from './env.js';
-import { readMovePackageFiles } from './package-files.js';
 import { runSui } from './sui-cli.js';
 import { parseMoveTestOutput, type MoveTestResult } from './test-output.js';
 import { requireMoveToolchain, type MoveToolchainKind } from './toolchain.js';
-import { loadWasmBuilder, offlineFetcher, wasmFailureToError } from './wasm.js';
+import { loadWasmBuilder, wasmFailureToError, wasmPackageInputs } from './wasm.js';
 
 export type { MoveTestResult };
 
@@ -53,11 +51,9 @@ export async function runMoveTests({
 		logger.info(
 			`testing ${packagePath} with the WASM test VM, framework from ${toolchain.frameworkDir}`,
 		);
-		const files = await readMovePackageFiles(packagePath);
 		const builder = await loadWasmBuilder();
 		const result = await builder.testMovePackage({
-			files,
-			fetcher: offlineFetcher({ frameworkDir: toolchain.frameworkDir, packagePath }),
+			...(await wasmPackageInputs(packagePath, toolchain.frameworkDir)),
 			ansiColor: false,
 		});
 		if ('error' in result) throw wasmFailureToError(result, packagePath);
@@ -67,12 +63,10 @@ export async function runMoveTests({
 	const parsed = parseMoveTestOutput(output);
 	if (parsed.summary === undefined) {
 		// No test summary: the package did not compile, or the runner broke.
-		const diagnostics = parseMoveDiagnostics(output, packagePath);
-		if (diagnostics.some((d) => d.severity === 'error')) {
-			throw new MoveBuildError(toolchain.kind, diagnostics, output);
-		}
-		throw new MoveToolchainError(
+		throw compilerFailure(
 			toolchain.kind,
+			output,
+			packagePath,
 			`the Move test runner printed no result: ${output.trim().slice(0, 2000)}`,
 		);
 	}

@@ -30,6 +30,17 @@ export async function loadWasmBuilder(): Promise<WasmBuilder> {
 	return builder;
 }
 
+/** The package's files and an offline fetcher: what a WASM build and a WASM test run take. */
+export async function wasmPackageInputs(
+	packagePath: string,
+	frameworkDir: string,
+): Promise<{ files: Record<string, string>; fetcher: MovePackageFetcher }> {
+	return {
+		files: await readMovePackageFiles(packagePath),
+		fetcher: offlineFetcher({ frameworkDir, packagePath }),
+	};
+}
+
 /**
  * A dependency fetcher that never goes online: the Sui framework packages (which the builder
  * adds implicitly as git dependencies on MystenLabs/sui) come from `frameworkDir`; `local`
