@@ -398,3 +398,45 @@ describe('HTTP layer', () => {
 		expect(res.json).toMatchObject({ status: 'up' });
 	});
 });
+
+describe('tampering with a signed request (review regressions)', () => {
+	async function signed(id = innerId) {
+		const txBytes = await kindBytes((tx) => approve(tx, bed.packageId, 'seal_approve', id));
+		return handRequest({ user: user(), packageId: bed.packageId, txBytes });
+	}
+
+	it("someone else's enc_key swapped into a signed request → 403 InvalidSessionSignature", async () => {
+		const victim = await signed();
+		const attacker = await signed();
+		const body = { ...victim.body, enc_key: attacker.body['enc_key'] };
+		await expectError(body, 'InvalidSessionSignature', 403);
+	});
+
+	it('a PTB for another id swapped into a signed request → 403 InvalidSessionSignature', async () => {
+		const other = toHex(randomBytes(8));
+		bed.policy.allow(other);
+		const victim = await signed();
+		const forged = await signed(other);
+		await expectError({ ...victim.body, ptb: forged.body['ptb'] }, 'InvalidSessionSignature', 403);
+	});
+
+	it('a PTB whose bytes do not re-encode identically (invalid UTF-8 in a name) → 403 InvalidPTB', async () => {
+		const txBytes = await kindBytes((tx) => approve(tx));
+		// The module name "policy" with its last byte replaced by 0xff is not UTF-8; Rust's bcs
+		// rejects the whole PTB, so must we (a lossy decode would turn it into "polic\uFFFD").
+		const name = Buffer.from([6, ...Buffer.from('policy')]);
+		const at = Buffer.from(txBytes).indexOf(name);
+		expect(at).toBeGreaterThan(0);
+		const lax = Uint8Array.from(txBytes);
+		lax[at + name.length - 1] = 0xff;
+		const { body } = await handRequest({ user: user(), packageId: bed.packageId, txBytes: lax });
+		const res = await expectError(body, 'InvalidPTB', 403);
+		expect((res.json as { message: string }).message).toBe('Invalid PTB: Invalid BCS');
+	});
+
+	it('an id the policy does not allow → 403 NoAccess, and no key in the body', async () => {
+		const denied = toHex(randomBytes(8));
+		const res = await expectError((await signed(denied)).body, 'NoAccess', 403);
+		expect(res.text).not.toContain('encrypted_key');
+	});
+});

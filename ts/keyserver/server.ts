@@ -248,7 +248,14 @@ function tooLarge(req: IncomingMessage, res: ServerResponse): void {
 
 function sendError(res: ServerResponse, error: unknown, logger: Logger, path: string): void {
 	if (error instanceof KeyServerRequestError) {
-		logger.debug(`${path}: ${error.errorName}`);
+		if (error.errorName === 'Failure') {
+			// Server-side trouble (stale or unreachable full node): the operator needs the cause,
+			// the client only gets the fixed message (as Mysten logs its `Failure` detail at warn).
+			const cause = error.cause instanceof Error ? error.cause.message : 'no detail';
+			logger.warn(`${path}: Failure: ${cause}`);
+		} else {
+			logger.debug(`${path}: ${error.errorName}`);
+		}
 		return sendJson(res, STATUS_BY_ERROR[error.errorName], {
 			error: error.errorName,
 			message: error.wireMessage,
