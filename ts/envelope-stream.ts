@@ -15,7 +15,7 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 
 import { DecryptionFailedError, InvalidInputError, TruncatedInputError } from './errors.js';
-import { GCM_TAG_LENGTH } from './format.js';
+import { concatBytes, GCM_TAG_LENGTH } from './format.js';
 
 /** Anything bytes can be read from: one array, an (async) iterable of arrays, a Node `Readable`. */
 export type ByteSource = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
@@ -238,16 +238,6 @@ export async function* pieces(input: ByteSource): AsyncGenerator<Uint8Array> {
 /** Reads a whole byte stream into one array (for small inputs and tests). */
 export async function collectBytes(input: ByteSource): Promise<Uint8Array> {
 	const parts: Uint8Array[] = [];
-	let length = 0;
-	for await (const piece of pieces(input)) {
-		parts.push(piece);
-		length += piece.length;
-	}
-	const out = new Uint8Array(length);
-	let offset = 0;
-	for (const part of parts) {
-		out.set(part, offset);
-		offset += part.length;
-	}
-	return out;
+	for await (const piece of pieces(input)) parts.push(piece);
+	return concatBytes(parts);
 }

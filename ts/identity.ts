@@ -7,6 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 
+import { concatBytes } from '@noble/hashes/utils.js';
+
 import { InvalidInputError } from './errors.js';
 
 /** Byte length of Sui object ids and addresses. */
@@ -73,12 +75,12 @@ export function allowlistInnerId(
 	allowlistId: string,
 	nonce: Uint8Array = new Uint8Array(),
 ): Uint8Array {
-	return concat(objectIdBytes(allowlistId, 'allowlistId'), nonce);
+	return concatBytes(objectIdBytes(allowlistId, 'allowlistId'), nonce);
 }
 
 /** Inner id for the owner policy: `[owner address (32 bytes)][nonce]` (nonce defaults to empty). */
 export function ownerInnerId(owner: string, nonce: Uint8Array = new Uint8Array()): Uint8Array {
-	return concat(objectIdBytes(owner, 'owner'), nonce);
+	return concatBytes(objectIdBytes(owner, 'owner'), nonce);
 }
 
 /** Splits an allowlist inner id (bytes or hex) into the allowlist id and the nonce. */
@@ -101,7 +103,7 @@ export function parseOwnerInnerId(innerId: Uint8Array | string): {
 
 /** Full Seal identity `[package id (32 bytes)][inner id]`; use the package's ORIGINAL id. */
 export function fullIdentity(packageId: string, innerId: Uint8Array): Uint8Array {
-	return concat(objectIdBytes(packageId, 'packageId'), innerId);
+	return concatBytes(objectIdBytes(packageId, 'packageId'), innerId);
 }
 
 function splitInnerId(
@@ -119,11 +121,4 @@ function splitInnerId(
 		prefix: `0x${toHex(bytes.subarray(0, ID_LENGTH))}`,
 		nonce: bytes.slice(ID_LENGTH),
 	};
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-	const out = new Uint8Array(a.length + b.length);
-	out.set(a, 0);
-	out.set(b, a.length);
-	return out;
 }

@@ -10,7 +10,7 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
-import { bytesToNumberBE } from '@noble/curves/utils.js';
+import { bytesToNumberBE, concatBytes } from '@noble/curves/utils.js';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { Transaction } from '@mysten/sui/transactions';
 import { normalizeSuiAddress } from '@mysten/sui/utils';
@@ -35,7 +35,7 @@ export async function run(): Promise<void> {
 		() => timePerOp(40, (i) => deriveUserKey(msk, ids[i % ids.length]!)),
 		() =>
 			timePerOp(40, (i) =>
-				bls12_381.G1.hashToCurve(concat(DST_ID, ids[i % ids.length]!))
+				bls12_381.G1.hashToCurve(concatBytes(DST_ID, ids[i % ids.length]!))
 					.multiply(scalar)
 					.toBytes(),
 			),
@@ -149,7 +149,7 @@ function rawRequestCost(request: BuiltRequest, inner: Uint8Array[], scalar: bigi
 		bls12_381.G2.Point.fromBytes(request.encVerificationKey);
 		const encKey = G1.fromBytes(request.encKey);
 		for (const id of inner) {
-			const usk = bls12_381.G1.hashToCurve(concat(DST_ID, prefix, id)).multiply(scalar);
+			const usk = bls12_381.G1.hashToCurve(concatBytes(DST_ID, prefix, id)).multiply(scalar);
 			const r = bytesToNumberBE(bls12_381.utils.randomSecretKey());
 			G1.BASE.multiply(r).toBytes();
 			encKey.multiply(r).add(G1.fromAffine(usk.toAffine())).toBytes();
@@ -192,16 +192,6 @@ function timePerOp(n: number, op: (i: number) => unknown): number {
 	const start = performance.now();
 	for (let i = 0; i < n; i++) op(i);
 	return (performance.now() - start) / n;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-	const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-	let o = 0;
-	for (const p of parts) {
-		out.set(p, o);
-		o += p.length;
-	}
-	return out;
 }
 
 const ms = (value: number) => value.toFixed(3);

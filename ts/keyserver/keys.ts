@@ -5,7 +5,7 @@
  * Nothing here logs; callers must not log or persist the master key.
  */
 import { bls12_381 } from '@noble/curves/bls12-381.js';
-import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js';
+import { bytesToNumberBE, concatBytes, numberToBytesBE } from '@noble/curves/utils.js';
 import { InvalidInputError } from '../errors.js';
 
 const DST_ID = new TextEncoder().encode('SUI-SEAL-IBE-BLS12381-00');
@@ -53,7 +53,9 @@ export function publicKeyFromMasterKey(msk: Uint8Array): Uint8Array {
 
 /** H1(fullId) = hash_to_G1(DST_ID ‖ fullId) with the RFC 9380 BLS signature suite. */
 export function hashIdToG1(fullId: Uint8Array): G1Point {
-	return bls12_381.G1.Point.fromAffine(bls12_381.G1.hashToCurve(concat(DST_ID, fullId)).toAffine());
+	return bls12_381.G1.Point.fromAffine(
+		bls12_381.G1.hashToCurve(concatBytes(DST_ID, fullId)).toAffine(),
+	);
 }
 
 /** The IBE user secret key for `fullId` = `[original package id][inner id]` (48 B G1). */
@@ -73,7 +75,7 @@ export type G1Point = InstanceType<typeof bls12_381.G1.Point>;
  * `DST_POP ‖ publicKey(96) ‖ keyServerObjectId(32)`.
  */
 export function proofOfPossession(msk: Uint8Array, objectId: Uint8Array): Uint8Array {
-	const message = concat(DST_POP, publicKeyFromMasterKey(msk), objectId);
+	const message = concatBytes(DST_POP, publicKeyFromMasterKey(msk), objectId);
 	const point = bls12_381.shortSignatures.hash(message);
 	return point.multiply(masterKeyScalar(msk)).toBytes();
 }
@@ -81,14 +83,4 @@ export function proofOfPossession(msk: Uint8Array, objectId: Uint8Array): Uint8A
 /** 32-byte big-endian encoding of a scalar (used by tests and the bench). */
 export function scalarToBytes(scalar: bigint): Uint8Array {
 	return numberToBytesBE(scalar, 32);
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-	const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-	let offset = 0;
-	for (const part of parts) {
-		out.set(part, offset);
-		offset += part.length;
-	}
-	return out;
 }
