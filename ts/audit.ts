@@ -24,7 +24,7 @@ import { open, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 import { AuditLogError, InvalidInputError } from './errors.js';
-import { fromHex, normalizeObjectId } from './identity.js';
+import { fromHex, normalizeObjectId, toHex } from './identity.js';
 
 export type AuditAction = 'encrypt' | 'decrypt' | 'fetch-keys' | 'rewrap';
 export type AuditOutcome = 'granted' | 'denied' | 'error';
@@ -34,6 +34,18 @@ const OUTCOMES: readonly AuditOutcome[] = ['granted', 'denied', 'error'];
 const GENESIS = '0'.repeat(64);
 const ERROR_NAME_RE = /^[A-Z][A-Za-z0-9]{0,58}(Error|Exception)$/;
 const MAX_IDENTITY_BYTES = 1024;
+/** What a caller may log, in record order: ids, enums and numbers only. */
+const ENTRY_FIELDS = [
+	'action',
+	'address',
+	'identity',
+	'keyServers',
+	'threshold',
+	'outcome',
+	'errorName',
+] as const;
+/** Every field of a stored line, in order. */
+const RECORD_FIELDS = ['seq', 'time', ...ENTRY_FIELDS, 'prev', 'hash'] as const;
 
 /** What a caller records for one key access. */
 export interface AuditEntry {
@@ -270,20 +282,9 @@ function asRecord(value: unknown): AuditRecord | undefined {
 	if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
 	const v = value as Record<string, unknown>;
 	const keys = Object.keys(v);
-	const expected = [
-		'seq',
-		'time',
-		'action',
-		'address',
-		'identity',
-		'keyServers',
-		'threshold',
-		'outcome',
-		'errorName',
-		'prev',
-		'hash',
-	];
-	if (keys.length !== expected.length || !expected.every((key) => key in v)) return undefined;
+	if (keys.length !== RECORD_FIELDS.length || !RECORD_FIELDS.every((key) => key in v)) {
+		return undefined;
+	}
 	const isHash = (x: unknown): x is string => typeof x === 'string' && /^[0-9a-f]{64}$/.test(x);
 	if (
 		!Number.isInteger(v['seq']) ||
@@ -320,15 +321,7 @@ type EntryFields = Omit<AuditRecord, 'seq' | 'time' | 'prev' | 'hash'>;
 
 /** Strict validation: only known fields, ids normalised, names shaped like class names. */
 function validateEntry(entry: AuditEntry): EntryFields {
-	const allowed = new Set([
-		'action',
-		'address',
-		'identity',
-		'keyServers',
-		'threshold',
-		'outcome',
-		'errorName',
-	]);
+	const allowed = new Set<string>(ENTRY_FIELDS);
 	for (const key of Object.keys(entry)) {
 		if (!allowed.has(key))
 			throw new InvalidInputError(
@@ -368,7 +361,7 @@ function validateEntry(entry: AuditEntry): EntryFields {
 	return {
 		action: entry.action,
 		address: normalizeObjectId(entry.address, 'audit.address'),
-		identity: `0x${Buffer.from(identity).toString('hex')}`,
+		identity: `0x${toHex(identity)}`,
 		keyServers: entry.keyServers.map((id, i) => normalizeObjectId(id, `audit.keyServers[${i}]`)),
 		threshold: entry.threshold,
 		outcome: entry.outcome,

@@ -7,7 +7,7 @@
 import { Transaction } from '@mysten/sui/transactions';
 import type { ClientWithCoreApi } from '@mysten/sui/client';
 import { InvalidInputError } from '../errors.js';
-import { normalizeObjectId } from '../identity.js';
+import { normalizeObjectId, parseAllowlistInnerId } from '../identity.js';
 import {
 	ALLOWLIST_MODULE,
 	APPROVE_FUNCTION,
@@ -94,11 +94,5 @@ export async function buildApproveTxBytes(
 
 /** The allowlist id an allowlist inner id names (its first 32 bytes). */
 export function allowlistIdOfInnerId(innerId: Uint8Array): string {
-	if (innerId.length < 32) {
-		throw new InvalidInputError(
-			'innerId',
-			'an allowlist identity starts with the 32-byte allowlist id',
-		);
-	}
-	return `0x${Buffer.from(innerId.subarray(0, 32)).toString('hex')}`;
+	return parseAllowlistInnerId(innerId).allowlistId;
 }
