@@ -186,6 +186,7 @@ export function parseSealObject(bytes: Uint8Array): ParsedSealObject {
 			`unsupported Seal EncryptedObject version ${parsed.version}`,
 		);
 	}
+	checkSealStructure(parsed);
 	let canonical: Uint8Array;
 	try {
 		canonical = EncryptedObject.serialize(parsed).toBytes();
@@ -198,6 +199,32 @@ export function parseSealObject(bytes: Uint8Array): ParsedSealObject {
 		throw new MalformedCiphertextError('Seal EncryptedObject has trailing or non-canonical bytes');
 	}
 	return parsed;
+}
+
+/**
+ * What `SealClient.encrypt` always produces: 1 ≤ threshold ≤ number of shares, one encrypted
+ * share per service, share indices distinct and non-zero. Anything else is forged or corrupt and
+ * would only fail later inside the SDK (after a key request) with a misleading error.
+ */
+function checkSealStructure(parsed: ParsedSealObject): void {
+	const { services, threshold } = parsed;
+	if (threshold < 1 || threshold > services.length) {
+		throw new MalformedCiphertextError(
+			`Seal EncryptedObject threshold ${threshold} is outside 1..${services.length} (its number of key-server shares)`,
+		);
+	}
+	const shares = parsed.encryptedShares.BonehFranklinBLS12381?.encryptedShares;
+	if (shares !== undefined && shares.length !== services.length) {
+		throw new MalformedCiphertextError(
+			`Seal EncryptedObject has ${shares.length} encrypted shares for ${services.length} key-server shares`,
+		);
+	}
+	const indices = new Set(services.map(([, index]) => index));
+	if (indices.size !== services.length || indices.has(0)) {
+		throw new MalformedCiphertextError(
+			'Seal EncryptedObject share indices must be distinct and non-zero',
+		);
+	}
 }
 
 function tryParseSealObject(bytes: Uint8Array): ParsedSealObject | undefined {
