@@ -156,8 +156,11 @@ export const command: Command = {
 	},
 };
 
-/** Decrypts every input; with `audit`, each key request is on disk before any plaintext is. */
-async function decryptFiles(
+/**
+ * The command after argument parsing: decrypts every input as `ctx`'s signer. With `audit`, each
+ * key request is on disk before any plaintext is; an audit failure stops the run.
+ */
+export async function decryptFiles(
 	request: DecryptRequest,
 	ctx: SuiContext,
 	audit: AuditLog | undefined,

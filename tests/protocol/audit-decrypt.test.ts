@@ -4,7 +4,7 @@
  * log verifies, that it never holds plaintext or key material, and that a log that cannot be
  * written stops decryption without leaving plaintext behind.
  */
-import { mkdtemp, readFile, rm, truncate } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,7 +12,15 @@ import { InvalidParameterError, SealClient, type FetchKeysOptions } from '@myste
 import type { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
+import type { CliIo } from '../../scripts/cli-io.js';
+import {
+	auditLogPath,
+	decryptFiles,
+	openAuditLog,
+	parseDecryptArgs,
+} from '../../scripts/commands/decrypt.js';
 import { AuditLog, verifyAuditLog, type AuditEntry, type AuditRecord } from '../../ts/audit.js';
+import { loadConfig } from '../../ts/config.js';
 import { checkAccessLog } from '../../ts/e2e/steps.js';
 import { collectBytes, decryptEnvelope, readEnvelopeHeader } from '../../ts/envelope.js';
 import { AuditLogError, SealAccessDeniedError, SealKeyServerError } from '../../ts/errors.js';
@@ -28,6 +36,7 @@ import {
 import { encryptForTargetEnvelope, sealEncrypt } from '../../ts/seal/encrypt.js';
 import type { KeyAccessRecorder } from '../../ts/seal/key-access-audit.js';
 import { createSessionKey } from '../../ts/seal/session.js';
+import { silentLogger } from '../../ts/logger.js';
 import { startSealTestbed, type SealTestbed } from '../support/seal-testbed.js';
 
 let bed: SealTestbed;
@@ -430,5 +439,131 @@ describe('when the log cannot be written', () => {
 			}),
 		).rejects.toThrow(AuditLogError);
 		expect((await verifyAuditLog(logPath)).lines).toBe(0);
+	});
+});
+
+describe('seal-policies decrypt with SEAL_AUDIT_LOG (command body, offline servers)', () => {
+	/** Writes a Seal object and an envelope for `owner`; returns their paths. */
+	async function inputsFor(owner: Ed25519Keypair): Promise<string[]> {
+		const object = await sealEncrypt({
+			sealClient: client(),
+			packageId: bed.packageId,
+			target: { policy: 'owner', owner: owner.toSuiAddress() },
+			threshold: 2,
+			data: new TextEncoder().encode('object plaintext'),
+		});
+		bed.policy.allow(object.innerIdHex, owner.toSuiAddress());
+		const env = encryptForTargetEnvelope(new TextEncoder().encode('envelope plaintext'), {
+			sealClient: client(),
+			packageId: bed.packageId,
+			target: { policy: 'owner', owner: owner.toSuiAddress() },
+			threshold: 2,
+			chunkSize: 1024,
+		});
+		const envelope = await collectBytes(env.stream);
+		bed.policy.allow(toHex(env.innerId), owner.toSuiAddress());
+		const paths = [join(dir, 'a.seal'), join(dir, 'b.seal')];
+		await writeFile(paths[0] ?? '', object.blob);
+		await writeFile(paths[1] ?? '', envelope);
+		return paths;
+	}
+
+	/** What `run` does after parsing, with the testbed as the chain and `signer` as the user. */
+	async function decryptCommand(signer: Ed25519Keypair, args: string[]) {
+		const { request } = parseDecryptArgs(args);
+		const config = loadConfig({
+			cwd: dir,
+			env: {
+				SEAL_POLICY_PACKAGE: bed.packageId,
+				SEAL_SERVER_IDS: allServers().join(','),
+				SEAL_THRESHOLD: '2',
+				SEAL_AUDIT_LOG: 'cli-access.jsonl',
+			},
+		});
+		const results: unknown[] = [];
+		const io: CliIo = {
+			logger: silentLogger,
+			json: true,
+			env: {},
+			result: (value) => void results.push(value),
+		};
+		const ctx = {
+			config,
+			client: bed.registry,
+			deploymentsDir: join(dir, 'deployments'),
+			signer: async () => signer,
+		};
+		const audit = await openAuditLog(auditLogPath(request.auditLog, config));
+		try {
+			await decryptFiles(request, ctx, audit, io);
+		} finally {
+			await audit?.close();
+		}
+		return { results, path: audit?.path ?? '' };
+	}
+
+	it('records both the batch and the envelope fetch in the configured log and reports its head', async () => {
+		const user = bed.newUser();
+		const inputs = await inputsFor(user);
+		const out = join(dir, 'out');
+		const { results, path } = await decryptCommand(user, [...inputs, '--out-dir', out]);
+		expect(path).toBe(join(dir, 'cli-access.jsonl'));
+		expect(await readFile(join(out, 'a'), 'utf8')).toBe('object plaintext');
+		expect(await readFile(join(out, 'b'), 'utf8')).toBe('envelope plaintext');
+		const verified = await verifyAuditLog(path);
+		expect(verified).toMatchObject({ ok: true, lines: 2 });
+		expect(results[0]).toMatchObject({
+			auditLog: { path, head: verified.ok ? verified.head : '' },
+		});
+		const lines = (await readFile(path, 'utf8')).trim().split('\n');
+		for (const line of lines) {
+			expect(JSON.parse(line)).toMatchObject({
+				action: 'decrypt',
+				address: user.toSuiAddress(),
+				outcome: 'granted',
+			});
+		}
+	});
+
+	it('--audit-log beats SEAL_AUDIT_LOG; a denied user gets a denied line and no output file', async () => {
+		const owner = bed.newUser();
+		const stranger = bed.newUser();
+		const [object] = await inputsFor(owner);
+		const out = join(dir, 'out');
+		await mkdir(out);
+		const explicit = join(dir, 'explicit.jsonl');
+		await expect(
+			// --policy owner: the stranger's own address is not in the identity, so auto would pick
+			// the allowlist policy, whose approval needs a chain object the offline registry lacks.
+			decryptCommand(stranger, [
+				object ?? '',
+				'--out-dir',
+				out,
+				'--policy',
+				'owner',
+				'--audit-log',
+				explicit,
+			]),
+		).rejects.toThrow(SealAccessDeniedError);
+		expect(await readdir(out)).toEqual([]);
+		expect(await readdir(dir)).not.toContain('cli-access.jsonl');
+		const [line] = (await readFile(explicit, 'utf8')).trim().split('\n');
+		expect(JSON.parse(line ?? '{}')).toMatchObject({
+			address: stranger.toSuiAddress(),
+			outcome: 'denied',
+			errorName: 'NoAccessError',
+		});
+	});
+
+	it('a damaged log stops the command before any key request', async () => {
+		const user = bed.newUser();
+		const inputs = await inputsFor(user);
+		await writeFile(join(dir, 'cli-access.jsonl'), '{"edited": true}\n');
+		const before = bed.servers.reduce((n, s) => n + s.stats.fetchKeyRequests, 0);
+		await expect(decryptCommand(user, [...inputs, '--out-dir', join(dir, 'out')])).rejects.toThrow(
+			AuditLogError,
+		);
+		expect(bed.servers.reduce((n, s) => n + s.stats.fetchKeyRequests, 0)).toBe(before);
+		await expect(readdir(join(dir, 'out'))).rejects.toThrow();
 	});
 });
