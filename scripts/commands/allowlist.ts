@@ -11,7 +11,8 @@ import {
 	removeMember,
 	type AllowlistState,
 } from '../../ts/policies/allowlist.js';
-import { parseCommandArgs, SUI_OPTIONS, suiContext, type SuiContext } from './publish.js';
+import { parseCommandArgs } from '../args.js';
+import { SUI_OPTIONS, suiContext, type SuiContext } from '../sui-context.js';
 
 const USAGE = `usage: seal-policies allowlist <subcommand> [options]
 

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-
+import { parseCommandArgs } from '../args.js';
 import type { Command } from '../cli-io.js';
 import { verifyAuditLog } from '../../ts/audit.js';
 import { InvalidInputError } from '../../ts/errors.js';
@@ -18,17 +17,7 @@ export const command: Command = {
 	summary: 'verify a hash-chained key-access log (audit verify FILE)',
 	usage: USAGE,
 	async run(args, io) {
-		let parsed;
-		try {
-			parsed = parseArgs({
-				args,
-				options: { 'expected-head': { type: 'string' } },
-				allowPositionals: true,
-				strict: true,
-			});
-		} catch (error) {
-			throw new InvalidInputError('arguments', `${(error as Error).message}\n${USAGE}`);
-		}
+		const parsed = parseCommandArgs(args, { 'expected-head': { type: 'string' } }, USAGE);
 		const [subcommand, file, ...extra] = parsed.positionals;
 		if (subcommand !== 'verify' || file === undefined || extra.length > 0) {
 			throw new InvalidInputError('arguments', `expected 'verify FILE'\n${USAGE}`);

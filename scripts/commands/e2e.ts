@@ -13,7 +13,7 @@ import { localnetDown } from '../../ts/localnet/down.js';
 import { requireSui } from '../../ts/localnet/sui.js';
 import { localnetUp } from '../../ts/localnet/up.js';
 import type { Command } from '../cli-io.js';
-import { parseCommandArgs } from './publish.js';
+import { parseCommandArgs, rejectPositionals } from '../args.js';
 
 const USAGE = `usage: seal-policies e2e [--network localnet|testnet] [--reuse]
 
@@ -41,8 +41,7 @@ export interface E2eRequest {
 
 export function parseE2eArgs(args: string[]): E2eRequest {
 	const { values, positionals } = parseCommandArgs(args, OPTIONS, USAGE);
-	if (positionals.length > 0)
-		throw new InvalidInputError('arguments', `unexpected '${positionals.join(' ')}'\n${USAGE}`);
+	rejectPositionals(positionals, USAGE);
 	const network = values.network ?? 'localnet';
 	if (network !== 'localnet' && network !== 'testnet') {
 		throw new InvalidInputError('--network', `expected localnet or testnet, got '${network}'`);

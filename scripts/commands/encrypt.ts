@@ -17,7 +17,17 @@ import {
 import { writeOutputAtomic } from '../../ts/seal/output.js';
 import { resolvePolicyPackage } from '../../ts/seal/packages.js';
 import type { Command } from '../cli-io.js';
-import { parseCommandArgs, SUI_OPTIONS, suiContext } from './publish.js';
+import {
+	inputOutputPaths,
+	optionalPositiveInt,
+	parseCommandArgs,
+	parsePositiveInt,
+	rejectPositionals,
+} from '../args.js';
+import { SUI_OPTIONS, suiContext } from '../sui-context.js';
+
+// Re-exported for the commands that import it from here.
+export { parsePositiveInt };
 
 const USAGE = `usage: seal-policies encrypt (--allowlist ID | --owner ADDRESS) --in FILE --out FILE [options]
 
@@ -59,8 +69,7 @@ export interface EncryptRequest {
 /** Validates the command line before anything is read or contacted. */
 export function parseEncryptArgs(args: string[]) {
 	const { values, positionals } = parseCommandArgs(args, OPTIONS, USAGE);
-	if (positionals.length > 0)
-		throw new InvalidInputError('arguments', `unexpected '${positionals.join(' ')}'\n${USAGE}`);
+	rejectPositionals(positionals, USAGE);
 	if ((values.allowlist === undefined) === (values.owner === undefined)) {
 		throw new InvalidInputError('--allowlist/--owner', 'give exactly one of them');
 	}
@@ -79,17 +88,11 @@ export function parseEncryptArgs(args: string[]) {
 				};
 	const request: EncryptRequest = {
 		target,
-		input: requiredPath(values.in, '--in'),
-		output: requiredPath(values.out, '--out'),
+		...inputOutputPaths(values),
 		envelope: values.envelope,
-		threshold:
-			values.threshold === undefined
-				? undefined
-				: parsePositiveInt(values.threshold, '--threshold'),
+		threshold: optionalPositiveInt(values.threshold, '--threshold'),
 		verify: !values['no-verify'],
 	};
-	if (request.input === request.output)
-		throw new InvalidInputError('--out', 'must differ from --in');
 	return { request, values };
 }
 
@@ -153,15 +156,4 @@ function describeTarget(target: EncryptTarget): string {
 	return target.policy === 'allowlist'
 		? `members of ${target.allowlistId}`
 		: `owner ${target.owner}`;
-}
-
-export function requiredPath(value: string | undefined, field: string): string {
-	if (value === undefined || value.trim() === '') throw new InvalidInputError(field, 'is required');
-	return value;
-}
-
-export function parsePositiveInt(value: string, field: string): number {
-	if (!/^[1-9][0-9]{0,5}$/.test(value))
-		throw new InvalidInputError(field, `expected a positive integer, got '${value}'`);
-	return Number(value);
 }

@@ -17,8 +17,7 @@ import {
 	localnetUp,
 } from '../../ts/localnet/up.js';
 import type { Command } from '../cli-io.js';
-import { parsePositiveInt } from './encrypt.js';
-import { parseCommandArgs } from './publish.js';
+import { parseCommandArgs, parsePositiveInt } from '../args.js';
 
 const USAGE = `usage: seal-policies localnet up|down|status|fund [options]
 

@@ -1,19 +1,9 @@
 import { resolve } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-import type { Keypair } from '@mysten/sui/cryptography';
-
-import type { CliIo, Command } from '../cli-io.js';
-import { loadConfig, type HarnessConfig } from '../../ts/config.js';
-import { InvalidInputError } from '../../ts/errors.js';
+import { parseCommandArgs, rejectPositionals } from '../args.js';
+import type { Command } from '../cli-io.js';
+import { SUI_OPTIONS, suiContext, type SuiContext } from '../sui-context.js';
 import { publishAndRecord } from '../../ts/move/publish.js';
-import { loadSigner } from '../../ts/signer.js';
-import {
-	createSuiClient,
-	parseSuiTransport,
-	type SuiClient,
-	type SuiTransport,
-} from '../../ts/sui-client.js';
 
 const USAGE = `usage: seal-policies publish [--network N] [--upgrade] [--force] [options]
 
@@ -32,59 +22,8 @@ options:
 
 signer: SUI_PRIVATE_KEY (suiprivkey…) or the Sui CLI keystore's active address.`;
 
-/** Options every Sui-facing command accepts. */
-export const SUI_OPTIONS = {
-	network: { type: 'string' },
-	config: { type: 'string' },
-	transport: { type: 'string' },
-	'deployments-dir': { type: 'string' },
-} as const satisfies NonNullable<ParseArgsConfig['options']>;
-
-/** `parseArgs` with user errors turned into `InvalidInputError` (exit 1 with one line). */
-export function parseCommandArgs<const O extends NonNullable<ParseArgsConfig['options']>>(
-	args: string[],
-	options: O,
-	usage: string,
-) {
-	try {
-		return parseArgs({ args, options, allowPositionals: true, strict: true });
-	} catch (error) {
-		throw new InvalidInputError('arguments', `${(error as Error).message}\n${usage}`, {
-			cause: error,
-		});
-	}
-}
-
-export interface SuiContext {
-	config: HarnessConfig;
-	client: SuiClient;
-	deploymentsDir: string;
-	/** Loaded on first use: read-only commands need no key. */
-	signer(): Promise<Keypair>;
-}
-
-/** Config (with `--network` overriding SUI_NETWORK), client, deployments dir and signer. */
-export function suiContext(
-	io: CliIo,
-	values: { network?: string; config?: string; transport?: string; 'deployments-dir'?: string },
-): SuiContext {
-	const transport: SuiTransport =
-		values.transport === undefined ? 'grpc' : parseSuiTransport(values.transport);
-	const env = values.network === undefined ? io.env : { ...io.env, SUI_NETWORK: values.network };
-	const config = loadConfig({
-		env,
-		cwd: process.cwd(),
-		...(values.config === undefined ? {} : { configPath: values.config }),
-	});
-	const client = createSuiClient({ network: config.network, rpcUrl: config.rpcUrl, transport });
-	let signer: Promise<Keypair> | undefined;
-	return {
-		config,
-		client,
-		deploymentsDir: resolve(values['deployments-dir'] ?? 'deployments'),
-		signer: () => (signer ??= loadSigner({ env: io.env, logger: io.logger })),
-	};
-}
+// Shared plumbing, re-exported for the commands that import it from here.
+export { parseCommandArgs, SUI_OPTIONS, suiContext, type SuiContext };
 
 export const command: Command = {
 	summary: 'publish (or --upgrade) the seal_policies Move package and record its ids',
@@ -100,9 +39,7 @@ export const command: Command = {
 			},
 			USAGE,
 		);
-		if (positionals.length > 0) {
-			throw new InvalidInputError('arguments', `unexpected '${positionals.join(' ')}'\n${USAGE}`);
-		}
+		rejectPositionals(positionals, USAGE);
 		const context = suiContext(io, values);
 		const signer = await context.signer();
 		io.logger.info(

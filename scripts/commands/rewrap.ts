@@ -20,8 +20,13 @@ import { resolvePolicyPackage } from '../../ts/seal/packages.js';
 import { createSessionKey } from '../../ts/seal/session.js';
 import type { Command } from '../cli-io.js';
 import { AUDIT_LOG_OPTION, auditLogPath, openAuditLog, parseAuditLogOption } from './decrypt.js';
-import { parsePositiveInt, requiredPath } from './encrypt.js';
-import { parseCommandArgs, SUI_OPTIONS, suiContext } from './publish.js';
+import {
+	inputOutputPaths,
+	optionalPositiveInt,
+	parseCommandArgs,
+	rejectPositionals,
+} from '../args.js';
+import { SUI_OPTIONS, suiContext } from '../sui-context.js';
 
 const USAGE = `usage: seal-policies rewrap --in FILE --out FILE [--servers ID,ID,...] [--threshold N] [options]
 
@@ -62,8 +67,7 @@ export interface RewrapRequest {
 
 export function parseRewrapArgs(args: string[]) {
 	const { values, positionals } = parseCommandArgs(args, OPTIONS, USAGE);
-	if (positionals.length > 0)
-		throw new InvalidInputError('arguments', `unexpected '${positionals.join(' ')}'\n${USAGE}`);
+	rejectPositionals(positionals, USAGE);
 	const servers =
 		values.servers === undefined
 			? undefined
@@ -76,19 +80,13 @@ export function parseRewrapArgs(args: string[]) {
 		throw new InvalidInputError('--policy', `expected allowlist, owner or auto, got '${policy}'`);
 	}
 	const request: RewrapRequest = {
-		input: requiredPath(values.in, '--in'),
-		output: requiredPath(values.out, '--out'),
+		...inputOutputPaths(values),
 		servers,
-		threshold:
-			values.threshold === undefined
-				? undefined
-				: parsePositiveInt(values.threshold, '--threshold'),
+		threshold: optionalPositiveInt(values.threshold, '--threshold'),
 		policy,
 		verify: !values['no-verify'],
 		auditLog: parseAuditLogOption(values['audit-log']),
 	};
-	if (request.input === request.output)
-		throw new InvalidInputError('--out', 'must differ from --in');
 	return { request, values };
 }
 
