@@ -84,10 +84,14 @@ function integer(obj: Record<string, unknown>, field: string, max: number): numb
 	return value;
 }
 
-/** Standard base64 (fastcrypto's encoding of keys, signatures and group elements). */
+/**
+ * Standard padded base64, canonical only (fastcrypto's strict decoder): Node would also accept
+ * non-zero padding bits ("AR==" for "AQ=="), which Mysten's server rejects.
+ */
 export function decodeBase64Strict(value: string): Uint8Array | undefined {
 	if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) return undefined;
-	return Uint8Array.from(Buffer.from(value, 'base64'));
+	const bytes = Uint8Array.from(Buffer.from(value, 'base64'));
+	return Buffer.from(bytes).toString('base64') === value ? bytes : undefined;
 }
 
 function base64(obj: Record<string, unknown>, field: string, length: number): Uint8Array {

@@ -6,6 +6,7 @@
 import { bcs } from '@mysten/sui/bcs';
 import { normalizeSuiAddress } from '@mysten/sui/utils';
 import { InvalidPtbError } from '../errors.js';
+import { decodeBase64Strict } from './request.js';
 
 /** Mysten's `MAX_COMMANDS`. */
 export const MAX_PTB_COMMANDS = 100;
@@ -61,10 +62,9 @@ export function validatePtb(ptbBytes: Uint8Array): ValidPtb {
 
 /** Decodes base64 (as sent in `fetch_key`) and validates; detail "Invalid Base64" on bad text. */
 export function validatePtbBase64(ptbBase64: string): ValidPtb {
-	if (!/^[A-Za-z0-9+/]*={0,2}$/.test(ptbBase64) || ptbBase64.length % 4 !== 0) {
-		throw new InvalidPtbError('Invalid Base64');
-	}
-	return validatePtb(Uint8Array.from(Buffer.from(ptbBase64, 'base64')));
+	const bytes = decodeBase64Strict(ptbBase64);
+	if (bytes === undefined) throw new InvalidPtbError('Invalid Base64');
+	return validatePtb(bytes);
 }
 
 /** BCS must decode and re-encode to the same bytes (Rust's bcs is strict: no trailing bytes). */
