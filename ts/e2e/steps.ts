@@ -2,12 +2,19 @@
  * The building blocks of the end-to-end flow. Every access check uses a FRESH SealClient and
  * session key: the SDK caches keys per client, which would hide what the servers decide now.
  */
+import type { SealClient } from '@mysten/seal';
 import type { Keypair } from '@mysten/sui/cryptography';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { readFile } from 'node:fs/promises';
-import { verifyAuditLog, type AuditOutcome } from '../audit.js';
+import { verifyAuditLog, type AuditAction, type AuditOutcome } from '../audit.js';
 import type { KeyServerEntry } from '../config.js';
-import { collectBytes, decryptEnvelope, readEnvelopeHeader, rewrapEnvelope } from '../envelope.js';
+import {
+	collectBytes,
+	decryptEnvelope,
+	readEnvelopeHeader,
+	rewrapEnvelope,
+	type OpenedEnvelope,
+} from '../envelope.js';
 import { HarnessError, SealAccessDeniedError } from '../errors.js';
 import { readBlob } from '../format.js';
 import { addMember, createAllowlist, removeMember } from '../policies/allowlist.js';
@@ -30,13 +37,7 @@ export interface Namespace {
 
 /** A new allowlist owned by the admin (each test makes its own so tests never interfere). */
 export async function createNamespace(env: E2eEnvironment, name: string): Promise<Namespace> {
-	const created = await createAllowlist({
-		client: env.client,
-		signer: env.admin,
-		packageId: env.packages.latestId,
-		name,
-		logger: env.logger,
-	});
+	const created = await createAllowlist({ ...asAdmin(env), name });
 	return { allowlistId: created.allowlistId, capId: created.capId };
 }
 
@@ -45,14 +46,7 @@ export async function addNamespaceMember(
 	ns: Namespace,
 	member: string,
 ): Promise<void> {
-	await addMember({
-		client: env.client,
-		signer: env.admin,
-		packageId: env.packages.latestId,
-		...ns,
-		member,
-		logger: env.logger,
-	});
+	await addMember({ ...asAdmin(env), ...ns, member });
 }
 
 export async function removeNamespaceMember(
@@ -60,14 +54,31 @@ export async function removeNamespaceMember(
 	ns: Namespace,
 	member: string,
 ): Promise<void> {
-	await removeMember({
+	await removeMember({ ...asAdmin(env), ...ns, member });
+}
+
+/** The admin calling the latest policy package. */
+function asAdmin(env: E2eEnvironment) {
+	return {
 		client: env.client,
 		signer: env.admin,
 		packageId: env.packages.latestId,
-		...ns,
-		member,
 		logger: env.logger,
+	};
+}
+
+/** A fresh session key for `user` on the policy package (the SDK wants the original id). */
+function sessionFor(env: E2eEnvironment, user: Keypair) {
+	return createSessionKey({
+		suiClient: env.client,
+		signer: user,
+		packageId: env.packages.originalId,
 	});
+}
+
+/** Approval transactions against the latest policy package. */
+function approvals(env: E2eEnvironment) {
+	return approveTxBuilder({ packageId: env.packages.latestId, client: env.client });
 }
 
 /** A new account (funded where the network has a faucet we may use; decrypting needs no gas). */
@@ -113,11 +124,7 @@ export async function decryptAs(
 	const read = readBlob(blob);
 	if (read.format !== 'seal-object')
 		throw new HarnessError(`expected a Seal object, got ${read.format}`);
-	const sessionKey = await createSessionKey({
-		suiClient: env.client,
-		signer: user,
-		packageId: env.packages.originalId,
-	});
+	const sessionKey = await sessionFor(env, user);
 	return sealDecrypt({
 		sealClient: createSealClient({
 			suiClient: env.client,
@@ -127,7 +134,7 @@ export async function decryptAs(
 		session: sessionKey,
 		data: read.encryptedObject,
 		policy,
-		buildTxBytes: approveTxBuilder({ packageId: env.packages.latestId, client: env.client }),
+		buildTxBytes: approvals(env),
 		...auditOf(env),
 	});
 }
@@ -213,11 +220,7 @@ export async function batchRoundTrip(
 		blobs.push(read.encryptedObject);
 	}
 	const counter = countingFetch();
-	const sessionKey = await createSessionKey({
-		suiClient: env.client,
-		signer: member,
-		packageId: env.packages.originalId,
-	});
+	const sessionKey = await sessionFor(env, member);
 	const out = await batchDecrypt({
 		sealClient: createSealClient({
 			suiClient: env.client,
@@ -226,7 +229,7 @@ export async function batchRoundTrip(
 		}),
 		session: sessionKey,
 		items: blobs.map((data) => ({ data, policy: 'allowlist' as const })),
-		buildTxBytes: approveTxBuilder({ packageId: env.packages.latestId, client: env.client }),
+		buildTxBytes: approvals(env),
 		logger: env.logger,
 		...auditOf(env),
 	});
@@ -267,26 +270,25 @@ export async function envelopeRewrap(
 		chunkSize: 4096,
 	});
 	const original = await collectBytes(stream);
-	const buildTxBytes = approveTxBuilder({ packageId: env.packages.latestId, client: env.client });
+	const buildTxBytes = approvals(env);
+	const sessionKey = await sessionFor(env, member);
+	/** Asks the envelope's own servers for its key (one request the access log records). */
+	const unlock = (sealClient: SealClient, { header }: OpenedEnvelope, action: AuditAction) =>
+		unlockIdentity({
+			sealClient,
+			sessionKey,
+			policy: 'allowlist',
+			innerId: header.innerId,
+			threshold: header.threshold,
+			buildTxBytes,
+			servers: header.servers.map((s) => s.objectId),
+			...auditOf(env),
+			action,
+		});
 
 	const oldClient = createSealClient({ suiClient: env.client, servers: env.servers });
 	const opened = await readEnvelopeHeader(original);
-	const sessionKey = await createSessionKey({
-		suiClient: env.client,
-		signer: member,
-		packageId: env.packages.originalId,
-	});
-	const txBytes = await unlockIdentity({
-		sealClient: oldClient,
-		sessionKey,
-		policy: 'allowlist',
-		innerId: opened.header.innerId,
-		threshold: opened.header.threshold,
-		buildTxBytes,
-		servers: opened.header.servers.map((s) => s.objectId),
-		...auditOf(env),
-		action: 'rewrap',
-	});
+	const txBytes = await unlock(oldClient, opened, 'rewrap');
 	const rewrapped = await collectBytes(
 		rewrapEnvelope(opened, {
 			access: { sealClient: oldClient, sessionKey, txBytes },
@@ -302,16 +304,7 @@ export async function envelopeRewrap(
 
 	const newClient = createSealClient({ suiClient: env.client, servers: newServers });
 	const reopened = await readEnvelopeHeader(rewrapped);
-	const newTx = await unlockIdentity({
-		sealClient: newClient,
-		sessionKey,
-		policy: 'allowlist',
-		innerId: reopened.header.innerId,
-		threshold: reopened.header.threshold,
-		buildTxBytes,
-		servers: reopened.header.servers.map((s) => s.objectId),
-		...auditOf(env),
-	});
+	const newTx = await unlock(newClient, reopened, 'decrypt');
 	const plaintext = await collectBytes(
 		decryptEnvelope(reopened, { sealClient: newClient, sessionKey, txBytes: newTx }),
 	);
