@@ -19,6 +19,9 @@ import {
 	type PackageBytes,
 } from '../../ts/move/publish.js';
 import type { SuiClient } from '../../ts/sui-client.js';
+import { effectsFixture } from '../support/effects.js';
+
+const effects = (changed: Parameters<typeof effectsFixture>[0]) => effectsFixture(changed, 'TX');
 
 const id = (byte: string) => `0x${byte.repeat(32)}`;
 const MODULES = [
@@ -84,42 +87,6 @@ describe('upgradeTx', () => {
 		expect(commit?.MoveCall?.arguments).toEqual([capArg, { $kind: 'Result', Result: 1 }]);
 	});
 });
-
-function effects(
-	changed: Partial<SuiClientTypes.ChangedObject>[],
-): SuiClientTypes.TransactionEffects {
-	return {
-		bcs: null,
-		version: 2,
-		status: { success: true, error: null },
-		gasUsed: {
-			computationCost: '1',
-			storageCost: '1',
-			storageRebate: '0',
-			nonRefundableStorageFee: '0',
-		},
-		transactionDigest: 'TX',
-		gasObject: null,
-		eventsDigest: null,
-		dependencies: [],
-		lamportVersion: null,
-		changedObjects: changed.map((c) => ({
-			objectId: id('00'),
-			inputState: 'DoesNotExist',
-			inputVersion: null,
-			inputDigest: null,
-			inputOwner: null,
-			outputState: 'ObjectWrite',
-			outputVersion: '1',
-			outputDigest: 'x',
-			outputOwner: null,
-			idOperation: 'Created',
-			...c,
-		})),
-		unchangedConsensusObjects: [],
-		auxiliaryDataDigest: null,
-	};
-}
 
 describe('publishedPackageId', () => {
 	it('returns the one package the transaction wrote', () => {

@@ -23,6 +23,7 @@ import {
 	findCreatedObject,
 	type ExecutedTransaction,
 } from '../../ts/transactions.js';
+import { effectsFixture as effectsWith } from '../support/effects.js';
 
 const PKG = `0x${'ab'.repeat(32)}`;
 
@@ -179,42 +180,6 @@ describe('errorFromExecutionError', () => {
 		expect(error.message).toBe('publish failed: SizeError: too big (tx DIG)');
 	});
 });
-
-function effectsWith(
-	changed: Partial<SuiClientTypes.ChangedObject>[],
-): SuiClientTypes.TransactionEffects {
-	return {
-		bcs: null,
-		version: 2,
-		status: { success: true, error: null },
-		gasUsed: {
-			computationCost: '1',
-			storageCost: '1',
-			storageRebate: '0',
-			nonRefundableStorageFee: '0',
-		},
-		transactionDigest: 'DIG',
-		gasObject: null,
-		eventsDigest: null,
-		dependencies: [],
-		lamportVersion: null,
-		changedObjects: changed.map((c) => ({
-			objectId: '0x0',
-			inputState: 'DoesNotExist',
-			inputVersion: null,
-			inputDigest: null,
-			inputOwner: null,
-			outputState: 'ObjectWrite',
-			outputVersion: '1',
-			outputDigest: 'x',
-			outputOwner: null,
-			idOperation: 'Created',
-			...c,
-		})),
-		unchangedConsensusObjects: [],
-		auxiliaryDataDigest: null,
-	};
-}
 
 describe('createdObjects / findCreatedObject', () => {
 	const A = `0x${'0a'.repeat(32)}`;
