@@ -1,10 +1,11 @@
 /**
  * What the key server tells its operator versus the client: a `Failure` (stale or unreachable
  * full node) must reach the log with its cause, while the wire only gets Mysten's fixed message.
+ * And how long it keeps the master key: its private copy is wiped on `close()`.
  */
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { Transaction } from '@mysten/sui/transactions';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PolicyEvaluator } from '../../ts/keyserver/evaluator.js';
 import { generateMasterKey } from '../../ts/keyserver/keys.js';
 import { StaticPackageResolver } from '../../ts/keyserver/packages.js';
@@ -76,5 +77,37 @@ describe('key server logging of failures', () => {
 		});
 		expect(res.status).toBe(403);
 		expect(lines.filter((line) => line.level === 'warn')).toEqual([]);
+	});
+});
+
+describe('master key lifetime', () => {
+	it("close() wipes the server's private copy of the master key (the caller's array is left alone)", async () => {
+		const masterKey = generateMasterKey();
+		const original = Uint8Array.from(masterKey);
+		const from = vi.spyOn(Uint8Array, 'from');
+		let running: RunningKeyServer;
+		let made: unknown[];
+		try {
+			running = await startKeyServer({
+				masterKey,
+				objectId: randomObjectId(),
+				evaluator: { evaluate: async () => ({ allowed: true }) },
+				packages: new StaticPackageResolver(),
+			});
+		} finally {
+			made = from.mock.results.map((result) => result.value as unknown);
+			from.mockRestore();
+		}
+		// The copies the server made of the caller's key (same bytes, another array).
+		const copies = made.filter(
+			(value): value is Uint8Array =>
+				value instanceof Uint8Array &&
+				value !== masterKey &&
+				Buffer.from(value).equals(Buffer.from(original)),
+		);
+		expect(copies.length).toBeGreaterThan(0);
+		await running.close();
+		for (const copy of copies) expect(copy.every((byte) => byte === 0)).toBe(true);
+		expect(Buffer.from(masterKey).equals(Buffer.from(original))).toBe(true);
 	});
 });

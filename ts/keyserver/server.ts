@@ -211,7 +211,12 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 		stats,
 		close: () =>
 			new Promise<void>((resolve, reject) => {
-				server.close((error) => (error ? reject(error) : resolve()));
+				server.close((error) => {
+					// No request can run any more: wipe our copy of the master key.
+					masterKey.fill(0);
+					if (error) reject(error);
+					else resolve();
+				});
 				server.closeAllConnections();
 			}),
 	};
