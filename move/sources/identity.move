@@ -7,7 +7,7 @@
 module seal_policies::identity;
 
 /// Returns `prefix ++ nonce`.
-public fun inner_id(prefix: vector<u8>, nonce: vector<u8>): vector<u8> {
+public(package) fun inner_id(prefix: vector<u8>, nonce: vector<u8>): vector<u8> {
     let mut id = prefix;
     id.append(nonce);
     id
@@ -15,7 +15,7 @@ public fun inner_id(prefix: vector<u8>, nonce: vector<u8>): vector<u8> {
 
 /// True when `id` starts with `prefix` (an id equal to `prefix` counts). An `id` shorter than
 /// `prefix` never matches.
-public fun has_prefix(id: &vector<u8>, prefix: &vector<u8>): bool {
+public(package) fun has_prefix(id: &vector<u8>, prefix: &vector<u8>): bool {
     let len = prefix.length();
     if (id.length() < len) return false;
     let mut i = 0;
