@@ -4,8 +4,8 @@ import { InvalidInputError } from '../../ts/errors.js';
 import { normalizeObjectId } from '../../ts/identity.js';
 import {
 	addMember,
+	checkAllowlistName,
 	createAllowlist,
-	MAX_ALLOWLIST_NAME_BYTES,
 	migrateAllowlist,
 	readAllowlist,
 	removeMember,
@@ -97,18 +97,9 @@ export function parseAllowlistArgs(args: string[]) {
 	}
 	let request: AllowlistRequest;
 	switch (subcommand) {
-		case 'create': {
-			const allowlistName = rest[0] ?? '';
-			const bytes = Buffer.byteLength(allowlistName, 'utf8');
-			if (bytes === 0 || bytes > MAX_ALLOWLIST_NAME_BYTES) {
-				throw new InvalidInputError(
-					'NAME',
-					`expected 1 to ${MAX_ALLOWLIST_NAME_BYTES} bytes of UTF-8`,
-				);
-			}
-			request = { subcommand, name: allowlistName, packageId };
+		case 'create':
+			request = { subcommand, name: checkAllowlistName(rest[0] ?? '', 'NAME'), packageId };
 			break;
-		}
 		case 'add':
 		case 'remove':
 			request = {

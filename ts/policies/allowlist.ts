@@ -42,7 +42,7 @@ export function createAllowlistTx({
 }: BuilderBase & { name: string; owner: string }): Transaction {
 	const cap = tx.moveCall({
 		target: target(packageId, 'create'),
-		arguments: [tx.pure.string(checkName(name))],
+		arguments: [tx.pure.string(checkAllowlistName(name))],
 	});
 	tx.transferObjects([cap], tx.pure.address(normalizeObjectId(owner, 'owner')));
 	return tx;
@@ -379,11 +379,12 @@ function target(packageId: string, fn: string): string {
 	return moveTarget(packageId, ALLOWLIST_MODULE, fn);
 }
 
-function checkName(name: string): string {
+/** `name` when it is 1 to `MAX_ALLOWLIST_NAME_BYTES` bytes of UTF-8; else `InvalidInputError`. */
+export function checkAllowlistName(name: string, field = 'name'): string {
 	const bytes = Buffer.byteLength(name, 'utf8');
 	if (bytes === 0 || bytes > MAX_ALLOWLIST_NAME_BYTES) {
 		throw new InvalidInputError(
-			'name',
+			field,
 			`expected 1 to ${MAX_ALLOWLIST_NAME_BYTES} bytes of UTF-8, got ${bytes}`,
 		);
 	}
