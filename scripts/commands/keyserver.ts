@@ -3,7 +3,6 @@
  * `genkey` prints a new master key and its public key; `start` serves Mysten's HTTP API with
  * the master key taken only from the environment, evaluating policies on a Sui full node.
  */
-import { parseArgs } from 'node:util';
 import { InvalidInputError } from '../../ts/errors.js';
 import { NodeEvaluator } from '../../ts/keyserver/evaluator.js';
 import {
@@ -14,6 +13,7 @@ import {
 import { NodePackageResolver } from '../../ts/keyserver/packages.js';
 import { startKeyServer } from '../../ts/keyserver/server.js';
 import { createSuiClient, parseSuiTransport } from '../../ts/sui-client.js';
+import { parseCommandArgs, rejectPositionals } from '../args.js';
 import type { CliIo, Command } from '../cli-io.js';
 
 /** Environment variables holding the master key (first one set wins; never printed). */
@@ -62,10 +62,9 @@ async function genkey(args: string[], io: CliIo): Promise<number> {
 }
 
 async function start(args: string[], io: CliIo): Promise<number> {
-	const { values } = parseArgs({
+	const { values, positionals } = parseCommandArgs(
 		args,
-		strict: true,
-		options: {
+		{
 			'object-id': { type: 'string' },
 			'node-url': { type: 'string' },
 			'seal-package': { type: 'string' },
@@ -75,7 +74,9 @@ async function start(args: string[], io: CliIo): Promise<number> {
 			port: { type: 'string', default: '2024' },
 			'ttl-max-minutes': { type: 'string', default: '30' },
 		},
-	});
+		USAGE,
+	);
+	rejectPositionals(positionals, USAGE);
 	const objectId = required(values['object-id'], 'object-id');
 	const nodeUrl = required(values['node-url'], 'node-url');
 	const port = integer(values.port, 'port', 0, 65535);
