@@ -1,4 +1,5 @@
 import { SealClient, type DecryptOptions, type FetchKeysOptions } from '@mysten/seal';
+import type { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError, SealAccessDeniedError, SealKeyServerError } from '../../ts/errors.js';
 import { ownerInnerId, randomNonce, toHex } from '../../ts/identity.js';
@@ -24,6 +25,10 @@ function offlineBuilder(packageId: string) {
 				t.policy === 'allowlist' ? { ...t, initialSharedVersion: 1 } : t,
 			),
 		});
+}
+
+function session(bed: SealTestbed, signer: Ed25519Keypair, packageId = bed.packageId) {
+	return createSessionKey({ suiClient: bed.suiClient, signer, packageId });
 }
 
 function sealObjectOf(blob: Uint8Array): Uint8Array {
@@ -62,11 +67,7 @@ describe('batch decrypt against offline key servers', () => {
 			blobs.push(sealObjectOf(sealed.blob));
 		}
 		const before = bed.servers.map((s) => s.stats.fetchKeyRequests);
-		const sessionKey = await createSessionKey({
-			suiClient: bed.suiClient,
-			signer: user,
-			packageId: bed.packageId,
-		});
+		const sessionKey = await session(bed, user);
 		const out = await batchDecrypt({
 			sealClient: client(),
 			session: sessionKey,
@@ -95,11 +96,7 @@ describe('batch decrypt against offline key servers', () => {
 			data: new Uint8Array([1, 2, 3]),
 		});
 		bed.policy.allow(sealed.innerIdHex, owner.toSuiAddress());
-		const sessionKey = await createSessionKey({
-			suiClient: bed.suiClient,
-			signer: stranger,
-			packageId: bed.packageId,
-		});
+		const sessionKey = await session(bed, stranger);
 		const attempt = sealDecrypt({
 			sealClient: client(),
 			session: sessionKey,
@@ -121,11 +118,7 @@ describe('batch decrypt against offline key servers', () => {
 			data: new Uint8Array([9]),
 		});
 		bed.policy.allow(sealed.innerIdHex, owner.toSuiAddress());
-		const sessionKey = await createSessionKey({
-			suiClient: bed.suiClient,
-			signer: owner,
-			packageId: bed.packageId,
-		});
+		const sessionKey = await session(bed, owner);
 		const decrypt = () =>
 			sealDecrypt({
 				sealClient: client(),
@@ -159,11 +152,7 @@ describe('batch decrypt against offline key servers', () => {
 			data: new Uint8Array([1]),
 		});
 		const otherPackage = bed.registry.registerPackage(`0x${'5a'.repeat(32)}`, 1);
-		const sessionKey = await createSessionKey({
-			suiClient: bed.suiClient,
-			signer: owner,
-			packageId: otherPackage,
-		});
+		const sessionKey = await session(bed, owner, otherPackage);
 		await expect(
 			sealDecrypt({
 				sealClient: client(),
@@ -227,11 +216,7 @@ describe('batch decrypt chunking', () => {
 
 	it('calls fetchKeys ceil(N/100) times with at most 100 ids, each with valid approval bytes', async () => {
 		const recorder = new RecordingClient();
-		const sessionKey = await createSessionKey({
-			suiClient: bed.suiClient,
-			signer: bed.newUser(),
-			packageId: bed.packageId,
-		});
+		const sessionKey = await session(bed, bed.newUser());
 		// Duplicates share a key: 250 unique + 30 repeats still need only 3 requests.
 		const items = [...blobs, ...blobs.slice(0, 30)].map((data) => ({
 			data,
@@ -263,11 +248,7 @@ describe('batch decrypt chunking', () => {
 
 	it('takes a renewer and asks it for a key before every chunk', async () => {
 		const recorder = new RecordingClient();
-		const sessionKey = await createSessionKey({
-			suiClient: bed.suiClient,
-			signer: bed.newUser(),
-			packageId: bed.packageId,
-		});
+		const sessionKey = await session(bed, bed.newUser());
 		let asked = 0;
 		await batchDecrypt({
 			sealClient: recorder,
@@ -279,11 +260,7 @@ describe('batch decrypt chunking', () => {
 	});
 
 	it('rejects a chunk size above the key-server limit and non-Seal bytes', async () => {
-		const sessionKey = await createSessionKey({
-			suiClient: bed.suiClient,
-			signer: bed.newUser(),
-			packageId: bed.packageId,
-		});
+		const sessionKey = await session(bed, bed.newUser());
 		const base = {
 			sealClient: new RecordingClient(),
 			session: sessionKey,
