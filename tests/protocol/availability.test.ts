@@ -2,7 +2,7 @@
  * Protocol tier: batching (one request per server for many ids), t-of-n availability with
  * servers down, upgraded-package PTBs, and that the master key never leaves the server.
  */
-import { InvalidPackageError, SealAPIError, SealClient, SessionKey } from '@mysten/seal';
+import { InvalidPackageError, SealAPIError, SealClient } from '@mysten/seal';
 import { Transaction } from '@mysten/sui/transactions';
 import { fromHex, toHex } from '@mysten/sui/utils';
 import { randomBytes } from 'node:crypto';
@@ -60,13 +60,7 @@ async function encryptFor(threshold: number, ids: string[]) {
 async function sessionFor(allowIds: string[]) {
 	const user = bed.newUser();
 	for (const id of allowIds) bed.policy.allow(id, user.toSuiAddress());
-	return SessionKey.create({
-		address: user.toSuiAddress(),
-		packageId: bed.packageId,
-		ttlMin: 10,
-		signer: user,
-		suiClient: bed.suiClient,
-	});
+	return bed.newSessionKey(user);
 }
 
 describe('batching', () => {

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 
-import { NoAccessError, SealClient, SessionKey } from '@mysten/seal';
+import { NoAccessError, SealClient } from '@mysten/seal';
 import type { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -55,13 +55,7 @@ async function access(
 	allowed = true,
 ): Promise<EnvelopeAccess> {
 	if (allowed) bed.policy.allow(toHex(innerId), user.toSuiAddress());
-	const sessionKey = await SessionKey.create({
-		address: user.toSuiAddress(),
-		packageId: bed.packageId,
-		ttlMin: 10,
-		signer: user,
-		suiClient: bed.suiClient,
-	});
+	const sessionKey = await bed.newSessionKey(user);
 	return { sealClient: client(ids), sessionKey, txBytes: await bed.approveTxBytes([innerId]) };
 }
 

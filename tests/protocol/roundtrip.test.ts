@@ -2,7 +2,7 @@
  * Protocol tier: the real `@mysten/seal` SDK against our key servers (in-process, loopback HTTP)
  * with the offline registry standing in for chain reads. Threshold round trips and batching.
  */
-import { NoAccessError, SealClient, SessionKey } from '@mysten/seal';
+import { NoAccessError, SealClient } from '@mysten/seal';
 import { fromHex, toHex } from '@mysten/sui/utils';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -18,14 +18,7 @@ afterAll(async () => {
 });
 
 async function session(user = bed.newUser()) {
-	const sessionKey = await SessionKey.create({
-		address: user.toSuiAddress(),
-		packageId: bed.packageId,
-		ttlMin: 10,
-		signer: user,
-		suiClient: bed.suiClient,
-	});
-	return { user, sessionKey };
+	return { user, sessionKey: await bed.newSessionKey(user) };
 }
 
 function freshId(): string {

@@ -11,8 +11,7 @@
  * const { encryptedObject } = await client.encrypt({ threshold: 2, packageId: bed.packageId, id, data });
  * const user = bed.newUser();
  * bed.policy.allow(id, user.toSuiAddress());
- * const sessionKey = await SessionKey.create({ address: user.toSuiAddress(), packageId: bed.packageId,
- *   ttlMin: 10, signer: user, suiClient: bed.suiClient });
+ * const sessionKey = await bed.newSessionKey(user);
  * const txBytes = await bed.approveTxBytes([fromHex(id)]);
  * await client.decrypt({ data: encryptedObject, sessionKey, txBytes });
  * await bed.close();
@@ -27,7 +26,7 @@
  *   registry cannot resolve bare object ids (it is not a chain).
  * - Upgraded package ids: `bed.registry.registerPackage(id, 2)` + `bed.packages.set(id, bed.packageId)`.
  */
-import type { SealCompatibleClient } from '@mysten/seal';
+import { SessionKey, type SealCompatibleClient } from '@mysten/seal';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { Transaction } from '@mysten/sui/transactions';
 import type { Logger } from '../../ts/logger.js';
@@ -71,6 +70,8 @@ export interface SealTestbed {
 	approveTxBytes(innerIds: Uint8Array[]): Promise<Uint8Array>;
 	/** A fresh keypair (user of a session key). */
 	newUser(): Ed25519Keypair;
+	/** The SDK's `SessionKey.create` for `user` on `packageId` (TTL 10 minutes). */
+	newSessionKey(user: Ed25519Keypair): Promise<SessionKey>;
 	close(): Promise<void>;
 }
 
@@ -142,6 +143,14 @@ export async function startSealTestbed(options: SealTestbedOptions): Promise<Sea
 			return tx.build({ client: registry, onlyTransactionKind: true });
 		},
 		newUser: () => Ed25519Keypair.generate(),
+		newSessionKey: (user) =>
+			SessionKey.create({
+				address: user.toSuiAddress(),
+				packageId,
+				ttlMin: 10,
+				signer: user,
+				suiClient: registry,
+			}),
 		async close() {
 			await Promise.all(servers.map((s) => s.stop()));
 		},
