@@ -50,19 +50,24 @@ describe('batch decrypt against offline key servers', () => {
 		return new SealClient({ suiClient: bed.suiClient, serverConfigs: bed.serverConfigs() });
 	}
 
+	/** A 2-of-3 Seal object only `owner` may open. */
+	function sealForOwner(owner: string, data: Uint8Array) {
+		return sealEncrypt({
+			sealClient: client(),
+			packageId: bed.packageId,
+			target: { policy: 'owner', owner },
+			threshold: 2,
+			data,
+		});
+	}
+
 	it('decrypts 5 owner blobs with one fetch_key per chunk of ids, in input order', async () => {
 		const user = bed.newUser();
 		const owner = user.toSuiAddress();
 		const plaintexts = Array.from({ length: 5 }, (_, i) => new TextEncoder().encode(`blob ${i}`));
 		const blobs = [];
 		for (const data of plaintexts) {
-			const sealed = await sealEncrypt({
-				sealClient: client(),
-				packageId: bed.packageId,
-				target: { policy: 'owner', owner },
-				threshold: 2,
-				data,
-			});
+			const sealed = await sealForOwner(owner, data);
 			bed.policy.allow(sealed.innerIdHex, owner);
 			blobs.push(sealObjectOf(sealed.blob));
 		}
@@ -88,13 +93,7 @@ describe('batch decrypt against offline key servers', () => {
 	it('reports a denial as SealAccessDeniedError naming what to do', async () => {
 		const owner = bed.newUser();
 		const stranger = bed.newUser();
-		const sealed = await sealEncrypt({
-			sealClient: client(),
-			packageId: bed.packageId,
-			target: { policy: 'owner', owner: owner.toSuiAddress() },
-			threshold: 2,
-			data: new Uint8Array([1, 2, 3]),
-		});
+		const sealed = await sealForOwner(owner.toSuiAddress(), new Uint8Array([1, 2, 3]));
 		bed.policy.allow(sealed.innerIdHex, owner.toSuiAddress());
 		const sessionKey = await session(bed, stranger);
 		const attempt = sealDecrypt({
@@ -110,13 +109,7 @@ describe('batch decrypt against offline key servers', () => {
 
 	it('says which servers to check when too many are down', async () => {
 		const owner = bed.newUser();
-		const sealed = await sealEncrypt({
-			sealClient: client(),
-			packageId: bed.packageId,
-			target: { policy: 'owner', owner: owner.toSuiAddress() },
-			threshold: 2,
-			data: new Uint8Array([9]),
-		});
+		const sealed = await sealForOwner(owner.toSuiAddress(), new Uint8Array([9]));
 		bed.policy.allow(sealed.innerIdHex, owner.toSuiAddress());
 		const sessionKey = await session(bed, owner);
 		const decrypt = () =>
@@ -144,13 +137,7 @@ describe('batch decrypt against offline key servers', () => {
 
 	it('refuses blobs encrypted under another package than the session key', async () => {
 		const owner = bed.newUser();
-		const sealed = await sealEncrypt({
-			sealClient: client(),
-			packageId: bed.packageId,
-			target: { policy: 'owner', owner: owner.toSuiAddress() },
-			threshold: 2,
-			data: new Uint8Array([1]),
-		});
+		const sealed = await sealForOwner(owner.toSuiAddress(), new Uint8Array([1]));
 		const otherPackage = bed.registry.registerPackage(`0x${'5a'.repeat(32)}`, 1);
 		const sessionKey = await session(bed, owner, otherPackage);
 		await expect(
