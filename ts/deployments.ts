@@ -4,10 +4,10 @@
  * cap and the allowlists' caps. Reads validate every field; writes are atomic (temp + rename).
  * Top-level keys this module does not know (e.g. a localnet's Seal setup) are kept as they are.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { writeFileAtomic } from './atomic-file.js';
 import { DeploymentRecordError, InvalidInputError } from './errors.js';
 
 export const DEPLOYMENT_FORMAT_VERSION = 1;
@@ -163,13 +163,9 @@ export async function writeDeployment(
 	const { extra, ...known } = record;
 	const json = { ...extra, ...known };
 	parseDeployment(JSON.parse(JSON.stringify(json)), file);
-	await mkdir(deploymentsDir, { recursive: true });
-	const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
 	try {
-		await writeFile(temp, `${JSON.stringify(json, null, '\t')}\n`, { flag: 'wx' });
-		await rename(temp, file);
+		await writeFileAtomic(file, `${JSON.stringify(json, null, '\t')}\n`);
 	} catch (error) {
-		await rm(temp, { force: true });
 		throw new DeploymentRecordError(file, undefined, `cannot write: ${(error as Error).message}`, {
 			cause: error,
 		});

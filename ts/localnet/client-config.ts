@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { LOCALNET_ENV } from './seal-package.js';
-import { writeFileAtomic } from './state.js';
+import { writeFileAtomic } from '../atomic-file.js';
 
 export function renderClientYaml(configDir: string, rpcUrl: string): string {
 	return stringify({

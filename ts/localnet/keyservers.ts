@@ -12,7 +12,8 @@ import { executeTransaction, findCreatedObject } from '../transactions.js';
 import { mystenKeyServerYaml } from './keyserver-config.js';
 import { spawnDetached } from './processes.js';
 import { buildRegisterKeyServerTx } from './register.js';
-import { writeFileAtomic, type KeyServerImplementation, type KeyServerRecord } from './state.js';
+import { writeFileAtomic } from '../atomic-file.js';
+import type { KeyServerImplementation, KeyServerRecord } from './state.js';
 import type { LocalnetPaths } from './paths.js';
 
 export interface KeyServerLaunch {

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { LocalnetError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { writeFileAtomic } from './state.js';
+import { writeFileAtomic } from '../atomic-file.js';
 
 export const SEAL_REPO_URL = 'https://github.com/MystenLabs/seal.git';
 export const SEAL_RELEASE_TAG = 'seal-v0.6.10';

@@ -3,8 +3,9 @@
  * and the on-chain ids. It holds no secrets: master keys only ever exist in the key-server
  * processes' environment, so a stopped key server cannot be restarted without a new `up`.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+
+import { writeFileAtomic } from '../atomic-file.js';
 import { LocalnetError } from '../errors.js';
 
 export type KeyServerImplementation = 'harness' | 'mysten';
@@ -71,14 +72,6 @@ export async function writeLocalnetState(path: string, state: LocalnetState): Pr
 
 export async function removeLocalnetState(path: string): Promise<void> {
 	await rm(path, { force: true });
-}
-
-/** Temp file in the same directory, then rename: readers see the old or the new file only. */
-export async function writeFileAtomic(path: string, text: string, mode = 0o644): Promise<void> {
-	await mkdir(dirname(path), { recursive: true });
-	const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
-	await writeFile(temp, text, { mode });
-	await rename(temp, path);
 }
 
 function isState(value: unknown): value is LocalnetState {

@@ -17,6 +17,7 @@ import { publishAndRecord, publishPackage } from '../move/publish.js';
 import { NETWORKS } from '../networks.js';
 import { createSuiClient, type SuiClient } from '../sui-client.js';
 import { writePrivateClientConfig } from './client-config.js';
+import { writeFileAtomic } from '../atomic-file.js';
 import { localnetDown } from './down.js';
 import { renderLocalnetEnv } from './env-file.js';
 import { startKeyServers } from './keyservers.js';
@@ -24,12 +25,7 @@ import { localnetPaths, type LocalnetPaths } from './paths.js';
 import { busyPorts } from './ports.js';
 import { isAlive, spawnDetached } from './processes.js';
 import { ensureSealCheckout, prepareSealPackage, SEAL_RELEASE_TAG } from './seal-package.js';
-import {
-	readLocalnetState,
-	writeFileAtomic,
-	writeLocalnetState,
-	type LocalnetState,
-} from './state.js';
+import { readLocalnetState, writeLocalnetState, type LocalnetState } from './state.js';
 import { requireSui } from './sui.js';
 import { probeHttp, probeKeyServer, probeNode, shortChainId, waitFor } from './wait.js';
 
