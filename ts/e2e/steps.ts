@@ -6,6 +6,7 @@ import type { SealClient } from '@mysten/seal';
 import type { Keypair } from '@mysten/sui/cryptography';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { readFile } from 'node:fs/promises';
+import { setTimeout as pause } from 'node:timers/promises';
 import { verifyAuditLog, type AuditAction, type AuditOutcome } from '../audit.js';
 import type { KeyServerEntry } from '../config.js';
 import {
@@ -171,7 +172,7 @@ export async function expectDeniedEventually(
 			return await expectDenied(attempt);
 		} catch (error) {
 			if (Date.now() >= deadline) throw error;
-			await new Promise((r) => setTimeout(r, intervalMs));
+			await pause(intervalMs);
 		}
 	}
 }

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { setTimeout as pause } from 'node:timers/promises';
 import { LocalnetError } from '../errors.js';
 
 export interface SpawnOptions {
@@ -68,7 +69,7 @@ export async function stopProcess(
 	pid: number,
 	{
 		graceMs = 5_000,
-		sleep = defaultSleep,
+		sleep = pause,
 	}: { graceMs?: number; sleep?: (ms: number) => Promise<void> } = {},
 ): Promise<boolean> {
 	if (!isAlive(pid)) return false;
@@ -91,8 +92,4 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 			// Already gone.
 		}
 	}
-}
-
-function defaultSleep(ms: number): Promise<void> {
-	return new Promise((resolve) => setTimeout(resolve, ms));
 }

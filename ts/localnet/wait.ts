@@ -1,4 +1,6 @@
 /** Polling helpers: wait until the node, the faucet or a key server answers. */
+import { setTimeout as pause } from 'node:timers/promises';
+
 import { fromBase58, toHex } from '@mysten/bcs';
 import { LocalnetError } from '../errors.js';
 import type { SuiClient } from '../sui-client.js';
@@ -17,7 +19,7 @@ export async function waitFor<T>(
 	check: () => Promise<T | undefined>,
 	options: WaitOptions,
 ): Promise<T> {
-	const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+	const sleep = options.sleep ?? pause;
 	const now = options.now ?? Date.now;
 	const deadline = now() + options.timeoutMs;
 	let lastError: unknown;

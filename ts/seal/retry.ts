@@ -3,6 +3,8 @@
  * not yet seen a just-created object (Seal answers `InvalidParameter`; docs: retry after a few
  * seconds). Anything else fails at once.
  */
+import { setTimeout as pause } from 'node:timers/promises';
+
 import { InvalidParameterError } from '@mysten/seal';
 import { SealObjectNotVisibleError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -50,7 +52,7 @@ export async function withVisibilityRetry<T>(
 	options: RetryOptions = {},
 ): Promise<T> {
 	const policy = options.policy ?? DEFAULT_RETRY_POLICY;
-	const sleep = options.sleep ?? defaultSleep;
+	const sleep = options.sleep ?? pause;
 	let lastError: unknown;
 	for (let attempt = 1; attempt <= policy.attempts; attempt++) {
 		const delay = retryDelayMs(policy, attempt);
@@ -72,8 +74,4 @@ export async function withVisibilityRetry<T>(
 		`key servers still answer InvalidParameter for ${options.what ?? 'the request'} after ${policy.attempts} attempts: an object in the approval PTB (e.g. a just-created allowlist) is not visible to their full node. Check the object id and network, wait a little, and retry`,
 		{ cause: lastError },
 	);
-}
-
-function defaultSleep(ms: number): Promise<void> {
-	return new Promise((resolve) => setTimeout(resolve, ms));
 }
