@@ -1,3 +1,5 @@
+import { normalizeSuiAddress } from '@mysten/sui/utils';
+
 import { MoveToolchainError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { compilerFailure } from './diagnostics.js';
@@ -118,9 +120,8 @@ function isDump(
 
 /** `0x2` → `0x000…002` (lower case, 64 hex digits). */
 function normalizeId(id: string): string {
-	const hex = id.trim().replace(/^0x/i, '').toLowerCase();
-	if (!/^[0-9a-f]{1,64}$/.test(hex)) {
+	if (!/^(0x)?[0-9a-f]{1,64}$/i.test(id.trim())) {
 		throw new MoveToolchainError('wasm', `the compiler reported a malformed dependency id: ${id}`);
 	}
-	return `0x${hex.padStart(64, '0')}`;
+	return normalizeSuiAddress(id.trim());
 }
