@@ -2,6 +2,8 @@
  * Command-line parsing the subcommands share. Every mistake is an `InvalidInputError` naming the
  * option, so the CLI exits 1 with one line (and the usage where it helps).
  */
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import { InvalidInputError } from '../ts/errors.js';
@@ -40,8 +42,21 @@ export function inputOutputPaths(values: { in?: string | undefined; out?: string
 } {
 	const input = requiredPath(values.in, '--in');
 	const output = requiredPath(values.out, '--out');
-	if (input === output) throw new InvalidInputError('--out', 'must differ from --in');
+	if (samePath(input, output)) throw new InvalidInputError('--out', 'must differ from --in');
 	return { input, output };
+}
+
+/**
+ * Whether two paths name the same file: equal once resolved (`a` vs `./a`), or, when both exist,
+ * the same inode (hard and symbolic links). Writing an output over its input would destroy it.
+ */
+export function samePath(a: string, b: string): boolean {
+	if (resolve(a) === resolve(b)) return true;
+	const statA = statSync(a, { throwIfNoEntry: false });
+	const statB = statSync(b, { throwIfNoEntry: false });
+	return (
+		statA !== undefined && statB !== undefined && statA.dev === statB.dev && statA.ino === statB.ino
+	);
 }
 
 export function parsePositiveInt(value: string, field: string): number {

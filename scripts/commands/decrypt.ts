@@ -27,8 +27,8 @@ import {
 	SessionKeyRenewer,
 } from '../../ts/seal/session.js';
 import type { CliIo, Command } from '../cli-io.js';
-import { parsePositiveInt } from './encrypt.js';
-import { parseCommandArgs, SUI_OPTIONS, suiContext, type SuiContext } from './publish.js';
+import { parseCommandArgs, parsePositiveInt, samePath } from '../args.js';
+import { SUI_OPTIONS, suiContext, type SuiContext } from '../sui-context.js';
 
 const USAGE = `usage: seal-policies decrypt FILE... (--out FILE | --out-dir DIR) [options]
 
@@ -104,8 +104,9 @@ export function parseDecryptArgs(args: string[]) {
 		verify: !values['no-verify'],
 		auditLog: parseAuditLogOption(values['audit-log']),
 	};
-	for (const [i, input] of request.inputs.entries()) {
-		if (request.outputs[i] === input)
+	for (const output of request.outputs) {
+		const input = request.inputs.find((candidate) => samePath(candidate, output));
+		if (input !== undefined)
 			throw new InvalidInputError('--out', `would overwrite the input ${input}`);
 	}
 	return { request, values };

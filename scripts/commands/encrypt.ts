@@ -21,13 +21,9 @@ import {
 	inputOutputPaths,
 	optionalPositiveInt,
 	parseCommandArgs,
-	parsePositiveInt,
 	rejectPositionals,
 } from '../args.js';
 import { SUI_OPTIONS, suiContext } from '../sui-context.js';
-
-// Re-exported for the commands that import it from here.
-export { parsePositiveInt };
 
 const USAGE = `usage: seal-policies encrypt (--allowlist ID | --owner ADDRESS) --in FILE --out FILE [options]
 

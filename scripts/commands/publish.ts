@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 
 import { parseCommandArgs, rejectPositionals } from '../args.js';
 import type { Command } from '../cli-io.js';
-import { SUI_OPTIONS, suiContext, type SuiContext } from '../sui-context.js';
+import { SUI_OPTIONS, suiContext } from '../sui-context.js';
 import { publishAndRecord } from '../../ts/move/publish.js';
 
 const USAGE = `usage: seal-policies publish [--network N] [--upgrade] [--force] [options]
@@ -21,9 +21,6 @@ options:
   --transport T          grpc (default) | jsonrpc
 
 signer: SUI_PRIVATE_KEY (suiprivkey…) or the Sui CLI keystore's active address.`;
-
-// Shared plumbing, re-exported for the commands that import it from here.
-export { parseCommandArgs, SUI_OPTIONS, suiContext, type SuiContext };
 
 export const command: Command = {
 	summary: 'publish (or --upgrade) the seal_policies Move package and record its ids',
