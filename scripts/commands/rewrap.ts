@@ -8,6 +8,7 @@ import type { KeyServerEntry } from '../../ts/config.js';
 import { readEnvelopeHeader, rewrapEnvelope } from '../../ts/envelope.js';
 import { InvalidInputError } from '../../ts/errors.js';
 import { normalizeObjectId, toHex } from '../../ts/identity.js';
+import type { Logger } from '../../ts/logger.js';
 import { createSealClient, resolveThreshold } from '../../ts/seal/client.js';
 import {
 	approveTxBuilder,
@@ -36,7 +37,7 @@ data. The current key servers (from the envelope) must release the key to the si
 options:
   --servers IDS          new key-server object ids, comma-separated, weight 1 each
                          (default: the configured servers; API keys are taken from config.yaml)
-  --threshold N          new threshold (default: the configured one, else the envelope's)
+  --threshold N          new threshold (default: the envelope's own; lowering it is warned about)
   --policy P             allowlist | owner | auto (default auto)
   --no-verify            skip the key servers' proof-of-possession check
   --audit-log FILE       record the key request in this access log (default: SEAL_AUDIT_LOG /
@@ -101,6 +102,24 @@ export function newServerSet(
 	);
 }
 
+/**
+ * The new threshold: the envelope's own unless `--threshold` asks for another. The configured
+ * default threshold is deliberately ignored here, so a rewrap never lowers protection silently.
+ */
+export function rewrapThreshold(
+	requested: number | undefined,
+	envelopeThreshold: number,
+	logger: Pick<Logger, 'warn'>,
+): number {
+	if (requested === undefined) return envelopeThreshold;
+	if (requested < envelopeThreshold) {
+		logger.warn(
+			`lowering the threshold from ${envelopeThreshold} to ${requested}: fewer key servers will be needed to decrypt`,
+		);
+	}
+	return requested;
+}
+
 export const command: Command = {
 	summary: 'move an envelope to new key servers / threshold without re-encrypting its data',
 	usage: USAGE,
@@ -126,7 +145,7 @@ export const command: Command = {
 		const newServers = newServerSet(request.servers, ctx.config.seal.servers);
 		const threshold = resolveThreshold(
 			newServers,
-			request.threshold ?? ctx.config.seal.threshold ?? header.threshold,
+			rewrapThreshold(request.threshold, header.threshold, io.logger),
 		);
 		const oldClient = createSealClient({
 			suiClient: ctx.client,

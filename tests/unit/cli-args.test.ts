@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import { inputOutputPaths, samePath } from '../../scripts/args.js';
 import { parseDecryptArgs } from '../../scripts/commands/decrypt.js';
+import { rewrapThreshold } from '../../scripts/commands/rewrap.js';
 import { InvalidInputError } from '../../ts/errors.js';
 
 describe('an output never overwrites its input', () => {
@@ -50,5 +51,28 @@ describe('an output never overwrites its input', () => {
 			/would overwrite the input/,
 		);
 		expect(() => parseDecryptArgs([file, '--out', `${dir}/./doc.seal`])).toThrow(InvalidInputError);
+	});
+});
+
+describe('rewrap threshold', () => {
+	function recorder() {
+		const warnings: string[] = [];
+		return { warnings, logger: { warn: (message: string) => warnings.push(message) } };
+	}
+
+	it("keeps the envelope's threshold unless --threshold is given", () => {
+		const { warnings, logger } = recorder();
+		expect(rewrapThreshold(undefined, 3, logger)).toBe(3);
+		expect(warnings).toEqual([]);
+	});
+
+	it('warns when --threshold lowers it, not when it raises it', () => {
+		const { warnings, logger } = recorder();
+		expect(rewrapThreshold(4, 3, logger)).toBe(4);
+		expect(warnings).toEqual([]);
+		expect(rewrapThreshold(1, 3, logger)).toBe(1);
+		expect(warnings).toEqual([
+			'lowering the threshold from 3 to 1: fewer key servers will be needed to decrypt',
+		]);
 	});
 });
