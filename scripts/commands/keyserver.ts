@@ -81,7 +81,7 @@ async function start(args: string[], io: CliIo): Promise<number> {
 	const nodeUrl = required(values['node-url'], 'node-url');
 	const port = integer(values.port, 'port', 0, 65535);
 	const ttlMaxMinutes = integer(values['ttl-max-minutes'], 'ttl-max-minutes', 1, 24 * 60);
-	const masterKey = masterKeyFromEnv(io.env);
+	const masterKey = takeMasterKeyFromEnv(io.env);
 
 	const client = createSuiClient({
 		network: values.network,
@@ -116,6 +116,13 @@ async function start(args: string[], io: CliIo): Promise<number> {
 	io.logger.info('stopping key server');
 	await server.close();
 	return 0;
+}
+
+/** Reads the master key and removes it from `env`, so children of this process never inherit it. */
+export function takeMasterKeyFromEnv(env: NodeJS.ProcessEnv): Uint8Array {
+	const masterKey = masterKeyFromEnv(env);
+	for (const name of MASTER_KEY_ENV) delete env[name];
+	return masterKey;
 }
 
 /** The master key from the environment; its value never appears in errors or output. */

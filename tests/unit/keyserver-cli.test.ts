@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../ts/errors.js';
 import { generateMasterKey } from '../../ts/keyserver/keys.js';
-import { command, masterKeyFromEnv } from '../../scripts/commands/keyserver.js';
+import {
+	command,
+	masterKeyFromEnv,
+	takeMasterKeyFromEnv,
+} from '../../scripts/commands/keyserver.js';
 
 describe('keyserver CLI', () => {
 	it('takes the master key from SEAL_KEYSERVER_MASTER_KEY, falling back to MASTER_KEY', () => {
@@ -10,6 +14,17 @@ describe('keyserver CLI', () => {
 		const hex = (k: Uint8Array) => Buffer.from(k).toString('hex');
 		expect(masterKeyFromEnv({ SEAL_KEYSERVER_MASTER_KEY: hex(a), MASTER_KEY: hex(b) })).toEqual(a);
 		expect(masterKeyFromEnv({ MASTER_KEY: `0x${hex(b)}` })).toEqual(b);
+	});
+
+	it('removes the master key from the environment once read (children never inherit it)', () => {
+		const key = generateMasterKey();
+		const env: NodeJS.ProcessEnv = {
+			SEAL_KEYSERVER_MASTER_KEY: Buffer.from(key).toString('hex'),
+			MASTER_KEY: 'ignored',
+			PATH: '/usr/bin',
+		};
+		expect(takeMasterKeyFromEnv(env)).toEqual(key);
+		expect(env).toEqual({ PATH: '/usr/bin' });
 	});
 
 	it('explains a missing or bad key without printing it', () => {

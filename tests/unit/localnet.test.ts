@@ -11,6 +11,7 @@ import { renderLocalnetEnv } from '../../ts/localnet/env-file.js';
 import { mystenKeyServerYaml } from '../../ts/localnet/keyserver-config.js';
 import {
 	harnessKeyServerCommand,
+	keyServerChildEnv,
 	metricsPort,
 	mystenKeyServerCommand,
 } from '../../ts/localnet/keyservers.js';
@@ -167,6 +168,18 @@ describe('key-server launch commands', () => {
 			MASTER_KEY: launch.masterKeyHex,
 			PORT: '2024',
 		});
+	});
+
+	it("children inherit neither the signer's key nor another server's master key", () => {
+		const parent = {
+			PATH: '/usr/bin',
+			SUI_PRIVATE_KEY: 'suiprivkey1secret',
+			MASTER_KEY: 'cd'.repeat(32),
+			SEAL_KEYSERVER_MASTER_KEY: 'ef'.repeat(32),
+		};
+		const env = keyServerChildEnv(parent, { MASTER_KEY: launch.masterKeyHex });
+		expect(env).toEqual({ PATH: '/usr/bin', MASTER_KEY: launch.masterKeyHex });
+		expect(parent.SUI_PRIVATE_KEY).toBe('suiprivkey1secret');
 	});
 });
 

@@ -171,7 +171,7 @@ export async function startKeyServers(options: StartKeyServersOptions): Promise<
 				part: name,
 				command: spec.command,
 				args: spec.args,
-				env: { ...options.env, ...spec.env },
+				env: keyServerChildEnv(options.env, spec.env),
 				cwd: options.paths.root,
 				logFile,
 			});
@@ -192,4 +192,17 @@ export async function startKeyServers(options: StartKeyServersOptions): Promise<
 		}
 	}
 	return records;
+}
+
+/** Secrets a key-server child must not inherit from us (it gets only its own master key). */
+const SECRETS_NOT_INHERITED = ['SUI_PRIVATE_KEY', 'SEAL_KEYSERVER_MASTER_KEY', 'MASTER_KEY'];
+
+/** The child's environment: ours without our secrets, plus what its command needs. */
+export function keyServerChildEnv(
+	parent: NodeJS.ProcessEnv,
+	own: Record<string, string>,
+): NodeJS.ProcessEnv {
+	const env: NodeJS.ProcessEnv = { ...parent };
+	for (const name of SECRETS_NOT_INHERITED) delete env[name];
+	return { ...env, ...own };
 }
