@@ -22,6 +22,7 @@ export * from './sui-client.js';
 export * from './signer.js';
 export * from './transactions.js';
 export * from './deployments.js';
+export * from './atomic-file.js';
 
 // Move package: build, test, publish
 export * from './move/build.js';
@@ -31,14 +32,13 @@ export * from './move/publish.js';
 // Policies (transaction builders, executors, readers)
 export * from './policies/allowlist.js';
 export * from './policies/errors.js';
+export * from './policies/modules.js';
 
 // Seal flows
 export * from './seal/client.js';
 export * from './seal/session.js';
 export {
 	MAX_APPROVE_COMMANDS,
-	OWNER_MODULE,
-	APPROVE_FUNCTION,
 	buildApproveTransaction,
 	buildApproveTxBytes,
 	allowlistIdOfInnerId,
@@ -50,6 +50,7 @@ export * from './seal/decrypt.js';
 export * from './seal/retry.js';
 export * from './seal/explain.js';
 export * from './seal/packages.js';
+export type { KeyAccessRecorder, KeyAccessContext } from './seal/key-access-audit.js';
 
 // Key server (TypeScript implementation of Seal's wire protocol)
 export * from './keyserver/server.js';
