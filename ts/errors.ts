@@ -87,7 +87,11 @@ export class KeyServerRequestError extends HarnessError {
 	override name = 'KeyServerRequestError';
 	readonly errorName: KeyServerErrorName;
 	readonly wireMessage: string;
-	constructor(errorName: KeyServerErrorName, wireMessage: string, options: HarnessErrorOptions = {}) {
+	constructor(
+		errorName: KeyServerErrorName,
+		wireMessage: string,
+		options: HarnessErrorOptions = {},
+	) {
 		super(`${errorName}: ${wireMessage}`, options);
 		this.errorName = errorName;
 		this.wireMessage = wireMessage;
