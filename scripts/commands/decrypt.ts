@@ -41,6 +41,8 @@ options:
   --policy P             allowlist | owner | auto (default auto: owner when the identity names you)
   --ttl MIN              session-key lifetime, 1..30 minutes (default ${DEFAULT_SESSION_TTL_MIN}; renewed as needed)
   --no-verify            skip the key servers' proof-of-possession check
+  --check-shares         verify every key share of each Seal object (protects readers from an
+                         untrusted encryptor; one pairing per share)
   --audit-log FILE       append every key request (who, identity, servers, outcome) to this
                          hash-chained access log (default: SEAL_AUDIT_LOG / config auditLog;
                          check it with \`seal-policies audit verify FILE\`)
@@ -57,6 +59,7 @@ const OPTIONS = {
 	policy: { type: 'string' },
 	ttl: { type: 'string' },
 	'no-verify': { type: 'boolean' },
+	'check-shares': { type: 'boolean' },
 } as const;
 
 export interface DecryptRequest {
@@ -66,6 +69,8 @@ export interface DecryptRequest {
 	policy: PolicyKind | 'auto';
 	ttlMin: number;
 	verify: boolean;
+	/** `--check-shares`: the SDK's share-consistency check on every Seal object. */
+	checkShares: boolean;
 	/** `--audit-log` as given; the config's `auditLog` applies when undefined. */
 	auditLog: string | undefined;
 }
@@ -102,6 +107,7 @@ export function parseDecryptArgs(args: string[]) {
 		policy,
 		ttlMin,
 		verify: !values['no-verify'],
+		checkShares: values['check-shares'] ?? false,
 		auditLog: parseAuditLogOption(values['audit-log']),
 	};
 	for (const output of request.outputs) {
@@ -219,6 +225,7 @@ export async function decryptFiles(
 			items: objects,
 			buildTxBytes,
 			logger: io.logger,
+			checkShareConsistency: request.checkShares,
 			...(audit ? { audit } : {}),
 		});
 		for (const [i, { index }] of objects.entries()) {

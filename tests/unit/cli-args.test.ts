@@ -76,3 +76,12 @@ describe('rewrap threshold', () => {
 		]);
 	});
 });
+
+describe('decrypt --check-shares', () => {
+	it('is off unless asked for', () => {
+		expect(parseDecryptArgs(['a.seal', '--out', 'a']).request.checkShares).toBe(false);
+		expect(parseDecryptArgs(['a.seal', '--out', 'a', '--check-shares']).request.checkShares).toBe(
+			true,
+		);
+	});
+});

@@ -1,7 +1,17 @@
-import { SealClient, type DecryptOptions, type FetchKeysOptions } from '@mysten/seal';
+import {
+	EncryptedObject,
+	SealClient,
+	type DecryptOptions,
+	type FetchKeysOptions,
+} from '@mysten/seal';
 import type { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidInputError, SealAccessDeniedError, SealKeyServerError } from '../../ts/errors.js';
+import {
+	InvalidInputError,
+	MalformedCiphertextError,
+	SealAccessDeniedError,
+	SealKeyServerError,
+} from '../../ts/errors.js';
 import { ownerInnerId, randomNonce, toHex } from '../../ts/identity.js';
 import { validatePtb } from '../../ts/keyserver/valid-ptb.js';
 import { buildApproveTxBytes, type ApproveTarget } from '../../ts/seal/approve.js';
@@ -60,6 +70,36 @@ describe('batch decrypt against offline key servers', () => {
 			data,
 		});
 	}
+
+	it('decrypts with checkShareConsistency; a forged object is a MalformedCiphertextError', async () => {
+		const user = bed.newUser();
+		const owner = user.toSuiAddress();
+		const sealed = await sealForOwner(owner, new Uint8Array([1, 2, 3]));
+		bed.policy.allow(sealed.innerIdHex, owner);
+		const honest = sealObjectOf(sealed.blob);
+		// Server 3's encrypted share altered after encryption.
+		const parsed = EncryptedObject.parse(honest);
+		const ibe = parsed.encryptedShares.BonehFranklinBLS12381;
+		if (!ibe) throw new Error('expected a Boneh-Franklin object');
+		const shares = ibe.encryptedShares.map((share) => Uint8Array.from(share));
+		shares[2]![0]! ^= 1;
+		const forged = EncryptedObject.serialize({
+			...parsed,
+			encryptedShares: { BonehFranklinBLS12381: { ...ibe, encryptedShares: shares } },
+		}).toBytes();
+		const sessionKey = await session(bed, user);
+		const run = (data: Uint8Array) =>
+			sealDecrypt({
+				sealClient: client(),
+				session: sessionKey,
+				data,
+				policy: 'owner',
+				buildTxBytes: offlineBuilder(bed.packageId),
+				checkShareConsistency: true,
+			});
+		expect(Array.from(await run(honest))).toEqual([1, 2, 3]);
+		await expect(run(forged)).rejects.toThrow(MalformedCiphertextError);
+	});
 
 	it('decrypts 5 owner blobs with one fetch_key per chunk of ids, in input order', async () => {
 		const user = bed.newUser();
@@ -155,7 +195,11 @@ describe('batch decrypt against offline key servers', () => {
 /** Records calls; "decrypts" by returning the id bytes so ordering can be checked. */
 class RecordingClient implements SealKeyClient {
 	readonly fetches: { ids: string[]; txBytes: Uint8Array; threshold: number }[] = [];
-	readonly decrypts: { data: Uint8Array; txBytes: Uint8Array }[] = [];
+	readonly decrypts: {
+		data: Uint8Array;
+		txBytes: Uint8Array;
+		checkShareConsistency: boolean | undefined;
+	}[] = [];
 	async fetchKeys(options: FetchKeysOptions): Promise<void> {
 		this.fetches.push({
 			ids: [...options.ids],
@@ -164,7 +208,11 @@ class RecordingClient implements SealKeyClient {
 		});
 	}
 	async decrypt(options: DecryptOptions): Promise<Uint8Array> {
-		this.decrypts.push({ data: options.data, txBytes: options.txBytes });
+		this.decrypts.push({
+			data: options.data,
+			txBytes: options.txBytes,
+			checkShareConsistency: options.checkShareConsistency,
+		});
 		return options.data;
 	}
 }
@@ -231,6 +279,18 @@ describe('batch decrypt chunking', () => {
 			return recorder.fetches[Math.floor(ordinal / 100)]?.txBytes;
 		};
 		for (const { data, txBytes } of recorder.decrypts) expect(txBytes).toBe(chunkOf(data));
+	});
+
+	it('asks the SDK for share-consistency checks only when told to', async () => {
+		const sessionKey = await session(bed, bed.newUser());
+		const items = blobs.slice(0, 2).map((data) => ({ data, policy: 'owner' as const }));
+		const options = { session: sessionKey, items, buildTxBytes: offlineBuilder(bed.packageId) };
+		const plain = new RecordingClient();
+		await batchDecrypt({ ...options, sealClient: plain });
+		expect(plain.decrypts.map((d) => d.checkShareConsistency)).toEqual([undefined, undefined]);
+		const checked = new RecordingClient();
+		await batchDecrypt({ ...options, sealClient: checked, checkShareConsistency: true });
+		expect(checked.decrypts.map((d) => d.checkShareConsistency)).toEqual([true, true]);
 	});
 
 	it('takes a renewer and asks it for a key before every chunk', async () => {

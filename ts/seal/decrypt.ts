@@ -67,6 +67,12 @@ export interface BatchDecryptOptions {
 	logger?: Logger;
 	/** Access log for key fetches (e.g. an `AuditLog`); its failures abort the decryption. */
 	audit?: KeyAccessRecorder;
+	/**
+	 * Check that every key share of each object is consistent (the SDK's
+	 * `checkShareConsistency`), so that an encryptor who is not trusted cannot make readers
+	 * with different key servers see different plaintexts. Costs one pairing per share.
+	 */
+	checkShareConsistency?: boolean;
 }
 
 /** Parsed facts of an item, computed once. */
@@ -141,6 +147,7 @@ async function decryptChunk(
 				data: p.item.data,
 				sessionKey,
 				txBytes,
+				...(options.checkShareConsistency ? { checkShareConsistency: true } : {}),
 			});
 		}
 	} catch (error) {

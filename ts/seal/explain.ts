@@ -4,11 +4,13 @@
  * approval PTB directly.
  */
 import {
+	DecryptionError,
 	DeprecatedSDKVersionError,
 	ExpiredSessionKeyError,
 	GeneralError,
 	InconsistentKeyServersError,
 	InternalError,
+	InvalidCiphertextError,
 	InvalidKeyServerError,
 	InvalidKeyServerVersionError,
 	InvalidPackageError,
@@ -21,7 +23,9 @@ import {
 	UserError,
 } from '@mysten/seal';
 import {
+	DecryptionFailedError,
 	HarnessError,
+	MalformedCiphertextError,
 	SealAccessDeniedError,
 	SealKeyServerError,
 	SessionKeyExpiredError,
@@ -109,6 +113,19 @@ export function explainSealError(error: unknown, context: ExplainContext = {}): 
 		return new SealKeyServerError(
 			error.constructor.name,
 			`a configured key server is invalid (${error.message})${servers}; check the object ids in SEAL_SERVER_IDS / config.yaml`,
+			options,
+		);
+	}
+	// The keys arrived; the object itself is bad (forged shares, wrong nonce, failed AEAD).
+	if (error instanceof InvalidCiphertextError) {
+		return new MalformedCiphertextError(
+			`the Seal object is inconsistent (${error.message}): it was damaged or crafted by its encryptor; do not trust its contents`,
+			options,
+		);
+	}
+	if (error instanceof DecryptionError) {
+		return new DecryptionFailedError(
+			`the Seal object's data failed authentication (${error.message}): it was damaged or tampered with`,
 			options,
 		);
 	}
