@@ -26,7 +26,7 @@ import { collectBytes, decryptEnvelope, readEnvelopeHeader } from '../../ts/enve
 import { AuditLogError, SealAccessDeniedError, SealKeyServerError } from '../../ts/errors.js';
 import { readBlob } from '../../ts/format.js';
 import { fromHex, fullIdentity, toHex } from '../../ts/identity.js';
-import { buildApproveTxBytes, type ApproveTarget } from '../../ts/seal/approve.js';
+import type { ApproveTarget } from '../../ts/seal/approve.js';
 import {
 	batchDecrypt,
 	sealDecrypt,
@@ -37,7 +37,11 @@ import { encryptForTargetEnvelope, sealEncrypt } from '../../ts/seal/encrypt.js'
 import type { KeyAccessRecorder } from '../../ts/seal/key-access-audit.js';
 import { createSessionKey } from '../../ts/seal/session.js';
 import { silentLogger } from '../../ts/logger.js';
-import { startSealTestbed, type SealTestbed } from '../support/seal-testbed.js';
+import {
+	offlineApproveBuilder,
+	startSealTestbed,
+	type SealTestbed,
+} from '../support/seal-testbed.js';
 
 let bed: SealTestbed;
 let dir: string;
@@ -65,12 +69,9 @@ function client(): SealClient {
 	return new SealClient({ suiClient: bed.suiClient, serverConfigs: bed.serverConfigs() });
 }
 
-/** Approval bytes without a node: allowlist objects get a fixed shared version. */
+/** Approval bytes without a node. */
 function buildTxBytes(targets: ApproveTarget[]): Promise<Uint8Array> {
-	return buildApproveTxBytes({
-		packageId: bed.packageId,
-		targets: targets.map((t) => (t.policy === 'allowlist' ? { ...t, initialSharedVersion: 1 } : t)),
-	});
+	return offlineApproveBuilder(bed.packageId)(targets);
 }
 
 async function records(): Promise<AuditRecord[]> {

@@ -30,6 +30,7 @@ import { SessionKey, type SealCompatibleClient } from '@mysten/seal';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { Transaction } from '@mysten/sui/transactions';
 import type { Logger } from '../../ts/logger.js';
+import { buildApproveTxBytes, type ApproveTarget } from '../../ts/seal/approve.js';
 import { FixedEvaluator } from '../../ts/keyserver/evaluator.js';
 import { generateMasterKey } from '../../ts/keyserver/keys.js';
 import { StaticPackageResolver } from '../../ts/keyserver/packages.js';
@@ -200,4 +201,18 @@ class ManagedServer implements TestKeyServer {
 		this.#lastStats = { ...running.stats };
 		await running.close();
 	}
+}
+
+/**
+ * The harness's own approval-PTB builder (ts/seal/approve.ts), usable without a node: allowlist
+ * objects get a fixed shared version, which the offline key servers do not look at.
+ */
+export function offlineApproveBuilder(packageId: string) {
+	return (targets: ApproveTarget[]): Promise<Uint8Array> =>
+		buildApproveTxBytes({
+			packageId,
+			targets: targets.map((t) =>
+				t.policy === 'allowlist' ? { ...t, initialSharedVersion: 1 } : t,
+			),
+		});
 }

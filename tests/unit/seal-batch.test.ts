@@ -14,7 +14,6 @@ import {
 } from '../../ts/errors.js';
 import { ownerInnerId, randomNonce, toHex } from '../../ts/identity.js';
 import { validatePtb } from '../../ts/keyserver/valid-ptb.js';
-import { buildApproveTxBytes, type ApproveTarget } from '../../ts/seal/approve.js';
 import {
 	batchDecrypt,
 	guessPolicy,
@@ -24,18 +23,11 @@ import {
 import { sealEncrypt } from '../../ts/seal/encrypt.js';
 import { createSessionKey } from '../../ts/seal/session.js';
 import { readBlob } from '../../ts/format.js';
-import { startSealTestbed, type SealTestbed } from '../support/seal-testbed.js';
-
-/** Objects as the key server sees them: resolve allowlist inputs without a node. */
-function offlineBuilder(packageId: string) {
-	return (targets: ApproveTarget[]) =>
-		buildApproveTxBytes({
-			packageId,
-			targets: targets.map((t) =>
-				t.policy === 'allowlist' ? { ...t, initialSharedVersion: 1 } : t,
-			),
-		});
-}
+import {
+	offlineApproveBuilder,
+	startSealTestbed,
+	type SealTestbed,
+} from '../support/seal-testbed.js';
 
 function session(bed: SealTestbed, signer: Ed25519Keypair, packageId = bed.packageId) {
 	return createSessionKey({ suiClient: bed.suiClient, signer, packageId });
@@ -94,7 +86,7 @@ describe('batch decrypt against offline key servers', () => {
 				session: sessionKey,
 				data,
 				policy: 'owner',
-				buildTxBytes: offlineBuilder(bed.packageId),
+				buildTxBytes: offlineApproveBuilder(bed.packageId),
 				checkShareConsistency: true,
 			});
 		expect(Array.from(await run(honest))).toEqual([1, 2, 3]);
@@ -117,7 +109,7 @@ describe('batch decrypt against offline key servers', () => {
 			sealClient: client(),
 			session: sessionKey,
 			items: blobs.map((data) => ({ data, policy: 'owner' as const })),
-			buildTxBytes: offlineBuilder(bed.packageId),
+			buildTxBytes: offlineApproveBuilder(bed.packageId),
 			chunkSize: 2,
 		});
 		expect(out.map((b) => new TextDecoder().decode(b))).toEqual(
@@ -141,7 +133,7 @@ describe('batch decrypt against offline key servers', () => {
 			session: sessionKey,
 			data: sealObjectOf(sealed.blob),
 			policy: 'owner',
-			buildTxBytes: offlineBuilder(bed.packageId),
+			buildTxBytes: offlineApproveBuilder(bed.packageId),
 		});
 		await expect(attempt).rejects.toThrow(SealAccessDeniedError);
 		await expect(attempt).rejects.toThrow(stranger.toSuiAddress());
@@ -158,7 +150,7 @@ describe('batch decrypt against offline key servers', () => {
 				session: sessionKey,
 				data: sealObjectOf(sealed.blob),
 				policy: 'owner',
-				buildTxBytes: offlineBuilder(bed.packageId),
+				buildTxBytes: offlineApproveBuilder(bed.packageId),
 			});
 		const [first, second] = bed.servers;
 		await first?.stop();
@@ -186,7 +178,7 @@ describe('batch decrypt against offline key servers', () => {
 				session: sessionKey,
 				data: sealObjectOf(sealed.blob),
 				policy: 'owner',
-				buildTxBytes: offlineBuilder(bed.packageId),
+				buildTxBytes: offlineApproveBuilder(bed.packageId),
 			}),
 		).rejects.toThrow(/session key is for/);
 	});
@@ -261,7 +253,7 @@ describe('batch decrypt chunking', () => {
 			sealClient: recorder,
 			session: sessionKey,
 			items,
-			buildTxBytes: offlineBuilder(bed.packageId),
+			buildTxBytes: offlineApproveBuilder(bed.packageId),
 		});
 		expect(recorder.fetches).toHaveLength(3);
 		expect(recorder.fetches.map((f) => f.ids.length)).toEqual([100, 100, 50]);
@@ -284,7 +276,11 @@ describe('batch decrypt chunking', () => {
 	it('asks the SDK for share-consistency checks only when told to', async () => {
 		const sessionKey = await session(bed, bed.newUser());
 		const items = blobs.slice(0, 2).map((data) => ({ data, policy: 'owner' as const }));
-		const options = { session: sessionKey, items, buildTxBytes: offlineBuilder(bed.packageId) };
+		const options = {
+			session: sessionKey,
+			items,
+			buildTxBytes: offlineApproveBuilder(bed.packageId),
+		};
 		const plain = new RecordingClient();
 		await batchDecrypt({ ...options, sealClient: plain });
 		expect(plain.decrypts.map((d) => d.checkShareConsistency)).toEqual([undefined, undefined]);
@@ -301,7 +297,7 @@ describe('batch decrypt chunking', () => {
 			sealClient: recorder,
 			session: { current: async () => (asked++, sessionKey) },
 			items: blobs.slice(0, 201).map((data) => ({ data, policy: 'owner' as const })),
-			buildTxBytes: offlineBuilder(bed.packageId),
+			buildTxBytes: offlineApproveBuilder(bed.packageId),
 		});
 		expect(asked).toBe(3);
 	});
@@ -311,7 +307,7 @@ describe('batch decrypt chunking', () => {
 		const base = {
 			sealClient: new RecordingClient(),
 			session: sessionKey,
-			buildTxBytes: offlineBuilder(bed.packageId),
+			buildTxBytes: offlineApproveBuilder(bed.packageId),
 		};
 		await expect(batchDecrypt({ ...base, items: [], chunkSize: 101 })).rejects.toThrow(
 			InvalidInputError,
