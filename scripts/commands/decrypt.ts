@@ -19,7 +19,7 @@ import {
 	unlockIdentity,
 	type PolicyKind,
 } from '../../ts/seal/decrypt.js';
-import { writeOutputAtomic } from '../../ts/seal/output.js';
+import { writeFileAtomic } from '../../ts/atomic-file.js';
 import { resolvePolicyPackage } from '../../ts/seal/packages.js';
 import {
 	createSessionKey,
@@ -234,7 +234,7 @@ export async function decryptFiles(
 			written.push({
 				input: request.inputs[index] ?? '',
 				output,
-				bytes: await writeOutputAtomic(output, plaintext, 0o600),
+				bytes: await writeFileAtomic(output, plaintext, 0o600),
 			});
 			plaintext.fill(0);
 		}
@@ -254,7 +254,7 @@ export async function decryptFiles(
 			servers: opened.header.servers.map((s) => s.objectId),
 			...(audit ? { audit } : {}),
 		});
-		const bytes = await writeOutputAtomic(
+		const bytes = await writeFileAtomic(
 			output,
 			decryptEnvelope(opened, { sealClient, sessionKey, txBytes }),
 			0o600,

@@ -14,7 +14,7 @@ import {
 	sealEncrypt,
 	type EncryptTarget,
 } from '../../ts/seal/encrypt.js';
-import { writeOutputAtomic } from '../../ts/seal/output.js';
+import { writeFileAtomic } from '../../ts/atomic-file.js';
 import { resolvePolicyPackage } from '../../ts/seal/packages.js';
 import type { Command } from '../cli-io.js';
 import {
@@ -121,7 +121,7 @@ export const command: Command = {
 				threshold,
 			});
 			innerIdHex = toHex(innerId);
-			written = await writeOutputAtomic(request.output, stream);
+			written = await writeFileAtomic(request.output, stream);
 		} else {
 			const sealed = await sealEncrypt({
 				sealClient,
@@ -131,7 +131,7 @@ export const command: Command = {
 				data: await readFile(request.input),
 			});
 			innerIdHex = sealed.innerIdHex;
-			written = await writeOutputAtomic(request.output, sealed.blob);
+			written = await writeFileAtomic(request.output, sealed.blob);
 		}
 		const result = {
 			output: request.output,

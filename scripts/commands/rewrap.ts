@@ -16,7 +16,7 @@ import {
 	unlockIdentity,
 	type PolicyKind,
 } from '../../ts/seal/decrypt.js';
-import { writeOutputAtomic } from '../../ts/seal/output.js';
+import { writeFileAtomic } from '../../ts/atomic-file.js';
 import { resolvePolicyPackage } from '../../ts/seal/packages.js';
 import { createSessionKey } from '../../ts/seal/session.js';
 import type { Command } from '../cli-io.js';
@@ -184,7 +184,7 @@ export const command: Command = {
 		io.logger.info(
 			`rewrapping ${request.input}: ${header.threshold}-of-${oldServers.length} -> ${threshold}-of-${newServers.length}`,
 		);
-		const bytes = await writeOutputAtomic(
+		const bytes = await writeFileAtomic(
 			request.output,
 			rewrapEnvelope(opened, {
 				access: { sealClient: oldClient, sessionKey, txBytes },

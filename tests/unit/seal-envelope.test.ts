@@ -19,7 +19,7 @@ import {
 	innerIdFor,
 	sealEncrypt,
 } from '../../ts/seal/encrypt.js';
-import { writeOutputAtomic } from '../../ts/seal/output.js';
+import { writeFileAtomic } from '../../ts/atomic-file.js';
 import { createSessionKey } from '../../ts/seal/session.js';
 import { startSealTestbed, type SealTestbed } from '../support/seal-testbed.js';
 
@@ -169,13 +169,13 @@ describe('atomic outputs', () => {
 		const dir = await mkdtemp(join(tmpdir(), 'out-'));
 		try {
 			const path = join(dir, 'sub', 'out.bin');
-			expect(await writeOutputAtomic(path, new Uint8Array([1, 2, 3]), 0o600)).toBe(3);
+			expect(await writeFileAtomic(path, new Uint8Array([1, 2, 3]), 0o600)).toBe(3);
 			expect(Array.from(await readFile(path))).toEqual([1, 2, 3]);
 			async function* failing() {
 				yield new Uint8Array([9]);
 				throw new Error('stream broke');
 			}
-			await expect(writeOutputAtomic(path, failing())).rejects.toThrow('stream broke');
+			await expect(writeFileAtomic(path, failing())).rejects.toThrow('stream broke');
 			expect(Array.from(await readFile(path))).toEqual([1, 2, 3]);
 			expect(await readdir(join(dir, 'sub'))).toEqual(['out.bin']);
 		} finally {
