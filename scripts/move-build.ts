@@ -1,19 +1,25 @@
 /**
- * `npm run move:build [-- --path <dir>] [--json] [--verbose]` — compiles the Move package
- * (default: move/) and prints its module count, dependency ids and digest. With --json, prints
+ * `npm run move:build [-- --path <dir>] [--build-env <env> [--chain-id <id>]] [--json]
+ * [--verbose]` — compiles the Move package (default: move/, for testnet) and prints its module count, dependency ids and digest. With --json, prints
  * the full build (base64 modules included) on stdout.
  */
 import { parseArgs } from 'node:util';
 
 import { stderrLogger } from '../ts/logger.js';
 import { buildMovePackage } from '../ts/move/build.js';
-import { MOVE_SCRIPT_OPTIONS, packagePathArg, runMoveScript } from './move-script.js';
+import {
+	buildEnvironmentArg,
+	MOVE_SCRIPT_OPTIONS,
+	packagePathArg,
+	runMoveScript,
+} from './move-script.js';
 
 async function main(): Promise<number> {
 	const { values } = parseArgs({ options: MOVE_SCRIPT_OPTIONS });
 	const packagePath = packagePathArg(values.path);
 	const logger = stderrLogger({ verbose: values.verbose });
-	const built = await buildMovePackage({ packagePath, env: process.env, logger });
+	const environment = buildEnvironmentArg(values);
+	const built = await buildMovePackage({ packagePath, environment, env: process.env, logger });
 	if (values.json) {
 		process.stdout.write(`${JSON.stringify(built, null, 2)}\n`);
 		return 0;
@@ -21,7 +27,7 @@ async function main(): Promise<number> {
 	const digestHex = Buffer.from(built.digest).toString('hex');
 	process.stdout.write(
 		[
-			`built ${packagePath} with ${built.toolchain}`,
+			`built ${packagePath} for ${environment.name} with ${built.toolchain}`,
 			`modules: ${built.modules.length}`,
 			`dependencies: ${built.dependencies.join(', ')}`,
 			`digest: ${digestHex}`,

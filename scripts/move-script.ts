@@ -1,17 +1,21 @@
 /**
- * What `move:build` and `move:test` share: the options `--path DIR --json --verbose`, the
- * default package (move/), and how a failure is printed (compiler report, then one line).
+ * What `move:build` and `move:test` share: the options `--path DIR --build-env ENV --chain-id ID
+ * --json --verbose`, the default package (move/) and environment (testnet), and how a failure is
+ * printed (compiler report, then one line).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { MoveBuildError } from '../ts/errors.js';
+import { buildEnvironment, type BuildEnvironment } from '../ts/move/build-env.js';
 
 const DEFAULT_PACKAGE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'move');
 
 /** Options both scripts accept. */
 export const MOVE_SCRIPT_OPTIONS = {
 	path: { type: 'string' },
+	'build-env': { type: 'string' },
+	'chain-id': { type: 'string' },
 	json: { type: 'boolean', default: false },
 	verbose: { type: 'boolean', default: false },
 } as const;
@@ -19,6 +23,17 @@ export const MOVE_SCRIPT_OPTIONS = {
 /** `--path` (default move/), shown relative to the working directory. */
 export function packagePathArg(value: string | undefined): string {
 	return path.relative(process.cwd(), value ?? DEFAULT_PACKAGE) || '.';
+}
+
+/**
+ * `--build-env` (default testnet: the framework the package builds against is the same on every
+ * network) and, for a chain Sui does not know (localnet, devnet), its `--chain-id`.
+ */
+export function buildEnvironmentArg(values: {
+	'build-env'?: string | undefined;
+	'chain-id'?: string | undefined;
+}): BuildEnvironment {
+	return buildEnvironment(values['build-env'] ?? 'testnet', values['chain-id']);
 }
 
 /** Runs `main` and sets the exit code: its result, or 1 after printing why it threw. */

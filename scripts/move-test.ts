@@ -1,13 +1,18 @@
 /**
- * `npm run move:test [-- --path <dir>] [--filter <text>] [--json] [--verbose]` — runs the Move
- * unit tests (default package: move/) and prints each result. Exits non-zero when a test fails,
+ * `npm run move:test [-- --path <dir>] [--build-env <env> [--chain-id <id>]] [--filter <text>]
+ * [--json] [--verbose]` — runs the Move unit tests (default package: move/, for testnet) and prints each result. Exits non-zero when a test fails,
  * when none ran, or when no Move toolchain is available (with the reason).
  */
 import { parseArgs } from 'node:util';
 
 import { stderrLogger } from '../ts/logger.js';
 import { runMoveTests } from '../ts/move/test-runner.js';
-import { MOVE_SCRIPT_OPTIONS, packagePathArg, runMoveScript } from './move-script.js';
+import {
+	buildEnvironmentArg,
+	MOVE_SCRIPT_OPTIONS,
+	packagePathArg,
+	runMoveScript,
+} from './move-script.js';
 
 async function main(): Promise<number> {
 	const { values } = parseArgs({ options: { ...MOVE_SCRIPT_OPTIONS, filter: { type: 'string' } } });
@@ -16,6 +21,7 @@ async function main(): Promise<number> {
 	const started = performance.now();
 	const report = await runMoveTests({
 		packagePath,
+		environment: buildEnvironmentArg(values),
 		env: process.env,
 		logger,
 		...(values.filter === undefined ? {} : { filter: values.filter }),

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { silentLogger } from '../../ts/logger.js';
+import { buildEnvironment } from '../../ts/move/build-env.js';
 import { runMoveTests, type MoveTestReport } from '../../ts/move/test-runner.js';
 import { detectMoveToolchain } from '../../ts/move/toolchain.js';
 
@@ -39,7 +40,12 @@ describe.skipIf(toolchain.kind === 'none')(`Move unit tests (${toolchain.kind})`
 	let report: MoveTestReport;
 
 	beforeAll(async () => {
-		report = await runMoveTests({ packagePath: PACKAGE, env: process.env, logger: silentLogger });
+		report = await runMoveTests({
+			packagePath: PACKAGE,
+			environment: buildEnvironment('testnet'),
+			env: process.env,
+			logger: silentLogger,
+		});
 	});
 
 	it(`runs at least ${MIN_TESTS} tests, all passing`, () => {

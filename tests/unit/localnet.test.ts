@@ -17,7 +17,7 @@ import {
 } from '../../ts/localnet/keyservers.js';
 import { localnetDown } from '../../ts/localnet/down.js';
 import { buildRegisterKeyServerTx } from '../../ts/localnet/register.js';
-import { SEAL_RELEASE_TAG, withEnvironment } from '../../ts/localnet/seal-package.js';
+import { SEAL_RELEASE_TAG } from '../../ts/localnet/seal-package.js';
 import {
 	readLocalnetState,
 	writeLocalnetState,
@@ -240,28 +240,6 @@ describe('chain identifiers', () => {
 		expect(shortChainId('4c78adac')).toBe('4c78adac');
 		expect(() => shortChainId('0OIl')).toThrow(LocalnetError);
 		expect(() => shortChainId('2g')).toThrow(LocalnetError);
-	});
-});
-
-describe('Seal Move.toml environments', () => {
-	const manifest = '[package]\nname = "seal"\nedition = "2024"\n';
-
-	it('appends an [environments] table with the chain id', () => {
-		expect(withEnvironment(manifest, 'localnet', 'abcd1234')).toBe(
-			'[package]\nname = "seal"\nedition = "2024"\n\n[environments]\nlocalnet = "abcd1234"\n',
-		);
-	});
-
-	it('replaces an existing entry and keeps other environments and tables', () => {
-		const existing = `${manifest}\n[environments]\nlocalnet = "00000000"\ntestnet = "4c78adac"\n\n[dependencies]\n`;
-		const out = withEnvironment(existing, 'localnet', 'ffff0000');
-		expect(out).toContain('[environments]\nlocalnet = "ffff0000"\ntestnet = "4c78adac"');
-		expect(out).not.toContain('00000000');
-		expect(out).toContain('[dependencies]');
-	});
-
-	it('refuses something that is not a chain id', () => {
-		expect(() => withEnvironment(manifest, 'localnet', 'x"\n[evil]')).toThrow(LocalnetError);
 	});
 });
 

@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { InvalidInputError, MoveBuildError, PrerequisiteMissingError } from '../../ts/errors.js';
 import { silentLogger } from '../../ts/logger.js';
+import { buildEnvironment } from '../../ts/move/build-env.js';
 import { buildMovePackage } from '../../ts/move/build.js';
 import { parseMoveDiagnostics } from '../../ts/move/diagnostics.js';
 import { findSuiFramework } from '../../ts/move/framework.js';
@@ -172,7 +173,12 @@ describe('detectMoveToolchain', () => {
 		if (lookup.kind !== 'none') return;
 		expect(lookup.reason).toMatch(/no sui binary on PATH/);
 		expect(lookup.reason).toMatch(/SUI_FRAMEWORK_DIR/);
-		const options = { packagePath: freshDir(), env, logger: silentLogger };
+		const options = {
+			packagePath: freshDir(),
+			environment: buildEnvironment('testnet'),
+			env,
+			logger: silentLogger,
+		};
 		await expect(buildMovePackage(options)).rejects.toThrow(PrerequisiteMissingError);
 		await expect(runMoveTests(options)).rejects.toThrow(lookup.reason);
 	});
@@ -360,36 +366,88 @@ describe('parseMoveDiagnostics and MoveBuildError', () => {
 // The sui CLI path, exercised against a stand-in executable that records its arguments and
 // prints what `sui move build --dump-bytecode-as-base64` prints (progress lines, then JSON).
 describe('buildMovePackage with a sui binary', () => {
-	function fakeSui(script: string): { env: Record<string, string>; argsFile: string } {
+	const testnet = buildEnvironment('testnet');
+	const DIGEST = Array.from({ length: 32 }, (_, i) => i);
+
+	/**
+	 * A stand-in `sui`: answers `--version` like sui 1.71.1, else appends its arguments (one per
+	 * line, then `@@`) to ARGS_FILE, copies the Move.toml of its `--path` to SEEN_MANIFEST, and
+	 * runs `script`.
+	 */
+	function fakeSui(script: string) {
 		const bin = freshDir();
 		const argsFile = path.join(bin, 'args.txt');
+		const seenManifest = path.join(bin, 'seen-Move.toml');
 		writeFile(
 			path.join(bin, 'sui'),
-			`#!/bin/sh\nprintf '%s\\n' "$@" > "$ARGS_FILE"\n${script}`,
+			[
+				'#!/bin/sh',
+				'if [ "$1" = "--version" ]; then echo "sui 1.71.1-0123abc"; exit 0; fi',
+				'printf \'%s\\n\' "$@" @@ >> "$ARGS_FILE"',
+				// Shell builtins only: PATH holds nothing but this stand-in.
+				'while IFS= read -r l; do printf \'%s\\n\' "$l"; done < "$4/Move.toml" > "$SEEN_MANIFEST"',
+				script,
+			].join('\n'),
 			0o755,
 		);
-		return { env: { PATH: bin, ARGS_FILE: argsFile, HOME: freshDir() }, argsFile };
+		const env = { PATH: bin, ARGS_FILE: argsFile, SEEN_MANIFEST: seenManifest, HOME: freshDir() };
+		const calls = () =>
+			readFileSync(argsFile, 'utf8')
+				.trim()
+				.split('\n@@')
+				.map((call) => call.trim())
+				.filter((call) => call !== '')
+				.map((call) => call.split('\n'));
+		return { env, calls, seenManifest };
 	}
 
-	it('runs sui move build --dump-bytecode-as-base64 --path and parses its JSON', async () => {
-		const { env, argsFile } = fakeSui(
-			`echo 'INCLUDING DEPENDENCY Sui'\n` +
-				`echo '{"modules":["AQID"],"dependencies":["0x1","0x0000000000000000000000000000000000000000000000000000000000000002"],"digest":[1,2,3]}'\n`,
-		);
-		const built = await buildMovePackage({ packagePath: 'move', env, logger: silentLogger });
-		expect(readFileSync(argsFile, 'utf8').trim().split('\n')).toEqual([
-			'move',
-			'build',
-			'--dump-bytecode-as-base64',
-			'--path',
-			'move',
+	const DUMP = `echo '{"modules":["AQID"],"dependencies":["0x1","0x0000000000000000000000000000000000000000000000000000000000000002"],"digest":[${DIGEST.join(',')}]}'\n`;
+
+	it('runs sui move build --path --build-env testnet --dump-bytecode-as-base64 and parses its JSON', async () => {
+		const { env, calls } = fakeSui(`echo 'INCLUDING DEPENDENCY Sui'\n${DUMP}`);
+		const built = await buildMovePackage({
+			packagePath: 'move',
+			environment: testnet,
+			env,
+			logger: silentLogger,
+		});
+		expect(calls()).toEqual([
+			['move', 'build', '--path', 'move', '--build-env', 'testnet', '--dump-bytecode-as-base64'],
 		]);
 		expect(built).toEqual({
 			modules: ['AQID'],
 			dependencies: [`0x${'0'.repeat(63)}1`, `0x${'0'.repeat(63)}2`],
-			digest: [1, 2, 3],
+			digest: DIGEST,
 			toolchain: 'sui-cli',
+			toolchainVersion: '1.71.1',
 		});
+	});
+
+	it('builds a localnet package from a temporary copy that declares the chain, then removes it', async () => {
+		const pkg = freshDir();
+		writeFile(path.join(pkg, 'Move.toml'), '[package]\nname = "p"\nedition = "2024"\n');
+		writeFile(path.join(pkg, 'sources', 'p.move'), 'module p::p;\n');
+		const { env, calls, seenManifest } = fakeSui(DUMP);
+		const localnet = buildEnvironment('localnet', 'abcd1234');
+		await buildMovePackage({ packagePath: pkg, environment: localnet, env, logger: silentLogger });
+		const [args] = calls();
+		const copy = args?.[3] ?? '';
+		expect(args).toEqual([
+			'move',
+			'build',
+			'--path',
+			copy,
+			'--build-env',
+			'localnet',
+			'--dump-bytecode-as-base64',
+		]);
+		expect(path.resolve(copy)).not.toBe(path.resolve(pkg));
+		expect(readFileSync(seenManifest, 'utf8')).toBe(
+			'[package]\nname = "p"\nedition = "2024"\n\n[environments]\nlocalnet = "abcd1234"\n',
+		);
+		// The original is untouched and the copy is gone.
+		expect(readFileSync(path.join(pkg, 'Move.toml'), 'utf8')).not.toContain('[environments]');
+		expect(() => readFileSync(path.join(copy, 'Move.toml'))).toThrow();
 	});
 
 	it('turns a compiler error into MoveBuildError with file and line', async () => {
@@ -397,8 +455,29 @@ describe('buildMovePackage with a sui binary', () => {
 			`echo 'error[E04007]: incompatible types' >&2\n` +
 				`echo '   ┌─ ./sources/allowlist.move:7:3' >&2\nexit 1\n`,
 		);
-		const failure = buildMovePackage({ packagePath: 'move', env, logger: silentLogger });
+		const failure = buildMovePackage({
+			packagePath: 'move',
+			environment: testnet,
+			env,
+			logger: silentLogger,
+		});
 		await expect(failure).rejects.toThrow(MoveBuildError);
 		await expect(failure).rejects.toThrow(`${path.join('move', 'sources', 'allowlist.move')}:7:3`);
+	});
+
+	it('reports compiler errors of a localnet copy against the real package path', async () => {
+		const pkg = freshDir();
+		writeFile(path.join(pkg, 'Move.toml'), '[package]\nname = "p"\nedition = "2024"\n');
+		const { env } = fakeSui(
+			`echo 'error[E04007]: incompatible types' >&2\n` +
+				`echo "   ┌─ $4/sources/p.move:7:3" >&2\nexit 1\n`,
+		);
+		const failure = buildMovePackage({
+			packagePath: pkg,
+			environment: buildEnvironment('localnet', 'abcd1234'),
+			env,
+			logger: silentLogger,
+		});
+		await expect(failure).rejects.toThrow(`${path.join(pkg, 'sources', 'p.move')}:7:3`);
 	});
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,8 +10,16 @@ import { fromBase64, toBase64 } from '@mysten/sui/utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { readDeployment, writeDeployment, type DeploymentRecord } from '../../ts/deployments.js';
-import { PackageUnchangedError, PrerequisiteMissingError, PublishError } from '../../ts/errors.js';
 import {
+	DeploymentRecordError,
+	InvalidInputError,
+	PackageUnchangedError,
+	PrerequisiteMissingError,
+	PublishError,
+} from '../../ts/errors.js';
+import { readPublication } from '../../ts/move/publication-file.js';
+import {
+	checkAgreement,
 	publishAndRecord,
 	publishedPackageId,
 	publishTx,
@@ -21,6 +29,11 @@ import {
 import type { SuiClient } from '../../ts/sui-client.js';
 import { effectsFixture } from '../support/effects.js';
 
+const CHAIN_A = 'aaaa0001';
+const CHAIN_B = 'bbbb0002';
+/** Testnet's chain id as gRPC reports it (base58 genesis digest); Move writes 4c78adac. */
+const TESTNET_GRPC = '69WiPg3DAQiwdxfncX6wYQ2siKwAe6L9BZthQea3JNMD';
+
 const effects = (changed: Parameters<typeof effectsFixture>[0]) => effectsFixture(changed, 'TX');
 
 const id = (byte: string) => `0x${byte.repeat(32)}`;
@@ -29,10 +42,11 @@ const MODULES = [
 	toBase64(Uint8Array.from([7, 8])),
 ];
 const DEPS = [id('00').slice(0, -1) + '1', id('00').slice(0, -1) + '2'];
-const built = (digestByte = 0x11): PackageBytes => ({
+const built = (digestByte = 0x11): PackageBytes & { toolchainVersion: string } => ({
 	modules: MODULES,
 	dependencies: DEPS,
 	digest: Array.from({ length: 32 }, () => digestByte),
+	toolchainVersion: '1.71.1',
 });
 const DIGEST = 'FKxvBPD1USPz5ri4zCx7Gcz7JrVSLhxnimwuhgMpRHKV';
 
@@ -109,8 +123,12 @@ describe('publishedPackageId', () => {
 describe('publishAndRecord', () => {
 	const signer = Ed25519Keypair.generate();
 	let dir: string;
+	let pkg: string;
 	beforeEach(async () => {
 		dir = await mkdtemp(join(tmpdir(), 'publish-'));
+		pkg = join(dir, 'move');
+		await mkdir(pkg);
+		await writeFile(join(pkg, 'Move.toml'), '[package]\nname = "p"\nedition = "2024"\n');
 	});
 	afterEach(async () => {
 		await rm(dir, { recursive: true, force: true });
@@ -172,7 +190,7 @@ describe('publishAndRecord', () => {
 		client,
 		signer,
 		network: 'localnet',
-		packagePath: 'move',
+		packagePath: pkg,
 		deploymentsDir: dir,
 		build: async () => built(),
 		now: () => new Date('2026-02-03T04:05:06.000Z'),
@@ -185,7 +203,7 @@ describe('publishAndRecord', () => {
 		const record: DeploymentRecord = {
 			formatVersion: 1,
 			network: 'localnet',
-			chainId: 'chainA',
+			chainId: CHAIN_A,
 			originalPackageId: id('01'),
 			latestPackageId: id('01'),
 			upgradeCapId: id('03'),
@@ -203,7 +221,7 @@ describe('publishAndRecord', () => {
 
 	it('publishes, then records original/latest id, upgrade cap, digests, chain and time', async () => {
 		const { client, submitted } = stubClient(
-			'chainA',
+			CHAIN_A,
 			[{ objectId: id('0b'), outputState: 'PackageWrite' }, { objectId: id('0c') }],
 			{ [id('0c')]: '0x2::package::UpgradeCap' },
 		);
@@ -215,7 +233,7 @@ describe('publishAndRecord', () => {
 		expect(record).toEqual({
 			formatVersion: 1,
 			network: 'localnet',
-			chainId: 'chainA',
+			chainId: CHAIN_A,
 			originalPackageId: id('0b'),
 			latestPackageId: id('0b'),
 			upgradeCapId: id('0c'),
@@ -231,7 +249,7 @@ describe('publishAndRecord', () => {
 	it('refuses to publish an unchanged package unless forced, leaving the record alone', async () => {
 		const before = await existingRecord();
 		const beforeText = await readFile(join(dir, 'localnet.json'), 'utf8');
-		const { client, core } = stubClient('chainA', [], {});
+		const { client, core } = stubClient(CHAIN_A, [], {});
 		await expect(publishAndRecord(options(client))).rejects.toThrow(PackageUnchangedError);
 		await expect(publishAndRecord(options(client))).rejects.toThrow(/--force/);
 		expect(core.executeTransaction).not.toHaveBeenCalled();
@@ -242,7 +260,7 @@ describe('publishAndRecord', () => {
 	it('publishes an unchanged package again with force', async () => {
 		await existingRecord();
 		const { client } = stubClient(
-			'chainA',
+			CHAIN_A,
 			[{ objectId: id('0d'), outputState: 'PackageWrite' }, { objectId: id('0e') }],
 			{ [id('0e')]: `0x${'0'.repeat(63)}2::package::UpgradeCap` },
 		);
@@ -252,15 +270,15 @@ describe('publishAndRecord', () => {
 	});
 
 	it('treats a record from another chain (regenesis) as absent', async () => {
-		await existingRecord({ chainId: 'oldChain', allowlists: [] });
+		await existingRecord({ chainId: CHAIN_A, allowlists: [] });
 		const { client } = stubClient(
-			'chainB',
+			CHAIN_B,
 			[{ objectId: id('0d'), outputState: 'PackageWrite' }, { objectId: id('0e') }],
 			{ [id('0e')]: '0x2::package::UpgradeCap' },
 		);
 		const result = await publishAndRecord(options(client));
 		expect(result.record).toMatchObject({
-			chainId: 'chainB',
+			chainId: CHAIN_B,
 			originalPackageId: id('0d'),
 			extra: {},
 		});
@@ -269,7 +287,7 @@ describe('publishAndRecord', () => {
 	it('upgrades the recorded package with its cap and keeps the original id', async () => {
 		await existingRecord({ latestPackageId: id('02') });
 		const { client, submitted } = stubClient(
-			'chainA',
+			CHAIN_A,
 			[
 				{ objectId: id('05'), outputState: 'PackageWrite' },
 				{ objectId: id('03'), idOperation: 'None' },
@@ -321,18 +339,161 @@ describe('publishAndRecord', () => {
 	});
 
 	it('refuses an upgrade with no record, with a record on another chain, or with no change', async () => {
-		const { client, core } = stubClient('chainA', [], {});
+		const { client, core } = stubClient(CHAIN_A, [], {});
 		await expect(publishAndRecord(options(client, { upgrade: true }))).rejects.toThrow(
 			/nothing to upgrade on localnet/,
 		);
-		await existingRecord({ chainId: 'other' });
+		await existingRecord({ chainId: CHAIN_B });
 		await expect(publishAndRecord(options(client, { upgrade: true }))).rejects.toThrow(
-			/cannot upgrade: the recorded package lives on chain other/,
+			/cannot upgrade: the recorded package lives on chain bbbb0002/,
 		);
 		await existingRecord();
 		await expect(publishAndRecord(options(client, { upgrade: true }))).rejects.toThrow(
 			PackageUnchangedError,
 		);
 		expect(core.executeTransaction).not.toHaveBeenCalled();
+	});
+
+	it("hands the builder the node's chain as the build environment", async () => {
+		const { client } = stubClient(
+			CHAIN_A,
+			[{ objectId: id('0b'), outputState: 'PackageWrite' }, { objectId: id('0c') }],
+			{ [id('0c')]: '0x2::package::UpgradeCap' },
+		);
+		const build = vi.fn(async () => built());
+		await publishAndRecord(options(client, { build }));
+		expect(build).toHaveBeenCalledWith(
+			expect.objectContaining({
+				packagePath: pkg,
+				environment: { name: 'localnet', chainId: CHAIN_A, ephemeral: true },
+			}),
+		);
+	});
+
+	it('records a localnet publication in the git-ignored Pub.localnet.toml, never Published.toml', async () => {
+		const { client } = stubClient(
+			CHAIN_A,
+			[{ objectId: id('0b'), outputState: 'PackageWrite' }, { objectId: id('0c') }],
+			{ [id('0c')]: '0x2::package::UpgradeCap' },
+		);
+		const result = await publishAndRecord(options(client));
+		expect(result.publicationFile).toBe(join(pkg, 'Pub.localnet.toml'));
+		expect(await readFile(join(pkg, 'Pub.localnet.toml'), 'utf8')).toBe(
+			[
+				'# generated by Move',
+				'# this file contains metadata from ephemeral publications',
+				'# this file should not be committed to source control',
+				'',
+				'build-env = "localnet"',
+				`chain-id = "${CHAIN_A}"`,
+				'',
+				'[[published]]',
+				`source = { local = ${JSON.stringify(pkg)} }`,
+				`published-at = "${id('0b')}"`,
+				`original-id = "${id('0b')}"`,
+				'version = 1',
+				'toolchain-version = "1.71.1"',
+				'build-config = { flavor = "sui", edition = "2024" }',
+				`upgrade-capability = "${id('0c')}"`,
+				'',
+			].join('\n'),
+		);
+		await expect(readFile(join(pkg, 'Published.toml'), 'utf8')).rejects.toThrow(/ENOENT/);
+	});
+
+	it('round-trips publish → upgrade → read back through deployments/testnet.json and Published.toml', async () => {
+		const first = stubClient(
+			TESTNET_GRPC,
+			[{ objectId: id('0b'), outputState: 'PackageWrite' }, { objectId: id('0c') }],
+			{ [id('0c')]: '0x2::package::UpgradeCap' },
+		);
+		const published = await publishAndRecord(options(first.client, { network: 'testnet' }));
+		expect(published.publicationFile).toBe(join(pkg, 'Published.toml'));
+
+		const second = stubClient(
+			TESTNET_GRPC,
+			[
+				{ objectId: id('0d'), outputState: 'PackageWrite', outputVersion: '2' },
+				{ objectId: id('0c'), idOperation: 'None', outputVersion: '9' },
+			],
+			{},
+		);
+		const upgraded = await publishAndRecord(
+			options(second.client, { network: 'testnet', upgrade: true, build: async () => built(0x22) }),
+		);
+		expect(upgraded.action).toBe('upgraded');
+
+		const record = await readDeployment(dir, 'testnet');
+		const publication = await readPublication(pkg, 'testnet', false);
+		expect(publication).toEqual({
+			chainId: '4c78adac',
+			publishedAt: id('0d'),
+			originalId: id('0b'),
+			version: 2,
+			toolchainVersion: '1.71.1',
+			buildConfig: { flavor: 'sui', edition: '2024' },
+			upgradeCapability: id('0c'),
+		});
+		expect(record).toMatchObject({
+			originalPackageId: publication?.originalId,
+			latestPackageId: publication?.publishedAt,
+			upgradeCapId: publication?.upgradeCapability,
+		});
+		if (!record) throw new Error('no record');
+		await expect(
+			checkAgreement(record, pkg, { name: 'testnet', chainId: '4c78adac', ephemeral: false }),
+		).resolves.toEqual(publication);
+		expect(await readFile(join(pkg, 'Published.toml'), 'utf8')).toBe(
+			[
+				'# Generated by Move',
+				'# This file contains metadata about published versions of this package in different environments',
+				'# This file SHOULD be committed to source control',
+				'',
+				'[published.testnet]',
+				'chain-id = "4c78adac"',
+				`published-at = "${id('0d')}"`,
+				`original-id = "${id('0b')}"`,
+				'version = 2',
+				'toolchain-version = "1.71.1"',
+				'build-config = { flavor = "sui", edition = "2024" }',
+				`upgrade-capability = "${id('0c')}"`,
+				'',
+			].join('\n'),
+		);
+	});
+
+	it('refuses an upgrade when Published.toml and the deployment record disagree', async () => {
+		const first = stubClient(
+			TESTNET_GRPC,
+			[{ objectId: id('0b'), outputState: 'PackageWrite' }, { objectId: id('0c') }],
+			{ [id('0c')]: '0x2::package::UpgradeCap' },
+		);
+		await publishAndRecord(options(first.client, { network: 'testnet' }));
+		const file = join(pkg, 'Published.toml');
+		const text = await readFile(file, 'utf8');
+		await writeFile(
+			file,
+			text.replace(`published-at = "${id('0b')}"`, `published-at = "${id('0e')}"`),
+		);
+		const second = stubClient(TESTNET_GRPC, [], {});
+		const error = await publishAndRecord(
+			options(second.client, { network: 'testnet', upgrade: true, build: async () => built(0x22) }),
+		).catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(DeploymentRecordError);
+		expect((error as Error).message).toMatch(
+			/published-at.*says 0x0e0e.*latestPackageId says 0x0b0b/,
+		);
+		expect(second.core.executeTransaction).not.toHaveBeenCalled();
+	});
+
+	it('refuses to publish for testnet when the node serves another chain, before building', async () => {
+		const { client, core } = stubClient(CHAIN_A, [], {});
+		const build = vi.fn(async () => built());
+		await expect(publishAndRecord(options(client, { network: 'testnet', build }))).rejects.toThrow(
+			InvalidInputError,
+		);
+		expect(build).not.toHaveBeenCalled();
+		expect(core.executeTransaction).not.toHaveBeenCalled();
+		expect(await readDeployment(dir, 'testnet')).toBeUndefined();
 	});
 });

@@ -12,6 +12,7 @@ import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { updateDeployment } from '../deployments.js';
 import { LocalnetError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { buildEnvironment } from '../move/build-env.js';
 import { buildMovePackage } from '../move/build.js';
 import { publishAndRecord, publishPackage } from '../move/publish.js';
 import { NETWORKS } from '../networks.js';
@@ -24,10 +25,10 @@ import { startKeyServers } from './keyservers.js';
 import { localnetPaths, type LocalnetPaths } from './paths.js';
 import { busyPorts } from './ports.js';
 import { isAlive, spawnDetached } from './processes.js';
-import { ensureSealCheckout, prepareSealPackage, SEAL_RELEASE_TAG } from './seal-package.js';
+import { ensureSealCheckout, LOCALNET_ENV, SEAL_RELEASE_TAG } from './seal-package.js';
 import { readLocalnetState, writeLocalnetState, type LocalnetState } from './state.js';
 import { requireSui } from './sui.js';
-import { probeHttp, probeKeyServer, probeNode, shortChainId, waitFor } from './wait.js';
+import { probeHttp, probeKeyServer, probeNode, waitFor } from './wait.js';
 
 export const DEFAULT_SERVER_COUNT = 3;
 export const DEFAULT_THRESHOLD = 2;
@@ -155,12 +156,12 @@ export async function localnetUp(options: LocalnetUpOptions): Promise<LocalnetUp
 
 		logger.info(`[3/7] publishing Mysten's Seal package (${SEAL_RELEASE_TAG})`);
 		const checkout = await ensureSealCheckout({ cacheDir: paths.cacheDir, logger });
-		const sealDir = await prepareSealPackage({
-			checkoutDir: checkout,
-			workDir: paths.sealWorkDir,
-			chainId: shortChainId(state.chainId),
+		const sealBuilt = await buildMovePackage({
+			packagePath: join(checkout, 'move', 'seal'),
+			environment: buildEnvironment(LOCALNET_ENV, state.chainId),
+			env: childEnv,
+			logger,
 		});
-		const sealBuilt = await buildMovePackage({ packagePath: sealDir, env: childEnv, logger });
 		const seal = await publishPackage({ client, signer: admin, built: sealBuilt, logger });
 		state.sealPackageId = seal.packageId;
 		await save();

@@ -1,10 +1,9 @@
-import { normalizeSuiAddress } from '@mysten/sui/utils';
-
-import { MoveToolchainError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { BuildEnvironment } from './build-env.js';
+import { normalizePackageId, parseBuildDump } from './build-output.js';
 import { compilerFailure } from './diagnostics.js';
 import type { MoveToolchainEnv } from './env.js';
-import { runSui } from './sui-cli.js';
+import { runSuiMove, suiToolchainVersion } from './sui-move.js';
 import { requireMoveToolchain, type MoveToolchainKind } from './toolchain.js';
 import { loadWasmBuilder, wasmFailureToError, wasmPackageInputs } from './wasm.js';
 
@@ -17,11 +16,15 @@ export interface BuiltPackage {
 	/** Package digest (Blake2b-256), as the Sui CLI prints it. */
 	digest: number[];
 	toolchain: MoveToolchainKind;
+	/** Sui version of the compiler (Published.toml's `toolchain-version`), e.g. `1.71.1`. */
+	toolchainVersion: string;
 }
 
 export interface BuildMovePackageOptions {
 	/** Folder of the Move package (the one holding its Move.toml), e.g. `move`. */
 	packagePath: string;
+	/** The chain the build is for (`buildEnvironment`): it picks the dependencies. */
+	environment: BuildEnvironment;
 	/** Read for `SUI_BIN`, `PATH`, `SUI_FRAMEWORK_DIR`, `MOVE_HOME`, `HOME`. */
 	env: MoveToolchainEnv;
 	logger: Logger;
@@ -35,17 +38,20 @@ export interface BuildMovePackageOptions {
  */
 export async function buildMovePackage({
 	packagePath,
+	environment,
 	env,
 	logger,
 }: BuildMovePackageOptions): Promise<BuiltPackage> {
 	const toolchain = requireMoveToolchain(env);
 	if (toolchain.kind === 'sui-cli') {
-		logger.info(`building ${packagePath} with ${toolchain.suiBin}`);
-		const result = await runSui(
-			toolchain.suiBin,
-			['move', 'build', '--dump-bytecode-as-base64', '--path', packagePath],
-			{ env },
-		);
+		logger.info(`building ${packagePath} for ${environment.name} with ${toolchain.suiBin}`);
+		const result = await runSuiMove({
+			suiBin: toolchain.suiBin,
+			command: 'build',
+			packagePath,
+			environment,
+			env,
+		});
 		if (result.code !== 0) {
 			const output = `${result.stderr}\n${result.stdout}`;
 			throw compilerFailure(
@@ -55,7 +61,11 @@ export async function buildMovePackage({
 				`sui move build exited with ${result.code ?? 'a signal'}: ${output.trim()}`,
 			);
 		}
-		return { ...parseDump(result.stdout), toolchain: 'sui-cli' };
+		return {
+			...parseBuildDump(result.stdout),
+			toolchain: 'sui-cli',
+			toolchainVersion: await suiToolchainVersion(toolchain.suiBin, env),
+		};
 	}
 
 	logger.info(
@@ -64,6 +74,7 @@ export async function buildMovePackage({
 	const builder = await loadWasmBuilder();
 	const result = await builder.dumpMovePackage({
 		...(await wasmPackageInputs(packagePath, toolchain.frameworkDir)),
+		network: wasmNetwork(environment),
 		ansiColor: false,
 		onProgress: (event) => logger.debug(`move build: ${event.type}`),
 	});
@@ -71,57 +82,19 @@ export async function buildMovePackage({
 	if (result.warnings?.trim()) logger.warn(result.warnings.trim());
 	return {
 		modules: result.modules,
-		dependencies: result.dependencies.map(normalizeId),
+		dependencies: result.dependencies.map((id) => normalizePackageId(id, 'wasm')),
 		digest: result.digest,
 		toolchain: 'wasm',
+		toolchainVersion: await builder.getPinnedSuiVersion(),
 	};
 }
 
-/** Reads the JSON `{ modules, dependencies, digest }` that the Sui CLI prints last on stdout. */
-function parseDump(stdout: string): Omit<BuiltPackage, 'toolchain'> {
-	const line = stdout
-		.split('\n')
-		.map((l) => l.trim())
-		.reverse()
-		.find((l) => l.startsWith('{'));
-	let parsed: unknown;
-	try {
-		parsed = line === undefined ? undefined : JSON.parse(line);
-	} catch {
-		parsed = undefined;
-	}
-	if (!isDump(parsed)) {
-		throw new MoveToolchainError(
-			'sui-cli',
-			`sui move build --dump-bytecode-as-base64 printed no { modules, dependencies, digest } JSON: ${stdout.trim().slice(0, 500)}`,
-		);
-	}
-	return {
-		modules: parsed.modules,
-		dependencies: parsed.dependencies.map(normalizeId),
-		digest: parsed.digest,
-	};
-}
-
-function isDump(
-	value: unknown,
-): value is { modules: string[]; dependencies: string[]; digest: number[] } {
-	if (typeof value !== 'object' || value === null) return false;
-	const { modules, dependencies, digest } = value as Record<string, unknown>;
-	return (
-		Array.isArray(modules) &&
-		modules.every((m) => typeof m === 'string') &&
-		Array.isArray(dependencies) &&
-		dependencies.every((d) => typeof d === 'string') &&
-		Array.isArray(digest) &&
-		digest.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)
-	);
-}
-
-/** `0x2` → `0x000…002` (lower case, 64 hex digits). */
-function normalizeId(id: string): string {
-	if (!/^(0x)?[0-9a-f]{1,64}$/i.test(id.trim())) {
-		throw new MoveToolchainError('wasm', `the compiler reported a malformed dependency id: ${id}`);
-	}
-	return normalizeSuiAddress(id.trim());
+/**
+ * The WASM builder knows mainnet, testnet and devnet only; it picks the framework revision by
+ * it, which the offline fetcher ignores (the framework comes from SUI_FRAMEWORK_DIR).
+ */
+export function wasmNetwork(environment: BuildEnvironment): 'mainnet' | 'testnet' | 'devnet' {
+	return environment.name === 'mainnet' || environment.name === 'devnet'
+		? environment.name
+		: 'testnet';
 }

@@ -1,8 +1,13 @@
 /**
- * Publish and upgrade the Move package, and keep `deployments/<network>.json` in step.
+ * Publish and upgrade the Move package, and keep its records in step: Sui's publication file
+ * (move/Published.toml on testnet/mainnet, the git-ignored move/Pub.<env>.toml elsewhere) and
+ * `deployments/<network>.json` (what only we know: allowlists, digests, times).
  * Builders (`publishTx`, `upgradeTx`) are pure; `publishPackage` / `upgradePackage` execute;
  * `publishAndRecord` is what the CLI runs (build → decide → execute → record).
  */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+
 import { Transaction, UpgradePolicy, type TransactionObjectInput } from '@mysten/sui/transactions';
 import type { Signer } from '@mysten/sui/cryptography';
 
@@ -13,7 +18,12 @@ import {
 	writeDeployment,
 	type DeploymentRecord,
 } from '../deployments.js';
-import { PackageUnchangedError, PrerequisiteMissingError, PublishError } from '../errors.js';
+import {
+	DeploymentRecordError,
+	PackageUnchangedError,
+	PrerequisiteMissingError,
+	PublishError,
+} from '../errors.js';
 import { normalizeObjectId } from '../identity.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { SuiClient } from '../sui-client.js';
@@ -22,7 +32,16 @@ import {
 	findCreatedObject,
 	type ExecutedTransaction,
 } from '../transactions.js';
+import { buildEnvironment, moveChainId, type BuildEnvironment } from './build-env.js';
 import { buildMovePackage, type BuiltPackage } from './build.js';
+import {
+	manifestBuildConfig,
+	readPublication,
+	recordPublication,
+	publicationFile,
+	type BuildConfig,
+	type PublicationRecord,
+} from './publication-file.js';
 
 /** Compiled package bytes, as `sui move build --dump-bytecode-as-base64` prints them. */
 export type PackageBytes = Pick<BuiltPackage, 'modules' | 'dependencies' | 'digest'>;
@@ -78,6 +97,8 @@ export interface PublishResult {
 	packageId: string;
 	upgradeCapId: string;
 	digest: string;
+	/** Package object version (1 for a publish). */
+	version: number;
 }
 
 /** Publishes `built`; the signer receives the UpgradeCap. */
@@ -102,6 +123,7 @@ export async function publishPackage({
 	});
 	return {
 		packageId: publishedPackageId(executed),
+		version: publishedPackageVersion(executed) ?? 1,
 		upgradeCapId: findCreatedObject(executed, {
 			address: '0x2',
 			module: 'package',
@@ -115,6 +137,8 @@ export interface UpgradeResult {
 	/** The new version's package id (the original id is unchanged). */
 	packageId: string;
 	digest: string;
+	/** The new package object's version, when the effects report it. */
+	version: number | undefined;
 }
 
 /** Upgrades `packageId` (the newest version) with the UpgradeCap `upgradeCapId`. */
@@ -148,11 +172,25 @@ export async function upgradePackage({
 		logger,
 		label: 'upgrade',
 	});
-	return { packageId: publishedPackageId(executed), digest: executed.digest };
+	return {
+		packageId: publishedPackageId(executed),
+		digest: executed.digest,
+		version: publishedPackageVersion(executed),
+	};
 }
 
 /** The package a publish or upgrade transaction wrote. */
 export function publishedPackageId(executed: ExecutedTransaction): string {
+	return writtenPackage(executed).objectId;
+}
+
+/** The version of the package a publish or upgrade wrote (undefined if the effects lack it). */
+export function publishedPackageVersion(executed: ExecutedTransaction): number | undefined {
+	const version = Number(writtenPackage(executed).outputVersion ?? Number.NaN);
+	return Number.isSafeInteger(version) && version >= 1 ? version : undefined;
+}
+
+function writtenPackage(executed: ExecutedTransaction) {
 	const written = executed.effects.changedObjects.filter(
 		(change) => change.outputState === 'PackageWrite' && change.idOperation === 'Created',
 	);
@@ -162,7 +200,7 @@ export function publishedPackageId(executed: ExecutedTransaction): string {
 			`tx ${executed.digest} wrote ${written.length} packages, expected exactly 1`,
 		);
 	}
-	return first.objectId;
+	return first;
 }
 
 export interface PublishAndRecordOptions {
@@ -181,7 +219,11 @@ export interface PublishAndRecordOptions {
 	/** Environment for the Move toolchain (e.g. where `sui` is). */
 	env?: NodeJS.ProcessEnv;
 	/** Builds the package; defaults to `buildMovePackage` (sui CLI or the WASM builder). */
-	build?: (options: { packagePath: string; logger: Logger }) => Promise<PackageBytes>;
+	build?: (options: {
+		packagePath: string;
+		environment: BuildEnvironment;
+		logger: Logger;
+	}) => Promise<PackageBytes & Pick<BuiltPackage, 'toolchainVersion'>>;
 	/** Clock for the record's timestamps. */
 	now?: () => Date;
 }
@@ -191,13 +233,17 @@ export interface PublishAndRecordResult {
 	record: DeploymentRecord;
 	/** Path of the deployment file written. */
 	file: string;
+	/** Sui's publication file written: the package's Published.toml or Pub.<env>.toml. */
+	publicationFile: string;
 	digest: string;
 }
 
 /**
- * Builds the package and publishes it (or upgrades the recorded one with `upgrade`), then writes
- * the deployment record. An unchanged package (same digest as recorded, same chain) is refused
- * with `PackageUnchangedError` unless `force`. The record is written only after success.
+ * Builds the package for the node's chain and publishes it (or upgrades the recorded one with
+ * `upgrade`), then writes the deployment record and Sui's publication file. An unchanged package
+ * (same digest as recorded, same chain) is refused with `PackageUnchangedError` unless `force`;
+ * an upgrade whose deployment record and publication file disagree is refused with
+ * `DeploymentRecordError`. Records are written only after success.
  */
 export async function publishAndRecord({
 	client,
@@ -209,13 +255,14 @@ export async function publishAndRecord({
 	upgrade = false,
 	logger = silentLogger,
 	env = {},
-	build = ({ packagePath: path, logger: log }) =>
-		buildMovePackage({ packagePath: path, env, logger: log }),
+	build = (options) => buildMovePackage({ ...options, env }),
 	now = () => new Date(),
 }: PublishAndRecordOptions): Promise<PublishAndRecordResult> {
-	const built = await build({ packagePath, logger });
-	const packageDigest = packageDigestHex(built.digest);
 	const chainId = await chainIdentifier(client, network);
+	const environment = buildEnvironment(network, chainId);
+	const buildConfig = await packageBuildConfig(packagePath);
+	const built = await build({ packagePath, environment, logger });
+	const packageDigest = packageDigestHex(built.digest);
 	let record = await readDeployment(deploymentsDir, network);
 
 	if (record && record.chainId !== chainId) {
@@ -247,6 +294,7 @@ export async function publishAndRecord({
 					'run publish without --upgrade first',
 			);
 		}
+		await checkAgreement(record, packagePath, environment);
 		logger.info(`upgrading ${record.latestPackageId} on ${network}`);
 		const result = await upgradePackage({
 			client,
@@ -267,10 +315,26 @@ export async function publishAndRecord({
 			],
 		};
 		const file = await writeDeployment(deploymentsDir, next);
+		const pubFile = await recordPublication(packagePath, environment.name, environment.ephemeral, {
+			chainId: environment.chainId,
+			publishedAt: result.packageId,
+			originalId: record.originalPackageId,
+			// An upgrade bumps the package version by one (first upgrade: 2).
+			version: result.version ?? record.upgrades.length + 2,
+			toolchainVersion: built.toolchainVersion,
+			buildConfig,
+			upgradeCapability: record.upgradeCapId,
+		});
 		logger.info(
-			`upgraded to ${result.packageId} (original id ${record.originalPackageId}); wrote ${file}`,
+			`upgraded to ${result.packageId} (original id ${record.originalPackageId}); wrote ${file} and ${pubFile}`,
 		);
-		return { action: 'upgraded', record: next, file, digest: result.digest };
+		return {
+			action: 'upgraded',
+			record: next,
+			file,
+			publicationFile: pubFile,
+			digest: result.digest,
+		};
 	}
 
 	if (record) {
@@ -299,8 +363,71 @@ export async function publishAndRecord({
 		extra: record?.extra ?? {},
 	};
 	const file = await writeDeployment(deploymentsDir, next);
-	logger.info(`published ${result.packageId} (upgrade cap ${result.upgradeCapId}); wrote ${file}`);
-	return { action: 'published', record: next, file, digest: result.digest };
+	const pubFile = await recordPublication(packagePath, environment.name, environment.ephemeral, {
+		chainId: environment.chainId,
+		publishedAt: result.packageId,
+		originalId: result.packageId,
+		version: result.version,
+		toolchainVersion: built.toolchainVersion,
+		buildConfig,
+		upgradeCapability: result.upgradeCapId,
+	});
+	logger.info(
+		`published ${result.packageId} (upgrade cap ${result.upgradeCapId}); wrote ${file} and ${pubFile}`,
+	);
+	return {
+		action: 'published',
+		record: next,
+		file,
+		publicationFile: pubFile,
+		digest: result.digest,
+	};
+}
+
+/** `build-config` of the package, from its Move.toml. */
+async function packageBuildConfig(packagePath: string): Promise<BuildConfig> {
+	const manifest = path.join(packagePath, 'Move.toml');
+	let text: string;
+	try {
+		text = await readFile(manifest, 'utf8');
+	} catch (error) {
+		throw new PublishError(`cannot read ${manifest}: ${(error as Error).message}`, {
+			cause: error,
+		});
+	}
+	return manifestBuildConfig(text, manifest);
+}
+
+/**
+ * Throws `DeploymentRecordError` when Sui's publication file and the deployment record name
+ * different ids for the same chain: acting on either would be a guess. A publication file
+ * without an entry for this environment (older records) is not a disagreement.
+ */
+export async function checkAgreement(
+	record: DeploymentRecord,
+	packagePath: string,
+	environment: BuildEnvironment,
+): Promise<PublicationRecord | undefined> {
+	const recorded = await readPublication(packagePath, environment.name, environment.ephemeral);
+	if (recorded === undefined) return undefined;
+	const file = publicationFile(packagePath, environment.name, environment.ephemeral);
+	const pairs: [string, string | undefined, string, string][] = [
+		['chain-id', recorded.chainId, 'chainId', moveChainId(record.chainId)],
+		['original-id', recorded.originalId, 'originalPackageId', record.originalPackageId],
+		['published-at', recorded.publishedAt, 'latestPackageId', record.latestPackageId],
+		['upgrade-capability', recorded.upgradeCapability, 'upgradeCapId', record.upgradeCapId],
+	];
+	for (const [field, ours, recordField, theirs] of pairs) {
+		if (ours !== undefined && ours !== theirs) {
+			throw new DeploymentRecordError(
+				file,
+				field,
+				`says ${ours} but deployments/${record.network}.json ${recordField} says ${theirs}; ` +
+					'check the chain (which one is current?) and fix or remove the stale one before upgrading',
+			);
+		}
+	}
+	return recorded;
 }
 
 /** The node's chain id; an unreachable node is a missing prerequisite, said in one line. */

@@ -1,7 +1,9 @@
 import type { Logger } from '../logger.js';
+import type { BuildEnvironment } from './build-env.js';
+import { wasmNetwork } from './build.js';
 import { compilerFailure } from './diagnostics.js';
 import type { MoveToolchainEnv } from './env.js';
-import { runSui } from './sui-cli.js';
+import { runSuiMove } from './sui-move.js';
 import { parseMoveTestOutput, type MoveTestResult } from './test-output.js';
 import { requireMoveToolchain, type MoveToolchainKind } from './toolchain.js';
 import { loadWasmBuilder, wasmFailureToError, wasmPackageInputs } from './wasm.js';
@@ -18,6 +20,8 @@ export interface MoveTestReport {
 export interface RunMoveTestsOptions {
 	/** Folder of the Move package (the one holding its Move.toml), e.g. `move`. */
 	packagePath: string;
+	/** The chain whose dependencies the tests build against (`buildEnvironment`). */
+	environment: BuildEnvironment;
 	/** Read for `SUI_BIN`, `PATH`, `SUI_FRAMEWORK_DIR`, `MOVE_HOME`, `HOME`. */
 	env: MoveToolchainEnv;
 	logger: Logger;
@@ -36,6 +40,7 @@ export interface RunMoveTestsOptions {
  */
 export async function runMoveTests({
 	packagePath,
+	environment,
 	env,
 	logger,
 	filter,
@@ -43,9 +48,15 @@ export async function runMoveTests({
 	const toolchain = requireMoveToolchain(env);
 	let output: string;
 	if (toolchain.kind === 'sui-cli') {
-		logger.info(`testing ${packagePath} with ${toolchain.suiBin}`);
-		const args = ['move', 'test', '--path', packagePath, ...(filter ? [filter] : [])];
-		const result = await runSui(toolchain.suiBin, args, { env });
+		logger.info(`testing ${packagePath} for ${environment.name} with ${toolchain.suiBin}`);
+		const result = await runSuiMove({
+			suiBin: toolchain.suiBin,
+			command: 'test',
+			packagePath,
+			environment,
+			env,
+			...(filter ? { filter } : {}),
+		});
 		output = `${result.stdout}\n${result.stderr}`;
 	} else {
 		logger.info(
@@ -54,6 +65,7 @@ export async function runMoveTests({
 		const builder = await loadWasmBuilder();
 		const result = await builder.testMovePackage({
 			...(await wasmPackageInputs(packagePath, toolchain.frameworkDir)),
+			network: wasmNetwork(environment),
 			ansiColor: false,
 		});
 		if ('error' in result) throw wasmFailureToError(result, packagePath);
