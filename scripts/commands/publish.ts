@@ -7,9 +7,10 @@ import { publishAndRecord } from '../../ts/move/publish.js';
 
 const USAGE = `usage: seal-policies publish [--network N] [--upgrade] [--force] [options]
 
-Builds the Move package and publishes it (or, with --upgrade, upgrades the recorded package,
-keeping its original id), then records ids in deployments/<network>.json. An unchanged package
-is refused unless --force.
+Builds the Move package for the network's chain and publishes it (or, with --upgrade, upgrades
+the recorded package, keeping its original id), then records the publication in Sui's format
+(move/Published.toml on testnet/mainnet; the git-ignored move/Pub.<network>.toml on localnet and
+devnet) and in deployments/<network>.json. An unchanged package is refused unless --force.
 
 options:
   --network N            localnet | devnet | testnet | mainnet (default: config / SUI_NETWORK)
@@ -64,6 +65,7 @@ export const command: Command = {
 				upgradeCapId: record.upgradeCapId,
 				digest: result.digest,
 				deploymentFile: result.file,
+				publicationFile: result.publicationFile,
 			},
 			[
 				`${result.action} on ${record.network}`,
@@ -72,6 +74,7 @@ export const command: Command = {
 				`  upgrade cap          ${record.upgradeCapId}`,
 				`  transaction          ${result.digest}`,
 				`  record               ${result.file}`,
+				`  publication          ${result.publicationFile}`,
 			].join('\n'),
 		);
 		return 0;
