@@ -247,7 +247,16 @@ export async function fundFromFaucet(options: {
 	address: string;
 }): Promise<void> {
 	const host = new URL(options.faucetUrl).origin;
-	const response = await requestSuiFromFaucetV2({ host, recipient: options.address });
+	// The SDK throws a plain Error for a `Failure` reply; say which part failed and why.
+	const response = await requestSuiFromFaucetV2({ host, recipient: options.address }).catch(
+		(error: unknown) => {
+			throw new LocalnetError(
+				'faucet',
+				`refused to fund ${options.address}: ${(error as Error).message}`,
+				{ cause: error },
+			);
+		},
+	);
 	if (response.status !== 'Success') {
 		throw new LocalnetError(
 			'faucet',
