@@ -28,6 +28,8 @@ export * from './atomic-file.js';
 export * from './move/build.js';
 export * from './move/test-runner.js';
 export * from './move/publish.js';
+export * from './move/build-env.js';
+export * from './move/publication-file.js';
 
 // Policies (transaction builders, executors, readers)
 export * from './policies/allowlist.js';
