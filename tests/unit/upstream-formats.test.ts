@@ -475,3 +475,20 @@ describe("Mysten's key-server YAML", () => {
 		expect(yaml).toMatch(/^server_mode: !Open$/m);
 	});
 });
+
+describe('Published.toml written by hand', () => {
+	it('replaces an environment whose build-config is a separate sub-table', () => {
+		const handWritten = `[published.testnet]\nchain-id = "4c78adac"\npublished-at = "${id('01')}"\noriginal-id = "${id('01')}"\n\n[published.testnet.build-config]\nflavor = "sui"\nedition = "2024"\n`;
+		const next = withPublication(handWritten, 'testnet', {
+			chainId: '4c78adac',
+			publishedAt: id('02'),
+			originalId: id('01'),
+			version: 2,
+			toolchainVersion: '1.71.1',
+			buildConfig: { flavor: 'sui', edition: '2024' },
+			upgradeCapability: id('03'),
+		});
+		expect(next).not.toContain('[published.testnet.build-config]');
+		expect(parsePublishedToml(next, 'P').get('testnet')?.publishedAt).toBe(id('02'));
+	});
+});

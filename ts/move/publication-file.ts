@@ -27,7 +27,7 @@ import { DeploymentRecordError, InvalidInputError } from '../errors.js';
 
 export const PUBLISHED_FILE = 'Published.toml';
 
-/** The ephemeral publication file for `env`, as `sui client test-publish` names it. */
+/** The ephemeral publication file for `env`: `Pub.<env>.toml`, the name move-package-alt gives it (localpubs.rs: "The schema for a `Pub.<env>.toml` file"). */
 export function ephemeralPubFile(env: string): string {
 	return `Pub.${env}.toml`;
 }
@@ -124,7 +124,9 @@ export function withPublication(
 	if (start !== -1) {
 		let end = lines.length;
 		for (let i = start + 1; i < lines.length; i++) {
-			if (/^\s*\[/.test(lines[i] ?? '')) {
+			const line = (lines[i] ?? '').trim();
+			// A sub-table of this environment (`[published.<env>.build-config]`) belongs to it.
+			if (line.startsWith('[') && !line.startsWith(`[published.${env}.`)) {
 				end = i;
 				break;
 			}
