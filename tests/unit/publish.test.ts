@@ -496,4 +496,20 @@ describe('publishAndRecord', () => {
 		expect(core.executeTransaction).not.toHaveBeenCalled();
 		expect(await readDeployment(dir, 'testnet')).toBeUndefined();
 	});
+
+	it('warns before replacing a Published.toml entry that no deployment record knows', async () => {
+		const first = stubClient(
+			TESTNET_GRPC,
+			[{ objectId: id('0b'), outputState: 'PackageWrite' }, { objectId: id('0c') }],
+			{ [id('0c')]: '0x2::package::UpgradeCap' },
+		);
+		await publishAndRecord(options(first.client, { network: 'testnet' }));
+		await rm(join(dir, 'testnet.json'));
+		const warn = vi.fn();
+		const logger = { debug: vi.fn(), info: vi.fn(), warn };
+		await publishAndRecord(options(first.client, { network: 'testnet', logger }));
+		expect(warn).toHaveBeenCalledWith(
+			expect.stringMatching(/already names 0x0b0b.*replaces that entry/),
+		);
+	});
 });

@@ -346,6 +346,13 @@ export async function publishAndRecord({
 				'; use --upgrade to keep the original id',
 		);
 	}
+	const previous = await readPublication(packagePath, environment.name, environment.ephemeral);
+	if (!record && previous && previous.chainId === environment.chainId) {
+		logger.warn(
+			`${publicationFile(packagePath, environment.name, environment.ephemeral)} already names ` +
+				`${previous.originalId} on ${network} and no deployment record does; publishing a new copy replaces that entry`,
+		);
+	}
 	logger.info(`publishing ${packagePath} to ${network}`);
 	const result = await publishPackage({ client, signer, built, logger });
 	const next: DeploymentRecord = {
