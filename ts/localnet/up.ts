@@ -123,9 +123,17 @@ export async function localnetUp(options: LocalnetUpOptions): Promise<LocalnetUp
 		admin: undefined,
 		keyServers: [],
 	};
-	// Once start-up has failed, a step still in flight must not rewrite what `down` recorded.
+	// Saves run one after another; once start-up has failed, none starts any more and the one
+	// in flight is awaited before `down`, so nothing rewrites what `down` recorded.
 	let failed = false;
-	const save = () => (failed ? Promise.resolve() : writeLocalnetState(paths.stateFile, state));
+	let lastSave: Promise<unknown> = Promise.resolve();
+	const save = (): Promise<void> => {
+		const next = lastSave.then(() =>
+			failed ? undefined : writeLocalnetState(paths.stateFile, state),
+		);
+		lastSave = next.catch(() => undefined);
+		return next;
+	};
 	// Reports the first child that exits during start-up, at once (not at the next timeout).
 	const watch = new StackWatch();
 	const { signal } = watch;
@@ -260,6 +268,7 @@ export async function localnetUp(options: LocalnetUpOptions): Promise<LocalnetUp
 		const error = watch.failure ?? caught;
 		failed = true;
 		watch.close();
+		await lastSave;
 		logger.warn(`localnet up failed; stopping what was started (logs stay in ${paths.logsDir})`);
 		await localnetDown({ root: options.root, logger }).catch(() => undefined);
 		await recordFailure(paths.stateFile, error).catch(() => undefined);
