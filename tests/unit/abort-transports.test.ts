@@ -15,7 +15,10 @@
  *   MystenLabs/sui crates/sui-json-rpc-types/src/sui_move.rs `SuiMoveAbort::new` (ErrorBitset
  *   `error_code()`), and the Debug form `MoveAbort(MoveLocation { module: ModuleId { address:
  *   <hex>, name: Identifier("m") }, function: F, instruction: I, function_name: Some("f") },
- *   CODE) in command N` as nodes print it.
+ *   CODE) in command N` as nodes print it. (The search index serving these sources shows that
+ *   function without a commit; the SDK side that reads both fields is @mysten/sui 2.33.1
+ *   `parseJsonRpcExecutionStatus` in dist/jsonRpc/core.mjs, and `parseGrpcExecutionError` /
+ *   `parseMoveAbort` in dist/grpc/core.mjs for gRPC.)
  */
 import { bcs } from '@mysten/sui/bcs';
 import type { SuiClientTypes } from '@mysten/sui/client';
