@@ -40,6 +40,8 @@ export interface ExecuteTransactionOptions {
 	label?: string;
 	/** How long to wait for the executed transaction to become readable (default 60 s). */
 	waitTimeoutMs?: number;
+	/** Every id of the policy package (original + upgrades): its aborts become typed errors. */
+	policyPackageIds?: readonly string[] | undefined;
 }
 
 /**
@@ -53,6 +55,7 @@ export async function executeTransaction({
 	logger = silentLogger,
 	label = 'transaction',
 	waitTimeoutMs = 60_000,
+	policyPackageIds,
 }: ExecuteTransactionOptions): Promise<ExecutedTransaction> {
 	transaction.setSenderIfNotSet(signer.toSuiAddress());
 	let bytes: Uint8Array;
@@ -60,7 +63,7 @@ export async function executeTransaction({
 		// Building simulates the transaction to set the gas budget, so most aborts surface here.
 		bytes = await transaction.build({ client });
 	} catch (error) {
-		throw buildFailure(error, label);
+		throw buildFailure(error, label, policyPackageIds);
 	}
 	const { signature } = await signer.signTransaction(bytes);
 	logger.debug(`${label}: submitting`);
@@ -80,7 +83,7 @@ export async function executeTransaction({
 	}
 	const executed = result.Transaction ?? result.FailedTransaction;
 	if (result.$kind === 'FailedTransaction' || !executed.status.success) {
-		throw errorFromExecutionStatus(executed.status, executed.digest, label);
+		throw errorFromExecutionStatus(executed.status, executed.digest, label, policyPackageIds);
 	}
 	try {
 		await client.core.waitForTransaction({ result, timeout: waitTimeoutMs });
@@ -106,6 +109,7 @@ export function errorFromExecutionStatus(
 	status: SuiClientTypes.ExecutionStatus,
 	digest: string | undefined,
 	label = 'transaction',
+	policyPackageIds?: readonly string[],
 ): TransactionFailedError {
 	if (status.success) {
 		return new TransactionFailedError(`${label}: reported as failed with a success status`, {
@@ -113,7 +117,7 @@ export function errorFromExecutionStatus(
 			kind: 'Unknown',
 		});
 	}
-	return errorFromExecutionError(status.error, digest, label);
+	return errorFromExecutionError(status.error, digest, label, policyPackageIds);
 }
 
 /** The typed error for an SDK `ExecutionError` (from effects or from a failed simulation). */
@@ -121,9 +125,14 @@ export function errorFromExecutionError(
 	error: SuiClientTypes.ExecutionError,
 	digest: string | undefined,
 	label = 'transaction',
+	policyPackageIds?: readonly string[],
 ): TransactionFailedError {
 	if (error.$kind === 'MoveAbort') {
-		return errorFromMoveAbort(error.MoveAbort, { digest, command: error.command });
+		return errorFromMoveAbort(error.MoveAbort, {
+			digest,
+			command: error.command,
+			policyPackageIds,
+		});
 	}
 	const where = digest ? ` (tx ${digest})` : ' (in simulation, nothing was executed)';
 	return new TransactionFailedError(`${label} failed: ${error.$kind}: ${error.message}${where}`, {
@@ -135,11 +144,16 @@ export function errorFromExecutionError(
 
 /**
  * Maps a structured Move abort to the policy error named after its constant, falling back to
- * the `#[error(code = N)]` code when the transport (JSON-RPC) gives no constant name.
+ * the `#[error(code = N)]` code when the transport (JSON-RPC) gives no constant name. With
+ * `policyPackageIds`, only aborts located in one of those packages are mapped.
  */
 export function errorFromMoveAbort(
 	abort: SuiClientTypes.MoveAbort,
-	context: { digest: string | undefined; command?: number | undefined },
+	context: {
+		digest: string | undefined;
+		command?: number | undefined;
+		policyPackageIds?: readonly string[] | undefined;
+	},
 ): MoveAbortError {
 	const location = abort.location;
 	const details: MoveAbortDetails = {
@@ -150,12 +164,15 @@ export function errorFromMoveAbort(
 		functionName: location?.functionName || undefined,
 		abortCode: abort.abortCode,
 		constantName: abort.cleverError?.constantName || undefined,
-		errorCode: abort.cleverError?.errorCode ?? decodeCleverErrorCode(abort.abortCode),
+		errorCode: abort.cleverError?.errorCode ?? errorCodeWithoutCleverError(abort),
 	};
 	const where =
 		[details.module, details.functionName].filter(Boolean).join('::') || 'unknown location';
 	const tx = details.digest ? `tx ${details.digest}` : 'in simulation, nothing was executed';
-	const known = findPolicyAbort(details.module, details.constantName, details.errorCode);
+	const known = findPolicyAbort(details.module, details.constantName, details.errorCode, {
+		packageId: details.packageId,
+		policyPackageIds: context.policyPackageIds,
+	});
 	if (known) {
 		const message = `${known.constantName} in ${where}: ${known.hint} (${tx})`;
 		return new known.errorClass(message, { ...details, constantName: known.constantName });
@@ -163,6 +180,25 @@ export function errorFromMoveAbort(
 	const what = details.constantName ?? `abort code ${details.abortCode}`;
 	const pkg = details.packageId ? `${details.packageId}::` : '';
 	return new MoveAbortError(`Move abort ${what} in ${pkg}${where} (${tx})`, details);
+}
+
+/** Largest `#[error(code = N)]` code (8 bits in the clever abort code). */
+const MAX_ERROR_CODE = 0xfe;
+
+/**
+ * The error code when the transport sent no clever error: a raw clever abort code carries it
+ * (decoded here), and a JSON-RPC full node has already decoded it, so `abortCode` is N itself
+ * (sui-json-rpc-types `SuiMoveAbort::new` reports `error_code` = N for clever codes; the SDK's
+ * JSON-RPC core passes that on as `abortCode`). A small plain code is read as N too: our
+ * modules abort only with `#[error(code = N)]` constants, and matching by package keeps
+ * other packages' plain codes out.
+ */
+function errorCodeWithoutCleverError(abort: SuiClientTypes.MoveAbort): number | undefined {
+	const decoded = decodeCleverErrorCode(abort.abortCode);
+	if (decoded !== undefined || abort.cleverError !== undefined) return decoded;
+	if (!/^\d{1,3}$/.test(abort.abortCode)) return undefined;
+	const code = Number(abort.abortCode);
+	return code <= MAX_ERROR_CODE ? code : undefined;
 }
 
 /**
@@ -229,10 +265,14 @@ export function findCreatedObject(
 	return first.objectId;
 }
 
-function buildFailure(error: unknown, label: string): HarnessError {
+function buildFailure(
+	error: unknown,
+	label: string,
+	policyPackageIds: readonly string[] | undefined,
+): HarnessError {
 	if (error instanceof HarnessError) return error;
 	if (error instanceof SimulationError && error.executionError) {
-		return errorFromExecutionError(error.executionError, undefined, label);
+		return errorFromExecutionError(error.executionError, undefined, label, policyPackageIds);
 	}
 	return new TransactionFailedError(
 		`${label} could not be prepared: ${messageOf(error)}`,

@@ -177,6 +177,7 @@ async function create(
 		packageId,
 		name: request.name,
 		logger: io.logger,
+		policyPackageIds: policyPackageIds(record, packageId),
 	});
 	if (record && [record.latestPackageId, record.originalPackageId].includes(packageId)) {
 		await recordAllowlist(context.deploymentsDir, network, {
@@ -216,6 +217,7 @@ async function change(
 		allowlistId: request.allowlistId,
 		capId,
 		logger: io.logger,
+		policyPackageIds: policyPackageIds(record, packageId),
 	};
 	if (request.subcommand === 'migrate') {
 		const { digest } = await migrateAllowlist(target);
@@ -243,6 +245,17 @@ async function change(
 		`${adding ? 'added' : 'removed'} ${request.member} (tx ${digest})`,
 	);
 	return 0;
+}
+
+/** Every id of our package a node may name in an abort: the one called and all recorded ones. */
+function policyPackageIds(record: DeploymentRecord | undefined, called: string): string[] {
+	if (!record) return [called];
+	return [
+		called,
+		record.originalPackageId,
+		...record.upgrades.map((u) => u.packageId),
+		record.latestPackageId,
+	];
 }
 
 /** The package to call: --package, else the recorded latest id, else the configured package. */

@@ -133,7 +133,7 @@ export const command: Command = {
 		}
 		const status = await localnetStatus({ root });
 		io.result(status, formatStatus(status));
-		const healthy = status.started && status.parts.every((p) => p.running && p.answering);
+		const healthy = status.health === 'up' && status.parts.every((p) => p.running && p.answering);
 		return healthy ? 0 : 1;
 	},
 };

@@ -140,13 +140,29 @@ describe('errorFromMoveAbort (JSON-RPC: by module + #[error(code = N)])', () => 
 		expect(error.errorCode).toBe(code);
 	});
 
-	it('maps owner code 1 to PolicyNoAccessError, and leaves plain u64 codes unmapped', () => {
+	it('maps owner code 1 to PolicyNoAccessError, and leaves large plain u64 codes unmapped', () => {
 		expect(
 			errorFromMoveAbort(jsonRpcAbort('owner', cleverCode(1)), { digest: 'D' }),
 		).toBeInstanceOf(PolicyNoAccessError);
-		const plain = errorFromMoveAbort(jsonRpcAbort('allowlist', 3n), { digest: 'D' });
+		const plain = errorFromMoveAbort(jsonRpcAbort('allowlist', 1003n), { digest: 'D' });
 		expect(plain.constructor).toBe(MoveAbortError);
-		expect(plain.message).toContain('abort code 3');
+		expect(plain.message).toContain('abort code 1003');
+	});
+
+	it('reads an already-decoded small code (what a JSON-RPC full node reports) as N', () => {
+		const error = errorFromMoveAbort(jsonRpcAbort('allowlist', 3n), { digest: 'D' });
+		expect(error).toBeInstanceOf(NotMemberError);
+		expect(error.errorCode).toBe(3);
+	});
+
+	it('with policyPackageIds, maps only aborts located in one of those packages', () => {
+		const ours = { digest: 'D', policyPackageIds: [PKG] };
+		expect(errorFromMoveAbort(jsonRpcAbort('allowlist', 3n), ours)).toBeInstanceOf(NotMemberError);
+		const foreign = errorFromMoveAbort(jsonRpcAbort('allowlist', 3n), {
+			digest: 'D',
+			policyPackageIds: [`0x${'cd'.repeat(32)}`],
+		});
+		expect(foreign.constructor).toBe(MoveAbortError);
 	});
 });
 

@@ -58,12 +58,13 @@ export async function removeNamespaceMember(
 	await removeMember({ ...asAdmin(env), ...ns, member });
 }
 
-/** The admin calling the latest policy package. */
+/** The admin calling the latest policy package (aborts in either id map to typed errors). */
 function asAdmin(env: E2eEnvironment) {
 	return {
 		client: env.client,
 		signer: env.admin,
 		packageId: env.packages.latestId,
+		policyPackageIds: [env.packages.originalId, env.packages.latestId],
 		logger: env.logger,
 	};
 }

@@ -1,7 +1,11 @@
 /**
  * The real policy evaluator: simulates the approval PTB on a Sui full node with the certificate's
  * user as sender, the way Mysten's key server does (SEAL_NOTES §3.2):
- * - object inputs are re-pointed to their latest versions (the server ignores the client's refs);
+ * - the client's object references are never trusted: like Mysten's server (seal
+ *   crates/key-server/src/sui_rpc_client.rs `strip_transaction`, MystenLabs/seal ddc7e5d6), the
+ *   version and digest of every object input (owned, Receiving, shared with its initial shared
+ *   version) are stripped and the node resolves them (gRPC). JSON-RPC's dry run cannot resolve,
+ *   so there every reference is re-read from the node right before the simulation;
  * - with a Seal package id configured, `<seal>::time::check_staleness(now, allowed, clock)` runs
  *   first, reusing the PTB's shared Clock input or adding one;
  * - gas: no payment objects, budget 500_000_000 at the reference gas price;
@@ -13,6 +17,12 @@
  */
 import { bcs } from '@mysten/sui/bcs';
 import type { ClientWithCoreApi, SuiClientTypes } from '@mysten/sui/client';
+import {
+	GrpcTypes,
+	isSuiGrpcClient,
+	parseGrpcSimulateTransactionResponse,
+	type SuiGrpcClient,
+} from '@mysten/sui/grpc';
 import { normalizeSuiAddress, SUI_CLOCK_OBJECT_ID } from '@mysten/sui/utils';
 import type { PolicyDecision, PolicyEvaluator, PolicyRequest } from './evaluator.js';
 import type { ProgrammableTransaction } from './valid-ptb.js';
@@ -54,22 +64,18 @@ export class NodeEvaluator implements PolicyEvaluator {
 	async evaluate({ validPtb, sender }: PolicyRequest): Promise<PolicyDecision> {
 		let result: SuiClientTypes.SimulateTransactionResult<{ effects: true }>;
 		try {
-			const latest = await this.#latestObjectRefs(validPtb.ptb);
 			const ptb = this.#sealPackageId
-				? withStalenessCheck(latest, this.#sealPackageId, this.#now(), this.#allowedStalenessMs)
-				: latest;
+				? withStalenessCheck(
+						validPtb.ptb,
+						this.#sealPackageId,
+						this.#now(),
+						this.#allowedStalenessMs,
+					)
+				: validPtb.ptb;
 			const gasPrice = await this.#referenceGasPrice();
-			const transaction = bcs.TransactionData.serialize({
-				V1: {
-					kind: { ProgrammableTransaction: ptb },
-					sender,
-					gasData: { payment: [], owner: sender, price: gasPrice, budget: GAS_BUDGET },
-					expiration: { None: true },
-				},
-			}).toBytes();
-			// Like Mysten: empty gas payment and no gas selection (gRPC), so the user needs no SUI.
-			const request = { transaction, include: { effects: true as const }, doGasSelection: false };
-			result = await this.#client.core.simulateTransaction(request);
+			result = isSuiGrpcClient(this.#client)
+				? await simulateUnresolved(this.#client, ptb, sender, gasPrice)
+				: await this.#simulateResolved(ptb, sender, gasPrice);
 		} catch (error) {
 			return rpcFailure(error);
 		}
@@ -79,37 +85,24 @@ export class NodeEvaluator implements PolicyEvaluator {
 		return executionFailure(status.error, this.#sealPackageId);
 	}
 
-	/** Owned/immutable inputs → the node's latest version and digest (Mysten strips refs). */
-	async #latestObjectRefs(ptb: ProgrammableTransaction): Promise<ProgrammableTransaction> {
-		const owned = ptb.inputs.flatMap((input) =>
-			input.$kind === 'Object' && input.Object.$kind === 'ImmOrOwnedObject'
-				? [input.Object.ImmOrOwnedObject.objectId]
-				: [],
-		);
-		if (owned.length === 0) return ptb;
-		const { objects } = await this.#client.core.getObjects({ objectIds: owned });
-		const latest = new Map<string, { version: string; digest: string }>();
-		for (const object of objects) {
-			if (object instanceof Error) throw new NotFoundError(object.message);
-			latest.set(normalizeSuiAddress(object.objectId), {
-				version: object.version,
-				digest: object.digest,
-			});
-		}
-		const inputs = ptb.inputs.map((input): CallArg => {
-			if (input.$kind !== 'Object' || input.Object.$kind !== 'ImmOrOwnedObject') return input;
-			const ref = input.Object.ImmOrOwnedObject;
-			const now = latest.get(normalizeSuiAddress(ref.objectId));
-			if (!now) throw new NotFoundError(`object ${ref.objectId} not found`);
-			return {
-				$kind: 'Object',
-				Object: {
-					$kind: 'ImmOrOwnedObject',
-					ImmOrOwnedObject: { objectId: ref.objectId, version: now.version, digest: now.digest },
-				},
-			} as CallArg;
-		});
-		return { ...ptb, inputs };
+	/** JSON-RPC: a dry run needs full references, so every one is re-read from the node. */
+	async #simulateResolved(
+		ptb: ProgrammableTransaction,
+		sender: string,
+		gasPrice: bigint,
+	): Promise<SuiClientTypes.SimulateTransactionResult<{ effects: true }>> {
+		const resolved = await resolveObjectRefs(this.#client, ptb);
+		const transaction = bcs.TransactionData.serialize({
+			V1: {
+				kind: { ProgrammableTransaction: resolved },
+				sender,
+				gasData: { payment: [], owner: sender, price: gasPrice, budget: GAS_BUDGET },
+				expiration: { None: true },
+			},
+		}).toBytes();
+		// Like Mysten: empty gas payment, so the user needs no SUI.
+		const request = { transaction, include: { effects: true as const }, doGasSelection: false };
+		return this.#client.core.simulateTransaction(request);
 	}
 
 	async #referenceGasPrice(): Promise<bigint> {
@@ -171,6 +164,180 @@ export function withStalenessCheck(
 		},
 	} as Command;
 	return { inputs, commands: [check, ...ptb.commands] };
+}
+
+/**
+ * The gRPC `SimulateTransaction` request Mysten's server sends: the PTB with every object input
+ * reduced to kind + id (+ mutability for shared objects), no version or digest, so the node
+ * resolves each against its current state; empty gas payment, no gas selection.
+ */
+export function unresolvedSimulationRequest(
+	ptb: ProgrammableTransaction,
+	sender: string,
+	gasPrice: bigint,
+): GrpcTypes.SimulateTransactionRequest {
+	const { Input_InputKind: Kind, Argument_ArgumentKind: Arg } = GrpcTypes;
+	const inputs = ptb.inputs.map((input): GrpcTypes.Input => {
+		if (input.$kind === 'Pure') {
+			return { kind: Kind.PURE, pure: Buffer.from(input.Pure.bytes, 'base64') };
+		}
+		if (input.$kind !== 'Object') {
+			throw new UnsupportedInputError(`unsupported input kind ${input.$kind}`);
+		}
+		const object = input.Object;
+		switch (object.$kind) {
+			case 'ImmOrOwnedObject':
+				return { kind: Kind.IMMUTABLE_OR_OWNED, objectId: object.ImmOrOwnedObject.objectId };
+			case 'Receiving':
+				return { kind: Kind.RECEIVING, objectId: object.Receiving.objectId };
+			case 'SharedObject':
+				return {
+					kind: Kind.SHARED,
+					objectId: object.SharedObject.objectId,
+					mutable: object.SharedObject.mutable,
+				};
+			default:
+				throw new UnsupportedInputError(
+					`unsupported object input ${(object as { $kind: string }).$kind}`,
+				);
+		}
+	});
+	const commands = ptb.commands.map((command): GrpcTypes.Command => {
+		if (command.$kind !== 'MoveCall') {
+			throw new UnsupportedInputError(`unsupported command ${command.$kind}`);
+		}
+		const call = command.MoveCall;
+		return {
+			command: {
+				oneofKind: 'moveCall',
+				moveCall: {
+					package: call.package,
+					module: call.module,
+					function: call.function,
+					typeArguments: call.typeArguments,
+					arguments: call.arguments.map((a): GrpcTypes.Argument => {
+						switch (a.$kind) {
+							case 'GasCoin':
+								return { kind: Arg.GAS };
+							case 'Input':
+								return { kind: Arg.INPUT, input: a.Input };
+							case 'Result':
+								return { kind: Arg.RESULT, result: a.Result };
+							case 'NestedResult':
+								return {
+									kind: Arg.RESULT,
+									result: a.NestedResult[0],
+									subresult: a.NestedResult[1],
+								};
+							default:
+								throw new UnsupportedInputError('unsupported argument');
+						}
+					}),
+				},
+			},
+		};
+	});
+	return {
+		transaction: {
+			version: 1,
+			kind: {
+				data: {
+					oneofKind: 'programmableTransaction',
+					programmableTransaction: { inputs, commands },
+				},
+			},
+			sender,
+			gasPayment: { objects: [], owner: sender, price: gasPrice, budget: GAS_BUDGET },
+			expiration: { kind: GrpcTypes.TransactionExpiration_TransactionExpirationKind.NONE },
+		},
+		readMask: { paths: ['transaction.effects.status', 'transaction.effects.gas_used'] },
+		doGasSelection: false,
+		checks: GrpcTypes.SimulateTransactionRequest_TransactionChecks.ENABLED,
+	};
+}
+
+/** Simulates on a gRPC node with unresolved object inputs, parsed by the SDK's own parser. */
+async function simulateUnresolved(
+	client: SuiGrpcClient,
+	ptb: ProgrammableTransaction,
+	sender: string,
+	gasPrice: bigint,
+): Promise<SuiClientTypes.SimulateTransactionResult<{ effects: true }>> {
+	const { response } = await client.transactionExecutionService.simulateTransaction(
+		GrpcTypes.SimulateTransactionRequest.create(unresolvedSimulationRequest(ptb, sender, gasPrice)),
+	);
+	return parseGrpcSimulateTransactionResponse(response, {
+		include: { effects: true },
+	}) as SuiClientTypes.SimulateTransactionResult<{ effects: true }>;
+}
+
+/**
+ * Every object input re-pointed to what the node holds now: owned and Receiving objects at their
+ * latest version and digest, shared objects at the initial shared version the node reports.
+ */
+export async function resolveObjectRefs(
+	client: ClientWithCoreApi,
+	ptb: ProgrammableTransaction,
+): Promise<ProgrammableTransaction> {
+	const ids = [
+		...new Set(
+			ptb.inputs.flatMap((input) => {
+				if (input.$kind !== 'Object') return [];
+				const o = input.Object;
+				if (o.$kind === 'ImmOrOwnedObject')
+					return [normalizeSuiAddress(o.ImmOrOwnedObject.objectId)];
+				if (o.$kind === 'Receiving') return [normalizeSuiAddress(o.Receiving.objectId)];
+				if (o.$kind === 'SharedObject') return [normalizeSuiAddress(o.SharedObject.objectId)];
+				return [];
+			}),
+		),
+	];
+	if (ids.length === 0) return ptb;
+	const { objects } = await client.core.getObjects({ objectIds: ids });
+	const current = new Map<string, SuiClientTypes.Object>();
+	for (const object of objects) {
+		if (object instanceof Error) throw new NotFoundError(object.message);
+		current.set(normalizeSuiAddress(object.objectId), object);
+	}
+	const lookup = (objectId: string): SuiClientTypes.Object => {
+		const object = current.get(normalizeSuiAddress(objectId));
+		if (!object) throw new NotFoundError(`object ${objectId} not found`);
+		return object;
+	};
+	const inputs = ptb.inputs.map((input): CallArg => {
+		if (input.$kind !== 'Object') return input;
+		const o = input.Object;
+		if (o.$kind === 'ImmOrOwnedObject' || o.$kind === 'Receiving') {
+			const ref = o.$kind === 'Receiving' ? o.Receiving : o.ImmOrOwnedObject;
+			const now = lookup(ref.objectId);
+			const fresh = { objectId: ref.objectId, version: now.version, digest: now.digest };
+			return { $kind: 'Object', Object: { $kind: o.$kind, [o.$kind]: fresh } } as CallArg;
+		}
+		if (o.$kind === 'SharedObject') {
+			const owner = lookup(o.SharedObject.objectId).owner;
+			if (owner.$kind !== 'Shared') {
+				throw new NotFoundError(`object ${o.SharedObject.objectId} is not shared`);
+			}
+			return {
+				$kind: 'Object',
+				Object: {
+					$kind: 'SharedObject',
+					SharedObject: {
+						objectId: o.SharedObject.objectId,
+						initialSharedVersion: owner.Shared.initialSharedVersion,
+						mutable: o.SharedObject.mutable,
+					},
+				},
+			} as CallArg;
+		}
+		return input;
+	});
+	return { ...ptb, inputs };
+}
+
+/** An input the simulation cannot express (the PTB checks reject these before we get here). */
+class UnsupportedInputError extends Error {
+	override name = 'UnsupportedInputError';
 }
 
 /** An input object the node does not know (yet): Mysten answers `InvalidParameter`. */

@@ -10,7 +10,7 @@ import type { Logger } from '../logger.js';
 import type { SuiClient } from '../sui-client.js';
 import { executeTransaction, findCreatedObject } from '../transactions.js';
 import { mystenKeyServerYaml } from './keyserver-config.js';
-import { spawnDetached } from './processes.js';
+import { childEnvironment, spawnDetached, type DetachedChild } from './processes.js';
 import { buildRegisterKeyServerTx } from './register.js';
 import { writeFileAtomic } from '../atomic-file.js';
 import type { KeyServerImplementation, KeyServerRecord } from './state.js';
@@ -107,7 +107,9 @@ export interface StartKeyServersOptions {
 	cliPath: string;
 	logger: Logger;
 	/** Called as soon as a child runs, so a later failure still leaves its pid recorded. */
-	onStarted: (record: KeyServerRecord) => Promise<void>;
+	onStarted: (record: KeyServerRecord, child: DetachedChild) => Promise<void>;
+	/** When aborted (another part died), no further server is registered or started. */
+	signal?: AbortSignal | undefined;
 }
 
 /** Generates keys, registers each server on chain, then starts it. */
@@ -117,6 +119,7 @@ export async function startKeyServers(options: StartKeyServersOptions): Promise<
 		const name = `localnet-key-server-${i + 1}`;
 		const port = options.basePort + i;
 		const url = `http://127.0.0.1:${port}`;
+		options.signal?.throwIfAborted();
 		const masterKey = generateMasterKey();
 		try {
 			const publicKey = publicKeyFromMasterKey(masterKey);
@@ -167,14 +170,16 @@ export async function startKeyServers(options: StartKeyServersOptions): Promise<
 				});
 			}
 			const logFile = join(options.paths.logsDir, `${name}.log`);
-			const pid = await spawnDetached({
+			const child = await spawnDetached({
 				part: name,
 				command: spec.command,
 				args: spec.args,
 				env: keyServerChildEnv(options.env, spec.env),
 				cwd: options.paths.root,
 				logFile,
+				signal: options.signal,
 			});
+			const { pid } = child;
 			const record: KeyServerRecord = {
 				name,
 				objectId,
@@ -185,7 +190,7 @@ export async function startKeyServers(options: StartKeyServersOptions): Promise<
 				logFile,
 			};
 			records.push(record);
-			await options.onStarted(record);
+			await options.onStarted(record, child);
 			options.logger.info(`  ${name}: ${objectId} at ${url} (pid ${pid}, ${spec.implementation})`);
 		} finally {
 			masterKey.fill(0);
@@ -194,15 +199,18 @@ export async function startKeyServers(options: StartKeyServersOptions): Promise<
 	return records;
 }
 
-/** Secrets a key-server child must not inherit from us (it gets only its own master key). */
-const SECRETS_NOT_INHERITED = ['SUI_PRIVATE_KEY', 'SEAL_KEYSERVER_MASTER_KEY', 'MASTER_KEY'];
+/** Variables a key server may take from us besides PATH and HOME: log verbosity only. */
+const KEY_SERVER_PASS_THROUGH = ['RUST_LOG', 'RUST_BACKTRACE'];
 
-/** The child's environment: ours without our secrets, plus what its command needs. */
+/**
+ * The child's environment: PATH, HOME (and RUST_LOG) from ours plus what its command needs.
+ * Built up, not filtered down: no secret of ours (SUI_PRIVATE_KEY, another server's master key)
+ * and no variable that changes its configuration (Mysten's server panics on NODE_URL when its
+ * YAML sets node_url) can reach it.
+ */
 export function keyServerChildEnv(
 	parent: NodeJS.ProcessEnv,
 	own: Record<string, string>,
 ): NodeJS.ProcessEnv {
-	const env: NodeJS.ProcessEnv = { ...parent };
-	for (const name of SECRETS_NOT_INHERITED) delete env[name];
-	return { ...env, ...own };
+	return childEnvironment(parent, own, KEY_SERVER_PASS_THROUGH);
 }

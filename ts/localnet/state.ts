@@ -33,6 +33,14 @@ export interface LocalnetState {
 	threshold: number;
 	admin: string | undefined;
 	keyServers: KeyServerRecord[];
+	/** Set when `up` failed: which part, and the report it printed (exit code, log tail). */
+	failure?: LocalnetFailure | undefined;
+}
+
+export interface LocalnetFailure {
+	part: string;
+	message: string;
+	at: string;
 }
 
 /** Reads the state file; `undefined` when there is none (nothing was started). */

@@ -1,6 +1,6 @@
 /** `localnet status`: each part of the stack, whether its process runs and whether it answers. */
 import { localnetPaths } from './paths.js';
-import { isAlive } from './processes.js';
+import { deadChildReport, isAlive } from './processes.js';
 import { readLocalnetState, type LocalnetState } from './state.js';
 import { createSuiClient } from '../sui-client.js';
 import { probeHttp, probeKeyServer, probeNode } from './wait.js';
@@ -13,8 +13,18 @@ export interface PartStatus {
 	detail: string;
 }
 
+/**
+ * `up`: every recorded process runs. `failed`: the last `up` failed, or a process it started has
+ * died since (not stopped by `down`). `stopped`: `down` stopped it. `not started`: no state here.
+ */
+export type LocalnetHealth = 'not started' | 'up' | 'failed' | 'stopped';
+
 export interface LocalnetStatus {
+	/** A stack was started here (a state file exists), whatever became of it. */
 	started: boolean;
+	health: LocalnetHealth;
+	/** Why `health` is `failed`: the part, its exit and the tail of its log. */
+	failure: string | undefined;
 	state: LocalnetState | undefined;
 	parts: PartStatus[];
 }
@@ -25,7 +35,8 @@ export async function localnetStatus(options: {
 }): Promise<LocalnetStatus> {
 	const fetchFn = options.fetch ?? fetch;
 	const state = await readLocalnetState(localnetPaths(options.root).stateFile);
-	if (state === undefined) return { started: false, state, parts: [] };
+	if (state === undefined)
+		return { started: false, health: 'not started', failure: undefined, state, parts: [] };
 	const ask = async <T>(probe: () => Promise<T | undefined>): Promise<T | undefined> => {
 		try {
 			return await probe();
@@ -64,12 +75,48 @@ export async function localnetStatus(options: {
 			detail: `${server.url} ${server.objectId} (${server.implementation})`,
 		});
 	}
-	return { started: true, state, parts };
+	const { health, failure } = await judgeHealth(state, parts);
+	return { started: true, health, failure, state, parts };
+}
+
+/** A recorded failure wins; else a recorded pid that is gone means the part died. */
+async function judgeHealth(
+	state: LocalnetState,
+	parts: PartStatus[],
+): Promise<{ health: LocalnetHealth; failure: string | undefined }> {
+	if (state.failure !== undefined) {
+		return { health: 'failed', failure: `${state.failure.message} (at ${state.failure.at})` };
+	}
+	const processes = [
+		{ part: 'node', command: 'sui', pid: state.node.pid, logFile: state.node.logFile },
+		...state.keyServers.map((s) => ({
+			part: s.name,
+			command: 'key server',
+			pid: s.pid,
+			logFile: s.logFile,
+		})),
+	];
+	const dead = processes.find(
+		(p) => p.pid !== undefined && !parts.find((q) => q.pid === p.pid)?.running,
+	);
+	if (dead !== undefined) {
+		const report = await deadChildReport(
+			`${dead.part}: ${dead.command} (pid ${dead.pid}) is no longer running`,
+			dead.logFile,
+		);
+		return { health: 'failed', failure: report };
+	}
+	if (processes.every((p) => p.pid === undefined)) return { health: 'stopped', failure: undefined };
+	return { health: 'up', failure: undefined };
 }
 
 /** Human-readable table of a status. */
 export function formatStatus(status: LocalnetStatus): string {
 	if (!status.started) return 'localnet: not started here (run `seal-policies localnet up`)';
+	const headline =
+		status.health === 'failed'
+			? `localnet: FAILED — ${status.failure ?? 'unknown cause'}\nrun \`seal-policies localnet down\` and \`seal-policies localnet up\` again`
+			: `localnet: ${status.health}`;
 	const rows = status.parts.map(
 		(p) =>
 			`${p.part.padEnd(22)} ${(p.running ? 'running' : 'stopped').padEnd(8)} ${(p.answering ? 'answering' : 'silent').padEnd(10)} ${p.pid ?? '-'}\t${p.detail}`,
@@ -83,6 +130,7 @@ export function formatStatus(status: LocalnetStatus): string {
 			]
 		: [];
 	return [
+		headline,
 		`${'part'.padEnd(22)} ${'process'.padEnd(8)} ${'rpc'.padEnd(10)} pid\tdetail`,
 		...rows,
 		...ids,

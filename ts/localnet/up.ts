@@ -24,9 +24,10 @@ import { renderLocalnetEnv } from './env-file.js';
 import { startKeyServers } from './keyservers.js';
 import { localnetPaths, type LocalnetPaths } from './paths.js';
 import { busyPorts } from './ports.js';
-import { isAlive, spawnDetached } from './processes.js';
+import { childEnvironment, isAlive, spawnDetached } from './processes.js';
 import { ensureSealCheckout, LOCALNET_ENV, SEAL_RELEASE_TAG } from './seal-package.js';
 import { readLocalnetState, writeLocalnetState, type LocalnetState } from './state.js';
+import { StackWatch } from './watch.js';
 import { requireSui } from './sui.js';
 import { probeHttp, probeKeyServer, probeNode, waitFor } from './wait.js';
 
@@ -123,20 +124,44 @@ export async function localnetUp(options: LocalnetUpOptions): Promise<LocalnetUp
 		admin: undefined,
 		keyServers: [],
 	};
-	const save = () => writeLocalnetState(paths.stateFile, state);
+	// Saves run one after another; once start-up has failed, none starts any more and the one
+	// in flight is awaited before `down`, so nothing rewrites what `down` recorded.
+	let failed = false;
+	let lastSave: Promise<unknown> = Promise.resolve();
+	const save = (): Promise<void> => {
+		const next = lastSave.then(() =>
+			failed ? undefined : writeLocalnetState(paths.stateFile, state),
+		);
+		lastSave = next.catch(() => undefined);
+		return next;
+	};
+	// Reports the first child that exits during start-up, at once (not at the next timeout).
+	const watch = new StackWatch();
+	const { signal } = watch;
 
-	try {
+	const steps = async (): Promise<LocalnetUpResult> => {
 		logger.info(`[1/7] starting sui (${sui}) — log: ${state.node.logFile}`);
-		state.node.pid = await spawnDetached({
+		const node = await spawnDetached({
 			part: 'node',
 			command: sui,
 			args: ['start', '--with-faucet', '--force-regenesis'],
-			env: childEnv,
+			// Only what `sui start` needs: its config dir, PATH, HOME (and log verbosity).
+			env: childEnvironment(env, { SUI_CONFIG_DIR: paths.suiConfigDir }, [
+				'RUST_LOG',
+				'RUST_BACKTRACE',
+			]),
 			cwd: paths.root,
 			logFile: state.node.logFile,
+			signal,
 		});
+		state.node.pid = node.pid;
+		watch.watch('node', 'sui', node, state.node.logFile);
 		await save();
-		const waitOptions = { timeoutMs: options.startTimeoutMs ?? 180_000, intervalMs: 1_000 };
+		const waitOptions = {
+			timeoutMs: options.startTimeoutMs ?? 180_000,
+			intervalMs: 1_000,
+			signal,
+		};
 		// A fresh client per probe: nothing from a failed attempt is cached.
 		state.chainId = await waitFor(
 			'node',
@@ -198,8 +223,10 @@ export async function localnetUp(options: LocalnetUpOptions): Promise<LocalnetUp
 			nodeExecPath: process.execPath,
 			cliPath: join(paths.root, 'scripts', 'cli.ts'),
 			logger,
-			onStarted: async (record) => {
+			signal,
+			onStarted: async (record, child) => {
 				state.keyServers.push(record);
+				watch.watch(record.name, 'key server', child, record.logFile);
 				await save();
 			},
 		});
@@ -210,10 +237,7 @@ export async function localnetUp(options: LocalnetUpOptions): Promise<LocalnetUp
 				server.name,
 				`key server at ${server.url} (log: ${server.logFile})`,
 				() => probeKeyServer(fetchFn, server.url),
-				{
-					timeoutMs: 60_000,
-					intervalMs: 500,
-				},
+				{ timeoutMs: 60_000, intervalMs: 500, signal },
 			);
 		}
 
@@ -233,11 +257,36 @@ export async function localnetUp(options: LocalnetUpOptions): Promise<LocalnetUp
 		await writeFileAtomic(paths.envFile, renderLocalnetEnv(state));
 		await save();
 		return { state, paths, admin };
-	} catch (error) {
+	};
+
+	try {
+		const result = await watch.guard(steps());
+		// From here on the stack outlives `up`; `status` reports a part that dies later.
+		watch.close();
+		return result;
+	} catch (caught) {
+		// A child that exited explains every later symptom (refused connections, timeouts).
+		const error = watch.failure ?? caught;
+		failed = true;
+		watch.close();
+		await lastSave;
 		logger.warn(`localnet up failed; stopping what was started (logs stay in ${paths.logsDir})`);
 		await localnetDown({ root: options.root, logger }).catch(() => undefined);
+		await recordFailure(paths.stateFile, error).catch(() => undefined);
 		throw error;
 	}
+}
+
+/** Marks the state file as failed, so `status` says so (and why) instead of "started". */
+async function recordFailure(stateFile: string, error: unknown): Promise<void> {
+	const state = await readLocalnetState(stateFile);
+	if (state === undefined) return;
+	state.failure = {
+		part: error instanceof LocalnetError ? error.part : 'up',
+		message: error instanceof Error ? error.message : String(error),
+		at: new Date().toISOString(),
+	};
+	await writeLocalnetState(stateFile, state);
 }
 
 /** Asks the faucet for SUI and waits until the node shows a balance. */

@@ -10,6 +10,8 @@ export interface WaitOptions {
 	intervalMs?: number;
 	sleep?: (ms: number) => Promise<void>;
 	now?: () => number;
+	/** Stops polling at once with the signal's reason (e.g. a watched child exited). */
+	signal?: AbortSignal | undefined;
 }
 
 /** Polls `check` until it returns a value (not undefined); throws LocalnetError on timeout. */
@@ -24,6 +26,7 @@ export async function waitFor<T>(
 	const deadline = now() + options.timeoutMs;
 	let lastError: unknown;
 	for (;;) {
+		options.signal?.throwIfAborted();
 		try {
 			const value = await check();
 			if (value !== undefined) return value;
@@ -40,6 +43,7 @@ export async function waitFor<T>(
 				},
 			);
 		}
+		options.signal?.throwIfAborted();
 		await sleep(options.intervalMs ?? 500);
 	}
 }

@@ -100,6 +100,11 @@ interface ExecutorBase {
 	signer: Signer;
 	packageId: string;
 	logger?: Logger;
+	/**
+	 * Every id of the package (original + upgrades; default `[packageId]`): aborts located in
+	 * one of them become typed errors (`NotMemberError`, ...), others stay `MoveAbortError`.
+	 */
+	policyPackageIds?: readonly string[];
 }
 
 export interface CreatedAllowlist {
@@ -115,6 +120,7 @@ export async function createAllowlist({
 	packageId,
 	name,
 	logger = silentLogger,
+	policyPackageIds = [packageId],
 }: ExecutorBase & { name: string }): Promise<CreatedAllowlist> {
 	const transaction = createAllowlistTx({ packageId, name, owner: signer.toSuiAddress() });
 	const executed = await executeTransaction({
@@ -123,6 +129,7 @@ export async function createAllowlist({
 		transaction,
 		logger,
 		label: `create allowlist '${name}'`,
+		policyPackageIds,
 	});
 	return {
 		allowlistId: findCreatedObject(executed, { module: ALLOWLIST_MODULE, name: 'Allowlist' }),
@@ -166,12 +173,20 @@ async function executeWithCap(
 	build: (refs: { packageId: string; allowlist: string; cap: string }) => Transaction,
 ): Promise<{ digest: string }> {
 	const { client, signer, packageId, allowlistId, capId, logger = silentLogger } = options;
+	const policyPackageIds = options.policyPackageIds ?? [packageId];
 	const transaction = build({
 		packageId,
 		allowlist: normalizeObjectId(allowlistId, 'allowlistId'),
 		cap: normalizeObjectId(capId, 'capId'),
 	});
-	const { digest } = await executeTransaction({ client, signer, transaction, logger, label });
+	const { digest } = await executeTransaction({
+		client,
+		signer,
+		transaction,
+		logger,
+		label,
+		policyPackageIds,
+	});
 	return { digest };
 }
 

@@ -1,6 +1,7 @@
 /**
  * The aborts of the `seal_policies` Move package, keyed by module + `#[error]` constant name
- * (what gRPC/GraphQL report) and module + `#[error(code = N)]` code (all JSON-RPC can give).
+ * (what gRPC/GraphQL report) and module + `#[error(code = N)]` code (all JSON-RPC gives: its
+ * full node decodes the clever abort code and reports only N), matched only in our package.
  * Codes and names mirror move/sources/*.move; keep them in sync when a constant is added.
  */
 import {
@@ -13,6 +14,8 @@ import {
 	type MoveAbortDetails,
 	type MoveAbortError,
 } from '../errors.js';
+import { normalizeSuiAddress } from '@mysten/sui/utils';
+
 import type { PolicyModule } from './modules.js';
 
 export type MoveAbortErrorClass = new (
@@ -81,16 +84,31 @@ export const POLICY_ABORTS: readonly PolicyAbort[] = [
 	},
 ];
 
+/** Where an abort came from, as far as the transport says. */
+export interface AbortOrigin {
+	/** Package in the abort location (original id or an upgraded id, depending on the node). */
+	packageId?: string | undefined;
+	/**
+	 * Every id of our package (original and each upgrade). When given, an abort only maps to a
+	 * policy error if `packageId` is one of them: another package's `allowlist` module is not
+	 * ours. Without it, module + name/code decide (callers that do not know the package).
+	 */
+	policyPackageIds?: readonly string[] | undefined;
+}
+
 /**
  * The known abort for a module and constant name, or (when the transport gave no name) for the
- * module and `#[error(code = N)]` code. Undefined for anything else, e.g. framework aborts.
+ * module and `#[error(code = N)]` code. Undefined for anything else, e.g. framework aborts or
+ * a module of the same name in another package.
  */
 export function findPolicyAbort(
 	module: string | undefined,
 	constantName: string | undefined,
 	errorCode: number | undefined,
+	origin: AbortOrigin = {},
 ): PolicyAbort | undefined {
 	if (module === undefined) return undefined;
+	if (!isOurPackage(origin)) return undefined;
 	if (constantName !== undefined) {
 		return POLICY_ABORTS.find((a) => a.module === module && a.constantName === constantName);
 	}
@@ -98,4 +116,11 @@ export function findPolicyAbort(
 		return POLICY_ABORTS.find((a) => a.module === module && a.code === errorCode);
 	}
 	return undefined;
+}
+
+function isOurPackage({ packageId, policyPackageIds }: AbortOrigin): boolean {
+	if (policyPackageIds === undefined || policyPackageIds.length === 0) return true;
+	if (packageId === undefined) return false;
+	const id = normalizeSuiAddress(packageId);
+	return policyPackageIds.some((ours) => normalizeSuiAddress(ours) === id);
 }

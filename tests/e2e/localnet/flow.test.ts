@@ -8,8 +8,8 @@ import {
 	newAccount,
 } from '../../../ts/e2e/steps.js';
 import { SealKeyServerError } from '../../../ts/errors.js';
-import { registerScenarios } from '../support/scenarios.js';
-import { announceSkip, localnetSkipReason, useLocalnet } from '../support/tiers.js';
+import { registerScenarios, registerUpgradeScenario } from '../support/scenarios.js';
+import { announceSkip, localnetSkipReason, ROOT, useLocalnet } from '../support/tiers.js';
 
 announceSkip('e2e-localnet', localnetSkipReason);
 
@@ -18,6 +18,7 @@ describe.skipIf(localnetSkipReason !== undefined)(
 	() => {
 		const getEnv = useLocalnet();
 		registerScenarios(getEnv);
+		registerUpgradeScenario(getEnv, { root: ROOT, buildEnv: process.env });
 
 		it('one key server down still decrypts; two down gives a clear error', async () => {
 			const env = getEnv();

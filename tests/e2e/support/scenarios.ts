@@ -2,6 +2,8 @@
  * The scenarios both e2e tiers run, registered as vitest tests against an environment getter.
  * Each test creates its own allowlist so tests never interfere.
  */
+import { EncryptedObject } from '@mysten/seal';
+import { normalizeSuiAddress } from '@mysten/sui/utils';
 import { expect, it } from 'vitest';
 import type { E2eEnvironment } from '../../../ts/e2e/environment.js';
 import {
@@ -16,7 +18,9 @@ import {
 	newAccount,
 	removeNamespaceMember,
 } from '../../../ts/e2e/steps.js';
+import { publishUpgradeableCopy, withPackages } from '../../../ts/e2e/upgrade.js';
 import { SealAccessDeniedError } from '../../../ts/errors.js';
+import { readBlob } from '../../../ts/format.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -103,5 +107,56 @@ export function registerScenarios(getEnv: () => E2eEnvironment): void {
 		);
 		expect(outcome.dataUnchanged).toBe(true);
 		expect(outcome.decrypted).toBe(true);
+	});
+}
+
+/**
+ * Upgrades, end to end: publish v1 → allowlist → encrypt → compatible upgrade → members still
+ * decrypt (identities and session keys under the original id, approvals calling the latest
+ * package) → a non-member is still refused. Publishes its own copy (v1 = move/, v2 = move/ +
+ * move/fixtures/upgrade) so the shared deployment of the other tests is never upgraded.
+ */
+export function registerUpgradeScenario(
+	getEnv: () => E2eEnvironment,
+	options: { root: string; buildEnv: NodeJS.ProcessEnv },
+): void {
+	it('after a compatible upgrade members still decrypt and non-members are still refused', async () => {
+		const base = getEnv();
+		const run = await publishUpgradeableCopy(base, options);
+		try {
+			const v1 = withPackages(base, run.v1);
+			const ns = await createNamespace(v1, `upgrade-${Date.now()}`);
+			const member = await newAccount(v1);
+			await addNamespaceMember(v1, ns, member.toSuiAddress());
+			const target = { policy: 'allowlist' as const, allowlistId: ns.allowlistId };
+			const blob = await encryptFor(v1, target, text('survives upgrades'));
+
+			const ids = await run.upgrade();
+			expect(ids.originalId).toBe(run.v1.originalId);
+			expect(ids.latestId).not.toBe(run.v1.originalId);
+			const v2 = withPackages(base, ids);
+			// The identity was sealed under the original id, and stays there.
+			const sealed = readBlob(blob);
+			if (sealed.format !== 'seal-object') throw new Error(`expected a Seal object`);
+			expect(normalizeSuiAddress(EncryptedObject.parse(sealed.encryptedObject).packageId)).toBe(
+				normalizeSuiAddress(ids.originalId),
+			);
+			// decryptAs: session key on v2.packages.originalId, approval PTB on v2.packages.latestId.
+			expect(new TextDecoder().decode(await decryptAs(v2, member, blob, 'allowlist'))).toBe(
+				'survives upgrades',
+			);
+			// Membership changes go through the upgraded package too.
+			const late = await newAccount(v2);
+			await addNamespaceMember(v2, ns, late.toSuiAddress());
+			expect(new TextDecoder().decode(await decryptAs(v2, late, blob, 'allowlist'))).toBe(
+				'survives upgrades',
+			);
+			const stranger = await newAccount(v2);
+			await expect(decryptAs(v2, stranger, blob, 'allowlist')).rejects.toThrow(
+				SealAccessDeniedError,
+			);
+		} finally {
+			await run.cleanUp();
+		}
 	});
 }

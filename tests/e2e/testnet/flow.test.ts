@@ -1,9 +1,11 @@
 import { describe } from 'vitest';
-import { registerScenarios } from '../support/scenarios.js';
-import { announceSkip, testnetSkipReason, useTestnet } from '../support/tiers.js';
+import { registerScenarios, registerUpgradeScenario } from '../support/scenarios.js';
+import { announceSkip, ROOT, testnetSkipReason, useTestnet } from '../support/tiers.js';
 
 announceSkip('e2e-testnet', testnetSkipReason);
 
 describe.skipIf(testnetSkipReason !== undefined)('testnet: configured key servers', () => {
-	registerScenarios(useTestnet());
+	const getEnv = useTestnet();
+	registerScenarios(getEnv);
+	registerUpgradeScenario(getEnv, { root: ROOT, buildEnv: process.env });
 });
