@@ -8,7 +8,7 @@
  * - approval PTBs: `buildApproveTransaction` / `buildApproveTxBytes`;
  * - allowlist administration: `createAllowlistTx`, `addMemberTx`, ... and `readAllowlist`;
  * - the envelope on WebCrypto and Web Streams (byte-compatible with the Node envelope);
- * - Seal flows behind a wallet (`WalletSigner`: dapp-kit's `signPersonalMessage` and
+ * - Seal flows behind a wallet (`SealWallet`: dapp-kit's `signPersonalMessage` and
  *   `signAndExecuteTransaction`).
  */
 

@@ -7,7 +7,7 @@ import {
 	encryptEnvelopeBytes,
 	encryptEnvelopeStream,
 } from '../../ts/browser/envelope.js';
-import { createWalletSessionKey, type WalletSigner } from '../../ts/browser/wallet.js';
+import { createWalletSessionKey, type SealWallet } from '../../ts/browser/wallet.js';
 import { collectBytes, decryptEnvelope, encryptEnvelope } from '../../ts/envelope.js';
 import { DecryptionFailedError, TruncatedInputError } from '../../ts/errors.js';
 import { ownerInnerId, randomNonce, toHex } from '../../ts/identity.js';
@@ -32,7 +32,7 @@ describe('browser envelope ⇄ Node envelope (offline key servers)', () => {
 		const user = bed.newUser();
 		const innerId = ownerInnerId(user.toSuiAddress(), randomNonce());
 		bed.policy.allow(toHex(innerId), user.toSuiAddress());
-		const wallet: Pick<WalletSigner, 'address' | 'signPersonalMessage'> = {
+		const wallet: Pick<SealWallet, 'address' | 'signPersonalMessage'> = {
 			address: user.toSuiAddress(),
 			signPersonalMessage: ({ message }) => user.signPersonalMessage(message),
 		};

@@ -1,11 +1,11 @@
 /**
  * Seal flows behind a wallet. A dApp never holds a private key: it asks the connected wallet to
  * sign the session-key message (`signPersonalMessage`) and the allowlist administration
- * transactions (`signAndExecuteTransaction`). `WalletSigner` is the shape dapp-kit's hooks
+ * transactions (`signAndExecuteTransaction`). `SealWallet` is the shape dapp-kit's hooks
  * already have, e.g.
  *
  * ```ts
- * const wallet: WalletSigner = {
+ * const wallet: SealWallet = {
  *   address: account.address,
  *   signPersonalMessage: useSignPersonalMessage().mutateAsync,
  *   signAndExecuteTransaction: useSignAndExecuteTransaction().mutateAsync,
@@ -29,7 +29,7 @@ import {
 import { errorFromExecutionStatus } from '../transactions.js';
 
 /** What the Seal flows need from a wallet (dapp-kit's hooks, or `walletFromSigner`). */
-export interface WalletSigner {
+export interface SealWallet {
 	/** The connected account, `0x` + 64 hex. */
 	address: string;
 	/** Personal-message signature (base64 serialized signature), as dapp-kit returns it. */
@@ -39,10 +39,10 @@ export interface WalletSigner {
 }
 
 /**
- * A `WalletSigner` over a keypair (tests, scripts, the example page's throwaway key). The
+ * A `SealWallet` over a keypair (tests, scripts, the example page's throwaway key). The
  * transaction is built with `client` so gas and objects are resolved like a wallet would.
  */
-export function walletFromSigner(signer: Signer, client: ClientWithCoreApi): WalletSigner {
+export function walletFromSigner(signer: Signer, client: ClientWithCoreApi): SealWallet {
 	return {
 		address: signer.toSuiAddress(),
 		signPersonalMessage: async ({ message }) => signer.signPersonalMessage(message),
@@ -70,7 +70,7 @@ export async function createWalletSessionKey({
 	suiClient,
 	ttlMin = 10,
 }: {
-	wallet: Pick<WalletSigner, 'address' | 'signPersonalMessage'>;
+	wallet: Pick<SealWallet, 'address' | 'signPersonalMessage'>;
 	packageId: string;
 	suiClient: SealCompatibleClient;
 	ttlMin?: number;
@@ -93,7 +93,7 @@ export async function createWalletSessionKey({
 }
 
 interface AdminBase {
-	wallet: Pick<WalletSigner, 'address' | 'signAndExecuteTransaction'>;
+	wallet: Pick<SealWallet, 'address' | 'signAndExecuteTransaction'>;
 	/** Reads the executed transaction back (created ids, abort details). */
 	client: ClientWithCoreApi;
 	/** Latest package id (the newest code runs). */
