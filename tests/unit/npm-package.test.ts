@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -46,8 +46,7 @@ describe('npm package (pack → install → import)', () => {
 			]),
 		);
 		await cp(join(stage, info.filename), join(work, info.filename));
-		await writeFile(join(work, 'package.json'), '{"name":"unused-root","private":true}\n');
-		await run('mkdir', ['-p', consumer]);
+		await mkdir(consumer);
 		await writeFile(
 			join(consumer, 'package.json'),
 			JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: links }),
