@@ -222,7 +222,7 @@ async function openChunk(
 	key: CryptoKey,
 	index: bigint,
 	final: boolean,
-	chunk: Uint8Array,
+	chunk: Uint8Array<ArrayBuffer>,
 ): Promise<Uint8Array> {
 	try {
 		return await aesGcm('decrypt', key, index, final, chunk);
@@ -233,8 +233,14 @@ async function openChunk(
 	}
 }
 
-function importKey(raw: Uint8Array, use: 'encrypt' | 'decrypt'): Promise<CryptoKey> {
-	return globalThis.crypto.subtle.importKey('raw', raw, 'AES-GCM', false, [use]);
+async function importKey(raw: Uint8Array, use: 'encrypt' | 'decrypt'): Promise<CryptoKey> {
+	// WebCrypto wants an ArrayBuffer-backed view; copy, and zero the copy once imported.
+	const copy = new Uint8Array(raw);
+	try {
+		return await globalThis.crypto.subtle.importKey('raw', copy, 'AES-GCM', false, [use]);
+	} finally {
+		copy.fill(0);
+	}
 }
 
 async function aesGcm(
@@ -242,7 +248,7 @@ async function aesGcm(
 	key: CryptoKey,
 	index: bigint,
 	final: boolean,
-	data: Uint8Array,
+	data: Uint8Array<ArrayBuffer>,
 ): Promise<Uint8Array> {
 	const params = {
 		name: 'AES-GCM',
@@ -268,7 +274,7 @@ function nonce(index: bigint, final: boolean): Uint8Array {
 async function* units(
 	input: WebByteSource | AsyncIterable<Uint8Array>,
 	size: number,
-): AsyncGenerator<{ chunk: Uint8Array; index: bigint; final: boolean }> {
+): AsyncGenerator<{ chunk: Uint8Array<ArrayBuffer>; index: bigint; final: boolean }> {
 	let buffer = new Uint8Array(size);
 	let filled = 0;
 	let index = 0n;
