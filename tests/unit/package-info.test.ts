@@ -3,6 +3,7 @@ import { ObjectError, type SuiClientTypes } from '@mysten/sui/client';
 
 import { describe, expect, it } from 'vitest';
 
+import { parseDeployment } from '../../ts/deployments.js';
 import { InvalidInputError, ObjectReadError } from '../../ts/errors.js';
 import {
 	describePackageInfo,
@@ -240,6 +241,37 @@ describe('upgrade policies', () => {
 	it('refuses "compatible" (a policy never gets looser)', () => {
 		expect(() => restrictUpgradeTx({ upgradeCap: CAP, policy: 'compatible' })).toThrow(
 			/never gets looser/,
+		);
+	});
+});
+
+describe('deployment record: upgradePolicy', () => {
+	const record = {
+		formatVersion: 1,
+		network: 'testnet',
+		chainId: '4c78adac',
+		originalPackageId: PKG_V1,
+		latestPackageId: PKG_V2,
+		upgradeCapId: CAP,
+		packageDigest: 'ab'.repeat(32),
+		publishDigest: PUBLISH_DIGEST,
+		publishedAt: '2026-12-01T00:00:00.000Z',
+		upgrades: [],
+		allowlists: [],
+	};
+
+	it('reads a recorded policy and leaves it out when absent', () => {
+		expect(
+			parseDeployment({ ...record, upgradePolicy: 'dependency-only' }, 'f').upgradePolicy,
+		).toBe('dependency-only');
+		const plain = parseDeployment(record, 'f');
+		expect('upgradePolicy' in plain).toBe(false);
+		expect(plain.extra).toEqual({});
+	});
+
+	it('refuses an unknown policy, naming the field', () => {
+		expect(() => parseDeployment({ ...record, upgradePolicy: 'frozen' }, 'f')).toThrow(
+			/field upgradePolicy.*compatible, additive, dependency-only, immutable/,
 		);
 	});
 });
