@@ -4,6 +4,8 @@ import { parseCommandArgs, rejectPositionals } from '../args.js';
 import type { Command } from '../cli-io.js';
 import { SUI_OPTIONS, suiContext } from '../sui-context.js';
 import { publishAndRecord } from '../../ts/move/publish.js';
+import { updateDeployment } from '../../ts/deployments.js';
+import { parseUpgradePolicy, restrictUpgradePolicy } from '../../ts/package-info/upgrade-policy.js';
 
 const USAGE = `usage: seal-policies publish [--network N] [--upgrade] [--force] [options]
 
@@ -15,6 +17,9 @@ options:
   --network N            localnet | devnet | testnet | mainnet (default: config / SUI_NETWORK)
   --upgrade              upgrade the recorded package instead of publishing a new one
   --force                publish even when the package is unchanged
+  --upgrade-policy P     compatible (default) | additive | dependency-only | immutable: right
+                         after publishing, restrict the UpgradeCap (a second transaction; see
+                         README "Trust model"). Production: immutable or dependency-only.
   --package-path DIR     Move package directory (default: move)
   --deployments-dir DIR  where <network>.json is kept (default: deployments)
   --config FILE          config file (default: ./config.yaml)
@@ -33,10 +38,15 @@ export const command: Command = {
 				upgrade: { type: 'boolean' },
 				force: { type: 'boolean' },
 				'package-path': { type: 'string' },
+				'upgrade-policy': { type: 'string' },
 			},
 			USAGE,
 		);
 		rejectPositionals(positionals, USAGE);
+		const upgradePolicy =
+			values['upgrade-policy'] === undefined
+				? undefined
+				: parseUpgradePolicy(values['upgrade-policy'], '--upgrade-policy');
 		const context = suiContext(io, values);
 		const signer = await context.signer();
 		io.logger.info(
@@ -53,7 +63,29 @@ export const command: Command = {
 			logger: io.logger,
 			env: io.env,
 		});
-		const { record } = result;
+		let { record } = result;
+		if (upgradePolicy !== undefined) {
+			if (upgradePolicy !== 'compatible') {
+				io.logger.info(`restricting the UpgradeCap to ${upgradePolicy}`);
+				await restrictUpgradePolicy({
+					client: context.client,
+					signer,
+					upgradeCapId: record.upgradeCapId,
+					policy: upgradePolicy,
+					logger: io.logger,
+				}).catch((error: unknown) => {
+					io.logger.warn(
+						`${result.action} ${record.latestPackageId}, but restricting its UpgradeCap failed; ` +
+							`retry with \`seal-policies package ${upgradePolicy === 'immutable' ? 'freeze' : `restrict --policy ${upgradePolicy}`}\``,
+					);
+					throw error;
+				});
+			}
+			record = await updateDeployment(context.deploymentsDir, record.network, (current) => ({
+				...current,
+				upgradePolicy,
+			}));
+		}
 		io.result(
 			{
 				action: result.action,
@@ -62,6 +94,7 @@ export const command: Command = {
 				originalPackageId: record.originalPackageId,
 				latestPackageId: record.latestPackageId,
 				upgradeCapId: record.upgradeCapId,
+				upgradePolicy: record.upgradePolicy ?? 'compatible',
 				digest: result.digest,
 				deploymentFile: result.file,
 			},
@@ -70,6 +103,7 @@ export const command: Command = {
 				`  original package id  ${record.originalPackageId}`,
 				`  latest package id    ${record.latestPackageId}`,
 				`  upgrade cap          ${record.upgradeCapId}`,
+				`  upgrade policy       ${record.upgradePolicy ?? 'compatible'}`,
 				`  transaction          ${result.digest}`,
 				`  record               ${result.file}`,
 			].join('\n'),

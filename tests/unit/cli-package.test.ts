@@ -1,0 +1,71 @@
+import { describe, expect, it, vi } from 'vitest';
+
+import type { CliIo } from '../../scripts/cli-io.js';
+import { command as packageCommand, parsePackageArgs } from '../../scripts/commands/package.js';
+import { command as publishCommand } from '../../scripts/commands/publish.js';
+import { InvalidInputError } from '../../ts/errors.js';
+import { silentLogger } from '../../ts/logger.js';
+
+const PKG = `0x${'ab'.repeat(32)}`;
+const CAP = `0x${'ca'.repeat(32)}`;
+
+function io(): CliIo {
+	return { logger: silentLogger, json: true, env: {}, result: vi.fn() };
+}
+
+describe('package command arguments (no config, key or chain involved)', () => {
+	it('parses info, restrict and freeze', () => {
+		expect(parsePackageArgs(['info']).request).toEqual({
+			subcommand: 'info',
+			packageId: undefined,
+		});
+		expect(parsePackageArgs(['info', PKG.toUpperCase().replace('0X', '0x')]).request).toEqual({
+			subcommand: 'info',
+			packageId: PKG,
+		});
+		expect(parsePackageArgs(['restrict', '--policy', 'dependency-only']).request).toEqual({
+			subcommand: 'restrict',
+			policy: 'dependency-only',
+			capId: undefined,
+		});
+		expect(parsePackageArgs(['freeze', '--cap', CAP]).request).toEqual({
+			subcommand: 'freeze',
+			capId: CAP,
+		});
+	});
+
+	it.each([
+		[[], /missing; expected info, restrict or freeze/],
+		[['thaw'], /unknown 'thaw'/],
+		[['info', '0x2'], /PACKAGE: expected 0x followed by exactly 64 hex digits/],
+		[['info', PKG, PKG], /unexpected/],
+		[['info', '--cap', CAP], /do not apply/],
+		[['restrict'], /--policy: is required/],
+		[['restrict', '--policy', 'compatible'], /never gets looser/],
+		[['restrict', '--policy', 'immutable'], /package freeze/],
+		[['restrict', '--policy', 'frozen'], /expected one of compatible, additive/],
+		[['freeze', '--policy', 'additive'], /does not apply/],
+		[['freeze', '--cap', '0x1'], /--cap/],
+	])('%j → InvalidInputError', async (args, message) => {
+		const error = await packageCommand.run(args, io()).catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(InvalidInputError);
+		expect((error as Error).message).toMatch(message);
+	});
+});
+
+describe('publish --upgrade-policy', () => {
+	it('refuses an unknown policy before touching config, keys or the chain', async () => {
+		const error = await publishCommand
+			.run(['--upgrade-policy', 'frozen'], io())
+			.catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(InvalidInputError);
+		expect((error as Error).message).toMatch(
+			/--upgrade-policy: expected one of compatible, additive, dependency-only, immutable/,
+		);
+	});
+
+	it('documents the option and the production recommendation', () => {
+		expect(publishCommand.usage).toContain('--upgrade-policy');
+		expect(publishCommand.usage).toMatch(/immutable or dependency-only/);
+	});
+});
