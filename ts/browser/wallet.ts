@@ -16,7 +16,7 @@ import { SessionKey, type SealCompatibleClient } from '@mysten/seal';
 import type { ClientWithCoreApi, SuiClientTypes } from '@mysten/sui/client';
 import type { Signer } from '@mysten/sui/cryptography';
 import type { Transaction } from '@mysten/sui/transactions';
-import { normalizeSuiAddress, parseStructTag } from '@mysten/sui/utils';
+import { fromBase64, normalizeSuiAddress, parseStructTag } from '@mysten/sui/utils';
 
 import { InvalidInputError, TransactionFailedError } from '../errors.js';
 import { normalizeObjectId } from '../identity.js';
@@ -34,8 +34,15 @@ export interface SealWallet {
 	address: string;
 	/** Personal-message signature (base64 serialized signature), as dapp-kit returns it. */
 	signPersonalMessage(input: { message: Uint8Array }): Promise<{ signature: string }>;
-	/** Signs and submits; resolves once the wallet has the digest. */
-	signAndExecuteTransaction(input: { transaction: Transaction }): Promise<{ digest: string }>;
+	/**
+	 * Signs and submits (dapp-kit `useSignAndExecuteTransaction`). Allowlist administration uses
+	 * it when present, else `signTransaction` and submits through the client.
+	 */
+	signAndExecuteTransaction?(input: { transaction: Transaction }): Promise<{ digest: string }>;
+	/** Signs only (dapp-kit `useSignTransaction`): base64 transaction bytes and signature. */
+	signTransaction?(input: {
+		transaction: Transaction;
+	}): Promise<{ bytes: string; signature: string }>;
 }
 
 /**
@@ -93,7 +100,7 @@ export async function createWalletSessionKey({
 }
 
 interface AdminBase {
-	wallet: Pick<SealWallet, 'address' | 'signAndExecuteTransaction'>;
+	wallet: Pick<SealWallet, 'address' | 'signAndExecuteTransaction' | 'signTransaction'>;
 	/** Reads the executed transaction back (created ids, abort details). */
 	client: ClientWithCoreApi;
 	/** Latest package id (the newest code runs). */
@@ -159,7 +166,7 @@ async function submit(
 	label: string,
 ): Promise<Executed> {
 	transaction.setSenderIfNotSet(wallet.address);
-	const { digest } = await wallet.signAndExecuteTransaction({ transaction });
+	const digest = await signAndSubmit(wallet, client, transaction, label);
 	const result = await client.core.waitForTransaction({
 		digest,
 		include: { effects: true, objectTypes: true },
@@ -169,6 +176,38 @@ async function submit(
 		throw errorFromExecutionStatus(executed.status, executed.digest, label);
 	}
 	return executed;
+}
+
+async function signAndSubmit(
+	wallet: AdminBase['wallet'],
+	client: ClientWithCoreApi,
+	transaction: Transaction,
+	label: string,
+): Promise<string> {
+	if (wallet.signAndExecuteTransaction) {
+		return (await wallet.signAndExecuteTransaction({ transaction })).digest;
+	}
+	if (!wallet.signTransaction) {
+		throw new InvalidInputError(
+			'wallet',
+			'needs signAndExecuteTransaction or signTransaction to administer allowlists',
+		);
+	}
+	const { bytes, signature } = await wallet.signTransaction({ transaction });
+	let result: SuiClientTypes.TransactionResult<{}>;
+	try {
+		result = await client.core.executeTransaction({
+			transaction: fromBase64(bytes),
+			signatures: [signature],
+		});
+	} catch (error) {
+		throw new TransactionFailedError(
+			`${label} was rejected by the full node: ${(error as Error).message}`,
+			{ digest: undefined, kind: 'Rejected' },
+			{ cause: error },
+		);
+	}
+	return (result.Transaction ?? result.FailedTransaction).digest;
 }
 
 function createdOfType(executed: Executed, name: string): string {
