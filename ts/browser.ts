@@ -8,6 +8,7 @@
  * - approval PTBs: `buildApproveTransaction` / `buildApproveTxBytes`;
  * - allowlist administration: `createAllowlistTx`, `addMemberTx`, ... and `readAllowlist`;
  * - the envelope on WebCrypto and Web Streams (byte-compatible with the Node envelope);
+ * - `readPackageInfo`: who holds the policy package's UpgradeCap (or that it is immutable);
  * - Seal flows behind a wallet (`SealWallet`: dapp-kit's `signPersonalMessage` and
  *   `signAndExecuteTransaction`).
  */
@@ -52,3 +53,10 @@ export {
 	type ApproveTarget,
 } from './seal/approve.js';
 export { createSealClient, type SealClientOptions } from './seal/client.js';
+// Check who can still change the policy package before relying on it.
+export {
+	describePackageInfo,
+	readPackageInfo,
+	type CapHolder,
+	type PackageInfo,
+} from './package-info/read.js';

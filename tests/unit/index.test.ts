@@ -28,6 +28,8 @@ describe('ts/index.ts', () => {
 		'createAndKeepAllowlistTx',
 		'createWalletSessionKey',
 		'createAllowlistWithWallet',
+		'readPackageInfo',
+		'restrictUpgradePolicy',
 		'readAllowlist',
 		'createSealClient',
 		'createSessionKey',
