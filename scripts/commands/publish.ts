@@ -4,7 +4,8 @@ import { parseCommandArgs, rejectPositionals } from '../args.js';
 import type { Command } from '../cli-io.js';
 import { SUI_OPTIONS, suiContext } from '../sui-context.js';
 import { publishAndRecord } from '../../ts/move/publish.js';
-import { updateDeployment } from '../../ts/deployments.js';
+import { readDeployment, updateDeployment } from '../../ts/deployments.js';
+import { PublishError } from '../../ts/errors.js';
 import { parseUpgradePolicy, restrictUpgradePolicy } from '../../ts/package-info/upgrade-policy.js';
 
 const USAGE = `usage: seal-policies publish [--network N] [--upgrade] [--force] [options]
@@ -48,6 +49,8 @@ export const command: Command = {
 				? undefined
 				: parseUpgradePolicy(values['upgrade-policy'], '--upgrade-policy');
 		const context = suiContext(io, values);
+		if (values.upgrade)
+			await refuseRestrictedUpgrade(context.deploymentsDir, context.config.network);
 		const signer = await context.signer();
 		io.logger.info(
 			`network ${context.config.network} (${context.config.rpcUrl}), signer ${signer.toSuiAddress()}`,
@@ -111,3 +114,21 @@ export const command: Command = {
 		return 0;
 	},
 };
+
+/**
+ * `--upgrade` authorizes a compatible upgrade; once the recorded cap is restricted or destroyed,
+ * sui::package refuses that (ETooPermissive, or no cap at all). Say so before building.
+ */
+async function refuseRestrictedUpgrade(deploymentsDir: string, network: string): Promise<void> {
+	const policy = (await readDeployment(deploymentsDir, network))?.upgradePolicy;
+	if (policy === 'immutable') {
+		throw new PublishError(
+			`the ${network} package was made immutable (its UpgradeCap is destroyed); it can never be upgraded. Publish a new package instead (without --upgrade)`,
+		);
+	}
+	if (policy === 'additive' || policy === 'dependency-only') {
+		throw new PublishError(
+			`the ${network} package's UpgradeCap is restricted to ${policy} upgrades; \`publish --upgrade\` authorizes compatible upgrades, which sui::package refuses (ETooPermissive). Upgrade with the library's upgradePackage({ policy }) instead`,
+		);
+	}
+}

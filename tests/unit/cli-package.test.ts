@@ -1,9 +1,13 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { describe, expect, it, vi } from 'vitest';
 
 import type { CliIo } from '../../scripts/cli-io.js';
 import { command as packageCommand, parsePackageArgs } from '../../scripts/commands/package.js';
 import { command as publishCommand } from '../../scripts/commands/publish.js';
-import { InvalidInputError } from '../../ts/errors.js';
+import { InvalidInputError, PublishError } from '../../ts/errors.js';
 import { silentLogger } from '../../ts/logger.js';
 
 const PKG = `0x${'ab'.repeat(32)}`;
@@ -63,6 +67,42 @@ describe('publish --upgrade-policy', () => {
 			/--upgrade-policy: expected one of compatible, additive, dependency-only, immutable/,
 		);
 	});
+
+	it.each([
+		['immutable', /made immutable.*never be upgraded/],
+		['dependency-only', /restricted to dependency-only upgrades.*ETooPermissive/],
+	])(
+		'--upgrade of a package recorded as %s is refused before any key or chain',
+		async (policy, message) => {
+			const dir = await mkdtemp(join(tmpdir(), 'seal-policies-deployments-'));
+			try {
+				await writeFile(
+					join(dir, 'testnet.json'),
+					JSON.stringify({
+						formatVersion: 1,
+						network: 'testnet',
+						chainId: '4c78adac',
+						originalPackageId: PKG,
+						latestPackageId: PKG,
+						upgradeCapId: CAP,
+						upgradePolicy: policy,
+						packageDigest: 'ab'.repeat(32),
+						publishDigest: 'FKxvBPD1USPz5ri4zCx7Gcz7JrVSLhxnimwuhgMpRHKV',
+						publishedAt: '2026-12-01T00:00:00.000Z',
+						upgrades: [],
+						allowlists: [],
+					}),
+				);
+				const error = await publishCommand
+					.run(['--upgrade', '--network', 'testnet', '--deployments-dir', dir], io())
+					.catch((e: unknown) => e);
+				expect(error).toBeInstanceOf(PublishError);
+				expect((error as Error).message).toMatch(message);
+			} finally {
+				await rm(dir, { recursive: true, force: true });
+			}
+		},
+	);
 
 	it('documents the option and the production recommendation', () => {
 		expect(publishCommand.usage).toContain('--upgrade-policy');
