@@ -17,6 +17,14 @@ export default defineConfig({
 			},
 			{
 				test: {
+					name: 'browser',
+					include: ['tests/browser/**/*.test.ts'],
+					testTimeout: 120_000,
+					hookTimeout: 180_000,
+				},
+			},
+			{
+				test: {
 					name: 'move',
 					include: ['tests/move/**/*.test.ts'],
 					testTimeout: 600_000,

@@ -10,6 +10,7 @@ import { HarnessError } from '../ts/errors.js';
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
 	localnet: () => import('./commands/localnet.js'),
 	publish: () => import('./commands/publish.js'),
+	package: () => import('./commands/package.js'),
 	allowlist: () => import('./commands/allowlist.js'),
 	encrypt: () => import('./commands/encrypt.js'),
 	decrypt: () => import('./commands/decrypt.js'),

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 
 import { writeFileAtomic } from './atomic-file.js';
 import { DeploymentRecordError, InvalidInputError } from './errors.js';
+import { UPGRADE_POLICIES, type UpgradePolicyName } from './package-info/upgrade-policy.js';
 
 export const DEPLOYMENT_FORMAT_VERSION = 1;
 
@@ -40,6 +41,8 @@ export interface DeploymentRecord {
 	/** The id to call: the newest upgrade, or the original id when never upgraded. */
 	latestPackageId: string;
 	upgradeCapId: string;
+	/** Upgrade policy as last set by publish / `package restrict|freeze` (absent: compatible). */
+	upgradePolicy?: UpgradePolicyName;
 	/** Hex digest of the built package last published or upgraded (the unchanged-package check). */
 	packageDigest: string;
 	publishDigest: string;
@@ -57,6 +60,7 @@ const KNOWN_KEYS = new Set([
 	'originalPackageId',
 	'latestPackageId',
 	'upgradeCapId',
+	'upgradePolicy',
 	'packageDigest',
 	'publishDigest',
 	'publishedAt',
@@ -125,6 +129,9 @@ export function parseDeployment(json: unknown, file: string): DeploymentRecord {
 		originalPackageId: v.id(root['originalPackageId'], 'originalPackageId'),
 		latestPackageId: v.id(root['latestPackageId'], 'latestPackageId'),
 		upgradeCapId: v.id(root['upgradeCapId'], 'upgradeCapId'),
+		...(root['upgradePolicy'] === undefined
+			? {}
+			: { upgradePolicy: upgradePolicyField(root['upgradePolicy'], file) }),
 		packageDigest: v.hex(root['packageDigest'], 'packageDigest'),
 		publishDigest: v.string(root['publishDigest'], 'publishDigest'),
 		publishedAt: v.time(root['publishedAt'], 'publishedAt'),
@@ -151,6 +158,17 @@ export function parseDeployment(json: unknown, file: string): DeploymentRecord {
 		}),
 		extra,
 	};
+}
+
+function upgradePolicyField(value: unknown, file: string): UpgradePolicyName {
+	if (typeof value === 'string' && (UPGRADE_POLICIES as readonly string[]).includes(value)) {
+		return value as UpgradePolicyName;
+	}
+	throw new DeploymentRecordError(
+		file,
+		'upgradePolicy',
+		`expected one of ${UPGRADE_POLICIES.join(', ')}, got ${JSON.stringify(value)}`,
+	);
 }
 
 /** Writes the record atomically: a crash leaves the old file or the new one, never half. */

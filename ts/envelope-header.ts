@@ -17,7 +17,7 @@
  */
 import { MalformedCiphertextError, TruncatedInputError } from './errors.js';
 import { fromHex, fullIdentity, toHex } from './identity.js';
-import { concatBytes, parseSealObject, SEAL_KIND_ENVELOPE, TAG_SEAL } from './format.js';
+import { concatBytes, parseSealObject, SEAL_KIND_ENVELOPE, TAG_SEAL } from './format-seal.js';
 
 export const ENVELOPE_VERSION = 1;
 export const MIN_CHUNK_SIZE = 64;

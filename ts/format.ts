@@ -22,8 +22,6 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
-import { EncryptedObject } from '@mysten/seal';
-
 import {
 	DecryptionFailedError,
 	FormatError,
@@ -32,19 +30,20 @@ import {
 	UnknownFormatTagError,
 } from './errors.js';
 import { decodeEnvelopeHeader, type EnvelopeHeader } from './envelope-header.js';
+import {
+	AES_KEY_LENGTH,
+	concatBytes,
+	GCM_IV_LENGTH,
+	GCM_TAG_LENGTH,
+	parseSealObject,
+	SEAL_KIND_ENVELOPE,
+	SEAL_KIND_OBJECT,
+	TAG_SEAL,
+	TAG_WALLET_AES,
+	type ParsedSealObject,
+} from './format-seal.js';
 
-export const TAG_WALLET_AES = 0x01;
-export const TAG_SEAL = 0x02;
-/** Sub-kinds after `TAG_SEAL`. */
-export const SEAL_KIND_OBJECT = 0x00;
-export const SEAL_KIND_ENVELOPE = 0x01;
-
-export const AES_KEY_LENGTH = 32;
-export const GCM_IV_LENGTH = 12;
-export const GCM_TAG_LENGTH = 16;
-
-/** Parsed Seal `EncryptedObject` as the SDK returns it. */
-export type ParsedSealObject = ReturnType<typeof EncryptedObject.parse>;
+export * from './format-seal.js';
 
 /** What `readBlob` found. Seal forms still need key servers to decrypt (see seal/ and envelope). */
 export type ReadBlobResult =
@@ -158,83 +157,6 @@ function readWalletTagged(bytes: Uint8Array, options: ReadBlobOptions): ReadBlob
 	return { format: 'wallet-aes', keyVersion, plaintext };
 }
 
-/** `02 00` + the Seal `EncryptedObject` bytes (as returned by `SealClient.encrypt`). */
-export function tagSealObject(encryptedObject: Uint8Array): Uint8Array {
-	parseSealObject(encryptedObject);
-	const out = new Uint8Array(encryptedObject.length + 2);
-	out[0] = TAG_SEAL;
-	out[1] = SEAL_KIND_OBJECT;
-	out.set(encryptedObject, 2);
-	return out;
-}
-
-/**
- * Strictly parses a Seal `EncryptedObject`: version 0 and every byte consumed canonically.
- * Throws `TruncatedInputError` / `MalformedCiphertextError`.
- */
-export function parseSealObject(bytes: Uint8Array): ParsedSealObject {
-	let parsed: ParsedSealObject;
-	try {
-		parsed = EncryptedObject.parse(bytes);
-	} catch (error) {
-		throw new MalformedCiphertextError('not a valid Seal EncryptedObject (BCS parse failed)', {
-			cause: error,
-		});
-	}
-	if (parsed.version !== 0) {
-		throw new MalformedCiphertextError(
-			`unsupported Seal EncryptedObject version ${parsed.version}`,
-		);
-	}
-	checkSealStructure(parsed);
-	let canonical: Uint8Array;
-	try {
-		canonical = EncryptedObject.serialize(parsed).toBytes();
-	} catch (error) {
-		throw new MalformedCiphertextError('Seal EncryptedObject does not re-encode', { cause: error });
-	}
-	if (
-		!Buffer.from(canonical).equals(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
-	) {
-		throw new MalformedCiphertextError('Seal EncryptedObject has trailing or non-canonical bytes');
-	}
-	return parsed;
-}
-
-/**
- * What `SealClient.encrypt` always produces: 1 ≤ threshold ≤ number of shares, one encrypted
- * share per service, share indices distinct and non-zero. Anything else is forged or corrupt and
- * would only fail later inside the SDK (after a key request) with a misleading error.
- */
-function checkSealStructure(parsed: ParsedSealObject): void {
-	const { services, threshold } = parsed;
-	if (threshold < 1 || threshold > services.length) {
-		throw new MalformedCiphertextError(
-			`Seal EncryptedObject threshold ${threshold} is outside 1..${services.length} (its number of key-server shares)`,
-		);
-	}
-	const shares = parsed.encryptedShares.BonehFranklinBLS12381?.encryptedShares;
-	if (shares !== undefined && shares.length !== services.length) {
-		throw new MalformedCiphertextError(
-			`Seal EncryptedObject has ${shares.length} encrypted shares for ${services.length} key-server shares`,
-		);
-	}
-	const indices = new Set(services.map(([, index]) => index));
-	if (indices.size !== services.length || indices.has(0)) {
-		throw new MalformedCiphertextError(
-			'Seal EncryptedObject share indices must be distinct and non-zero',
-		);
-	}
-}
-
-function tryParseSealObject(bytes: Uint8Array): ParsedSealObject | undefined {
-	try {
-		return parseSealObject(bytes);
-	} catch {
-		return undefined;
-	}
-}
-
 /**
  * `01` + key version + iv + AES-256-GCM(plaintext) + tag, with the first two bytes as AAD.
  * The iv is random (96 bits), so one key can seal many blobs.
@@ -295,15 +217,10 @@ function checkKey(key: Uint8Array): void {
 	}
 }
 
-/** Concatenates byte arrays into one new `Uint8Array`. */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-	let length = 0;
-	for (const part of parts) length += part.length;
-	const out = new Uint8Array(length);
-	let offset = 0;
-	for (const part of parts) {
-		out.set(part, offset);
-		offset += part.length;
+function tryParseSealObject(bytes: Uint8Array): ParsedSealObject | undefined {
+	try {
+		return parseSealObject(bytes);
+	} catch {
+		return undefined;
 	}
-	return out;
 }

@@ -5,9 +5,7 @@
  *   the allowlist object id (namespace) or the owner address.
  * - Full identity (what the key servers derive keys for): `[policy package original id][inner id]`.
  */
-import { randomBytes } from 'node:crypto';
-
-import { concatBytes } from '@noble/hashes/utils.js';
+import { bytesToHex, concatBytes, hexToBytes } from '@noble/hashes/utils.js';
 
 import { InvalidInputError } from './errors.js';
 
@@ -18,7 +16,8 @@ const HEX_RE = /^[0-9a-fA-F]*$/;
 
 /** Lowercase hex of `bytes`, WITHOUT a `0x` prefix (the form the Seal SDK uses for ids). */
 export function toHex(bytes: Uint8Array): string {
-	return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+	// Portable (no Buffer): this module is part of the browser entry.
+	return bytesToHex(bytes);
 }
 
 /**
@@ -39,7 +38,7 @@ export function fromHex(value: string, field = 'hex'): Uint8Array {
 			'not hex: use digits 0-9a-f with an optional lowercase 0x prefix',
 		);
 	}
-	return new Uint8Array(Buffer.from(digits, 'hex'));
+	return hexToBytes(digits);
 }
 
 /**
@@ -64,7 +63,8 @@ export function randomNonce(length = 16): Uint8Array {
 	if (!Number.isInteger(length) || length < 0 || length > 1024) {
 		throw new InvalidInputError('nonce length', 'expected an integer from 0 to 1024');
 	}
-	return new Uint8Array(randomBytes(length));
+	// WebCrypto's CSPRNG: the same OS source in Node (>= 19 global) and in browsers.
+	return globalThis.crypto.getRandomValues(new Uint8Array(length));
 }
 
 /**

@@ -53,6 +53,11 @@ export * from './seal/retry.js';
 export * from './seal/explain.js';
 export * from './seal/packages.js';
 export type { KeyAccessRecorder, KeyAccessContext } from './seal/key-access-audit.js';
+// Upgrade power: package info, restrict, freeze
+export * from './package-info/read.js';
+export * from './package-info/upgrade-policy.js';
+// Wallet-signed flows (the same ones the browser entry exports)
+export * from './browser/wallet.js';
 
 // Key server (TypeScript implementation of Seal's wire protocol)
 export * from './keyserver/server.js';

@@ -4,6 +4,17 @@
 ///   allowlist id is public (`namespace`).
 /// - Who decrypts: every address that is a member of the allowlist when a key server evaluates
 ///   `seal_approve`. The creator starts as a member; the `AllowlistCap` holder adds and removes.
+/// - Creation composes in one transaction: `new` returns the list and its cap, the caller may
+///   `add` members, then `share` the list and keep or transfer the cap. `create_and_keep` is the
+///   `entry` convenience that does `new` + `share` and sends the cap to the sender.
+/// - What `remove` revokes: every key request evaluated after the removal is visible to the key
+///   server's full node. It cannot take back keys the member already fetched (they decrypt the
+///   matching ciphertexts forever, offline), nor bind a key server whose full node lags behind
+///   and still sees the old member set. Re-encrypt under a new nonce after a removal when past
+///   data must be cut off from the removed member.
+/// - Who can change the rule itself: whoever holds the package's `UpgradeCap`, by publishing an
+///   upgrade with a different `seal_approve`. Restrict the cap (`dependency-only`) or make the
+///   package immutable to remove that power.
 /// - Key-id format (inner id): `[allowlist object id, 32 bytes][nonce, any length, may be empty]`.
 /// - Versioning: each `Allowlist` stores `version`. Every function that takes one requires
 ///   `version == VERSION` (except `migrate` and the `version` getter). After an upgrade that bumps
@@ -65,18 +76,24 @@ public struct AllowlistCap has key, store {
 
 // === Events ===
 
+/// Emitted once by `new`: the list `allowlist_id` named `name` exists and `creator` is its first
+/// member (a `MemberAdded` for the creator follows in the same transaction).
 public struct AllowlistCreated has copy, drop {
     allowlist_id: ID,
     name: String,
     creator: address,
 }
 
+/// Emitted by `new` (for the creator) and `add`: `member` may decrypt from now on; `actor` is the
+/// sender who held the cap.
 public struct MemberAdded has copy, drop {
     allowlist_id: ID,
     member: address,
     actor: address,
 }
 
+/// Emitted by `remove`: `member` is refused by `seal_approve` from now on (keys it already fetched
+/// stay usable); `actor` is the sender who held the cap.
 public struct MemberRemoved has copy, drop {
     allowlist_id: ID,
     member: address,
@@ -85,8 +102,9 @@ public struct MemberRemoved has copy, drop {
 
 // === Public Functions ===
 
-/// Shares a new allowlist named `name` with the sender as its first member and returns its cap.
-public fun create(name: String, ctx: &mut TxContext): AllowlistCap {
+/// A new allowlist named `name` with the sender as its first member, and the cap that administers
+/// it. Not shared yet: add members in the same transaction, then `share` it.
+public fun new(name: String, ctx: &mut TxContext): (Allowlist, AllowlistCap) {
     let creator = ctx.sender();
     let mut allowlist = Allowlist {
         id: object::new(ctx),
@@ -98,17 +116,25 @@ public fun create(name: String, ctx: &mut TxContext): AllowlistCap {
     let allowlist_id = object::id(&allowlist);
     event::emit(AllowlistCreated { allowlist_id, name: allowlist.name, creator });
     allowlist.insert_member(creator, creator);
-    let cap = AllowlistCap { id: object::new(ctx), allowlist_id };
+    (allowlist, AllowlistCap { id: object::new(ctx), allowlist_id })
+}
+
+/// Shares `allowlist` so key servers and members can pass it to `seal_approve`.
+public fun share(allowlist: Allowlist) {
+    allowlist.assert_current_version();
     transfer::share_object(allowlist);
-    cap
 }
 
-/// `create`, then send the cap to the sender.
+/// `new` + `share`, then send the cap to the sender.
 entry fun create_and_keep(name: String, ctx: &mut TxContext) {
-    transfer::transfer(create(name, ctx), ctx.sender());
+    let (allowlist, cap) = new(name, ctx);
+    allowlist.share();
+    transfer::transfer(cap, ctx.sender());
 }
 
-/// Adds `member`. Aborts with `EDuplicateMember` if it is already a member.
+/// Adds `member`. Aborts with `EDuplicateMember` if it is already a member. The version is
+/// checked before the cap: a list at another version fails with `EWrongVersion` even with a wrong
+/// cap (same for `remove`).
 public fun add(allowlist: &mut Allowlist, cap: &AllowlistCap, member: address, ctx: &TxContext) {
     allowlist.assert_current_version();
     allowlist.assert_cap(cap);
@@ -129,7 +155,8 @@ public fun remove(allowlist: &mut Allowlist, cap: &AllowlistCap, member: address
     });
 }
 
-/// Moves `allowlist` to this package's `VERSION`. Call it through the upgraded package.
+/// Moves `allowlist` to this package's `VERSION`. Call it through the upgraded package. The cap is
+/// checked first: a wrong cap fails with `EWrongCap` whatever the list's version.
 public fun migrate(allowlist: &mut Allowlist, cap: &AllowlistCap) {
     allowlist.assert_cap(cap);
     assert!(allowlist.version != VERSION, EAlreadyMigrated);

@@ -5,8 +5,13 @@
 /// - Who decrypts: only the owner, i.e. the sender of the `seal_approve` call. The owner is read
 ///   from the key id, never from a caller-supplied argument.
 /// - Key-id format (inner id): `[owner address, 32 bytes][nonce, any length, may be empty]`.
-/// - Versioning: the policy is stateless (no objects), so there is nothing to migrate; an upgraded
-///   package keeps the same rule.
+/// - The rule cannot be changed by anyone at run time: there is no object, no cap and no admin
+///   function, so no transaction can widen who decrypts. An upgrade of this module must keep the
+///   rule (it is the module's contract: the owner, and only the owner, read from the key id); the
+///   only party able to break that promise is the `UpgradeCap` holder, and publishing with
+///   `--upgrade-policy dependency-only` or `immutable` (or `package freeze`) takes that power
+///   away for good. Check it with `seal-policies package info`.
+/// - Removal: there is none; an owner identity is the owner's forever.
 module seal_policies::owner;
 
 use seal_policies::identity;

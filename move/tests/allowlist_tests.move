@@ -15,7 +15,7 @@ const NONCE: vector<u8> = x"0102030405";
 /// Scenario after ADMIN created one allowlist (shared) and holds its cap; returns its id.
 fun setup(): (Scenario, ID) {
     let mut scenario = test_scenario::begin(ADMIN);
-    let cap = allowlist::create(b"team".to_string(), scenario.ctx());
+    let cap = create_shared(b"team".to_string(), scenario.ctx());
     let id = cap.allowlist_id();
     transfer::public_transfer(cap, ADMIN);
     scenario.next_tx(ADMIN);
@@ -62,17 +62,81 @@ fun key_id(list_id: ID, nonce: vector<u8>): vector<u8> {
     identity::inner_id(list_id.to_bytes(), nonce)
 }
 
+/// `new` + `share`, returning the cap: the shape most tests start from.
+fun create_shared(name: std::string::String, ctx: &mut TxContext): AllowlistCap {
+    let (list, cap) = allowlist::new(name, ctx);
+    list.share();
+    cap
+}
+
+/// A version only a future package would write.
+fun newer_version(): u64 {
+    allowlist::current_version_for_testing() + 1
+}
+
+/// As BOB, a second list whose cap is the wrong one for every other list.
+fun other_cap(scenario: &mut Scenario): AllowlistCap {
+    scenario.next_tx(BOB);
+    create_shared(b"other".to_string(), scenario.ctx())
+}
+
 /// A distinct address per index, far from the named test addresses.
 fun member_address(i: u64): address {
     address::from_u256(((i as u256) + 0x10000))
 }
 
-// === create / create_and_keep ===
+// === new / share / create_and_keep ===
+
+#[test]
+fun new_composes_with_add_before_share() {
+    let mut scenario = test_scenario::begin(ADMIN);
+    let (mut list, cap) = allowlist::new(b"team".to_string(), scenario.ctx());
+    let id = object::id(&list);
+    assert_eq!(cap.allowlist_id(), id);
+    list.add(&cap, ALICE, scenario.ctx());
+    list.add(&cap, BOB, scenario.ctx());
+    list.share();
+    transfer::public_transfer(cap, ADMIN);
+    let effects = scenario.next_tx(ADMIN);
+    assert_eq!(effects.shared(), vector[id]);
+    // AllowlistCreated + MemberAdded for ADMIN, ALICE and BOB.
+    assert_eq!(effects.num_user_events(), 4);
+
+    let list = scenario.take_shared_by_id<Allowlist>(id);
+    assert!(list.is_member(ADMIN));
+    assert!(list.is_member(ALICE));
+    assert!(list.is_member(BOB));
+    assert_eq!(list.member_count(), 3);
+    test_scenario::return_shared(list);
+    approve_as(&mut scenario, id, ALICE, key_id(id, NONCE));
+    scenario.end();
+}
+
+#[test]
+fun new_does_not_share_until_share_is_called() {
+    let mut scenario = test_scenario::begin(ADMIN);
+    let (list, cap) = allowlist::new(b"team".to_string(), scenario.ctx());
+    // Still a value in this transaction: readable, not yet shared.
+    assert_eq!(list.member_count(), 1);
+    assert_eq!(list.name(), b"team".to_string());
+    list.share();
+    transfer::public_transfer(cap, ADMIN);
+    scenario.end();
+}
+
+#[test, expected_failure(abort_code = allowlist::EWrongVersion)]
+fun share_at_newer_version_fails() {
+    let mut scenario = test_scenario::begin(ADMIN);
+    let (mut list, _cap) = allowlist::new(b"team".to_string(), scenario.ctx());
+    list.set_version_for_testing(newer_version());
+    list.share();
+    abort
+}
 
 #[test]
 fun create_shares_list_with_creator_as_only_member() {
     let mut scenario = test_scenario::begin(ADMIN);
-    let cap = allowlist::create(b"team".to_string(), scenario.ctx());
+    let cap = create_shared(b"team".to_string(), scenario.ctx());
     let id = cap.allowlist_id();
     transfer::public_transfer(cap, ADMIN);
     let effects = scenario.next_tx(ADMIN);
@@ -92,7 +156,7 @@ fun create_shares_list_with_creator_as_only_member() {
 #[test]
 fun create_emits_created_and_creator_added_events() {
     let mut scenario = test_scenario::begin(ADMIN);
-    let cap = allowlist::create(b"team".to_string(), scenario.ctx());
+    let cap = create_shared(b"team".to_string(), scenario.ctx());
     let id = cap.allowlist_id();
 
     let created = event::events_by_type<allowlist::AllowlistCreated>();
@@ -203,7 +267,7 @@ fun add_with_cap_of_another_list_fails() {
     let (mut scenario, id) = setup();
     // BOB creates a second list and uses its cap on ADMIN's list.
     scenario.next_tx(BOB);
-    let other_cap = allowlist::create(b"other".to_string(), scenario.ctx());
+    let other_cap = create_shared(b"other".to_string(), scenario.ctx());
     scenario.next_tx(BOB);
     let mut list = scenario.take_shared_by_id<Allowlist>(id);
     list.add(&other_cap, BOB, scenario.ctx());
@@ -284,7 +348,7 @@ fun remove_twice_fails() {
 fun remove_with_cap_of_another_list_fails() {
     let (mut scenario, id) = setup();
     scenario.next_tx(BOB);
-    let other_cap = allowlist::create(b"other".to_string(), scenario.ctx());
+    let other_cap = create_shared(b"other".to_string(), scenario.ctx());
     scenario.next_tx(BOB);
     let mut list = scenario.take_shared_by_id<Allowlist>(id);
     list.remove(&other_cap, ADMIN, scenario.ctx());
@@ -363,7 +427,7 @@ fun seal_approve_denies_id_in_another_namespace() {
     let (mut scenario, id) = setup();
     // ADMIN also creates a second list; a key id of that list must not pass the first one.
     scenario.next_tx(ADMIN);
-    let other_cap = allowlist::create(b"other".to_string(), scenario.ctx());
+    let other_cap = create_shared(b"other".to_string(), scenario.ctx());
     let other_id = other_cap.allowlist_id();
     transfer::public_transfer(other_cap, ADMIN);
     approve_as(&mut scenario, other_id, ADMIN, key_id(other_id, NONCE));
@@ -502,7 +566,7 @@ fun migrate_with_cap_of_another_list_fails() {
     let (mut scenario, id) = setup();
     set_version(&mut scenario, id, 0);
     scenario.next_tx(BOB);
-    let other_cap = allowlist::create(b"other".to_string(), scenario.ctx());
+    let other_cap = create_shared(b"other".to_string(), scenario.ctx());
     scenario.next_tx(BOB);
     let mut list = scenario.take_shared_by_id<Allowlist>(id);
     list.migrate(&other_cap);
@@ -552,8 +616,8 @@ fun name_at_old_version_fails() {
 #[test]
 fun cap_names_the_list_it_administers() {
     let mut scenario = test_scenario::begin(ADMIN);
-    let cap_a = allowlist::create(b"a".to_string(), scenario.ctx());
-    let cap_b = allowlist::create(b"b".to_string(), scenario.ctx());
+    let cap_a = create_shared(b"a".to_string(), scenario.ctx());
+    let cap_b = create_shared(b"b".to_string(), scenario.ctx());
     let (id_a, id_b) = (cap_a.allowlist_id(), cap_b.allowlist_id());
     assert!(id_a != id_b);
     transfer::public_transfer(cap_a, ADMIN);
@@ -566,4 +630,120 @@ fun cap_names_the_list_it_administers() {
     test_scenario::return_shared(list_a);
     test_scenario::return_shared(list_b);
     scenario.end();
+}
+
+// === An allowlist migrated by a newer package is refused by this one ===
+// A newer package writes a version above VERSION; this (older) package must serve none of it,
+// so a stale package can never approve a list whose policy an upgrade changed.
+
+#[test, expected_failure(abort_code = allowlist::EWrongVersion)]
+fun seal_approve_at_newer_version_fails() {
+    let (mut scenario, id) = setup();
+    set_version(&mut scenario, id, newer_version());
+    approve_as(&mut scenario, id, ADMIN, key_id(id, NONCE));
+    abort
+}
+
+#[test, expected_failure(abort_code = allowlist::EWrongVersion)]
+fun add_at_newer_version_fails() {
+    let (mut scenario, id) = setup();
+    set_version(&mut scenario, id, newer_version());
+    add_member(&mut scenario, id, ALICE);
+    abort
+}
+
+#[test, expected_failure(abort_code = allowlist::EWrongVersion)]
+fun remove_at_newer_version_fails() {
+    let (mut scenario, id) = setup();
+    set_version(&mut scenario, id, newer_version());
+    remove_member(&mut scenario, id, ADMIN);
+    abort
+}
+
+#[test, expected_failure(abort_code = allowlist::EWrongVersion)]
+fun is_member_at_newer_version_fails() {
+    let (mut scenario, id) = setup();
+    set_version(&mut scenario, id, newer_version());
+    scenario.next_tx(ADMIN);
+    let list = scenario.take_shared_by_id<Allowlist>(id);
+    list.is_member(ADMIN);
+    abort
+}
+
+#[test, expected_failure(abort_code = allowlist::EWrongVersion)]
+fun namespace_at_newer_version_fails() {
+    let (mut scenario, id) = setup();
+    set_version(&mut scenario, id, newer_version());
+    scenario.next_tx(ADMIN);
+    let list = scenario.take_shared_by_id<Allowlist>(id);
+    list.namespace();
+    abort
+}
+
+#[test, expected_failure(abort_code = allowlist::EWrongVersion)]
+fun member_count_at_newer_version_fails() {
+    let (mut scenario, id) = setup();
+    set_version(&mut scenario, id, newer_version());
+    scenario.next_tx(ADMIN);
+    let list = scenario.take_shared_by_id<Allowlist>(id);
+    list.member_count();
+    abort
+}
+
+#[test, expected_failure(abort_code = allowlist::EWrongVersion)]
+fun name_at_newer_version_fails() {
+    let (mut scenario, id) = setup();
+    set_version(&mut scenario, id, newer_version());
+    scenario.next_tx(ADMIN);
+    let list = scenario.take_shared_by_id<Allowlist>(id);
+    list.name();
+    abort
+}
+
+#[test]
+fun version_getter_reports_newer_version_without_aborting() {
+    let (mut scenario, id) = setup();
+    set_version(&mut scenario, id, newer_version());
+    scenario.next_tx(ADMIN);
+    let list = scenario.take_shared_by_id<Allowlist>(id);
+    assert_eq!(list.version(), newer_version());
+    test_scenario::return_shared(list);
+    scenario.end();
+}
+
+// === Both the version and the cap are wrong: which error wins ===
+// add/remove check the version first (EWrongVersion); migrate checks the cap first (EWrongCap),
+// so a stranger learns nothing about a list's version through migrate.
+
+#[test, expected_failure(abort_code = allowlist::EWrongVersion)]
+fun add_with_wrong_version_and_wrong_cap_fails_with_wrong_version() {
+    let (mut scenario, id) = setup();
+    set_version(&mut scenario, id, 0);
+    let cap = other_cap(&mut scenario);
+    scenario.next_tx(BOB);
+    let mut list = scenario.take_shared_by_id<Allowlist>(id);
+    list.add(&cap, BOB, scenario.ctx());
+    abort
+}
+
+#[test, expected_failure(abort_code = allowlist::EWrongVersion)]
+fun remove_with_wrong_version_and_wrong_cap_fails_with_wrong_version() {
+    let (mut scenario, id) = setup();
+    set_version(&mut scenario, id, newer_version());
+    let cap = other_cap(&mut scenario);
+    scenario.next_tx(BOB);
+    let mut list = scenario.take_shared_by_id<Allowlist>(id);
+    list.remove(&cap, ADMIN, scenario.ctx());
+    abort
+}
+
+#[test, expected_failure(abort_code = allowlist::EWrongCap)]
+fun migrate_with_newer_version_and_wrong_cap_fails_with_wrong_cap() {
+    let (mut scenario, id) = setup();
+    set_version(&mut scenario, id, newer_version());
+    let cap = other_cap(&mut scenario);
+    scenario.next_tx(BOB);
+    let mut list = scenario.take_shared_by_id<Allowlist>(id);
+    list.migrate(&cap);
+    abort
 }

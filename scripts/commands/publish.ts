@@ -4,6 +4,9 @@ import { parseCommandArgs, rejectPositionals } from '../args.js';
 import type { Command } from '../cli-io.js';
 import { SUI_OPTIONS, suiContext } from '../sui-context.js';
 import { publishAndRecord } from '../../ts/move/publish.js';
+import { readDeployment, updateDeployment } from '../../ts/deployments.js';
+import { PublishError } from '../../ts/errors.js';
+import { parseUpgradePolicy, restrictUpgradePolicy } from '../../ts/package-info/upgrade-policy.js';
 
 const USAGE = `usage: seal-policies publish [--network N] [--upgrade] [--force] [options]
 
@@ -16,6 +19,9 @@ options:
   --network N            localnet | devnet | testnet | mainnet (default: config / SUI_NETWORK)
   --upgrade              upgrade the recorded package instead of publishing a new one
   --force                publish even when the package is unchanged
+  --upgrade-policy P     compatible (default) | additive | dependency-only | immutable: right
+                         after publishing, restrict the UpgradeCap (a second transaction; see
+                         README "Trust model"). Production: immutable or dependency-only.
   --package-path DIR     Move package directory (default: move)
   --deployments-dir DIR  where <network>.json is kept (default: deployments)
   --config FILE          config file (default: ./config.yaml)
@@ -34,11 +40,18 @@ export const command: Command = {
 				upgrade: { type: 'boolean' },
 				force: { type: 'boolean' },
 				'package-path': { type: 'string' },
+				'upgrade-policy': { type: 'string' },
 			},
 			USAGE,
 		);
 		rejectPositionals(positionals, USAGE);
+		const upgradePolicy =
+			values['upgrade-policy'] === undefined
+				? undefined
+				: parseUpgradePolicy(values['upgrade-policy'], '--upgrade-policy');
 		const context = suiContext(io, values);
+		if (values.upgrade)
+			await refuseRestrictedUpgrade(context.deploymentsDir, context.config.network);
 		const signer = await context.signer();
 		io.logger.info(
 			`network ${context.config.network} (${context.config.rpcUrl}), signer ${signer.toSuiAddress()}`,
@@ -54,7 +67,29 @@ export const command: Command = {
 			logger: io.logger,
 			env: io.env,
 		});
-		const { record } = result;
+		let { record } = result;
+		if (upgradePolicy !== undefined) {
+			if (upgradePolicy !== 'compatible') {
+				io.logger.info(`restricting the UpgradeCap to ${upgradePolicy}`);
+				await restrictUpgradePolicy({
+					client: context.client,
+					signer,
+					upgradeCapId: record.upgradeCapId,
+					policy: upgradePolicy,
+					logger: io.logger,
+				}).catch((error: unknown) => {
+					io.logger.warn(
+						`${result.action} ${record.latestPackageId}, but restricting its UpgradeCap failed; ` +
+							`retry with \`seal-policies package ${upgradePolicy === 'immutable' ? 'freeze' : `restrict --policy ${upgradePolicy}`}\``,
+					);
+					throw error;
+				});
+			}
+			record = await updateDeployment(context.deploymentsDir, record.network, (current) => ({
+				...current,
+				upgradePolicy,
+			}));
+		}
 		io.result(
 			{
 				action: result.action,
@@ -63,6 +98,7 @@ export const command: Command = {
 				originalPackageId: record.originalPackageId,
 				latestPackageId: record.latestPackageId,
 				upgradeCapId: record.upgradeCapId,
+				upgradePolicy: record.upgradePolicy ?? 'compatible',
 				digest: result.digest,
 				deploymentFile: result.file,
 				publicationFile: result.publicationFile,
@@ -72,6 +108,7 @@ export const command: Command = {
 				`  original package id  ${record.originalPackageId}`,
 				`  latest package id    ${record.latestPackageId}`,
 				`  upgrade cap          ${record.upgradeCapId}`,
+				`  upgrade policy       ${record.upgradePolicy ?? 'compatible'}`,
 				`  transaction          ${result.digest}`,
 				`  record               ${result.file}`,
 				`  publication          ${result.publicationFile}`,
@@ -80,3 +117,21 @@ export const command: Command = {
 		return 0;
 	},
 };
+
+/**
+ * `--upgrade` authorizes a compatible upgrade; once the recorded cap is restricted or destroyed,
+ * sui::package refuses that (ETooPermissive, or no cap at all). Say so before building.
+ */
+async function refuseRestrictedUpgrade(deploymentsDir: string, network: string): Promise<void> {
+	const policy = (await readDeployment(deploymentsDir, network))?.upgradePolicy;
+	if (policy === 'immutable') {
+		throw new PublishError(
+			`the ${network} package was made immutable (its UpgradeCap is destroyed); it can never be upgraded. Publish a new package instead (without --upgrade)`,
+		);
+	}
+	if (policy === 'additive' || policy === 'dependency-only') {
+		throw new PublishError(
+			`the ${network} package's UpgradeCap is restricted to ${policy} upgrades; \`publish --upgrade\` authorizes compatible upgrades, which sui::package refuses (ETooPermissive). Upgrade with the library's upgradePackage({ policy }) instead`,
+		);
+	}
+}

@@ -8,6 +8,7 @@ import {
 	addMemberTx,
 	AllowlistBcs,
 	createAllowlistTx,
+	createAndKeepAllowlistTx,
 	migrateTx,
 	parseAllowlistEvent,
 	removeMemberTx,
@@ -41,22 +42,45 @@ function pureBytes(input: unknown): Uint8Array {
 }
 
 describe('createAllowlistTx', () => {
-	it('calls allowlist::create with the name and sends the returned cap to the owner', async () => {
+	it('calls allowlist::new, shares the list and sends the cap to the owner', async () => {
 		const ptb = await decode(createAllowlistTx({ packageId: PKG, name: 'team α', owner: OWNER }));
-		expect(ptb.commands).toHaveLength(2);
-		const [create, transfer] = ptb.commands;
-		expect(create?.MoveCall).toMatchObject({
-			package: PKG,
-			module: 'allowlist',
-			function: 'create',
-		});
+		expect(ptb.commands).toHaveLength(3);
+		const [create, share, transfer] = ptb.commands;
+		expect(create?.MoveCall).toMatchObject({ package: PKG, module: 'allowlist', function: 'new' });
 		expect(create?.MoveCall?.typeArguments).toEqual([]);
 		const nameArg = create?.MoveCall?.arguments[0];
 		expect(nameArg?.$kind).toBe('Input');
 		expect(bcs.string().parse(pureBytes(ptb.inputs[nameArg?.Input ?? -1]))).toBe('team α');
-		expect(transfer?.TransferObjects?.objects).toEqual([{ $kind: 'Result', Result: 0 }]);
+		// `new` returns (Allowlist, AllowlistCap): the list is result 0.0, the cap 0.1.
+		expect(share?.MoveCall).toMatchObject({ module: 'allowlist', function: 'share' });
+		expect(share?.MoveCall?.arguments).toEqual([{ $kind: 'NestedResult', NestedResult: [0, 0] }]);
+		expect(transfer?.TransferObjects?.objects).toEqual([
+			{ $kind: 'NestedResult', NestedResult: [0, 1] },
+		]);
 		const to = transfer?.TransferObjects?.address;
 		expect(bcs.Address.parse(pureBytes(ptb.inputs[to?.Input ?? -1]))).toBe(OWNER);
+	});
+
+	it('adds initial members to the unshared list before sharing it', async () => {
+		const ptb = await decode(
+			createAllowlistTx({ packageId: PKG, name: 'team', owner: OWNER, members: [MEMBER, OWNER] }),
+		);
+		const calls = ptb.commands.map((c) => c.MoveCall?.function ?? c.$kind);
+		expect(calls).toEqual(['new', 'add', 'add', 'share', 'TransferObjects']);
+		for (const [i, member] of [MEMBER, OWNER].entries()) {
+			const args = ptb.commands[1 + i]?.MoveCall?.arguments ?? [];
+			expect(args.slice(0, 2)).toEqual([
+				{ $kind: 'NestedResult', NestedResult: [0, 0] },
+				{ $kind: 'NestedResult', NestedResult: [0, 1] },
+			]);
+			expect(bcs.Address.parse(pureBytes(ptb.inputs[args[2]?.Input ?? -1]))).toBe(member);
+		}
+	});
+
+	it('rejects a malformed initial member before building, naming its index', () => {
+		expect(() =>
+			createAllowlistTx({ packageId: PKG, name: 'ok', owner: OWNER, members: [MEMBER, '0x2'] }),
+		).toThrow(/members\[1\]/);
 	});
 
 	it('rejects an empty name and a malformed owner before building', () => {
@@ -72,6 +96,16 @@ describe('createAllowlistTx', () => {
 		expect(() => createAllowlistTx({ packageId: 'abc', name: 'ok', owner: OWNER })).toThrow(
 			/packageId/,
 		);
+	});
+});
+
+describe('createAndKeepAllowlistTx', () => {
+	it('calls the create_and_keep entry with the name only', async () => {
+		const ptb = await decode(createAndKeepAllowlistTx({ packageId: PKG, name: 'mine' }));
+		expect(ptb.commands).toHaveLength(1);
+		const call = ptb.commands[0]?.MoveCall;
+		expect(call).toMatchObject({ package: PKG, module: 'allowlist', function: 'create_and_keep' });
+		expect(bcs.string().parse(pureBytes(ptb.inputs[call?.arguments[0]?.Input ?? -1]))).toBe('mine');
 	});
 });
 

@@ -243,7 +243,7 @@ describe('executeTransaction (transport stubbed at the SDK core interface)', () 
 	/** A transaction that needs no resolution: sender, gas price, budget and coin are set. */
 	function resolvedTransaction(): Transaction {
 		const tx = new Transaction();
-		tx.moveCall({ target: `${PKG}::allowlist::create`, arguments: [tx.pure.string('x')] });
+		tx.moveCall({ target: `${PKG}::allowlist::create_and_keep`, arguments: [tx.pure.string('x')] });
 		tx.setSender(signer.toSuiAddress());
 		tx.setGasPrice(1000);
 		tx.setGasBudget(10_000_000);

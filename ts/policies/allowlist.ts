@@ -33,18 +33,46 @@ interface BuilderBase {
 	tx?: Transaction;
 }
 
-/** `allowlist::create(name)` and transfer of the returned cap to `owner`. */
+/**
+ * One transaction that creates a complete allowlist: `allowlist::new(name)`, `add` for each of
+ * `members` (the creator is a member already), `share`, and transfer of the cap to `owner`. The
+ * list is shared only after its members are in, so nobody sees a half-built list.
+ */
 export function createAllowlistTx({
 	packageId,
 	name,
 	owner,
+	members = [],
 	tx = new Transaction(),
-}: BuilderBase & { name: string; owner: string }): Transaction {
-	const cap = tx.moveCall({
-		target: target(packageId, 'create'),
+}: BuilderBase & { name: string; owner: string; members?: readonly string[] }): Transaction {
+	const checkedName = checkAllowlistName(name);
+	const recipient = normalizeObjectId(owner, 'owner');
+	const extra = members.map((member, i) => normalizeObjectId(member, `members[${i}]`));
+	const [allowlist, cap] = tx.moveCall({
+		target: target(packageId, 'new'),
+		arguments: [tx.pure.string(checkedName)],
+	});
+	for (const member of extra) {
+		tx.moveCall({
+			target: target(packageId, 'add'),
+			arguments: [allowlist!, cap!, tx.pure.address(member)],
+		});
+	}
+	tx.moveCall({ target: target(packageId, 'share'), arguments: [allowlist!] });
+	tx.transferObjects([cap!], tx.pure.address(recipient));
+	return tx;
+}
+
+/** `allowlist::create_and_keep(name)`: the entry convenience (the sender keeps the cap). */
+export function createAndKeepAllowlistTx({
+	packageId,
+	name,
+	tx = new Transaction(),
+}: BuilderBase & { name: string }): Transaction {
+	tx.moveCall({
+		target: target(packageId, 'create_and_keep'),
 		arguments: [tx.pure.string(checkAllowlistName(name))],
 	});
-	tx.transferObjects([cap], tx.pure.address(normalizeObjectId(owner, 'owner')));
 	return tx;
 }
 
@@ -113,16 +141,25 @@ export interface CreatedAllowlist {
 	digest: string;
 }
 
-/** Creates an allowlist (the signer becomes its first member and receives the cap). */
+/**
+ * Creates an allowlist in one transaction: the signer is its first member and receives the cap;
+ * `members` are added before the list is shared.
+ */
 export async function createAllowlist({
 	client,
 	signer,
 	packageId,
 	name,
+	members = [],
 	logger = silentLogger,
 	policyPackageIds = [packageId],
-}: ExecutorBase & { name: string }): Promise<CreatedAllowlist> {
-	const transaction = createAllowlistTx({ packageId, name, owner: signer.toSuiAddress() });
+}: ExecutorBase & { name: string; members?: readonly string[] }): Promise<CreatedAllowlist> {
+	const transaction = createAllowlistTx({
+		packageId,
+		name,
+		owner: signer.toSuiAddress(),
+		members,
+	});
 	const executed = await executeTransaction({
 		client,
 		signer,
@@ -396,7 +433,7 @@ function target(packageId: string, fn: string): string {
 
 /** `name` when it is 1 to `MAX_ALLOWLIST_NAME_BYTES` bytes of UTF-8; else `InvalidInputError`. */
 export function checkAllowlistName(name: string, field = 'name'): string {
-	const bytes = Buffer.byteLength(name, 'utf8');
+	const bytes = new TextEncoder().encode(name).length;
 	if (bytes === 0 || bytes > MAX_ALLOWLIST_NAME_BYTES) {
 		throw new InvalidInputError(
 			field,

@@ -1,0 +1,352 @@
+/**
+ * The envelope (ts/envelope.ts) on WebCrypto and Web Streams, for browsers. Same bytes: the
+ * header codec is shared (ts/envelope-header.ts) and each data chunk is AES-256-GCM
+ * `ciphertext ‖ tag` under the nonce `index u64 BE ‖ 00 00 00 ‖ final` with the same AAD, so an
+ * envelope made here decrypts in Node and the other way round (the browser tier checks both).
+ *
+ * WebCrypto's AES-GCM is one-shot, so a chunk is buffered whole before it is sealed or opened;
+ * memory stays bounded by one chunk (1 MiB by default) whatever the input size. The raw data key
+ * is imported as a non-extractable `CryptoKey` and zeroed right away.
+ */
+import type { SealClient, SessionKey } from '@mysten/seal';
+
+import {
+	decodeEnvelopeHeader,
+	encodeEnvelopeHeader,
+	envelopeHeaderLength,
+	headerFromSealedKey,
+	MAX_CHUNK_SIZE,
+	MIN_CHUNK_SIZE,
+	type EnvelopeHeader,
+} from '../envelope-header.js';
+import {
+	DecryptionFailedError,
+	InvalidInputError,
+	MalformedCiphertextError,
+	TruncatedInputError,
+} from '../errors.js';
+import { AES_KEY_LENGTH, concatBytes, GCM_TAG_LENGTH } from '../format-seal.js';
+import { normalizeObjectId, toHex } from '../identity.js';
+
+export type { EnvelopeHeader } from '../envelope-header.js';
+
+/** Same default as the Node envelope (the header records the size, so any size interoperates). */
+export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
+
+// The library compiles without the DOM lib; name WebCrypto's types through the global.
+type Subtle = typeof globalThis.crypto.subtle;
+type CryptoKey = Awaited<ReturnType<Subtle['importKey']>>;
+
+/** Must equal the Node envelope's AAD (ts/envelope-stream.ts). */
+const AAD = new TextEncoder().encode('seal-policies envelope v1');
+
+/** Bytes in any browser shape: one array, a `ReadableStream`, or an (async) iterable. */
+export type WebByteSource =
+	Uint8Array | ReadableStream<Uint8Array> | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+
+export interface WebEncryptOptions {
+	sealClient: Pick<SealClient, 'encrypt'>;
+	/** Policy package ORIGINAL (version 1) id. */
+	packageId: string;
+	/** Inner id under the policy (`allowlistInnerId(list, randomNonce())`, `ownerInnerId(...)`). */
+	innerId: Uint8Array;
+	threshold: number;
+	chunkSize?: number;
+}
+
+export interface WebEnvelopeAccess {
+	sealClient: Pick<SealClient, 'decrypt'>;
+	sessionKey: SessionKey;
+	/** Approval PTB bytes (`buildApproveTxBytes`) for `header.innerId`. */
+	txBytes: Uint8Array;
+}
+
+/** Encrypts `input` into an envelope, as a `ReadableStream` (header first, then chunks). */
+export function encryptEnvelopeStream(
+	input: WebByteSource,
+	options: WebEncryptOptions,
+): ReadableStream<Uint8Array> {
+	return toReadableStream(encryptEnvelopeParts(input, options));
+}
+
+/** `encryptEnvelopeStream` collected into one array (for small inputs). */
+export async function encryptEnvelopeBytes(
+	input: WebByteSource,
+	options: WebEncryptOptions,
+): Promise<Uint8Array> {
+	return collect(encryptEnvelopeParts(input, options));
+}
+
+/** Reads exactly the header; `body` yields the rest of the input (single use). */
+export async function readEnvelopeHeader(
+	input: WebByteSource,
+): Promise<{ header: EnvelopeHeader; body: AsyncIterable<Uint8Array> }> {
+	const iterator = pieces(input)[Symbol.asyncIterator]();
+	let head: Uint8Array = new Uint8Array();
+	let leftover: Uint8Array | undefined;
+	for (;;) {
+		const size = envelopeHeaderLength(head);
+		const target = 'length' in size ? size.length : size.need;
+		if ('length' in size && head.length >= target) break;
+		let piece = leftover;
+		leftover = undefined;
+		if (piece === undefined) {
+			const next = await iterator.next();
+			if (next.done) throw new TruncatedInputError('the envelope ends inside its header');
+			piece = next.value;
+		}
+		const take = Math.min(target - head.length, piece.length);
+		head = concatBytes([head, piece.subarray(0, take)]);
+		if (take < piece.length) leftover = piece.subarray(take);
+	}
+	const { header } = decodeEnvelopeHeader(head);
+	async function* body(): AsyncGenerator<Uint8Array> {
+		if (leftover !== undefined) yield leftover;
+		for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+			yield next.value;
+		}
+	}
+	return { header, body: body() };
+}
+
+/**
+ * Decrypts an envelope as a `ReadableStream` of verified plaintext. If the stream errors
+ * (tampering, truncation), discard what it already delivered.
+ */
+export function decryptEnvelopeStream(
+	input: WebByteSource,
+	access: WebEnvelopeAccess,
+): ReadableStream<Uint8Array> {
+	return toReadableStream(decryptEnvelopeParts(input, access));
+}
+
+/** `decryptEnvelopeStream` collected into one array. */
+export async function decryptEnvelopeBytes(
+	input: WebByteSource,
+	access: WebEnvelopeAccess,
+): Promise<Uint8Array> {
+	return collect(decryptEnvelopeParts(input, access));
+}
+
+async function* encryptEnvelopeParts(
+	input: WebByteSource,
+	options: WebEncryptOptions,
+): AsyncGenerator<Uint8Array> {
+	const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+	if (!Number.isInteger(chunkSize) || chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) {
+		throw new InvalidInputError(
+			'chunkSize',
+			`must be an integer from ${MIN_CHUNK_SIZE} to ${MAX_CHUNK_SIZE}`,
+		);
+	}
+	const packageId = normalizeObjectId(options.packageId, 'packageId');
+	if (!(options.innerId instanceof Uint8Array) || options.innerId.length > 0xffff) {
+		throw new InvalidInputError('innerId', 'must be bytes, at most 65535 long');
+	}
+	const dataKey = globalThis.crypto.getRandomValues(new Uint8Array(AES_KEY_LENGTH));
+	let key: CryptoKey;
+	let sealedKey: Uint8Array;
+	try {
+		key = await importKey(dataKey, 'encrypt');
+		const sealed = await options.sealClient.encrypt({
+			threshold: options.threshold,
+			packageId,
+			id: toHex(options.innerId),
+			data: dataKey,
+		});
+		// The Seal DEM key could decrypt the sealed data key: never keep it.
+		sealed.key.fill(0);
+		sealedKey = sealed.encryptedObject;
+	} finally {
+		dataKey.fill(0);
+	}
+	yield encodeEnvelopeHeader(headerFromSealedKey(sealedKey, chunkSize));
+	for await (const { chunk, index, final } of units(input, chunkSize)) {
+		yield await aesGcm('encrypt', key, index, final, chunk);
+	}
+}
+
+async function* decryptEnvelopeParts(
+	input: WebByteSource,
+	access: WebEnvelopeAccess,
+): AsyncGenerator<Uint8Array> {
+	const { header, body } = await readEnvelopeHeader(input);
+	const dataKey = await access.sealClient.decrypt({
+		data: header.sealedKey,
+		sessionKey: access.sessionKey,
+		txBytes: access.txBytes,
+	});
+	let key: CryptoKey;
+	try {
+		if (dataKey.length !== AES_KEY_LENGTH) {
+			throw new MalformedCiphertextError(
+				`the sealed data key decrypted to ${dataKey.length} bytes instead of ${AES_KEY_LENGTH}`,
+			);
+		}
+		key = await importKey(dataKey, 'decrypt');
+	} finally {
+		dataKey.fill(0);
+	}
+	const unit = header.chunkSize + GCM_TAG_LENGTH;
+	for await (const { chunk, index, final } of units(body, unit)) {
+		if (!final) {
+			yield await openChunk(key, index, false, chunk);
+			continue;
+		}
+		if (chunk.length < GCM_TAG_LENGTH) {
+			throw new TruncatedInputError(
+				chunk.length === 0 && index === 0n
+					? 'the envelope has no data section'
+					: `the envelope's data section is cut off in chunk ${index}`,
+			);
+		}
+		try {
+			yield await openChunk(key, index, true, chunk);
+		} catch (error) {
+			// A complete chunk that verifies as non-final means the real final chunk was dropped.
+			if (error instanceof DecryptionFailedError && chunk.length === unit) {
+				const asMiddle = await openChunk(key, index, false, chunk).catch(() => undefined);
+				if (asMiddle !== undefined) {
+					asMiddle.fill(0);
+					throw new TruncatedInputError(
+						`the envelope ends after chunk ${index} without its final chunk (truncated)`,
+					);
+				}
+			}
+			throw error;
+		}
+	}
+}
+
+async function openChunk(
+	key: CryptoKey,
+	index: bigint,
+	final: boolean,
+	chunk: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array> {
+	try {
+		return await aesGcm('decrypt', key, index, final, chunk);
+	} catch {
+		throw new DecryptionFailedError(
+			`envelope chunk ${index} failed authentication: wrong data key, or chunks were modified, reordered or removed`,
+		);
+	}
+}
+
+async function importKey(raw: Uint8Array, use: 'encrypt' | 'decrypt'): Promise<CryptoKey> {
+	// WebCrypto wants an ArrayBuffer-backed view; copy, and zero the copy once imported.
+	const copy = new Uint8Array(raw);
+	try {
+		return await globalThis.crypto.subtle.importKey('raw', copy, 'AES-GCM', false, [use]);
+	} finally {
+		copy.fill(0);
+	}
+}
+
+async function aesGcm(
+	op: 'encrypt' | 'decrypt',
+	key: CryptoKey,
+	index: bigint,
+	final: boolean,
+	data: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array> {
+	const params = {
+		name: 'AES-GCM',
+		iv: nonce(index, final),
+		additionalData: AAD,
+		tagLength: GCM_TAG_LENGTH * 8,
+	};
+	const out = await globalThis.crypto.subtle[op](params, key, data);
+	return new Uint8Array(out);
+}
+
+function nonce(index: bigint, final: boolean): Uint8Array {
+	const bytes = new Uint8Array(12);
+	new DataView(bytes.buffer).setBigUint64(0, index);
+	bytes[11] = final ? 1 : 0;
+	return bytes;
+}
+
+/**
+ * Cuts the input into units of `size` bytes. A full unit is released only once more bytes
+ * arrive, because only then is it known not to be the last one (which may be 0..size bytes).
+ */
+async function* units(
+	input: WebByteSource | AsyncIterable<Uint8Array>,
+	size: number,
+): AsyncGenerator<{ chunk: Uint8Array<ArrayBuffer>; index: bigint; final: boolean }> {
+	let buffer = new Uint8Array(size);
+	let filled = 0;
+	let index = 0n;
+	for await (const piece of pieces(input)) {
+		let offset = 0;
+		while (offset < piece.length) {
+			if (filled === size) {
+				yield { chunk: buffer, index: index++, final: false };
+				buffer = new Uint8Array(size);
+				filled = 0;
+			}
+			const take = Math.min(size - filled, piece.length - offset);
+			buffer.set(piece.subarray(offset, offset + take), filled);
+			filled += take;
+			offset += take;
+		}
+	}
+	yield { chunk: buffer.subarray(0, filled), index, final: true };
+}
+
+/** Iterates any `WebByteSource`, rejecting pieces that are not bytes. */
+async function* pieces(
+	input: WebByteSource | AsyncIterable<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+	if (input instanceof Uint8Array) {
+		if (input.length > 0) yield input;
+		return;
+	}
+	if (typeof ReadableStream !== 'undefined' && input instanceof ReadableStream) {
+		const reader = input.getReader();
+		try {
+			for (let next = await reader.read(); !next.done; next = await reader.read()) {
+				const bytes = checkPiece(next.value);
+				if (bytes.length > 0) yield bytes;
+			}
+		} finally {
+			reader.releaseLock();
+		}
+		return;
+	}
+	for await (const piece of input as AsyncIterable<unknown>) {
+		const bytes = checkPiece(piece);
+		if (bytes.length > 0) yield bytes;
+	}
+}
+
+function checkPiece(piece: unknown): Uint8Array {
+	if (!(piece instanceof Uint8Array)) {
+		throw new InvalidInputError('input', 'expected a stream of bytes (Uint8Array), not strings');
+	}
+	return piece;
+}
+
+function toReadableStream(parts: AsyncGenerator<Uint8Array>): ReadableStream<Uint8Array> {
+	return new ReadableStream<Uint8Array>({
+		async pull(controller) {
+			try {
+				const next = await parts.next();
+				if (next.done) controller.close();
+				else controller.enqueue(next.value);
+			} catch (error) {
+				controller.error(error);
+			}
+		},
+		async cancel() {
+			await parts.return(undefined);
+		},
+	});
+}
+
+async function collect(parts: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+	const out: Uint8Array[] = [];
+	for await (const part of parts) out.push(part);
+	return concatBytes(out);
+}
