@@ -7,8 +7,10 @@ import type { ParseArgsConfig } from 'node:util';
 
 import type { Keypair } from '@mysten/sui/cryptography';
 
+import { usageErrors } from './args.js';
 import type { CliIo } from './cli-io.js';
-import { loadConfig, type HarnessConfig } from '../ts/config.js';
+import { loadConfig, loadSignerSettings, type HarnessConfig } from '../ts/config.js';
+import { parseNetwork } from '../ts/networks.js';
 import { loadSigner } from '../ts/signer.js';
 import {
 	createSuiClient,
@@ -39,12 +41,18 @@ export function suiContext(
 	values: { network?: string; config?: string; transport?: string; 'deployments-dir'?: string },
 ): SuiContext {
 	const transport: SuiTransport =
-		values.transport === undefined ? 'grpc' : parseSuiTransport(values.transport);
-	const env = values.network === undefined ? io.env : { ...io.env, SUI_NETWORK: values.network };
+		values.transport === undefined
+			? 'grpc'
+			: usageErrors(() => parseSuiTransport(values.transport ?? ''));
+	if (values.network !== undefined) {
+		const network = values.network;
+		usageErrors(() => parseNetwork(network, '--network'));
+	}
 	const config = loadConfig({
-		env,
+		env: io.env,
 		cwd: process.cwd(),
 		...(values.config === undefined ? {} : { configPath: values.config }),
+		...(values.network === undefined ? {} : { networkFlag: values.network }),
 	});
 	const client = createSuiClient({ network: config.network, rpcUrl: config.rpcUrl, transport });
 	let signer: Promise<Keypair> | undefined;
@@ -52,6 +60,16 @@ export function suiContext(
 		config,
 		client,
 		deploymentsDir: resolve(values['deployments-dir'] ?? 'deployments'),
-		signer: () => (signer ??= loadSigner({ env: io.env, logger: io.logger })),
+		signer: () => (signer ??= loadSignerFromSettings(io)),
 	};
+}
+
+/** The signer from SUI_PRIVATE_KEY (env, then .env) or the Sui CLI keystore. */
+function loadSignerFromSettings(io: CliIo): Promise<Keypair> {
+	const { privateKeySource, ...env } = loadSignerSettings({ env: io.env, cwd: process.cwd() });
+	return loadSigner({
+		env,
+		logger: io.logger,
+		...(privateKeySource === undefined ? {} : { privateKeySource }),
+	});
 }

@@ -27,7 +27,15 @@ import {
 	SessionKeyRenewer,
 } from '../../ts/seal/session.js';
 import type { CliIo, Command } from '../cli-io.js';
-import { parseCommandArgs, parsePositiveInt, samePath } from '../args.js';
+import {
+	checkInputFile,
+	checkOutputDir,
+	checkOutputFile,
+	parseCommandArgs,
+	parsePositiveInt,
+	samePath,
+	usageErrors,
+} from '../args.js';
 import { SUI_OPTIONS, suiContext, type SuiContext } from '../sui-context.js';
 
 const USAGE = `usage: seal-policies decrypt FILE... (--out FILE | --out-dir DIR) [options]
@@ -141,6 +149,13 @@ export async function openAuditLog(path: string | undefined): Promise<AuditLog |
 	return path === undefined ? undefined : AuditLog.open(path, { clock: () => new Date() });
 }
 
+/** Every input readable and every output writable, before config, chain or key servers. */
+export function checkDecryptFiles(request: DecryptRequest, outDir: string | undefined): void {
+	for (const input of request.inputs) checkInputFile(input, 'FILE');
+	if (outDir !== undefined) checkOutputDir(outDir, '--out-dir');
+	else for (const output of request.outputs) checkOutputFile(output, '--out');
+}
+
 /** `x.seal` → `x`, anything else → `<name>.plain`. */
 export function outputName(input: string): string {
 	const name = basename(input);
@@ -151,7 +166,8 @@ export const command: Command = {
 	summary: 'decrypt files (batch: one key request per 100 identities)',
 	usage: USAGE,
 	async run(args, io) {
-		const { request, values } = parseDecryptArgs(args);
+		const { request, values } = usageErrors(() => parseDecryptArgs(args));
+		checkDecryptFiles(request, values['out-dir']);
 		const ctx = suiContext(io, values);
 		// Open (and verify) the log before any key is requested: a damaged log stops us here.
 		const audit = await openAuditLog(auditLogPath(request.auditLog, ctx.config));

@@ -18,10 +18,13 @@ import { writeFileAtomic } from '../../ts/atomic-file.js';
 import { resolvePolicyPackage } from '../../ts/seal/packages.js';
 import type { Command } from '../cli-io.js';
 import {
+	checkInputFile,
+	checkOutputFile,
 	inputOutputPaths,
 	optionalPositiveInt,
 	parseCommandArgs,
 	rejectPositionals,
+	usageErrors,
 } from '../args.js';
 import { SUI_OPTIONS, suiContext } from '../sui-context.js';
 
@@ -96,7 +99,9 @@ export const command: Command = {
 	summary: 'encrypt a file for an allowlist or an owner (Seal, or envelope for large files)',
 	usage: USAGE,
 	async run(args, io) {
-		const { request, values } = parseEncryptArgs(args);
+		const { request, values } = usageErrors(() => parseEncryptArgs(args));
+		checkInputFile(request.input, '--in');
+		checkOutputFile(request.output, '--out');
 		const size = (await stat(request.input)).size;
 		const envelope = request.envelope ?? size > MAX_DIRECT_SEAL_BYTES;
 		const ctx = suiContext(io, values);

@@ -22,10 +22,13 @@ import { createSessionKey } from '../../ts/seal/session.js';
 import type { Command } from '../cli-io.js';
 import { AUDIT_LOG_OPTION, auditLogPath, openAuditLog, parseAuditLogOption } from './decrypt.js';
 import {
+	checkInputFile,
+	checkOutputFile,
 	inputOutputPaths,
 	optionalPositiveInt,
 	parseCommandArgs,
 	rejectPositionals,
+	usageErrors,
 } from '../args.js';
 import { SUI_OPTIONS, suiContext } from '../sui-context.js';
 
@@ -124,7 +127,9 @@ export const command: Command = {
 	summary: 'move an envelope to new key servers / threshold without re-encrypting its data',
 	usage: USAGE,
 	async run(args, io) {
-		const { request, values } = parseRewrapArgs(args);
+		const { request, values } = usageErrors(() => parseRewrapArgs(args));
+		checkInputFile(request.input, '--in');
+		checkOutputFile(request.output, '--out');
 		const ctx = suiContext(io, values);
 		const signer = await ctx.signer();
 		const { originalId, latestId } = await resolvePolicyPackage(ctx.config, ctx.deploymentsDir);
