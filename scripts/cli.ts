@@ -8,6 +8,10 @@
  * and with it the Sui and Seal SDKs, is imported only when that command runs.
  */
 import { COMMANDS, usage, version } from './cli-commands.js';
+import type { CliIo } from './cli-io.js';
+
+/** The running command's io (its recorded endpoints explain a network failure). */
+let commandIo: CliIo | undefined;
 
 async function main(argv: string[]): Promise<number> {
 	const json = argv.includes('--json');
@@ -36,13 +40,21 @@ async function main(argv: string[]): Promise<number> {
 		process.stdout.write(`${command.usage}\n`);
 		return 0;
 	}
-	return command.run(args, createCliIo({ json, verbose }));
+	commandIo = createCliIo({ json, verbose });
+	return command.run(args, commandIo);
 }
 
 /** Exit code for a failure: 2 when the command line was wrong, 1 for everything else. */
 async function failureCode(error: unknown): Promise<number> {
 	const { UsageError } = await import('../ts/errors.js');
 	return error instanceof UsageError ? 2 : 1;
+}
+
+/** A network failure named by endpoint, cause and next step; other errors as they are. */
+async function explained(error: unknown): Promise<unknown> {
+	if (commandIo?.endpoints === undefined) return error;
+	const { explainNetworkError } = await import('./network-errors.js');
+	return (await explainNetworkError(error, commandIo.endpoints)) ?? error;
 }
 
 // A reader that stops early (`| head -1`, `| true`) closes the pipe: that ends the command
@@ -58,7 +70,8 @@ main(process.argv.slice(2)).then(
 	(code) => {
 		process.exitCode = code;
 	},
-	async (error: unknown) => {
+	async (thrown: unknown) => {
+		const error = await explained(thrown);
 		const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 		process.stderr.write(`error: ${reason.split('\n')[0]}\n`);
 		if (process.argv.includes('--verbose') && error instanceof Error && error.stack) {

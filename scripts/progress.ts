@@ -25,6 +25,9 @@ export interface ProgressOptions {
 	now?: () => number;
 }
 
+/** Byte-progress is shown from this size up (smaller files finish at once). */
+export const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
+
 const BAR_WIDTH = 24;
 /** Redraw a TTY bar at most this often. */
 const REDRAW_MS = 100;

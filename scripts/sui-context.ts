@@ -10,7 +10,8 @@ import type { Keypair } from '@mysten/sui/cryptography';
 import { usageErrors } from './args.js';
 import type { CliIo } from './cli-io.js';
 import { loadConfig, loadSignerSettings, type HarnessConfig } from '../ts/config.js';
-import { parseNetwork } from '../ts/networks.js';
+import { UsageError } from '../ts/errors.js';
+import { NETWORK_NAMES } from '../ts/networks.js';
 import { loadSigner } from '../ts/signer.js';
 import {
 	createSuiClient,
@@ -44,9 +45,14 @@ export function suiContext(
 		values.transport === undefined
 			? 'grpc'
 			: usageErrors(() => parseSuiTransport(values.transport ?? ''));
-	if (values.network !== undefined) {
-		const network = values.network;
-		usageErrors(() => parseNetwork(network, '--network'));
+	if (
+		values.network !== undefined &&
+		!(NETWORK_NAMES as readonly string[]).includes(values.network.trim().toLowerCase())
+	) {
+		throw new UsageError(
+			'--network',
+			`unknown network '${values.network}'; use one of ${NETWORK_NAMES.join(', ')}`,
+		);
 	}
 	const config = loadConfig({
 		env: io.env,
@@ -55,6 +61,10 @@ export function suiContext(
 		...(values.network === undefined ? {} : { networkFlag: values.network }),
 	});
 	const client = createSuiClient({ network: config.network, rpcUrl: config.rpcUrl, transport });
+	if (io.endpoints) {
+		io.endpoints.fullNode = { url: config.rpcUrl, network: config.network };
+		if (config.faucetUrl !== undefined) io.endpoints.faucet = config.faucetUrl;
+	}
 	let signer: Promise<Keypair> | undefined;
 	return {
 		config,

@@ -289,7 +289,7 @@ function readYamlLayer(path: string, explicit: Sourced<string> | undefined): Lay
 		text = readFileSync(path, 'utf8');
 	} catch (error) {
 		if (isNotFound(error) && explicit === undefined) return {};
-		const field = explicit?.source === '--config' ? '--config' : 'SEAL_CONFIG';
+		const field = explicit?.source === '--config' ? 'config file' : 'SEAL_CONFIG';
 		throw new ConfigFileError(
 			explicit === undefined ? 'config' : field,
 			explicit?.source ?? 'config.yaml',

@@ -37,6 +37,26 @@ export class UsageError extends InvalidInputError {
 	override name = 'UsageError';
 }
 
+/**
+ * A full node, key server or faucet could not be reached (connection refused, unknown host,
+ * timeout). The message names which one, at which URL, why, and what to do.
+ */
+export class EndpointUnreachableError extends HarnessError {
+	override name = 'EndpointUnreachableError';
+	readonly role: 'full node' | 'key server' | 'faucet';
+	readonly endpoint: string;
+	constructor(
+		role: 'full node' | 'key server' | 'faucet',
+		endpoint: string,
+		message: string,
+		options: HarnessErrorOptions = {},
+	) {
+		super(`${role} ${endpoint}: ${message}`, options);
+		this.role = role;
+		this.endpoint = endpoint;
+	}
+}
+
 /** Something the requested operation needs is not installed or not reachable. */
 export class PrerequisiteMissingError extends HarnessError {
 	override name = 'PrerequisiteMissingError';

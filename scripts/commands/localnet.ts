@@ -127,6 +127,10 @@ export const command: Command = {
 			if (state === undefined)
 				throw new LocalnetError('faucet', 'no localnet here; run `seal-policies localnet up`');
 			const client = createSuiClient({ network: 'localnet', rpcUrl: state.rpcUrl });
+			if (io.endpoints) {
+				io.endpoints.fullNode = { url: state.rpcUrl, network: 'localnet' };
+				io.endpoints.faucet = state.faucetUrl;
+			}
 			await fundFromFaucet({ client, faucetUrl: state.faucetUrl, address: request.address });
 			io.result({ funded: request.address }, `funded ${request.address}`);
 			return 0;

@@ -4,9 +4,11 @@
  * the data chunks are copied byte for byte.
  */
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { KeyServerEntry } from '../../ts/config.js';
 import { readEnvelopeHeader, rewrapEnvelope } from '../../ts/envelope.js';
 import { InvalidInputError } from '../../ts/errors.js';
+import { SEAL_KIND_ENVELOPE, SEAL_KIND_OBJECT, TAG_SEAL, TAG_WALLET_AES } from '../../ts/format.js';
 import { normalizeObjectId, toHex } from '../../ts/identity.js';
 import type { Logger } from '../../ts/logger.js';
 import { createSealClient, resolveThreshold } from '../../ts/seal/client.js';
@@ -130,6 +132,7 @@ export const command: Command = {
 		const { request, values } = usageErrors(() => parseRewrapArgs(args));
 		checkInputFile(request.input, '--in');
 		checkOutputFile(request.output, '--out');
+		await checkIsEnvelope(request.input);
 		const ctx = suiContext(io, values);
 		const signer = await ctx.signer();
 		const { originalId, latestId } = await resolvePolicyPackage(ctx.config, ctx.deploymentsDir);
@@ -210,3 +213,30 @@ export const command: Command = {
 		return 0;
 	},
 };
+
+/**
+ * Only envelopes can be rewrapped: anything else is named by what its first bytes say it is,
+ * before the chain or key servers are asked anything.
+ */
+export async function checkIsEnvelope(input: string): Promise<void> {
+	const file = await open(input, 'r');
+	let head: Uint8Array;
+	try {
+		const buffer = new Uint8Array(2);
+		const { bytesRead } = await file.read(buffer, 0, 2, 0);
+		head = buffer.subarray(0, bytesRead);
+	} finally {
+		await file.close();
+	}
+	if (head[0] === TAG_SEAL && head[1] === SEAL_KIND_ENVELOPE) return;
+	const hex = [...head].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+	const what =
+		head.length === 0
+			? 'the file is empty'
+			: head[0] === TAG_SEAL && head[1] === SEAL_KIND_OBJECT
+				? `starts ${hex}, a plain Seal object (decrypt and encrypt it again to change its key servers)`
+				: head[0] === TAG_WALLET_AES
+					? `starts ${hex}, a wallet-key blob (no key servers to change)`
+					: `starts ${hex}, not a file written by \`seal-policies encrypt --envelope\``;
+	throw new InvalidInputError('--in', `${input} is not an envelope: ${what}`);
+}
