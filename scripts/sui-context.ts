@@ -7,18 +7,12 @@ import type { ParseArgsConfig } from 'node:util';
 
 import type { Keypair } from '@mysten/sui/cryptography';
 
-import { usageErrors } from './args.js';
 import type { CliIo } from './cli-io.js';
 import { loadConfig, loadSignerSettings, type HarnessConfig } from '../ts/config.js';
 import { UsageError } from '../ts/errors.js';
 import { NETWORK_NAMES } from '../ts/networks.js';
 import { loadSigner } from '../ts/signer.js';
-import {
-	createSuiClient,
-	parseSuiTransport,
-	type SuiClient,
-	type SuiTransport,
-} from '../ts/sui-client.js';
+import { createSuiClient, type SuiClient, type SuiTransport } from '../ts/sui-client.js';
 
 /** Options every Sui-facing command accepts. */
 export const SUI_OPTIONS = {
@@ -36,15 +30,8 @@ export interface SuiContext {
 	signer(): Promise<Keypair>;
 }
 
-/** Config (with `--network` overriding SUI_NETWORK), client, deployments dir and signer. */
-export function suiContext(
-	io: CliIo,
-	values: { network?: string; config?: string; transport?: string; 'deployments-dir'?: string },
-): SuiContext {
-	const transport: SuiTransport =
-		values.transport === undefined
-			? 'grpc'
-			: usageErrors(() => parseSuiTransport(values.transport ?? ''));
+/** `--network` and `--transport` values; a wrong one is a `UsageError` (exit 2). */
+export function checkSuiOptions(values: { network?: string; transport?: string }): SuiTransport {
 	if (
 		values.network !== undefined &&
 		!(NETWORK_NAMES as readonly string[]).includes(values.network.trim().toLowerCase())
@@ -54,6 +41,17 @@ export function suiContext(
 			`unknown network '${values.network}'; use one of ${NETWORK_NAMES.join(', ')}`,
 		);
 	}
+	if (values.transport === undefined) return 'grpc';
+	if (values.transport === 'grpc' || values.transport === 'jsonrpc') return values.transport;
+	throw new UsageError('--transport', `expected 'grpc' or 'jsonrpc', got '${values.transport}'`);
+}
+
+/** Config (with `--network` overriding SUI_NETWORK), client, deployments dir and signer. */
+export function suiContext(
+	io: CliIo,
+	values: { network?: string; config?: string; transport?: string; 'deployments-dir'?: string },
+): SuiContext {
+	const transport = checkSuiOptions(values);
 	const config = loadConfig({
 		env: io.env,
 		cwd: process.cwd(),

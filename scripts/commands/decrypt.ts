@@ -39,7 +39,7 @@ import {
 	samePath,
 	usageErrors,
 } from '../args.js';
-import { SUI_OPTIONS, suiContext, type SuiContext } from '../sui-context.js';
+import { checkSuiOptions, SUI_OPTIONS, suiContext, type SuiContext } from '../sui-context.js';
 
 const USAGE = `usage: seal-policies decrypt FILE... (--out FILE | --out-dir DIR) [options]
 
@@ -177,6 +177,7 @@ export const command: Command = {
 	usage: USAGE,
 	async run(args, io) {
 		const { request, values } = usageErrors(() => parseDecryptArgs(args));
+		checkSuiOptions(values);
 		checkDecryptFiles(request, values['out-dir']);
 		const ctx = suiContext(io, values);
 		// Open (and verify) the log before any key is requested: a damaged log stops us here.

@@ -29,7 +29,7 @@ import {
 	rejectPositionals,
 	usageErrors,
 } from '../args.js';
-import { SUI_OPTIONS, suiContext } from '../sui-context.js';
+import { checkSuiOptions, SUI_OPTIONS, suiContext } from '../sui-context.js';
 
 const USAGE = `usage: seal-policies encrypt (--allowlist ID | --owner ADDRESS | --wallet-key) --in FILE --out FILE [options]
 
@@ -132,6 +132,7 @@ export const command: Command = {
 	usage: USAGE,
 	async run(args, io) {
 		const { request, values } = usageErrors(() => parseEncryptArgs(args));
+		checkSuiOptions(values);
 		checkInputFile(request.input, '--in');
 		checkOutputFile(request.output, '--out');
 		const size = (await stat(request.input)).size;

@@ -32,7 +32,7 @@ import {
 	rejectPositionals,
 	usageErrors,
 } from '../args.js';
-import { SUI_OPTIONS, suiContext } from '../sui-context.js';
+import { checkSuiOptions, SUI_OPTIONS, suiContext } from '../sui-context.js';
 
 const USAGE = `usage: seal-policies rewrap --in FILE --out FILE [--servers ID,ID,...] [--threshold N] [options]
 
@@ -130,6 +130,7 @@ export const command: Command = {
 	usage: USAGE,
 	async run(args, io) {
 		const { request, values } = usageErrors(() => parseRewrapArgs(args));
+		checkSuiOptions(values);
 		checkInputFile(request.input, '--in');
 		checkOutputFile(request.output, '--out');
 		await checkIsEnvelope(request.input);
