@@ -20,7 +20,7 @@ export interface ProgressOptions {
 	/** Below this total no progress is shown (default: 0, always). */
 	minTotal?: number;
 	/** Where to write (default process.stderr); a bar only when it is a TTY. */
-	stream?: Pick<NodeJS.WriteStream, 'write'> & { isTTY?: boolean; columns?: number };
+	stream?: { write(text: string): unknown; isTTY?: boolean };
 	/** Clock for throttling the bar (tests pass their own). */
 	now?: () => number;
 }

@@ -76,6 +76,11 @@ export function rounded(value: number, digits: number): number {
 	return Math.round(value * factor) / factor;
 }
 
+/** `value` to 3 significant digits: printed as `String(result)`, and what ratios use. */
+export function significant(value: number, digits = 3): number {
+	return Number(value.toPrecision(digits));
+}
+
 /**
  * `numerator / denominator` of two printed figures, formatted with 2 decimals and an `×`. Pass
  * the rounded values exactly as printed, so the ratio can be recomputed from the table.
