@@ -374,7 +374,10 @@ interface Classified {
  */
 async function classify(index: number, input: string, walletKey: boolean): Promise<Classified> {
 	// Envelopes may be large: classify them from their first two bytes and stream later.
-	if (await isEnvelope(input)) return { index, input, kind: 'envelope' };
+	if (await isEnvelope(input)) {
+		await checkEnvelopeHeader(input);
+		return { index, input, kind: 'envelope' };
+	}
 	const bytes = new Uint8Array(await readFile(input));
 	if (bytes[0] === TAG_WALLET_AES || (walletKey && bytes[0] !== TAG_SEAL)) {
 		return { index, input, kind: 'wallet', data: bytes };
@@ -388,6 +391,16 @@ async function classify(index: number, input: string, walletKey: boolean): Promi
 		input,
 		`is a ${read.format} blob, not Seal-encrypted; decrypt it with --wallet-key`,
 	);
+}
+
+/** Parses an envelope's header now (named format errors before any key or network), then closes. */
+export async function checkEnvelopeHeader(input: string): Promise<void> {
+	const stream = createReadStream(input);
+	try {
+		await namedFormatErrorsAsync(input, () => readEnvelopeHeader(stream));
+	} finally {
+		stream.destroy();
+	}
 }
 
 /** Runs `read`; a format error is re-thrown naming the file (with several inputs, which one). */

@@ -22,7 +22,13 @@ import { writeFileAtomic } from '../../ts/atomic-file.js';
 import { resolvePolicyPackage } from '../../ts/seal/packages.js';
 import { createSessionKey } from '../../ts/seal/session.js';
 import type { Command } from '../cli-io.js';
-import { AUDIT_LOG_OPTION, auditLogPath, openAuditLog, parseAuditLogOption } from './decrypt.js';
+import {
+	AUDIT_LOG_OPTION,
+	auditLogPath,
+	checkEnvelopeHeader,
+	openAuditLog,
+	parseAuditLogOption,
+} from './decrypt.js';
 import {
 	checkInputFile,
 	checkOutputFile,
@@ -229,7 +235,7 @@ export async function checkIsEnvelope(input: string): Promise<void> {
 	} finally {
 		await file.close();
 	}
-	if (head[0] === TAG_SEAL && head[1] === SEAL_KIND_ENVELOPE) return;
+	if (head[0] === TAG_SEAL && head[1] === SEAL_KIND_ENVELOPE) return checkEnvelopeHeader(input);
 	const hex = [...head].map((b) => b.toString(16).padStart(2, '0')).join(' ');
 	const what =
 		head.length === 0

@@ -83,16 +83,17 @@ describe('SUI_PRIVATE_KEY in .env', () => {
 
 	it('a malformed key in .env is reported against .env, without its value', () => {
 		const dir = tempDir();
-		writeFileSync(join(dir, 'plain.txt'), 'x');
+		// A wallet-key blob: decrypting it needs the signer and nothing else.
+		writeFileSync(join(dir, 'blob.bin'), new Uint8Array([0x01, 0x01, ...new Uint8Array(28)]));
 		writeFileSync(join(dir, '.env'), 'SUI_PRIVATE_KEY=suiprivkey1notakeyatall\n');
-		const result = cli(['encrypt', '--wallet-key', '--in', 'plain.txt', '--out', 'o.bin'], {
+		const result = cli(['decrypt', 'blob.bin', '--out', 'blob.txt'], {
 			cwd: dir,
 			env: cleanEnv(dir),
 		});
 		expect(result.code).toBe(1);
-		expect(lines(result.stderr)).toEqual([
-			expect.stringMatching(/^error: SignerError: SUI_PRIVATE_KEY \(from \.env\) is not a valid/),
-		]);
+		expect(lines(result.stderr).at(-1)).toMatch(
+			/^error: SignerError: SUI_PRIVATE_KEY \(from \.env\) is not a valid/,
+		);
 		expect(result.stderr).not.toContain('notakeyatall');
 	});
 });

@@ -205,6 +205,16 @@ describe('formats are named by file and by what they are', () => {
 		expect(unknown.message).not.toMatch(/pass its key|deriveWalletKey/);
 		const malformed = await failure('decrypt', [broken, '--out', join(dir, 'o')], io);
 		expect(malformed.message).toMatch(new RegExp(`^${broken}: MalformedCiphertextError: `));
+		// A damaged envelope is named at once, not after "no policy package" (none is configured).
+		const truncated = join(dir, 'cut.seal');
+		writeFileSync(truncated, new Uint8Array([0x02, 0x01, 7]));
+		for (const [name, args] of [
+			['decrypt', [truncated, '--out', join(dir, 'o')]],
+			['rewrap', ['--in', truncated, '--out', join(dir, 'o')]],
+		] as const) {
+			const error = await failure(name, [...args], io);
+			expect(error.message).toMatch(new RegExp(`^${truncated}: TruncatedInputError: `));
+		}
 	});
 });
 
