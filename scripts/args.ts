@@ -1,14 +1,33 @@
 /**
- * Command-line parsing the subcommands share. Every mistake is an `InvalidInputError` naming the
- * option, so the CLI exits 1 with one line (and the usage where it helps).
+ * Command-line parsing the subcommands share. Every mistake is a `UsageError` (an
+ * `InvalidInputError`) naming the option, so the CLI exits 2 with one line.
  */
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-import { InvalidInputError } from '../ts/errors.js';
+import { InvalidInputError, UsageError } from '../ts/errors.js';
 
-/** `parseArgs` with user errors turned into `InvalidInputError` (exit 1 with one line). */
+/**
+ * Runs a command's argument parser; any `InvalidInputError` it throws becomes a `UsageError`
+ * (exit 2): a value that fails validation there is a wrong command line, not bad data.
+ */
+export function usageErrors<T>(parse: () => T): T {
+	try {
+		return parse();
+	} catch (error) {
+		if (error instanceof InvalidInputError && !(error instanceof UsageError)) {
+			const prefix = `${error.field}: `;
+			const message = error.message.startsWith(prefix)
+				? error.message.slice(prefix.length)
+				: error.message;
+			throw new UsageError(error.field, message, { cause: error.cause });
+		}
+		throw error;
+	}
+}
+
+/** `parseArgs` with user errors turned into `UsageError` (exit 2 with one line). */
 export function parseCommandArgs<const O extends NonNullable<ParseArgsConfig['options']>>(
 	args: string[],
 	options: O,
@@ -17,7 +36,7 @@ export function parseCommandArgs<const O extends NonNullable<ParseArgsConfig['op
 	try {
 		return parseArgs({ args, options, allowPositionals: true, strict: true });
 	} catch (error) {
-		throw new InvalidInputError('arguments', `${(error as Error).message}\n${usage}`, {
+		throw new UsageError('arguments', `${(error as Error).message}\n${usage}`, {
 			cause: error,
 		});
 	}
@@ -26,7 +45,7 @@ export function parseCommandArgs<const O extends NonNullable<ParseArgsConfig['op
 /** For commands that take options only. */
 export function rejectPositionals(positionals: readonly string[], usage: string): void {
 	if (positionals.length > 0) {
-		throw new InvalidInputError('arguments', `unexpected '${positionals.join(' ')}'\n${usage}`);
+		throw new UsageError('arguments', `unexpected '${positionals.join(' ')}'\n${usage}`);
 	}
 }
 
@@ -68,4 +87,39 @@ export function parsePositiveInt(value: string, field: string): number {
 /** `parsePositiveInt` of an option that may be absent. */
 export function optionalPositiveInt(value: string | undefined, field: string): number | undefined {
 	return value === undefined ? undefined : parsePositiveInt(value, field);
+}
+
+/**
+ * An input file the command will read: it must exist, be a regular file and be readable. Checked
+ * before config, chain or key servers, so the one-line error names the file and its flag.
+ */
+export function checkInputFile(path: string, flag: string): void {
+	const stat = statSync(path, { throwIfNoEntry: false });
+	if (stat === undefined) throw new InvalidInputError(flag, `${path} does not exist`);
+	if (stat.isDirectory()) throw new InvalidInputError(flag, `${path} is a directory, not a file`);
+	try {
+		accessSync(path, constants.R_OK);
+	} catch {
+		throw new InvalidInputError(flag, `${path} is not readable (check its permissions)`);
+	}
+}
+
+/** An output file: not a directory, and its directory exists and is writable. */
+export function checkOutputFile(path: string, flag: string): void {
+	const stat = statSync(path, { throwIfNoEntry: false });
+	if (stat?.isDirectory()) throw new InvalidInputError(flag, `${path} is a directory, not a file`);
+	checkOutputDir(dirname(resolve(path)), flag, path);
+}
+
+/** A directory outputs are written into: it exists, is a directory and is writable. */
+export function checkOutputDir(dir: string, flag: string, forFile?: string): void {
+	const what = forFile === undefined ? dir : `${forFile}: directory ${dir}`;
+	const stat = statSync(dir, { throwIfNoEntry: false });
+	if (stat === undefined) throw new InvalidInputError(flag, `${what} does not exist`);
+	if (!stat.isDirectory()) throw new InvalidInputError(flag, `${what} is not a directory`);
+	try {
+		accessSync(dir, constants.W_OK);
+	} catch {
+		throw new InvalidInputError(flag, `${what} is not writable (check its permissions)`);
+	}
 }

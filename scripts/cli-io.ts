@@ -1,4 +1,5 @@
 import { stderrLogger, type Logger } from '../ts/logger.js';
+import type { Endpoints } from './network-errors.js';
 
 /**
  * What every subcommand gets: a logger for human-readable progress (stderr) and a way to emit
@@ -8,6 +9,8 @@ export interface CliIo {
 	readonly logger: Logger;
 	readonly json: boolean;
 	readonly env: NodeJS.ProcessEnv;
+	/** What the command talks to (set by `suiContext`), so a network failure can name it. */
+	readonly endpoints?: Endpoints;
 	/** Emit the command's result: `value` as JSON when --json, else `human` (if given). */
 	result(value: unknown, human?: string): void;
 }
@@ -32,6 +35,7 @@ export function createCliIo({
 		logger: stderrLogger({ verbose }),
 		json,
 		env,
+		endpoints: {},
 		result(value, human) {
 			if (json) {
 				process.stdout.write(`${JSON.stringify(value, jsonReplacer, 2)}\n`);

@@ -1,71 +1,82 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env node
 /**
  * `seal-policies <command> [subcommand] [options]` — one CLI for the harness.
  * Progress goes to stderr; with --json the result is printed as JSON on stdout.
- * On failure: non-zero exit and a one-line reason.
+ * On failure: a one-line reason on stderr; exit 2 for a wrong command line, 1 otherwise.
+ *
+ * Startup stays light (`--help` must answer in well under half a second): a command's module,
+ * and with it the Sui and Seal SDKs, is imported only when that command runs.
  */
-import { createCliIo, type Command } from './cli-io.js';
-import { HarnessError } from '../ts/errors.js';
+import { COMMANDS, usage, version } from './cli-commands.js';
+import type { CliIo } from './cli-io.js';
 
-const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
-	localnet: () => import('./commands/localnet.js'),
-	publish: () => import('./commands/publish.js'),
-	package: () => import('./commands/package.js'),
-	allowlist: () => import('./commands/allowlist.js'),
-	encrypt: () => import('./commands/encrypt.js'),
-	decrypt: () => import('./commands/decrypt.js'),
-	rewrap: () => import('./commands/rewrap.js'),
-	e2e: () => import('./commands/e2e.js'),
-	audit: () => import('./commands/audit.js'),
-	keyserver: () => import('./commands/keyserver.js'),
-};
+/** The running command's io (its recorded endpoints explain a network failure). */
+let commandIo: CliIo | undefined;
 
 async function main(argv: string[]): Promise<number> {
 	const json = argv.includes('--json');
 	const verbose = argv.includes('--verbose');
 	const rest = argv.filter((arg) => arg !== '--json' && arg !== '--verbose');
 	const [name, ...args] = rest;
-	if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-		process.stdout.write(await usage());
-		return name === undefined ? 1 : 0;
+	if (name === '--version' || name === '-V' || name === 'version') {
+		process.stdout.write(`seal-policies ${version()}\n`);
+		return 0;
 	}
-	const load = COMMANDS[name];
-	if (!load) {
+	if (name === '--help' || name === '-h' || name === 'help') {
+		process.stdout.write(usage());
+		return 0;
+	}
+	if (name === undefined) {
+		process.stderr.write(usage());
+		return 2;
+	}
+	const entry = COMMANDS[name];
+	if (!entry) {
 		process.stderr.write(`error: unknown command '${name}'. Run 'seal-policies --help'.\n`);
 		return 2;
 	}
-	const { command } = await load();
+	const [{ command }, { createCliIo }] = await Promise.all([entry.load(), import('./cli-io.js')]);
 	if (args.includes('--help') || args.includes('-h')) {
 		process.stdout.write(`${command.usage}\n`);
 		return 0;
 	}
-	return command.run(args, createCliIo({ json, verbose }));
+	commandIo = createCliIo({ json, verbose });
+	return command.run(args, commandIo);
 }
 
-async function usage(): Promise<string> {
-	const lines = ['usage: seal-policies <command> [options] [--json] [--verbose]', '', 'commands:'];
-	for (const [name, load] of Object.entries(COMMANDS)) {
-		const { command } = await load();
-		lines.push(`  ${name.padEnd(10)} ${command.summary}`);
-	}
-	return `${lines.join('\n')}\n`;
+/** Exit code for a failure: 2 when the command line was wrong, 1 for everything else. */
+async function failureCode(error: unknown): Promise<number> {
+	const { UsageError } = await import('../ts/errors.js');
+	return error instanceof UsageError ? 2 : 1;
+}
+
+/** A network failure named by endpoint, cause and next step; other errors as they are. */
+async function explained(error: unknown): Promise<unknown> {
+	if (commandIo?.endpoints === undefined) return error;
+	const { explainNetworkError } = await import('./network-errors.js');
+	return (await explainNetworkError(error, commandIo.endpoints)) ?? error;
+}
+
+// A reader that stops early (`| head -1`, `| true`) closes the pipe: that ends the command
+// quietly instead of with an EPIPE stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+	stream.on('error', (error: NodeJS.ErrnoException) => {
+		if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+		throw error;
+	});
 }
 
 main(process.argv.slice(2)).then(
 	(code) => {
 		process.exitCode = code;
 	},
-	(error: unknown) => {
-		const reason =
-			error instanceof HarnessError
-				? `${error.name}: ${error.message}`
-				: error instanceof Error
-					? `${error.name}: ${error.message}`
-					: String(error);
+	async (thrown: unknown) => {
+		const error = await explained(thrown);
+		const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 		process.stderr.write(`error: ${reason.split('\n')[0]}\n`);
 		if (process.argv.includes('--verbose') && error instanceof Error && error.stack) {
 			process.stderr.write(`${error.stack}\n`);
 		}
-		process.exitCode = 1;
+		process.exitCode = await failureCode(error);
 	},
 );

@@ -8,14 +8,11 @@ import type { ParseArgsConfig } from 'node:util';
 import type { Keypair } from '@mysten/sui/cryptography';
 
 import type { CliIo } from './cli-io.js';
-import { loadConfig, type HarnessConfig } from '../ts/config.js';
+import { loadConfig, loadSignerSettings, type HarnessConfig } from '../ts/config.js';
+import { UsageError } from '../ts/errors.js';
+import { NETWORK_NAMES } from '../ts/networks.js';
 import { loadSigner } from '../ts/signer.js';
-import {
-	createSuiClient,
-	parseSuiTransport,
-	type SuiClient,
-	type SuiTransport,
-} from '../ts/sui-client.js';
+import { createSuiClient, type SuiClient, type SuiTransport } from '../ts/sui-client.js';
 
 /** Options every Sui-facing command accepts. */
 export const SUI_OPTIONS = {
@@ -33,25 +30,54 @@ export interface SuiContext {
 	signer(): Promise<Keypair>;
 }
 
+/** `--network` and `--transport` values; a wrong one is a `UsageError` (exit 2). */
+export function checkSuiOptions(values: { network?: string; transport?: string }): SuiTransport {
+	if (
+		values.network !== undefined &&
+		!(NETWORK_NAMES as readonly string[]).includes(values.network.trim().toLowerCase())
+	) {
+		throw new UsageError(
+			'--network',
+			`unknown network '${values.network}'; use one of ${NETWORK_NAMES.join(', ')}`,
+		);
+	}
+	if (values.transport === undefined) return 'grpc';
+	if (values.transport === 'grpc' || values.transport === 'jsonrpc') return values.transport;
+	throw new UsageError('--transport', `expected 'grpc' or 'jsonrpc', got '${values.transport}'`);
+}
+
 /** Config (with `--network` overriding SUI_NETWORK), client, deployments dir and signer. */
 export function suiContext(
 	io: CliIo,
 	values: { network?: string; config?: string; transport?: string; 'deployments-dir'?: string },
 ): SuiContext {
-	const transport: SuiTransport =
-		values.transport === undefined ? 'grpc' : parseSuiTransport(values.transport);
-	const env = values.network === undefined ? io.env : { ...io.env, SUI_NETWORK: values.network };
+	const transport = checkSuiOptions(values);
 	const config = loadConfig({
-		env,
+		env: io.env,
 		cwd: process.cwd(),
 		...(values.config === undefined ? {} : { configPath: values.config }),
+		...(values.network === undefined ? {} : { networkFlag: values.network }),
 	});
 	const client = createSuiClient({ network: config.network, rpcUrl: config.rpcUrl, transport });
+	if (io.endpoints) {
+		io.endpoints.fullNode = { url: config.rpcUrl, network: config.network };
+		if (config.faucetUrl !== undefined) io.endpoints.faucet = config.faucetUrl;
+	}
 	let signer: Promise<Keypair> | undefined;
 	return {
 		config,
 		client,
 		deploymentsDir: resolve(values['deployments-dir'] ?? 'deployments'),
-		signer: () => (signer ??= loadSigner({ env: io.env, logger: io.logger })),
+		signer: () => (signer ??= loadSignerFromSettings(io)),
 	};
+}
+
+/** The signer from SUI_PRIVATE_KEY (env, then .env) or the Sui CLI keystore. */
+function loadSignerFromSettings(io: CliIo): Promise<Keypair> {
+	const { privateKeySource, ...env } = loadSignerSettings({ env: io.env, cwd: process.cwd() });
+	return loadSigner({
+		env,
+		logger: io.logger,
+		...(privateKeySource === undefined ? {} : { privateKeySource }),
+	});
 }

@@ -58,8 +58,10 @@ export interface HarnessConfig {
 export interface LoadConfigOptions {
 	/** Process environment (highest precedence). Defaults to `process.env`; never mutated. */
 	env?: NodeJS.ProcessEnv;
-	/** Explicit config file (e.g. `--config`); it must exist. */
+	/** Explicit config file (`--config`); it must exist. */
 	configPath?: string;
+	/** `--network`: outranks every other source; errors name the flag. */
+	networkFlag?: string;
 	/** Where `./config.yaml` and `.env` are looked up. Defaults to `process.cwd()`. */
 	cwd?: string;
 	/** Also require a non-empty key-server list and a threshold (commands that talk to Seal). */
@@ -109,12 +111,15 @@ export function loadConfig(options: LoadConfigOptions = {}): HarnessConfig {
 	const cwd = options.cwd ?? process.cwd();
 	const dotenvValues = readDotenv(join(cwd, '.env'));
 
-	const explicitPath =
-		options.configPath ?? nonEmpty(env['SEAL_CONFIG']) ?? nonEmpty(dotenvValues['SEAL_CONFIG']);
+	const explicit = explicitConfigFile(options.configPath, env, dotenvValues);
 	const yamlPath =
-		explicitPath === undefined ? join(cwd, 'config.yaml') : resolvePath(cwd, explicitPath);
-	const yamlLayer = readYamlLayer(yamlPath, explicitPath !== undefined);
-	const layers = [yamlLayer, envLayer(dotenvValues, '.env'), envLayer(env, 'env')];
+		explicit === undefined ? join(cwd, 'config.yaml') : resolvePath(cwd, explicit.value);
+	const yamlLayer = readYamlLayer(yamlPath, explicit);
+	const flagLayer: Layer =
+		options.networkFlag === undefined
+			? {}
+			: { network: { value: options.networkFlag, source: '--network' } };
+	const layers = [yamlLayer, envLayer(dotenvValues, '.env'), envLayer(env, 'env'), flagLayer];
 
 	// Later layers win.
 	const pick = <K extends keyof Layer>(key: K): Layer[K] | undefined => {
@@ -142,11 +147,7 @@ export function loadConfig(options: LoadConfigOptions = {}): HarnessConfig {
 	if (policyPackage) sources['seal.policyPackage'] = policyPackage.source;
 	if (policyObject) sources['seal.policyObject'] = policyObject.source;
 
-	const servers = resolveServers(
-		pick('servers'),
-		pick('serverIds'),
-		yamlLayer.servers?.value ?? [],
-	);
+	const servers = resolveServers(pick('servers'), pick('serverIds'), yamlLayer.servers);
 	const usePreset = servers === undefined;
 	const serverList = servers?.value ?? preset.defaultKeyServers.map((server) => ({ ...server }));
 	const serverSource: ConfigSource = servers?.source ?? 'preset';
@@ -200,6 +201,38 @@ export function loadConfig(options: LoadConfigOptions = {}): HarnessConfig {
 	});
 }
 
+/** What the signer reads (see ts/signer.ts), with where `SUI_PRIVATE_KEY` came from. */
+export interface SignerSettings {
+	SUI_PRIVATE_KEY?: string;
+	SUI_CONFIG_DIR?: string;
+	/** `'env'` or `'.env'` when `SUI_PRIVATE_KEY` is set; names the source in signer errors. */
+	privateKeySource?: ConfigSource;
+}
+
+/**
+ * `SUI_PRIVATE_KEY` and `SUI_CONFIG_DIR` from the environment, else from `.env` in `cwd` (the
+ * same precedence as every other variable). The key is returned, never logged or printed.
+ */
+export function loadSignerSettings(
+	options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): SignerSettings {
+	const env = options.env ?? process.env;
+	const dotenvValues = readDotenv(join(options.cwd ?? process.cwd(), '.env'));
+	const settings: SignerSettings = {};
+	const key = nonEmpty(env['SUI_PRIVATE_KEY']);
+	const dotenvKey = nonEmpty(dotenvValues['SUI_PRIVATE_KEY']);
+	if (key !== undefined) {
+		settings.SUI_PRIVATE_KEY = key;
+		settings.privateKeySource = 'env';
+	} else if (dotenvKey !== undefined) {
+		settings.SUI_PRIVATE_KEY = dotenvKey;
+		settings.privateKeySource = '.env';
+	}
+	const configDir = nonEmpty(env['SUI_CONFIG_DIR']) ?? nonEmpty(dotenvValues['SUI_CONFIG_DIR']);
+	if (configDir !== undefined) settings.SUI_CONFIG_DIR = configDir;
+	return settings;
+}
+
 /** A printable copy of `config` with every API key replaced by `'<redacted>'`. */
 export function describeConfig(config: HarnessConfig): Record<string, unknown> {
 	return {
@@ -234,40 +267,60 @@ function readDotenv(path: string): Record<string, string> {
 	return parseDotenv(text);
 }
 
-function readYamlLayer(path: string, explicit: boolean): Layer {
+/**
+ * The config file named by `--config`, else `SEAL_CONFIG` (env, then .env); the source says which,
+ * so a missing file is reported against the flag or variable that named it.
+ */
+function explicitConfigFile(
+	flag: string | undefined,
+	env: NodeJS.ProcessEnv,
+	dotenvValues: Record<string, string>,
+): Sourced<string> | undefined {
+	if (flag !== undefined) return { value: flag, source: '--config' };
+	const fromEnv = nonEmpty(env['SEAL_CONFIG']);
+	if (fromEnv !== undefined) return { value: fromEnv, source: 'env' };
+	const fromDotenv = nonEmpty(dotenvValues['SEAL_CONFIG']);
+	return fromDotenv === undefined ? undefined : { value: fromDotenv, source: '.env' };
+}
+
+function readYamlLayer(path: string, explicit: Sourced<string> | undefined): Layer {
 	let text: string;
 	try {
 		text = readFileSync(path, 'utf8');
 	} catch (error) {
-		if (isNotFound(error) && !explicit) return {};
+		if (isNotFound(error) && explicit === undefined) return {};
+		const field = explicit?.source === '--config' ? 'config file' : 'SEAL_CONFIG';
 		throw new ConfigFileError(
-			'config',
-			'config.yaml',
-			isNotFound(error) ? `config file ${path} does not exist` : `cannot read ${path}`,
+			explicit === undefined ? 'config' : field,
+			explicit?.source ?? 'config.yaml',
+			isNotFound(error)
+				? `config file ${path} does not exist`
+				: `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
 			{ cause: error },
 		);
 	}
+	// Errors inside the file name it: ./config.yaml, or the file --config / SEAL_CONFIG chose.
+	const source: ConfigSource = explicit === undefined ? 'config.yaml' : `file ${explicit.value}`;
 	let doc: unknown;
 	try {
 		doc = parseYaml(text);
 	} catch (error) {
 		// The YAML parser's message quotes the offending line, which may hold an API key.
-		throw new ConfigFileError('config', 'config.yaml', `${path} is not valid YAML`, {
+		throw new ConfigFileError('config', source, `${path} is not valid YAML`, {
 			cause: error instanceof Error ? new Error(error.name) : undefined,
 		});
 	}
 	if (doc === null || doc === undefined) return {};
-	const top = asRecord(doc, '(top level)');
-	checkKeys(top, TOP_KEYS, '');
+	const top = asRecord(doc, '(top level)', source);
+	checkKeys(top, TOP_KEYS, '', source);
 	const layer: Layer = {};
-	const source: ConfigSource = 'config.yaml';
 	setString(layer, 'network', top['network'], 'network', source);
 	setString(layer, 'rpcUrl', top['rpcUrl'], 'rpcUrl', source);
 	setString(layer, 'faucetUrl', top['faucetUrl'], 'faucetUrl', source);
 	setString(layer, 'auditLog', top['auditLog'], 'auditLog', source);
 	if (top['seal'] === undefined || top['seal'] === null) return layer;
-	const seal = asRecord(top['seal'], 'seal');
-	checkKeys(seal, SEAL_KEYS, 'seal.');
+	const seal = asRecord(top['seal'], 'seal', source);
+	checkKeys(seal, SEAL_KEYS, 'seal.', source);
 	setString(layer, 'policyPackage', seal['policyPackage'], 'seal.policyPackage', source);
 	setString(layer, 'policyObject', seal['policyObject'], 'seal.policyObject', source);
 	if (seal['threshold'] !== undefined && seal['threshold'] !== null) {
@@ -283,7 +336,7 @@ function readYamlLayer(path: string, explicit: boolean): Layer {
 		);
 	}
 	if (hasIds) {
-		const ids = asArray(seal['serverIds'], 'seal.serverIds');
+		const ids = asArray(seal['serverIds'], 'seal.serverIds', source);
 		layer.servers = {
 			value: ids.map((id, index) => ({
 				objectId: parseId(id, `seal.serverIds[${index}]`, source),
@@ -293,19 +346,18 @@ function readYamlLayer(path: string, explicit: boolean): Layer {
 		};
 	}
 	if (hasServers) {
-		const list = asArray(seal['servers'], 'seal.servers');
+		const list = asArray(seal['servers'], 'seal.servers', source);
 		layer.servers = {
-			value: list.map((raw, index) => parseServer(raw, `seal.servers[${index}]`)),
+			value: list.map((raw, index) => parseServer(raw, `seal.servers[${index}]`, source)),
 			source,
 		};
 	}
 	return layer;
 }
 
-function parseServer(raw: unknown, field: string): KeyServerEntry {
-	const source: ConfigSource = 'config.yaml';
-	const record = asRecord(raw, field);
-	checkKeys(record, SERVER_KEYS, `${field}.`);
+function parseServer(raw: unknown, field: string, source: ConfigSource): KeyServerEntry {
+	const record = asRecord(raw, field, source);
+	checkKeys(record, SERVER_KEYS, `${field}.`, source);
 	const server: KeyServerEntry = {
 		objectId: parseId(record['objectId'], `${field}.objectId`, source),
 		weight: 1,
@@ -382,12 +434,12 @@ function envLayer(values: Record<string, string | undefined>, source: ConfigSour
 function resolveServers(
 	servers: Sourced<KeyServerEntry[]> | undefined,
 	serverIds: Sourced<string[]> | undefined,
-	yamlServers: readonly KeyServerEntry[],
+	yamlServers: Sourced<KeyServerEntry[]> | undefined,
 ): Sourced<KeyServerEntry[]> | undefined {
-	if (serverIds !== undefined && (servers === undefined || servers.source === 'config.yaml')) {
+	if (serverIds !== undefined && (servers === undefined || servers === yamlServers)) {
 		return {
 			value: serverIds.value.map((objectId) => {
-				const known = yamlServers.find((server) => server.objectId === objectId);
+				const known = yamlServers?.value.find((server) => server.objectId === objectId);
 				return known ? { ...known } : { objectId, weight: 1 };
 			}),
 			source: serverIds.source,
@@ -478,24 +530,29 @@ function setString(
 	layer[key] = { value: value.trim(), source };
 }
 
-function asRecord(value: unknown, field: string): Record<string, unknown> {
+function asRecord(value: unknown, field: string, source: ConfigSource): Record<string, unknown> {
 	if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-		throw new ConfigFileError(field, 'config.yaml', 'must be a mapping (key: value)');
+		throw new ConfigFileError(field, source, 'must be a mapping (key: value)');
 	}
 	return value as Record<string, unknown>;
 }
 
-function asArray(value: unknown, field: string): unknown[] {
-	if (!Array.isArray(value)) throw new ConfigFileError(field, 'config.yaml', 'must be a list');
+function asArray(value: unknown, field: string, source: ConfigSource): unknown[] {
+	if (!Array.isArray(value)) throw new ConfigFileError(field, source, 'must be a list');
 	return value;
 }
 
-function checkKeys(record: Record<string, unknown>, allowed: Set<string>, prefix: string): void {
+function checkKeys(
+	record: Record<string, unknown>,
+	allowed: Set<string>,
+	prefix: string,
+	source: ConfigSource,
+): void {
 	for (const key of Object.keys(record)) {
 		if (!allowed.has(key)) {
 			throw new ConfigFileError(
 				`${prefix}${key}`,
-				'config.yaml',
+				source,
 				`unknown key; allowed here: ${[...allowed].join(', ')}`,
 			);
 		}

@@ -29,6 +29,34 @@ export class InvalidInputError extends HarnessError {
 	}
 }
 
+/**
+ * The command line itself is wrong (unknown option, missing or malformed argument): the CLI
+ * exits 2, as usage errors conventionally do, instead of 1.
+ */
+export class UsageError extends InvalidInputError {
+	override name = 'UsageError';
+}
+
+/**
+ * A full node, key server or faucet could not be reached (connection refused, unknown host,
+ * timeout). The message names which one, at which URL, why, and what to do.
+ */
+export class EndpointUnreachableError extends HarnessError {
+	override name = 'EndpointUnreachableError';
+	readonly role: 'full node' | 'key server' | 'faucet';
+	readonly endpoint: string;
+	constructor(
+		role: 'full node' | 'key server' | 'faucet',
+		endpoint: string,
+		message: string,
+		options: HarnessErrorOptions = {},
+	) {
+		super(`${role} ${endpoint}: ${message}`, options);
+		this.role = role;
+		this.endpoint = endpoint;
+	}
+}
+
 /** Something the requested operation needs is not installed or not reachable. */
 export class PrerequisiteMissingError extends HarnessError {
 	override name = 'PrerequisiteMissingError';
@@ -42,7 +70,17 @@ export class PrerequisiteMissingError extends HarnessError {
 // === config.ts ===
 
 /** Where a configuration value came from, so errors can point at the file or variable to fix. */
-export type ConfigSource = 'preset' | 'config.yaml' | '.env' | 'env' | 'argument' | 'deployment';
+export type ConfigSource =
+	| 'preset'
+	| 'config.yaml'
+	| '.env'
+	| 'env'
+	| 'argument'
+	| 'deployment'
+	/** A command-line flag, e.g. `--network`. */
+	| `--${string}`
+	/** A config file other than ./config.yaml (`--config FILE` or `SEAL_CONFIG`). */
+	| `file ${string}`;
 
 export class ConfigError extends HarnessError {
 	override name = 'ConfigError';

@@ -34,6 +34,8 @@ export interface LoadSignerOptions {
 	/** Home directory used for the default config dir (tests pass a temp dir). */
 	homeDir?: string;
 	logger?: Logger;
+	/** Where `SUI_PRIVATE_KEY` was read (`env`, `.env`), named in errors and the debug line. */
+	privateKeySource?: string;
 }
 
 const SET_UP_HINT =
@@ -47,11 +49,13 @@ export async function loadSigner({
 	clientConfigPath,
 	homeDir = homedir(),
 	logger,
+	privateKeySource,
 }: LoadSignerOptions): Promise<Keypair> {
 	const fromEnv = env.SUI_PRIVATE_KEY?.trim();
 	if (fromEnv) {
-		const signer = keypairFromSuiPrivateKey(fromEnv, 'SUI_PRIVATE_KEY');
-		logger?.debug(`signer: ${signer.toSuiAddress()} (from SUI_PRIVATE_KEY)`);
+		const label = `SUI_PRIVATE_KEY${privateKeySource ? ` (from ${privateKeySource})` : ''}`;
+		const signer = keypairFromSuiPrivateKey(fromEnv, label);
+		logger?.debug(`signer: ${signer.toSuiAddress()} (from ${label})`);
 		return signer;
 	}
 	const configDir = env.SUI_CONFIG_DIR?.trim() || join(homeDir, '.sui', 'sui_config');

@@ -1,5 +1,5 @@
 /**
- * Key-server bench: `fetch_key` throughput (1 and 10 ids per request) against one in-process
+ * Key-server bench: `fetch_key` throughput (1, 10 and 100 ids per request) against one in-process
  * server over loopback HTTP, and the cost of one user-key derivation, each next to the raw
  * `@noble/curves` cost of the same operations measured in the same run.
  *
@@ -19,28 +19,46 @@ import { FixedEvaluator } from '../../ts/keyserver/evaluator.js';
 import { deriveUserKey, generateMasterKey } from '../../ts/keyserver/keys.js';
 import { StaticPackageResolver } from '../../ts/keyserver/packages.js';
 import { startKeyServer } from '../../ts/keyserver/server.js';
+import {
+	alternatingPairs,
+	formatTable,
+	medians,
+	ratioOf,
+	significant,
+	type Pairs,
+} from './measure.js';
 
 const G1 = bls12_381.G1.Point;
 const DST_ID = new TextEncoder().encode('SUI-SEAL-IBE-BLS12381-00');
 
 export async function run(): Promise<void> {
-	const rows: string[][] = [['measurement', 'ours', 'raw @noble/curves', 'ratio (ours / raw)']];
+	const rows: string[][] = [
+		[
+			'measurement',
+			'pairs',
+			'ours (wall)',
+			'raw (wall)',
+			'ours / raw (wall)',
+			'ours (CPU)',
+			'raw (CPU)',
+			'ours / raw (CPU)',
+		],
+	];
 
 	// --- one user-key derivation
 	const msk = generateMasterKey();
 	const scalar = bytesToNumberBE(msk);
 	const ids = Array.from({ length: 64 }, () => new Uint8Array(randomBytes(40)));
-	const [ours, raw] = interleaved(
-		5,
-		() => timePerOp(40, (i) => deriveUserKey(msk, ids[i % ids.length]!)),
-		() =>
-			timePerOp(40, (i) =>
-				bls12_381.G1.hashToCurve(concatBytes(DST_ID, ids[i % ids.length]!))
-					.multiply(scalar)
-					.toBytes(),
-			),
+	const derive = await alternatingPairs(
+		PAIRS,
+		perOp(40, (i) =>
+			bls12_381.G1.hashToCurve(concatBytes(DST_ID, ids[i % ids.length]!))
+				.multiply(scalar)
+				.toBytes(),
+		),
+		perOp(40, (i) => deriveUserKey(msk, ids[i % ids.length]!)),
 	);
-	rows.push(['user-key derivation (ms/key)', ms(ours), ms(raw), ratio(ours, raw)]);
+	rows.push(row('user-key derivation (ms/key)', derive, 40, 40, 'ms'));
 
 	// --- fetch_key throughput
 	const packageId = normalizeSuiAddress(randomBytes(32).toString('hex'));
@@ -52,7 +70,7 @@ export async function run(): Promise<void> {
 		packages: new StaticPackageResolver([[packageId, packageId]]),
 	});
 	try {
-		for (const count of [1, 10]) {
+		for (const count of [1, 10, 100]) {
 			const inner = Array.from({ length: count }, () => new Uint8Array(randomBytes(16)));
 			for (const id of inner) policy.allow(Buffer.from(id).toString('hex'));
 			const request = await buildRequest(packageId, inner);
@@ -71,28 +89,18 @@ export async function run(): Promise<void> {
 					await res.arrayBuffer();
 				});
 			await post(); // warm-up
-			const n = count === 1 ? 30 : 8;
-			const [perRequest, rawPerRequest] = await interleavedAsync(
-				5,
+			const n = count === 1 ? 30 : count === 10 ? 8 : 2;
+			const rawN = count === 1 ? 10 : count === 10 ? 3 : 1;
+			const fetches = await alternatingPairs(
+				PAIRS,
+				() => rawRequestCost(request, inner, scalar, rawN),
 				async () => {
-					const start = performance.now();
 					for (let i = 0; i < n; i++) await post();
-					return (performance.now() - start) / n;
 				},
-				() => rawRequestCost(request, inner, scalar),
 			);
-			rows.push([
-				`fetch_key, ${count} id${count > 1 ? 's' : ''}/request (req/s)`,
-				(1000 / perRequest).toFixed(1),
-				(1000 / rawPerRequest).toFixed(1),
-				ratio(perRequest, rawPerRequest),
-			]);
-			rows.push([
-				`  per key (ms)`,
-				ms(perRequest / count),
-				ms(rawPerRequest / count),
-				ratio(perRequest, rawPerRequest),
-			]);
+			const what = `${count} id${count > 1 ? 's' : ''}/request`;
+			rows.push(row(`fetch_key, ${what} (req/s)`, fetches, n, rawN, 'per second'));
+			rows.push(row(`  per key (ms)`, fetches, n * count, rawN * count, 'ms'));
 		}
 	} finally {
 		await server.close();
@@ -140,10 +148,15 @@ async function buildRequest(packageId: string, inner: Uint8Array[]): Promise<Bui
 	};
 }
 
-/** ms for the raw curve work of one request (verification results are irrelevant to the cost). */
-function rawRequestCost(request: BuiltRequest, inner: Uint8Array[], scalar: bigint): number {
+/** The raw curve work of `times` requests (verification results are irrelevant to the cost). */
+function rawRequestCost(
+	request: BuiltRequest,
+	inner: Uint8Array[],
+	scalar: bigint,
+	times: number,
+): void {
 	const prefix = new Uint8Array(32);
-	return timePerOp(inner.length > 1 ? 3 : 10, () => {
+	for (let i = 0; i < times; i++) {
 		ed25519.verify(request.userSignature, request.message, request.userPublicKey);
 		ed25519.verify(request.sessionSignature, request.signed, request.sessionPublicKey);
 		bls12_381.G2.Point.fromBytes(request.encVerificationKey);
@@ -154,55 +167,50 @@ function rawRequestCost(request: BuiltRequest, inner: Uint8Array[], scalar: bigi
 			G1.BASE.multiply(r).toBytes();
 			encKey.multiply(r).add(G1.fromAffine(usk.toAffine())).toBytes();
 		}
-	});
-}
-
-/** Alternates the two measurements `rounds` times (fair under background load); medians. */
-function interleaved(rounds: number, a: () => number, b: () => number): [number, number] {
-	const as: number[] = [];
-	const bs: number[] = [];
-	for (let i = 0; i < rounds; i++) {
-		as.push(a());
-		bs.push(b());
 	}
-	return [median(as), median(bs)];
 }
 
-async function interleavedAsync(
-	rounds: number,
-	a: () => Promise<number>,
-	b: () => number,
-): Promise<[number, number]> {
-	const as: number[] = [];
-	const bs: number[] = [];
-	for (let i = 0; i < rounds; i++) {
-		as.push(await a());
-		bs.push(b());
-	}
-	return [median(as), median(bs)];
+/** Pairs per row: alternating order, medians (scripts/bench/measure.ts). */
+const PAIRS = 7;
+
+/** `n` calls of `op` (one timed sample). */
+function perOp(n: number, op: (i: number) => unknown): () => void {
+	return () => {
+		for (let i = 0; i < n; i++) op(i);
+	};
 }
 
-function median(values: number[]): number {
-	const sorted = [...values].sort((x, y) => x - y);
-	return sorted[Math.floor(sorted.length / 2)]!;
+/**
+ * One row from alternating pairs: the candidate (ours) did `oursUnits` units per sample, the
+ * baseline (raw) `rawUnits`. Figures are ms per unit or units per second; each ratio is computed
+ * from the two rounded figures printed beside it.
+ */
+function row(
+	label: string,
+	pairs: Pairs,
+	oursUnits: number,
+	rawUnits: number,
+	unit: 'ms' | 'per second',
+): string[] {
+	const ours = medians(pairs.candidate);
+	const raw = medians(pairs.baseline);
+	// 3 significant digits: 0.148 req/s stays distinguishable from 0.196.
+	const figure = (ms: number, units: number) =>
+		significant(unit === 'ms' ? ms / units : (1000 * units) / ms);
+	const cells: string[] = [label, String(pairs.baseline.length)];
+	const wall = [figure(ours.wallMs, oursUnits), figure(raw.wallMs, rawUnits)] as const;
+	const cpu = [figure(ours.cpuMs, oursUnits), figure(raw.cpuMs, rawUnits)] as const;
+	cells.push(String(wall[0]), String(wall[1]), ratioOf(wall[0], wall[1]));
+	cells.push(String(cpu[0]), String(cpu[1]), ratioOf(cpu[0], cpu[1]));
+	return cells;
 }
-
-function timePerOp(n: number, op: (i: number) => unknown): number {
-	op(0);
-	const start = performance.now();
-	for (let i = 0; i < n; i++) op(i);
-	return (performance.now() - start) / n;
-}
-
-const ms = (value: number) => value.toFixed(3);
-const ratio = (ours: number, raw: number) => `${(ours / raw).toFixed(2)}×`;
 
 function print(rows: string[][]): void {
-	const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-	for (const [i, row] of rows.entries()) {
-		process.stdout.write(`${row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')}\n`);
-		if (i === 0) process.stdout.write(`${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
-	}
+	process.stdout.write(formatTable(rows));
+	process.stdout.write(
+		'pairs run back to back in alternating order; medians; CPU = this process (client and server both); ' +
+			'each ratio is computed from the two figures beside it (req/s: higher is better; ms: lower is better).\n',
+	);
 	process.stdout.write(
 		'fetch_key: sequential requests over loopback from the same process (client and server share 2 cores); ' +
 			'raw = 2 Ed25519 verifies, G1+G2 point decoding + per id hash-to-G1, 3 G1 multiplies, 1 add.\n',

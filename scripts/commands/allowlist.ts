@@ -11,7 +11,7 @@ import {
 	removeMember,
 	type AllowlistState,
 } from '../../ts/policies/allowlist.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, usageErrors } from '../args.js';
 import { SUI_OPTIONS, suiContext, type SuiContext } from '../sui-context.js';
 
 const USAGE = `usage: seal-policies allowlist <subcommand> [options]
@@ -133,7 +133,7 @@ export const command: Command = {
 	summary: 'create, change, migrate and show namespace allowlists',
 	usage: USAGE,
 	async run(args, io) {
-		const { request, values } = parseAllowlistArgs(args);
+		const { request, values } = usageErrors(() => parseAllowlistArgs(args));
 		const context = suiContext(io, values);
 		const record = await readDeployment(context.deploymentsDir, context.config.network);
 		switch (request.subcommand) {

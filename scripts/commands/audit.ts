@@ -1,7 +1,7 @@
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../cli-io.js';
 import { verifyAuditLog } from '../../ts/audit.js';
-import { InvalidInputError } from '../../ts/errors.js';
+import { UsageError } from '../../ts/errors.js';
 
 const USAGE = `usage: seal-policies audit verify FILE [--expected-head HASH]
 
@@ -20,11 +20,11 @@ export const command: Command = {
 		const parsed = parseCommandArgs(args, { 'expected-head': { type: 'string' } }, USAGE);
 		const [subcommand, file, ...extra] = parsed.positionals;
 		if (subcommand !== 'verify' || file === undefined || extra.length > 0) {
-			throw new InvalidInputError('arguments', `expected 'verify FILE'\n${USAGE}`);
+			throw new UsageError('arguments', `expected 'verify FILE'\n${USAGE}`);
 		}
 		const expectedHead = parsed.values['expected-head'];
 		if (expectedHead !== undefined && !/^[0-9a-f]{64}$/.test(expectedHead)) {
-			throw new InvalidInputError('--expected-head', 'expected 64 lowercase hex digits');
+			throw new UsageError('--expected-head', 'expected 64 lowercase hex digits');
 		}
 		const result = await verifyAuditLog(file, expectedHead === undefined ? {} : { expectedHead });
 		if (result.ok) {

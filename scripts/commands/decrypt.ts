@@ -3,13 +3,14 @@
  * share one key request per 100 identities; envelopes stream to their output.
  */
 import { createReadStream } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { basename, join, resolve } from 'node:path';
 import { AuditLog } from '../../ts/audit.js';
 import type { HarnessConfig } from '../../ts/config.js';
 import { decryptEnvelope, readEnvelopeHeader } from '../../ts/envelope.js';
-import { InvalidInputError } from '../../ts/errors.js';
-import { readBlob, SEAL_KIND_ENVELOPE, TAG_SEAL } from '../../ts/format.js';
+import { FormatError, InvalidInputError, UnknownFormatTagError } from '../../ts/errors.js';
+import { readBlob, SEAL_KIND_ENVELOPE, TAG_SEAL, TAG_WALLET_AES } from '../../ts/format.js';
 import { toHex } from '../../ts/identity.js';
 import { createSealClient } from '../../ts/seal/client.js';
 import {
@@ -27,8 +28,18 @@ import {
 	SessionKeyRenewer,
 } from '../../ts/seal/session.js';
 import type { CliIo, Command } from '../cli-io.js';
-import { parseCommandArgs, parsePositiveInt, samePath } from '../args.js';
-import { SUI_OPTIONS, suiContext, type SuiContext } from '../sui-context.js';
+import { counted, progress, PROGRESS_MIN_BYTES } from '../progress.js';
+import { decryptWithWalletKey, deriveWalletKey } from '../../ts/wallet-key.js';
+import {
+	checkInputFile,
+	checkOutputDir,
+	checkOutputFile,
+	parseCommandArgs,
+	parsePositiveInt,
+	samePath,
+	usageErrors,
+} from '../args.js';
+import { checkSuiOptions, SUI_OPTIONS, suiContext, type SuiContext } from '../sui-context.js';
 
 const USAGE = `usage: seal-policies decrypt FILE... (--out FILE | --out-dir DIR) [options]
 
@@ -46,6 +57,9 @@ options:
   --audit-log FILE       append every key request (who, identity, servers, outcome) to this
                          hash-chained access log (default: SEAL_AUDIT_LOG / config auditLog;
                          check it with \`seal-policies audit verify FILE\`)
+  --wallet-key           also read untagged legacy AES-GCM inputs under the signer's wallet key
+                         (wallet-key blobs, format 0x01, are always decrypted with it; they
+                         need no key servers)
   --network N, --config FILE, --transport grpc|jsonrpc, --deployments-dir DIR`;
 
 /** `--audit-log FILE`, shared with `rewrap`. */
@@ -60,6 +74,7 @@ const OPTIONS = {
 	ttl: { type: 'string' },
 	'no-verify': { type: 'boolean' },
 	'check-shares': { type: 'boolean' },
+	'wallet-key': { type: 'boolean' },
 } as const;
 
 export interface DecryptRequest {
@@ -73,6 +88,8 @@ export interface DecryptRequest {
 	checkShares: boolean;
 	/** `--audit-log` as given; the config's `auditLog` applies when undefined. */
 	auditLog: string | undefined;
+	/** `--wallet-key`: untagged legacy AES-GCM inputs are tried under the wallet key. */
+	walletKey: boolean;
 }
 
 export function parseDecryptArgs(args: string[]) {
@@ -109,6 +126,7 @@ export function parseDecryptArgs(args: string[]) {
 		verify: !values['no-verify'],
 		checkShares: values['check-shares'] ?? false,
 		auditLog: parseAuditLogOption(values['audit-log']),
+		walletKey: values['wallet-key'] ?? false,
 	};
 	for (const output of request.outputs) {
 		const input = request.inputs.find((candidate) => samePath(candidate, output));
@@ -141,6 +159,13 @@ export async function openAuditLog(path: string | undefined): Promise<AuditLog |
 	return path === undefined ? undefined : AuditLog.open(path, { clock: () => new Date() });
 }
 
+/** Every input readable and every output writable, before config, chain or key servers. */
+export function checkDecryptFiles(request: DecryptRequest, outDir: string | undefined): void {
+	for (const input of request.inputs) checkInputFile(input, 'FILE');
+	if (outDir !== undefined) checkOutputDir(outDir, '--out-dir');
+	else for (const output of request.outputs) checkOutputFile(output, '--out');
+}
+
 /** `x.seal` → `x`, anything else → `<name>.plain`. */
 export function outputName(input: string): string {
 	const name = basename(input);
@@ -151,7 +176,9 @@ export const command: Command = {
 	summary: 'decrypt files (batch: one key request per 100 identities)',
 	usage: USAGE,
 	async run(args, io) {
-		const { request, values } = parseDecryptArgs(args);
+		const { request, values } = usageErrors(() => parseDecryptArgs(args));
+		checkSuiOptions(values);
+		checkDecryptFiles(request, values['out-dir']);
 		const ctx = suiContext(io, values);
 		// Open (and verify) the log before any key is requested: a damaged log stops us here.
 		const audit = await openAuditLog(auditLogPath(request.auditLog, ctx.config));
@@ -164,7 +191,8 @@ export const command: Command = {
 };
 
 /**
- * The command after argument parsing: decrypts every input as `ctx`'s signer. With `audit`, each
+ * The command after argument parsing: decrypts every input as `ctx`'s signer. Every input is
+ * classified first (a bad one is named before any key or network is used). With `audit`, each
  * key request is on disk before any plaintext is; an audit failure stops the run.
  */
 export async function decryptFiles(
@@ -173,8 +201,48 @@ export async function decryptFiles(
 	audit: AuditLog | undefined,
 	io: CliIo,
 ): Promise<number> {
+	const classified: Classified[] = [];
+	for (const [index, input] of request.inputs.entries()) {
+		classified.push(await classify(index, input, request.walletKey));
+	}
+	const objects = classified.filter((c) => c.kind === 'object');
+	const envelopes = classified.filter((c) => c.kind === 'envelope');
+	const wallet = classified.filter((c) => c.kind === 'wallet');
+
 	const signer = await ctx.signer();
 	const address = signer.toSuiAddress();
+	io.logger.info(
+		`decrypting ${request.inputs.length} file(s) as ${address} (${objects.length} Seal objects, ${envelopes.length} envelopes${wallet.length > 0 ? `, ${wallet.length} wallet-key blobs` : ''})`,
+	);
+	const written: { input: string; output: string; bytes: number }[] = [];
+	if (wallet.length > 0) {
+		// No key servers: the signer's own wallet key (ts/wallet-key.ts).
+		const walletKey = await deriveWalletKey(signer);
+		const plaintexts: Uint8Array[] = [];
+		try {
+			for (const item of wallet) {
+				plaintexts.push(
+					namedFormatErrors(item.input, () =>
+						decryptWithWalletKey(walletKey, item.data ?? new Uint8Array()),
+					),
+				);
+			}
+			for (const [i, item] of wallet.entries()) {
+				const output = request.outputs[item.index] ?? '';
+				const plaintext = plaintexts[i] ?? new Uint8Array();
+				written.push({
+					input: item.input,
+					output,
+					bytes: await writeFileAtomic(output, plaintext, 0o600),
+				});
+			}
+		} finally {
+			walletKey.key.fill(0);
+			for (const plaintext of plaintexts) plaintext.fill(0);
+		}
+	}
+	if (objects.length === 0 && envelopes.length === 0) return report(io, address, written, audit);
+
 	const { originalId, latestId } = await resolvePolicyPackage(ctx.config, ctx.deploymentsDir);
 	const sealClient = createSealClient({
 		suiClient: ctx.client,
@@ -194,55 +262,56 @@ export async function decryptFiles(
 	const policyFor = (innerIdHex: string): PolicyKind =>
 		request.policy === 'auto' ? guessPolicy(innerIdHex, address) : request.policy;
 
-	const objects: { index: number; data: Uint8Array; policy: PolicyKind }[] = [];
-	const envelopes: number[] = [];
-	for (const [index, input] of request.inputs.entries()) {
-		// Envelopes may be large: classify them from their first two bytes and stream later.
-		if (await isEnvelope(input)) {
-			envelopes.push(index);
-			continue;
-		}
-		const read = readBlob(await readFile(input));
-		if (read.format === 'seal-object') {
-			objects.push({ index, data: read.encryptedObject, policy: policyFor(read.parsed.id) });
-		} else if (read.format === 'seal-envelope') {
-			envelopes.push(index);
-		} else {
-			throw new InvalidInputError(
-				input,
-				`is a ${read.format} blob, not Seal-encrypted; nothing to decrypt with key servers`,
-			);
-		}
-	}
-	io.logger.info(
-		`decrypting ${request.inputs.length} file(s) as ${address} (${objects.length} Seal objects, ${envelopes.length} envelopes)`,
-	);
-	const written: { input: string; output: string; bytes: number }[] = [];
 	if (objects.length > 0) {
-		const plaintexts = await batchDecrypt({
-			sealClient,
-			session: renewer,
-			items: objects,
-			buildTxBytes,
-			logger: io.logger,
-			checkShareConsistency: request.checkShares,
-			...(audit ? { audit } : {}),
+		const items = objects.map((o) => ({
+			data: o.data ?? new Uint8Array(),
+			policy: policyFor(o.innerIdHex ?? ''),
+		}));
+		const bar = progress({
+			label: 'decrypting Seal objects',
+			total: items.length,
+			unit: 'items',
+			minTotal: PROGRESS_MIN_OBJECTS,
 		});
-		for (const [i, { index }] of objects.entries()) {
-			const output = request.outputs[index] ?? '';
-			const plaintext = plaintexts[i] ?? new Uint8Array();
-			written.push({
-				input: request.inputs[index] ?? '',
-				output,
-				bytes: await writeFileAtomic(output, plaintext, 0o600),
-			});
-			plaintext.fill(0);
+		const plaintexts: Uint8Array[] = [];
+		try {
+			// One batch per key request (100 ids at most), so progress can be shown between them.
+			for (let start = 0; start < items.length; start += MAX_IDS_PER_REQUEST) {
+				const group = items.slice(start, start + MAX_IDS_PER_REQUEST);
+				plaintexts.push(
+					...(await batchDecrypt({
+						sealClient,
+						session: renewer,
+						items: group,
+						buildTxBytes,
+						logger: io.logger,
+						checkShareConsistency: request.checkShares,
+						...(audit ? { audit } : {}),
+					})),
+				);
+				bar.advance(group.length);
+			}
+			bar.done();
+			for (const [i, { index, input }] of objects.entries()) {
+				const output = request.outputs[index] ?? '';
+				const plaintext = plaintexts[i] ?? new Uint8Array();
+				written.push({ input, output, bytes: await writeFileAtomic(output, plaintext, 0o600) });
+			}
+		} finally {
+			for (const plaintext of plaintexts) plaintext.fill(0);
 		}
 	}
-	for (const index of envelopes) {
-		const input = request.inputs[index] ?? '';
+	for (const { index, input } of envelopes) {
 		const output = request.outputs[index] ?? '';
-		const opened = await readEnvelopeHeader(createReadStream(input));
+		const size = (await stat(input)).size;
+		const bar = progress({
+			label: `decrypting ${input}`,
+			total: size,
+			unit: 'bytes',
+			minTotal: PROGRESS_MIN_BYTES,
+		});
+		const source = Readable.from(counted(createReadStream(input), (n) => bar.advance(n)));
+		const opened = await namedFormatErrorsAsync(input, () => readEnvelopeHeader(source));
 		const sessionKey = await renewer.current();
 		const txBytes = await unlockIdentity({
 			sealClient,
@@ -259,8 +328,23 @@ export async function decryptFiles(
 			decryptEnvelope(opened, { sealClient, sessionKey, txBytes }),
 			0o600,
 		);
+		bar.done();
 		written.push({ input, output, bytes });
 	}
+	return report(io, address, written, audit);
+}
+
+/** Seal objects per key request (the key servers' limit) and per progress step. */
+const MAX_IDS_PER_REQUEST = 100;
+/** Batch progress is shown from this many Seal objects up. */
+const PROGRESS_MIN_OBJECTS = 2 * MAX_IDS_PER_REQUEST;
+
+function report(
+	io: CliIo,
+	address: string,
+	written: { input: string; output: string; bytes: number }[],
+	audit: AuditLog | undefined,
+): number {
 	const lines = written.map((w) => `${w.input} -> ${w.output} (${w.bytes} bytes)`);
 	if (audit) lines.push(`access log: ${audit.path} (head ${audit.head})`);
 	io.result(
@@ -272,6 +356,82 @@ export async function decryptFiles(
 		lines.join('\n'),
 	);
 	return 0;
+}
+
+interface Classified {
+	index: number;
+	input: string;
+	kind: 'object' | 'envelope' | 'wallet';
+	/** Whole-file bytes (Seal objects and wallet blobs; envelopes are streamed later). */
+	data?: Uint8Array;
+	innerIdHex?: string;
+}
+
+/**
+ * What an input is, from its bytes: an envelope (02 01, streamed later), a Seal object, or a
+ * wallet-key blob (0x01; with `--wallet-key` also an untagged legacy AES-GCM blob). Format
+ * errors name the file.
+ */
+async function classify(index: number, input: string, walletKey: boolean): Promise<Classified> {
+	// Envelopes may be large: classify them from their first two bytes and stream later.
+	if (await isEnvelope(input)) {
+		await checkEnvelopeHeader(input);
+		return { index, input, kind: 'envelope' };
+	}
+	const bytes = new Uint8Array(await readFile(input));
+	if (bytes[0] === TAG_WALLET_AES || (walletKey && bytes[0] !== TAG_SEAL)) {
+		return { index, input, kind: 'wallet', data: bytes };
+	}
+	const read = namedFormatErrors(input, () => readBlob(bytes));
+	if (read.format === 'seal-object') {
+		return { index, input, kind: 'object', data: read.encryptedObject, innerIdHex: read.parsed.id };
+	}
+	if (read.format === 'seal-envelope') return { index, input, kind: 'envelope' };
+	throw new InvalidInputError(
+		input,
+		`is a ${read.format} blob, not Seal-encrypted; decrypt it with --wallet-key`,
+	);
+}
+
+/** Parses an envelope's header now (named format errors before any key or network), then closes. */
+export async function checkEnvelopeHeader(input: string): Promise<void> {
+	const stream = createReadStream(input);
+	try {
+		await namedFormatErrorsAsync(input, () => readEnvelopeHeader(stream));
+	} finally {
+		stream.destroy();
+	}
+}
+
+/** Runs `read`; a format error is re-thrown naming the file (with several inputs, which one). */
+function namedFormatErrors<T>(input: string, read: () => T): T {
+	try {
+		return read();
+	} catch (error) {
+		throw nameFile(input, error);
+	}
+}
+
+async function namedFormatErrorsAsync<T>(input: string, read: () => Promise<T>): Promise<T> {
+	try {
+		return await read();
+	} catch (error) {
+		throw nameFile(input, error);
+	}
+}
+
+function nameFile(input: string, error: unknown): unknown {
+	if (error instanceof UnknownFormatTagError) {
+		return new InvalidInputError(
+			input,
+			`unknown format tag 0x${error.tag.toString(16).padStart(2, '0')}: not written by \`seal-policies encrypt\` (if it is a legacy untagged AES-GCM blob under your wallet key, add --wallet-key)`,
+			{ cause: error },
+		);
+	}
+	if (error instanceof FormatError) {
+		return new InvalidInputError(input, `${error.name}: ${error.message}`, { cause: error });
+	}
+	return error;
 }
 
 async function isEnvelope(path: string): Promise<boolean> {

@@ -13,7 +13,8 @@ import { localnetDown } from '../../ts/localnet/down.js';
 import { requireSui } from '../../ts/localnet/sui.js';
 import { localnetUp } from '../../ts/localnet/up.js';
 import type { Command } from '../cli-io.js';
-import { parseCommandArgs, rejectPositionals } from '../args.js';
+import { parseCommandArgs, rejectPositionals, usageErrors } from '../args.js';
+import { loadSignerSettings } from '../../ts/config.js';
 
 const USAGE = `usage: seal-policies e2e [--network localnet|testnet] [--reuse]
 
@@ -55,11 +56,20 @@ export const command: Command = {
 	summary: 'the full flow on localnet (up → flow → down) or testnet, with a pass/fail table',
 	usage: USAGE,
 	async run(args, io) {
-		const request = parseE2eArgs(args);
+		const request = usageErrors(() => parseE2eArgs(args));
 		const root = process.cwd();
 		const log = (line: string) => io.logger.info(line);
 		if (request.network === 'testnet') {
-			const env = await testnetEnvironment({ root, env: io.env, logger: io.logger });
+			// SUI_PRIVATE_KEY may come from .env, like every other variable.
+			const { privateKeySource: _source, ...signer } = loadSignerSettings({
+				env: io.env,
+				cwd: root,
+			});
+			const env = await testnetEnvironment({
+				root,
+				env: { ...io.env, ...signer },
+				logger: io.logger,
+			});
 			log(`e2e on testnet: ${env.servers.length} key servers, threshold ${env.threshold}`);
 			return report(io, await runE2eFlow(env, { faults: false, log }));
 		}

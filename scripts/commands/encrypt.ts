@@ -4,6 +4,7 @@
  * under an AES-256-GCM key and Seal-encrypts only that key.
  */
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { readFile, stat } from 'node:fs/promises';
 import { InvalidInputError } from '../../ts/errors.js';
 import { fromHex, normalizeObjectId, toHex } from '../../ts/identity.js';
@@ -16,22 +17,30 @@ import {
 } from '../../ts/seal/encrypt.js';
 import { writeFileAtomic } from '../../ts/atomic-file.js';
 import { resolvePolicyPackage } from '../../ts/seal/packages.js';
-import type { Command } from '../cli-io.js';
+import type { CliIo, Command } from '../cli-io.js';
+import { counted, progress, PROGRESS_MIN_BYTES } from '../progress.js';
+import { deriveWalletKey, encryptWithWalletKey } from '../../ts/wallet-key.js';
 import {
+	checkInputFile,
+	checkOutputFile,
 	inputOutputPaths,
 	optionalPositiveInt,
 	parseCommandArgs,
 	rejectPositionals,
+	usageErrors,
 } from '../args.js';
-import { SUI_OPTIONS, suiContext } from '../sui-context.js';
+import { checkSuiOptions, SUI_OPTIONS, suiContext } from '../sui-context.js';
 
-const USAGE = `usage: seal-policies encrypt (--allowlist ID | --owner ADDRESS) --in FILE --out FILE [options]
+const USAGE = `usage: seal-policies encrypt (--allowlist ID | --owner ADDRESS | --wallet-key) --in FILE --out FILE [options]
 
 Encrypts FILE so that only members of the allowlist (or only ADDRESS) can decrypt it.
 
 options:
   --allowlist ID         namespace allowlist object id (members may decrypt)
   --owner ADDRESS        only this address may decrypt
+  --wallet-key           no Seal: AES-256-GCM under a key derived from the signer's signature
+                         (format 0x01; only the same ed25519/secp256k1/secp256r1 key decrypts;
+                         no key servers or policy package needed)
   --in FILE, --out FILE  input and output files (the output is written whole or not at all)
   --envelope             envelope encryption (default for inputs above 1 MiB)
   --threshold N          key servers needed to decrypt (default: config / SEAL_THRESHOLD)
@@ -45,6 +54,7 @@ const OPTIONS = {
 	...SUI_OPTIONS,
 	allowlist: { type: 'string' },
 	owner: { type: 'string' },
+	'wallet-key': { type: 'boolean' },
 	in: { type: 'string' },
 	out: { type: 'string' },
 	envelope: { type: 'boolean' },
@@ -54,7 +64,8 @@ const OPTIONS = {
 } as const;
 
 export interface EncryptRequest {
-	target: EncryptTarget;
+	/** A Seal policy, or the signer's wallet key (no Seal). */
+	target: EncryptTarget | { policy: 'wallet-key' };
 	input: string;
 	output: string;
 	envelope: boolean | undefined;
@@ -66,9 +77,13 @@ export interface EncryptRequest {
 export function parseEncryptArgs(args: string[]) {
 	const { values, positionals } = parseCommandArgs(args, OPTIONS, USAGE);
 	rejectPositionals(positionals, USAGE);
-	if ((values.allowlist === undefined) === (values.owner === undefined)) {
-		throw new InvalidInputError('--allowlist/--owner', 'give exactly one of them');
+	const targets = [values.allowlist, values.owner, values['wallet-key']].filter(
+		(value) => value !== undefined,
+	);
+	if (targets.length !== 1) {
+		throw new InvalidInputError('--allowlist/--owner/--wallet-key', 'give exactly one of them');
 	}
+	if (values['wallet-key']) return { request: walletKeyRequest(values), values };
 	const nonce = values.nonce === undefined ? undefined : fromHex(values.nonce, '--nonce');
 	const target: EncryptTarget =
 		values.allowlist !== undefined
@@ -92,12 +107,37 @@ export function parseEncryptArgs(args: string[]) {
 	return { request, values };
 }
 
+/** `--wallet-key`: Seal-only options make no sense with it. */
+function walletKeyRequest(values: ReturnType<typeof parseCommandArgs<typeof OPTIONS>>['values']) {
+	for (const option of ['envelope', 'threshold', 'nonce', 'no-verify'] as const) {
+		if (values[option] !== undefined) {
+			throw new InvalidInputError(
+				`--${option}`,
+				'only applies to Seal encryption, not --wallet-key',
+			);
+		}
+	}
+	const request: EncryptRequest = {
+		target: { policy: 'wallet-key' },
+		...inputOutputPaths(values),
+		envelope: false,
+		threshold: undefined,
+		verify: true,
+	};
+	return request;
+}
+
 export const command: Command = {
 	summary: 'encrypt a file for an allowlist or an owner (Seal, or envelope for large files)',
 	usage: USAGE,
 	async run(args, io) {
-		const { request, values } = parseEncryptArgs(args);
+		const { request, values } = usageErrors(() => parseEncryptArgs(args));
+		checkSuiOptions(values);
+		checkInputFile(request.input, '--in');
+		checkOutputFile(request.output, '--out');
 		const size = (await stat(request.input)).size;
+		if (request.target.policy === 'wallet-key') return encryptWithWallet(request, size, values, io);
+		const target = request.target;
 		const envelope = request.envelope ?? size > MAX_DIRECT_SEAL_BYTES;
 		const ctx = suiContext(io, values);
 		const { originalId } = await resolvePolicyPackage(ctx.config, ctx.deploymentsDir);
@@ -109,24 +149,32 @@ export const command: Command = {
 			verifyKeyServers: request.verify,
 		});
 		io.logger.info(
-			`encrypting ${request.input} (${size} bytes) for ${describeTarget(request.target)}, ${threshold}-of-${servers.length} key servers${envelope ? ', envelope' : ''}`,
+			`encrypting ${request.input} (${size} bytes) for ${describeTarget(target)}, ${threshold}-of-${servers.length} key servers${envelope ? ', envelope' : ''}`,
 		);
 		let innerIdHex: string;
 		let written: number;
 		if (envelope) {
-			const { innerId, stream } = encryptForTargetEnvelope(createReadStream(request.input), {
+			const bar = progress({
+				label: `encrypting ${request.input}`,
+				total: size,
+				unit: 'bytes',
+				minTotal: PROGRESS_MIN_BYTES,
+			});
+			const input = Readable.from(counted(createReadStream(request.input), (n) => bar.advance(n)));
+			const { innerId, stream } = encryptForTargetEnvelope(input, {
 				sealClient,
 				packageId: originalId,
-				target: request.target,
+				target,
 				threshold,
 			});
 			innerIdHex = toHex(innerId);
 			written = await writeFileAtomic(request.output, stream);
+			bar.done();
 		} else {
 			const sealed = await sealEncrypt({
 				sealClient,
 				packageId: originalId,
-				target: request.target,
+				target,
 				threshold,
 				data: await readFile(request.input),
 			});
@@ -137,7 +185,7 @@ export const command: Command = {
 			output: request.output,
 			bytes: written,
 			format: envelope ? 'seal-envelope' : 'seal-object',
-			policy: request.target.policy,
+			policy: target.policy,
 			innerId: `0x${innerIdHex}`,
 			packageId: originalId,
 			threshold,
@@ -152,4 +200,38 @@ function describeTarget(target: EncryptTarget): string {
 	return target.policy === 'allowlist'
 		? `members of ${target.allowlistId}`
 		: `owner ${target.owner}`;
+}
+
+/**
+ * `--wallet-key`: the signer signs a fixed message, the key is derived from the signature
+ * (ts/wallet-key.ts) and the file becomes one 0x01 blob. Nothing is sent anywhere.
+ */
+async function encryptWithWallet(
+	request: EncryptRequest,
+	size: number,
+	values: { network?: string; config?: string; transport?: string; 'deployments-dir'?: string },
+	io: CliIo,
+): Promise<number> {
+	const signer = await suiContext(io, values).signer();
+	const walletKey = await deriveWalletKey(signer);
+	try {
+		io.logger.info(
+			`encrypting ${request.input} (${size} bytes) under the wallet key of ${walletKey.address}`,
+		);
+		const blob = encryptWithWalletKey(walletKey, await readFile(request.input));
+		const written = await writeFileAtomic(request.output, blob);
+		io.result(
+			{
+				output: request.output,
+				bytes: written,
+				format: 'wallet-aes',
+				address: walletKey.address,
+				keyVersion: walletKey.version,
+			},
+			`wrote ${request.output} (${written} bytes, wallet key of ${walletKey.address})`,
+		);
+		return 0;
+	} finally {
+		walletKey.key.fill(0);
+	}
 }

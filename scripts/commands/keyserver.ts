@@ -3,7 +3,7 @@
  * `genkey` prints a new master key and its public key; `start` serves Mysten's HTTP API with
  * the master key taken only from the environment, evaluating policies on a Sui full node.
  */
-import { InvalidInputError } from '../../ts/errors.js';
+import { InvalidInputError, UsageError } from '../../ts/errors.js';
 import { NodeEvaluator } from '../../ts/keyserver/evaluator.js';
 import {
 	generateMasterKey,
@@ -13,7 +13,7 @@ import {
 import { NodePackageResolver } from '../../ts/keyserver/packages.js';
 import { startKeyServer } from '../../ts/keyserver/server.js';
 import { createSuiClient, parseSuiTransport } from '../../ts/sui-client.js';
-import { parseCommandArgs, rejectPositionals } from '../args.js';
+import { parseCommandArgs, rejectPositionals, usageErrors } from '../args.js';
 import type { CliIo, Command } from '../cli-io.js';
 
 /** Environment variables holding the master key (first one set wins; never printed). */
@@ -46,13 +46,13 @@ export const command: Command = {
 		const [sub, ...rest] = args;
 		if (sub === 'genkey') return genkey(rest, io);
 		if (sub === 'start') return start(rest, io);
-		throw new InvalidInputError('subcommand', `expected 'genkey' or 'start', got '${sub ?? ''}'`);
+		throw new UsageError('subcommand', `expected 'genkey' or 'start', got '${sub ?? ''}'`);
 	},
 };
 
 async function genkey(args: string[], io: CliIo): Promise<number> {
 	if (args.length > 0)
-		throw new InvalidInputError('genkey', `takes no arguments, got '${args.join(' ')}'`);
+		throw new UsageError('genkey', `takes no arguments, got '${args.join(' ')}'`);
 	const masterKey = generateMasterKey();
 	const hex = (bytes: Uint8Array) => `0x${Buffer.from(bytes).toString('hex')}`;
 	const result = { masterKey: hex(masterKey), publicKey: hex(publicKeyFromMasterKey(masterKey)) };
@@ -86,7 +86,7 @@ async function start(args: string[], io: CliIo): Promise<number> {
 	const client = createSuiClient({
 		network: values.network,
 		rpcUrl: nodeUrl,
-		transport: parseSuiTransport(values.transport),
+		transport: usageErrors(() => parseSuiTransport(values.transport)),
 	});
 	const sealPackageId = values['seal-package'];
 	if (!sealPackageId) {
@@ -146,17 +146,14 @@ export function masterKeyFromEnv(env: NodeJS.ProcessEnv): Uint8Array {
 
 function required(value: string | undefined, name: string): string {
 	if (!value)
-		throw new InvalidInputError(
-			name,
-			`--${name} is required (see 'seal-policies keyserver --help')`,
-		);
+		throw new UsageError(`--${name}`, `is required (see 'seal-policies keyserver --help')`);
 	return value;
 }
 
 function integer(value: string, name: string, min: number, max: number): number {
 	const n = Number(value);
 	if (!Number.isInteger(n) || n < min || n > max) {
-		throw new InvalidInputError(name, `expected an integer in ${min}..${max}, got '${value}'`);
+		throw new UsageError(`--${name}`, `expected an integer in ${min}..${max}, got '${value}'`);
 	}
 	return n;
 }

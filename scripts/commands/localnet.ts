@@ -17,7 +17,7 @@ import {
 	localnetUp,
 } from '../../ts/localnet/up.js';
 import type { Command } from '../cli-io.js';
-import { parseCommandArgs, parsePositiveInt } from '../args.js';
+import { parseCommandArgs, parsePositiveInt, usageErrors } from '../args.js';
 
 const USAGE = `usage: seal-policies localnet up|down|status|fund [options]
 
@@ -92,15 +92,15 @@ export function parseLocalnetArgs(args: string[]): LocalnetRequest {
 	}
 	throw new InvalidInputError(
 		'subcommand',
-		`expected up, down or status, got '${action ?? ''}'\n${USAGE}`,
+		`expected up, down, status or fund, got '${action ?? ''}'\n${USAGE}`,
 	);
 }
 
 export const command: Command = {
-	summary: 'up | down | status: local Sui network with t-of-n Seal key servers',
+	summary: 'up | down | status | fund: local Sui network with t-of-n Seal key servers',
 	usage: USAGE,
 	async run(args, io) {
-		const request = parseLocalnetArgs(args);
+		const request = usageErrors(() => parseLocalnetArgs(args));
 		const root = process.cwd();
 		if (request.action === 'up') {
 			const { state, paths } = await localnetUp({
@@ -127,6 +127,10 @@ export const command: Command = {
 			if (state === undefined)
 				throw new LocalnetError('faucet', 'no localnet here; run `seal-policies localnet up`');
 			const client = createSuiClient({ network: 'localnet', rpcUrl: state.rpcUrl });
+			if (io.endpoints) {
+				io.endpoints.fullNode = { url: state.rpcUrl, network: 'localnet' };
+				io.endpoints.faucet = state.faucetUrl;
+			}
 			await fundFromFaucet({ client, faucetUrl: state.faucetUrl, address: request.address });
 			io.result({ funded: request.address }, `funded ${request.address}`);
 			return 0;

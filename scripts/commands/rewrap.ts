@@ -4,9 +4,11 @@
  * the data chunks are copied byte for byte.
  */
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { KeyServerEntry } from '../../ts/config.js';
 import { readEnvelopeHeader, rewrapEnvelope } from '../../ts/envelope.js';
 import { InvalidInputError } from '../../ts/errors.js';
+import { SEAL_KIND_ENVELOPE, SEAL_KIND_OBJECT, TAG_SEAL, TAG_WALLET_AES } from '../../ts/format.js';
 import { normalizeObjectId, toHex } from '../../ts/identity.js';
 import type { Logger } from '../../ts/logger.js';
 import { createSealClient, resolveThreshold } from '../../ts/seal/client.js';
@@ -20,14 +22,23 @@ import { writeFileAtomic } from '../../ts/atomic-file.js';
 import { resolvePolicyPackage } from '../../ts/seal/packages.js';
 import { createSessionKey } from '../../ts/seal/session.js';
 import type { Command } from '../cli-io.js';
-import { AUDIT_LOG_OPTION, auditLogPath, openAuditLog, parseAuditLogOption } from './decrypt.js';
 import {
+	AUDIT_LOG_OPTION,
+	auditLogPath,
+	checkEnvelopeHeader,
+	openAuditLog,
+	parseAuditLogOption,
+} from './decrypt.js';
+import {
+	checkInputFile,
+	checkOutputFile,
 	inputOutputPaths,
 	optionalPositiveInt,
 	parseCommandArgs,
 	rejectPositionals,
+	usageErrors,
 } from '../args.js';
-import { SUI_OPTIONS, suiContext } from '../sui-context.js';
+import { checkSuiOptions, SUI_OPTIONS, suiContext } from '../sui-context.js';
 
 const USAGE = `usage: seal-policies rewrap --in FILE --out FILE [--servers ID,ID,...] [--threshold N] [options]
 
@@ -124,7 +135,11 @@ export const command: Command = {
 	summary: 'move an envelope to new key servers / threshold without re-encrypting its data',
 	usage: USAGE,
 	async run(args, io) {
-		const { request, values } = parseRewrapArgs(args);
+		const { request, values } = usageErrors(() => parseRewrapArgs(args));
+		checkSuiOptions(values);
+		checkInputFile(request.input, '--in');
+		checkOutputFile(request.output, '--out');
+		await checkIsEnvelope(request.input);
 		const ctx = suiContext(io, values);
 		const signer = await ctx.signer();
 		const { originalId, latestId } = await resolvePolicyPackage(ctx.config, ctx.deploymentsDir);
@@ -205,3 +220,30 @@ export const command: Command = {
 		return 0;
 	},
 };
+
+/**
+ * Only envelopes can be rewrapped: anything else is named by what its first bytes say it is,
+ * before the chain or key servers are asked anything.
+ */
+export async function checkIsEnvelope(input: string): Promise<void> {
+	const file = await open(input, 'r');
+	let head: Uint8Array;
+	try {
+		const buffer = new Uint8Array(2);
+		const { bytesRead } = await file.read(buffer, 0, 2, 0);
+		head = buffer.subarray(0, bytesRead);
+	} finally {
+		await file.close();
+	}
+	if (head[0] === TAG_SEAL && head[1] === SEAL_KIND_ENVELOPE) return checkEnvelopeHeader(input);
+	const hex = [...head].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+	const what =
+		head.length === 0
+			? 'the file is empty'
+			: head[0] === TAG_SEAL && head[1] === SEAL_KIND_OBJECT
+				? `starts ${hex}, a plain Seal object (decrypt and encrypt it again to change its key servers)`
+				: head[0] === TAG_WALLET_AES
+					? `starts ${hex}, a wallet-key blob (no key servers to change)`
+					: `starts ${hex}, not a file written by \`seal-policies encrypt --envelope\``;
+	throw new InvalidInputError('--in', `${input} is not an envelope: ${what}`);
+}

@@ -294,7 +294,7 @@ describe('seal-policies audit verify', () => {
 		expect(bad.code).toBe(1);
 		expect(bad.stdout).toMatch(/line 2 is bad/);
 		const usage = await cli(['audit', 'check', path]);
-		expect(usage.code).toBe(1);
+		expect(usage.code).toBe(2); // a usage error
 		expect(usage.stderr).toMatch(/verify FILE/);
 	}, 60_000);
 });

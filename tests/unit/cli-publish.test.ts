@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 
 import type { CliIo } from '../../scripts/cli-io.js';
 import { command } from '../../scripts/commands/publish.js';
-import { ConfigError, InvalidInputError } from '../../ts/errors.js';
+import { InvalidInputError, UsageError } from '../../ts/errors.js';
 import { silentLogger } from '../../ts/logger.js';
 
 function io(env: NodeJS.ProcessEnv = {}): CliIo {
@@ -21,9 +21,10 @@ describe('publish argument validation (no config, key or chain involved)', () =>
 		expect((error as Error).message).toMatch(message);
 	});
 
-	it('rejects an unknown network with a config error naming it', async () => {
+	it('rejects an unknown --network as a usage error naming it', async () => {
 		const error = await command.run(['--network', 'moonnet'], io()).catch((e: unknown) => e);
-		expect(error).toBeInstanceOf(ConfigError);
+		expect(error).toBeInstanceOf(UsageError);
+		expect((error as Error).message).toMatch(/^--network: /);
 		expect((error as Error).message).toContain('moonnet');
 	});
 

@@ -1,0 +1,94 @@
+/**
+ * The compiled CLI (issue 11): `npm run build` compiles ts/ and scripts/ to dist/ (run by
+ * `prepare`, so `npm install` leaves it ready), the `seal-policies` bin is the compiled file,
+ * and `--help` imports no command module (no SDK) so it answers quickly.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { usage } from '../../scripts/cli-commands.js';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+	bin: Record<string, string>;
+	scripts: Record<string, string>;
+	engines: { node: string };
+};
+
+describe('build configuration', () => {
+	it('the bin runs dist/scripts/cli.js, built by `npm run build`, which `prepare` runs', () => {
+		expect(manifest.bin['seal-policies']).toBe('./dist/scripts/cli.js');
+		expect(manifest.scripts['prepare']).toBe('npm run build');
+		expect(manifest.scripts['build']).toBe('node scripts/build.mjs');
+		expect(readFileSync(join(ROOT, 'scripts', 'build.mjs'), 'utf8')).toContain(
+			'tsconfig.build.json',
+		);
+		const config = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as {
+			compilerOptions: Record<string, unknown>;
+			include: string[];
+		};
+		expect(config.compilerOptions).toMatchObject({
+			outDir: 'dist',
+			declaration: true,
+			noEmit: false,
+		});
+		expect(config.include).toEqual(['ts/**/*.ts', 'scripts/**/*.ts']);
+		expect(readFileSync(join(ROOT, '.gitignore'), 'utf8').split('\n')).toContain('/dist/');
+		expect(readFileSync(join(ROOT, 'scripts', 'cli.ts'), 'utf8')).toMatch(
+			/^#!\/usr\/bin\/env node\n/,
+		);
+	});
+
+	it('`--help` loads no command module: the static imports of cli.ts reach no SDK', () => {
+		// Follow static `import|export … from './x.js'` edges from scripts/cli.ts (type-only imports
+		// vanish in JS); dynamic `import()` calls are what keep commands lazy.
+		const seen = new Set<string>();
+		const external = new Set<string>();
+		const visit = (file: string) => {
+			if (seen.has(file)) return;
+			seen.add(file);
+			const text = readFileSync(file, 'utf8');
+			for (const match of text.matchAll(/^(?:import|export) (?!type )[^;]*? from '([^']+)';/gms)) {
+				const target = match[1] as string;
+				if (target.startsWith('.')) visit(resolve(dirname(file), target.replace(/\.js$/, '.ts')));
+				else external.add(target);
+			}
+		};
+		visit(join(ROOT, 'scripts', 'cli.ts'));
+		expect([...external].filter((name) => !name.startsWith('node:'))).toEqual([]);
+		expect([...seen].map((file) => file.slice(ROOT.length + 1)).sort()).toEqual([
+			'scripts/cli-commands.ts',
+			'scripts/cli.ts',
+			'scripts/package-root.ts',
+		]);
+	});
+
+	const built = join(ROOT, 'dist', 'scripts', 'cli.js');
+	it.skipIf(!existsSync(built))(
+		'the compiled CLI answers --help and --version (skipped: no dist/, run `npm run build`)',
+		() => {
+			const help = spawnSync(process.execPath, [built, '--help'], { encoding: 'utf8' });
+			expect(help.status).toBe(0);
+			expect(help.stdout).toBe(usage());
+			const version = spawnSync(process.execPath, [built, '--version'], { encoding: 'utf8' });
+			expect(version.stdout).toMatch(/^seal-policies \d+\.\d+\.\d+\n$/);
+			expect(existsSync(join(ROOT, 'dist', 'ts', 'index.d.ts'))).toBe(true);
+		},
+	);
+});
+
+describe('Node requirement', () => {
+	it('README states the same minimum as engines, and explains the install-script notices', () => {
+		const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+		const major = /^>=(\d+)$/.exec(manifest.engines.node)?.[1];
+		expect(major).toBeDefined();
+		expect(readme).toContain(`Node.js ${major} or newer`);
+		expect(readme).toContain('EBADENGINE');
+		expect(readme).toMatch(/allowScripts/);
+		expect(readme).toMatch(/`node`.*preinstall/s);
+		expect(readme).toMatch(/`esbuild`.*postinstall/s);
+	});
+});
