@@ -22,7 +22,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
 		load: () => import('./commands/publish.js'),
 	},
 	package: {
-		summary: 'info | restrict | freeze: who can upgrade a published package, and giving that up',
+		summary: 'show or reduce who can upgrade the package (info, restrict, freeze)',
 		load: () => import('./commands/package.js'),
 	},
 	allowlist: {
