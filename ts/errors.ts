@@ -451,14 +451,7 @@ export class VaultUnknownEpochError extends VaultError {
 
 /** Why a vault database cannot be used. */
 export type VaultDatabaseProblem =
-	| 'missing'
-	| 'exists'
-	| 'truncated'
-	| 'foreign'
-	| 'corrupt'
-	| 'schema'
-	| 'locked'
-	| 'unavailable';
+	'missing' | 'exists' | 'truncated' | 'foreign' | 'corrupt' | 'schema' | 'locked' | 'unavailable';
 
 /**
  * The vault's database cannot be opened or written: missing, truncated, not a vault, a newer

@@ -139,7 +139,9 @@ class PostgresStorage implements VaultStorage {
 		}
 		try {
 			await client.query('BEGIN');
-			await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(this.#lockTimeoutMs))}`);
+			await client.query(
+				`SET LOCAL lock_timeout = ${Math.max(1, Math.round(this.#lockTimeoutMs))}`,
+			);
 			const { value, rollback } = await fn(client);
 			await client.query(rollback ? 'ROLLBACK' : 'COMMIT');
 			return value;

@@ -88,7 +88,9 @@ export function decryptRecord(
 		decipher.setAuthTag(tag);
 		const plain = decipher.update(body);
 		const final = decipher.final();
-		return final.length === 0 ? plain : Buffer.concat([plain, final]);
+		const out = final.length === 0 ? plain : Buffer.concat([plain, final]);
+		// A plain Uint8Array view (callers compare and zero it; no Buffer pool surprises).
+		return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 	} catch (error) {
 		throw tampered('failed authentication', error);
 	}

@@ -21,10 +21,14 @@ export function parseRecordLine(line: string, lineNo: number): VaultRecord {
 		throw new InvalidInputError(`line ${lineNo}`, 'is not JSON', { cause: error });
 	}
 	const { id, data } = (value ?? {}) as { id?: unknown; data?: unknown };
-	if (typeof id !== 'string') throw new InvalidInputError(`line ${lineNo}`, '"id" must be a string');
+	if (typeof id !== 'string')
+		throw new InvalidInputError(`line ${lineNo}`, '"id" must be a string');
 	checkRecordId(id, `line ${lineNo} id`);
 	if (typeof data !== 'string' || data.length % 4 !== 0 || !BASE64.test(data)) {
-		throw new InvalidInputError(`line ${lineNo}`, '"data" must be base64 (standard alphabet, padded)');
+		throw new InvalidInputError(
+			`line ${lineNo}`,
+			'"data" must be base64 (standard alphabet, padded)',
+		);
 	}
 	return { id, data: new Uint8Array(Buffer.from(data, 'base64')) };
 }

@@ -155,8 +155,7 @@ function checkIdentity(db: DatabaseSync, path: string): void {
 
 function pragmaNumber(db: DatabaseSync, path: string, name: string): number {
 	const row = run(db, path, () => db.prepare(`PRAGMA ${name}`).get()) as
-		| Record<string, unknown>
-		| undefined;
+		Record<string, unknown> | undefined;
 	return Number(row?.[name] ?? 0);
 }
 
@@ -275,7 +274,8 @@ class SqliteStorage implements VaultStorage {
 
 	async readMeta(): Promise<VaultMeta> {
 		const row = this.#run(() => this.#stmt('SELECT * FROM vault_meta WHERE singleton = 1').get());
-		if (row === undefined) throw new VaultDatabaseError('corrupt', `${this.#path} has no vault row`);
+		if (row === undefined)
+			throw new VaultDatabaseError('corrupt', `${this.#path} has no vault row`);
 		return {
 			vaultId: new Uint8Array(row.vault_id as Uint8Array),
 			policy: row.policy as VaultPolicy,
@@ -372,9 +372,7 @@ class SqliteStorage implements VaultStorage {
 
 	async deleteRecords(ids: readonly string[]): Promise<number> {
 		const statement = this.#stmt('DELETE FROM vault_records WHERE id = ?');
-		return this.#write(() =>
-			ids.reduce((sum, id) => sum + Number(statement.run(id).changes), 0),
-		);
+		return this.#write(() => ids.reduce((sum, id) => sum + Number(statement.run(id).changes), 0));
 	}
 
 	#page(columns: string, options: { after?: string; limit: number; epochs?: readonly number[] }) {

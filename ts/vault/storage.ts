@@ -70,7 +70,11 @@ export interface VaultStorage {
 	 * In one transaction: charges `records.length` encryptions to `epoch` and upserts the
 	 * records. Returns false and writes nothing when that would exceed `maxEncryptions`.
 	 */
-	putRecords(epoch: number, records: readonly SealedRecord[], maxEncryptions: number): Promise<boolean>;
+	putRecords(
+		epoch: number,
+		records: readonly SealedRecord[],
+		maxEncryptions: number,
+	): Promise<boolean>;
 	/** Stored records of the ids that exist. */
 	getRecords(ids: readonly string[]): Promise<SealedRecord[]>;
 	/** Which of `ids` exist. */
@@ -78,7 +82,11 @@ export interface VaultStorage {
 	/** Deletes the ids in one transaction; returns how many existed. */
 	deleteRecords(ids: readonly string[]): Promise<number>;
 	/** Ids in ascending (byte) order after `after`, at most `limit`, optionally only `epochs`. */
-	listIds(options: { after?: string; limit: number; epochs?: readonly number[] }): Promise<string[]>;
+	listIds(options: {
+		after?: string;
+		limit: number;
+		epochs?: readonly number[];
+	}): Promise<string[]>;
 	/** Records in ascending id order after `after`, at most `limit` (keyset pagination). */
 	scanRecords(options: {
 		after?: string;

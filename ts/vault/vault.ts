@@ -39,8 +39,7 @@ export const DEFAULT_KEY_TTL_MS = 10 * 60_000;
 export const DEFAULT_PAGE_SIZE = 500;
 
 export type VaultTarget =
-	| { policy: 'allowlist'; allowlistId: string }
-	| { policy: 'owner'; owner: string };
+	{ policy: 'allowlist'; allowlistId: string } | { policy: 'owner'; owner: string };
 
 /** Reads the allowlist's current members (for auto-rotation when membership shrank). */
 export interface MembershipSource {
@@ -55,6 +54,8 @@ export interface VaultSealOptions {
 	/** Approval PTBs for the epoch identities. */
 	buildTxBytes?: ApproveTxBuilder;
 	retry?: RetryOptions;
+	/** Epoch ids per key request, 1..100 (default 100, the key server's limit). */
+	keyBatchSize?: number;
 	audit?: KeyAccessRecorder;
 	logger?: Logger;
 }
@@ -102,7 +103,10 @@ export interface IterateOptions {
 }
 
 /** `[target][vault id ‖ epoch u32 BE]`: the identity an epoch key is sealed under. */
-export function epochInnerId(meta: Pick<VaultMeta, 'policy' | 'target' | 'vaultId'>, epoch: number) {
+export function epochInnerId(
+	meta: Pick<VaultMeta, 'policy' | 'target' | 'vaultId'>,
+	epoch: number,
+) {
 	return innerIdFor(encryptTarget(meta, epoch));
 }
 
@@ -319,6 +323,7 @@ export class Vault {
 			items: rows.map((row) => ({ data: row.sealedKey, policy: this.meta.policy })),
 			buildTxBytes: this.#seal.buildTxBytes,
 			...(this.#seal.retry ? { retry: this.#seal.retry } : {}),
+			...(this.#seal.keyBatchSize ? { chunkSize: this.#seal.keyBatchSize } : {}),
 			...(this.#seal.audit ? { audit: this.#seal.audit } : {}),
 			...(this.#seal.logger ? { logger: this.#seal.logger } : {}),
 		});
@@ -396,7 +401,8 @@ export class Vault {
 		const keys = await this.#keys(rows.map((r) => r.epoch));
 		const byId = new Map<string, Uint8Array>();
 		try {
-			for (const row of rows) byId.set(row.id, decryptRecord(keys.get(row.epoch)!, this.meta.vaultId, row));
+			for (const row of rows)
+				byId.set(row.id, decryptRecord(keys.get(row.epoch)!, this.meta.vaultId, row));
 		} catch (error) {
 			for (const plain of byId.values()) plain.fill(0);
 			throw error;
