@@ -56,7 +56,7 @@ async function writeInput(path: string, count: number): Promise<void> {
 	const out = createWriteStream(path);
 	for (let i = 0; i < count; i++) {
 		if (!out.write(formatRecordLine({ id: recordId(i), data: recordData(i) }))) {
-			await new Promise((r) => out.once('drain', r));
+			await new Promise<void>((r) => out.once('drain', () => r()));
 		}
 	}
 	await new Promise<void>((resolve, reject) =>
