@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
 	e2e: () => import('./commands/e2e.js'),
 	audit: () => import('./commands/audit.js'),
 	keyserver: () => import('./commands/keyserver.js'),
+	vault: () => import('./commands/vault.js'),
 };
 
 async function main(argv: string[]): Promise<number> {

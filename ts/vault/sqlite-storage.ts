@@ -4,7 +4,7 @@
  * committed transaction survives a crash of the process or the machine, an uncommitted one leaves
  * nothing. The file carries an application id and a schema version, checked on open.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { VaultDatabaseError, VaultLockedError } from '../errors.js';
 import type { SealedRecord } from './record-cipher.js';
@@ -217,7 +217,7 @@ class SqliteStorage implements VaultStorage {
 	readonly kind = 'sqlite';
 	readonly #db: DatabaseSync;
 	readonly #path: string;
-	readonly #creating: boolean;
+	#creating: boolean;
 	readonly #statements = new Map<string, StatementSync>();
 
 	constructor(db: DatabaseSync, path: string, creating: boolean) {
@@ -270,6 +270,7 @@ class SqliteStorage implements VaultStorage {
 			this.#db.exec(`PRAGMA application_id = ${VAULT_APPLICATION_ID}`);
 			this.#db.exec(`PRAGMA user_version = ${VAULT_SCHEMA_VERSION}`);
 		});
+		this.#creating = false;
 	}
 
 	async readMeta(): Promise<VaultMeta> {
@@ -435,6 +436,12 @@ class SqliteStorage implements VaultStorage {
 
 	async close(): Promise<void> {
 		if (this.#db.isOpen) this.#db.close();
+		// Opened to create a vault that never got written (e.g. sealing its key failed): leave
+		// no empty file behind, so the same path can be used again.
+		if (this.#creating) {
+			for (const suffix of ['', '-wal', '-shm']) rmSync(`${this.#path}${suffix}`, { force: true });
+			this.#creating = false;
+		}
 	}
 }
 

@@ -166,12 +166,16 @@ export class Vault {
 			createdAtMs: (options.now ?? Date.now)(),
 		};
 		const vault = new Vault(meta, options);
-		const { row, key, servers } = await vault.#newEpoch(0);
-		meta.servers = servers;
+		let key: Uint8Array | undefined;
 		try {
-			await options.storage.create(meta, row);
+			const epoch = await vault.#newEpoch(0);
+			key = epoch.key;
+			meta.servers = epoch.servers;
+			await options.storage.create(meta, epoch.row);
 		} catch (error) {
-			key.fill(0);
+			key?.fill(0);
+			// Nothing usable was written; closing lets the adapter clean up (SQLite: the empty file).
+			await options.storage.close().catch(() => {});
 			throw error;
 		}
 		vault.#cache.set(0, key, await vault.#keyExpiry());
