@@ -149,37 +149,34 @@ export class Vault {
 
 	/** Creates a vault in empty storage: a fresh vault id and epoch 0, its key sealed with Seal. */
 	static async create(options: CreateVaultOptions): Promise<Vault> {
-		const target =
-			options.target.policy === 'allowlist'
-				? normalizeObjectId(options.target.allowlistId, 'allowlistId')
-				: normalizeObjectId(options.target.owner, 'owner');
-		const partial = {
-			vaultId: new Uint8Array(randomBytes(VAULT_ID_BYTES)),
-			policy: options.target.policy,
-			target,
-		};
-		const meta: VaultMeta = {
-			...partial,
-			packageId: normalizeObjectId(options.packageId, 'packageId'),
-			threshold: options.threshold,
-			servers: [],
-			createdAtMs: (options.now ?? Date.now)(),
-		};
-		const vault = new Vault(meta, options);
 		let key: Uint8Array | undefined;
 		try {
+			const target =
+				options.target.policy === 'allowlist'
+					? normalizeObjectId(options.target.allowlistId, 'allowlistId')
+					: normalizeObjectId(options.target.owner, 'owner');
+			const meta: VaultMeta = {
+				vaultId: new Uint8Array(randomBytes(VAULT_ID_BYTES)),
+				policy: options.target.policy,
+				target,
+				packageId: normalizeObjectId(options.packageId, 'packageId'),
+				threshold: options.threshold,
+				servers: [],
+				createdAtMs: (options.now ?? Date.now)(),
+			};
+			const vault = new Vault(meta, options);
 			const epoch = await vault.#newEpoch(0);
 			key = epoch.key;
 			meta.servers = epoch.servers;
 			await options.storage.create(meta, epoch.row);
+			vault.#cache.set(0, key, await vault.#keyExpiry());
+			return vault;
 		} catch (error) {
 			key?.fill(0);
 			// Nothing usable was written; closing lets the adapter clean up (SQLite: the empty file).
 			await options.storage.close().catch(() => {});
 			throw error;
 		}
-		vault.#cache.set(0, key, await vault.#keyExpiry());
-		return vault;
 	}
 
 	/** Opens an existing vault (auto-rotating first when asked and membership shrank). */
