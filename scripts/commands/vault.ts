@@ -5,7 +5,7 @@
  * (mode 0600, written whole or not at all).
  */
 import { readFile } from 'node:fs/promises';
-import pg from 'pg';
+import type { Pool } from 'pg';
 import type { CliIo, Command } from '../cli-io.js';
 import { parseCommandArgs, parsePositiveInt, requiredPath, samePath } from '../args.js';
 import { SUI_OPTIONS, suiContext, type SuiContext } from '../sui-context.js';
@@ -163,9 +163,11 @@ export async function runVault(parsed: VaultArgs, ctx: SuiContext, io: CliIo): P
 			(await readAllowlist({ client: ctx.client, allowlistId, eventLimit: 0 })).members,
 	});
 
-	let pool: pg.Pool | undefined;
+	let pool: Pool | undefined;
 	const storage = async (mode: 'create' | 'open'): Promise<VaultStorage> => {
 		if (values.db !== undefined) return openSqliteStorage({ path: values.db, mode });
+		// Loaded only here: `--help` and SQLite vaults never pay for it.
+		const { default: pg } = await import('pg');
 		pool = new pg.Pool({ connectionString: values.postgres });
 		return openPostgresStorage({
 			pool,
