@@ -18,6 +18,9 @@ import { formatRecordLine } from '../../ts/vault/records-file.js';
 import { startSealTestbed, type SealTestbed } from '../support/seal-testbed.js';
 import { allowEpochs } from '../support/vault-helpers.js';
 import { openSqliteStorage } from '../../ts/vault/sqlite-storage.js';
+import { epochInnerId } from '../../ts/vault/vault.js';
+import { toHex } from '../../ts/identity.js';
+import { startTestPostgres } from '../support/vault-postgres.js';
 
 let bed: SealTestbed;
 let dir: string;
@@ -145,6 +148,38 @@ describe('vault CLI', () => {
 		);
 		expect((error as Error).message).toMatch(/owner/);
 		expect(await readdir(dir)).toEqual([]);
+	});
+
+	it('a PostgreSQL vault: init prints the id; put, get, stats with --postgres --vault-id', async (ctx) => {
+		const server = await startTestPostgres();
+		if ('skip' in server) {
+			console.log(`skipping the PostgreSQL CLI test: ${server.skip}`);
+			return ctx.skip();
+		}
+		try {
+			const pgArgs = ['--postgres', server.url];
+			const init = await vaultCli(['init', ...pgArgs, '--owner', user.toSuiAddress()]);
+			const vaultId = init.result.vaultId as string;
+			const withId = [...pgArgs, '--vault-id', vaultId];
+			const stats0 = (await vaultCli(['stats', ...withId])).result;
+			expect(stats0).toMatchObject({ vaultId, records: 0, currentEpoch: 0 });
+			const epoch0 = epochInnerId(
+				{
+					vaultId: new Uint8Array(Buffer.from(vaultId, 'hex')),
+					policy: 'owner',
+					target: stats0.target as string,
+				},
+				0,
+			);
+			bed.policy.allow(toHex(epoch0), user.toSuiAddress());
+			await vaultCli(['put', 'row-1', ...withId, '--value', 'from postgres']);
+			const out = join(dir, 'row-1.txt');
+			await vaultCli(['get', 'row-1', ...withId, '--out', out]);
+			expect(await readFile(out, 'utf8')).toBe('from postgres');
+			expect((await vaultCli(['stats', ...withId])).result).toMatchObject({ records: 1 });
+		} finally {
+			await server.stop();
+		}
 	});
 
 	it('bad arguments are typed errors that name the option', () => {
