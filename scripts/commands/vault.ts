@@ -26,7 +26,13 @@ import { openPostgresStorage } from '../../ts/vault/postgres-storage.js';
 import { exportRecordLines, importRecordsFile } from '../../ts/vault/records-file.js';
 import { openSqliteStorage } from '../../ts/vault/sqlite-storage.js';
 import type { VaultStorage } from '../../ts/vault/storage.js';
-import { Vault, type MembershipSource, type VaultSealOptions } from '../../ts/vault/vault.js';
+import {
+	Vault,
+	vaultStats,
+	type MembershipSource,
+	type VaultSealOptions,
+	type VaultStats,
+} from '../../ts/vault/vault.js';
 
 const USAGE = `usage: seal-policies vault <init|put|get|import|export|rotate|stats> [options]
 
@@ -117,9 +123,23 @@ export const command: Command = {
 	usage: USAGE,
 	async run(args, io) {
 		const parsed = parseVaultArgs(args);
+		quietSqliteWarning();
 		return runVault(parsed, suiContext(io, parsed.values), io);
 	},
 };
+
+/**
+ * `node:sqlite` prints an ExperimentalWarning on load (Node 22); it says nothing about the vault
+ * and would clutter every command's stderr. Other warnings pass through.
+ */
+function quietSqliteWarning(): void {
+	const emit = process.emitWarning.bind(process);
+	process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+		const text = typeof warning === 'string' ? warning : warning.message;
+		if (text.startsWith('SQLite is an experimental feature')) return;
+		(emit as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
+	}) as typeof process.emitWarning;
+}
 
 /** Logs `label: N[/total]` at most once a second, and once at the end. */
 function progress(logger: Logger, label: string, total?: number) {
@@ -135,34 +155,6 @@ function progress(logger: Logger, label: string, total?: number) {
 /** The command after parsing (tests call it with an offline context). */
 export async function runVault(parsed: VaultArgs, ctx: SuiContext, io: CliIo): Promise<number> {
 	const { sub, arg, values } = parsed;
-	const { originalId, latestId } = await resolvePolicyPackage(ctx.config, ctx.deploymentsDir);
-	const servers = ctx.config.seal.servers;
-	const sealClient = createSealClient({
-		suiClient: ctx.client,
-		servers,
-		verifyKeyServers: !values['no-verify'],
-	});
-	// Created on first use: init, rotate and stats never ask for keys.
-	const session = new SessionKeyRenewer({
-		create: async () =>
-			createSessionKey({
-				suiClient: ctx.client,
-				signer: await ctx.signer(),
-				packageId: originalId,
-				ttlMin: parsed.ttlMin,
-			}),
-	});
-	const seal: VaultSealOptions = {
-		sealClient,
-		session,
-		buildTxBytes: approveTxBuilder({ packageId: latestId, client: ctx.client }),
-		logger: io.logger,
-	};
-	const membershipOf = (allowlistId: string): MembershipSource => ({
-		members: async () =>
-			(await readAllowlist({ client: ctx.client, allowlistId, eventLimit: 0 })).members,
-	});
-
 	let pool: Pool | undefined;
 	const storage = async (mode: 'create' | 'open'): Promise<VaultStorage> => {
 		if (values.db !== undefined) return openSqliteStorage({ path: values.db, mode });
@@ -176,8 +168,60 @@ export async function runVault(parsed: VaultArgs, ctx: SuiContext, io: CliIo): P
 		});
 	};
 
+	// An existing vault names its own package; stats needs neither Seal nor a package.
+	let opened: VaultStorage | undefined;
+	let originalId: string;
+	let latestId: string;
+	try {
+		if (sub !== 'init') {
+			opened = await storage('open');
+			const meta = await opened.readMeta();
+			if (sub === 'stats') {
+				const stats = await vaultStats(opened, meta);
+				await opened.close();
+				await pool?.end();
+				io.result(stats, statsText(stats));
+				return 0;
+			}
+			originalId = meta.packageId;
+			latestId = await latestPackageOf(ctx, originalId);
+		} else {
+			({ originalId, latestId } = await resolvePolicyPackage(ctx.config, ctx.deploymentsDir));
+		}
+	} catch (error) {
+		await opened?.close();
+		await pool?.end();
+		throw error;
+	}
 	let vault: Vault | undefined;
 	try {
+		const servers = ctx.config.seal.servers;
+		const sealClient = createSealClient({
+			suiClient: ctx.client,
+			servers,
+			verifyKeyServers: !values['no-verify'],
+		});
+		// Created on first use: init, rotate and stats never ask for keys.
+		const session = new SessionKeyRenewer({
+			create: async () =>
+				createSessionKey({
+					suiClient: ctx.client,
+					signer: await ctx.signer(),
+					packageId: originalId,
+					ttlMin: parsed.ttlMin,
+				}),
+		});
+		const seal: VaultSealOptions = {
+			sealClient,
+			session,
+			buildTxBytes: approveTxBuilder({ packageId: latestId, client: ctx.client }),
+			logger: io.logger,
+		};
+		const membershipOf = (allowlistId: string): MembershipSource => ({
+			members: async () =>
+				(await readAllowlist({ client: ctx.client, allowlistId, eventLimit: 0 })).members,
+		});
+
 		if (sub === 'init') {
 			const target =
 				values.allowlist !== undefined
@@ -205,7 +249,7 @@ export async function runVault(parsed: VaultArgs, ctx: SuiContext, io: CliIo): P
 			return 0;
 		}
 
-		const opened = await storage('open');
+		if (opened === undefined) throw new Error('unreachable: storage not opened');
 		const meta = await opened.readMeta();
 		const membership = meta.policy === 'allowlist' ? membershipOf(meta.target) : undefined;
 		vault = await Vault.open({
@@ -293,25 +337,32 @@ export async function runVault(parsed: VaultArgs, ctx: SuiContext, io: CliIo): P
 				io.result({ rotated: true, epoch }, `epoch ${epoch} started`);
 				return 0;
 			}
-			case 'stats': {
-				const stats = await vault.stats();
-				io.result(
-					stats,
-					[
-						`vault ${stats.vaultId}: ${stats.policy} ${stats.target}`,
-						`${stats.records} record(s), ${stats.ciphertextBytes} ciphertext bytes, current epoch ${stats.currentEpoch}`,
-						`${stats.threshold}-of-${stats.servers.length} key servers: ${stats.servers.join(', ')}`,
-						...stats.epochs.map(
-							(e) => `  epoch ${e.epoch}: ${e.records} record(s), ${e.encryptions} encryption(s)`,
-						),
-					].join('\n'),
-				);
-				return 0;
-			}
 		}
 		return 1;
 	} finally {
-		await vault?.close();
+		if (vault) await vault.close();
+		else await opened?.close();
 		await pool?.end();
 	}
+}
+
+/** The latest id of the vault's package from the deployment record, else the package itself. */
+async function latestPackageOf(ctx: SuiContext, originalId: string): Promise<string> {
+	try {
+		const ids = await resolvePolicyPackage(ctx.config, ctx.deploymentsDir);
+		return ids.originalId === originalId ? ids.latestId : originalId;
+	} catch {
+		return originalId;
+	}
+}
+
+function statsText(stats: VaultStats): string {
+	return [
+		`vault ${stats.vaultId}: ${stats.policy} ${stats.target}`,
+		`${stats.records} record(s), ${stats.ciphertextBytes} ciphertext bytes, current epoch ${stats.currentEpoch}`,
+		`${stats.threshold}-of-${stats.servers.length} key servers: ${stats.servers.join(', ')}`,
+		...stats.epochs.map(
+			(e) => `  epoch ${e.epoch}: ${e.records} record(s), ${e.encryptions} encryption(s)`,
+		),
+	].join('\n');
 }

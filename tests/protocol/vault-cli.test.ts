@@ -38,7 +38,8 @@ beforeEach(async () => {
 	return () => rm(dir, { recursive: true, force: true });
 });
 
-async function vaultCli(args: string[], signer = user) {
+/** `signer` null: commands that must not need a key (init, rotate, stats) fail if they ask. */
+async function vaultCli(args: string[], signer: Ed25519Keypair | null = user) {
 	const parsed = parseVaultArgs([...args, '--no-verify']);
 	const config = loadConfig({
 		cwd: dir,
@@ -56,7 +57,10 @@ async function vaultCli(args: string[], signer = user) {
 		config,
 		client: bed.registry,
 		deploymentsDir: join(dir, 'deployments'),
-		signer: async () => signer,
+		signer: async () => {
+			if (signer === null) throw new Error('this command must not need the signer');
+			return signer;
+		},
 	};
 	const code = await runVault(parsed, ctx, io);
 	return { code, result: results[0] as Record<string, unknown>, logs };
@@ -74,7 +78,7 @@ async function allowAll(db: string, address = user.toSuiAddress()) {
 describe('vault CLI', () => {
 	it('init, put, get, import, export, rotate, stats', async () => {
 		const db = join(dir, 'v.db');
-		const init = await vaultCli(['init', '--db', db, '--owner', user.toSuiAddress()]);
+		const init = await vaultCli(['init', '--db', db, '--owner', user.toSuiAddress()], null);
 		expect(init.code).toBe(0);
 		expect(init.result).toMatchObject({ policy: 'owner', epoch: 0, threshold: 2 });
 		expect(init.result.vaultId).toMatch(/^[0-9a-f]{32}$/);
@@ -109,7 +113,7 @@ describe('vault CLI', () => {
 			skipped: 300,
 		});
 
-		const rotated = await vaultCli(['rotate', '--db', db]);
+		const rotated = await vaultCli(['rotate', '--db', db], null);
 		expect(rotated.result).toEqual({ rotated: true, epoch: 1 });
 		await allowAll(db);
 		expect((await vaultCli(['put', 'later', '--db', db, '--value', 'x'])).result).toMatchObject({
@@ -123,7 +127,7 @@ describe('vault CLI', () => {
 		expect(exportedLines).toHaveLength(303);
 		expect(exportedLines).toContain(lines[42]!.trim());
 
-		const stats = (await vaultCli(['stats', '--db', db])).result;
+		const stats = (await vaultCli(['stats', '--db', db], null)).result;
 		expect(stats).toMatchObject({ records: 303, currentEpoch: 1, threshold: 2 });
 		expect(JSON.stringify(stats)).not.toMatch(/hello|message/);
 	});

@@ -169,7 +169,7 @@ export class Vault {
 			key = epoch.key;
 			meta.servers = epoch.servers;
 			await options.storage.create(meta, epoch.row);
-			vault.#cache.set(0, key, await vault.#keyExpiry());
+			vault.#cache.set(0, key, await vault.#keyExpiry(false));
 			return vault;
 		} catch (error) {
 			key?.fill(0);
@@ -195,11 +195,16 @@ export class Vault {
 		return this.#cache.size;
 	}
 
-	async #keyExpiry(): Promise<number> {
+	/**
+	 * Until when a key stays cached: the session key's expiry. Keys made here (new epochs) with a
+	 * renewer that has no key yet use DEFAULT_KEY_TTL_MS, so writing never forces a signature.
+	 */
+	async #keyExpiry(fetched: boolean): Promise<number> {
 		const session = this.#seal.session;
-		if (session === undefined) return this.#now() + DEFAULT_KEY_TTL_MS;
-		const key = 'current' in session ? await session.current() : session;
-		return sessionKeyExpiresAt(key);
+		if (session !== undefined && (fetched || !('current' in session))) {
+			return sessionKeyExpiresAt('current' in session ? await session.current() : session);
+		}
+		return this.#now() + DEFAULT_KEY_TTL_MS;
 	}
 
 	/** A fresh key for `epoch`, sealed with Seal (the caller stores `row`, caches `key`). */
@@ -242,7 +247,7 @@ export class Vault {
 		const latest = await this.#storage.latestEpoch();
 		const { row, key } = await this.#newEpoch(latest.epoch + 1);
 		if (await this.#storage.addEpoch(row)) {
-			this.#cache.set(row.epoch, key, await this.#keyExpiry());
+			this.#cache.set(row.epoch, key, await this.#keyExpiry(false));
 			this.#seal.logger?.info(`vault: epoch ${row.epoch} started`);
 			return row.epoch;
 		}
@@ -328,7 +333,7 @@ export class Vault {
 			...(this.#seal.audit ? { audit: this.#seal.audit } : {}),
 			...(this.#seal.logger ? { logger: this.#seal.logger } : {}),
 		});
-		const expiry = await this.#keyExpiry();
+		const expiry = await this.#keyExpiry(true);
 		const keys = new Map<number, Uint8Array>();
 		rows.forEach((row, i) => {
 			const key = plaintexts[i]!;
@@ -486,20 +491,7 @@ export class Vault {
 
 	async stats(): Promise<VaultStats> {
 		this.#checkOpen();
-		const [stats, epochs] = await Promise.all([this.#storage.stats(), this.#storage.listEpochs()]);
-		const created = new Map(epochs.map((e) => [e.epoch, e.createdAtMs]));
-		return {
-			vaultId: toHex(this.meta.vaultId),
-			policy: this.meta.policy,
-			target: this.meta.target,
-			packageId: this.meta.packageId,
-			threshold: this.meta.threshold,
-			servers: this.meta.servers,
-			currentEpoch: Math.max(...epochs.map((e) => e.epoch)),
-			records: stats.records,
-			ciphertextBytes: stats.ciphertextBytes,
-			epochs: stats.epochs.map((e) => ({ ...e, createdAtMs: created.get(e.epoch) ?? 0 })),
-		};
+		return vaultStats(this.#storage, this.meta);
 	}
 
 	/** Drops (zeroes) every cached key; the storage is closed too. */
@@ -514,6 +506,25 @@ export class Vault {
 	forgetKeys(): void {
 		this.#cache.clear();
 	}
+}
+
+/** What a vault holds (no key request, no Seal client needed). */
+export async function vaultStats(storage: VaultStorage, meta?: VaultMeta): Promise<VaultStats> {
+	const m = meta ?? (await storage.readMeta());
+	const [stats, epochs] = await Promise.all([storage.stats(), storage.listEpochs()]);
+	const created = new Map(epochs.map((e) => [e.epoch, e.createdAtMs]));
+	return {
+		vaultId: toHex(m.vaultId),
+		policy: m.policy,
+		target: m.target,
+		packageId: m.packageId,
+		threshold: m.threshold,
+		servers: m.servers,
+		currentEpoch: Math.max(...epochs.map((e) => e.epoch)),
+		records: stats.records,
+		ciphertextBytes: stats.ciphertextBytes,
+		epochs: stats.epochs.map((e) => ({ ...e, createdAtMs: created.get(e.epoch) ?? 0 })),
+	};
 }
 
 function optionalAfter(after: string | undefined): { after?: string } {
