@@ -405,6 +405,41 @@ describe('key fetches', () => {
 		await chunked.close();
 	});
 
+	it('a key request that hits a reset connection is retried once; twice in a row fails', async () => {
+		const vault = await createVault();
+		await vault.put('a', bytes('alpha'));
+		await vault.close();
+		allowEpochs(bed, vault.meta, [0], owner.toSuiAddress());
+		for (const [resets, ok] of [
+			[1, true],
+			[2, false],
+		] as const) {
+			const seal = await vaultSealFor(bed, owner);
+			const real = seal.sealClient;
+			let calls = 0;
+			const flaky: typeof real = {
+				encrypt: (o) => real.encrypt(o),
+				decrypt: (o) => real.decrypt(o),
+				fetchKeys: async (o) => {
+					if (calls++ < resets) {
+						const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+						throw new TypeError('fetch failed', { cause: reset });
+					}
+					return real.fetchKeys(o);
+				},
+			};
+			const reader = await Vault.open({
+				storage: await openSqliteStorage({ path: join(dir, 'v.db'), mode: 'open' }),
+				...seal,
+				sealClient: flaky,
+			});
+			if (ok) expect(text(await reader.get('a'))).toBe('alpha');
+			else await expect(reader.get('a')).rejects.toBeInstanceOf(SealKeyServerError);
+			expect(calls).toBe(2);
+			await reader.close();
+		}
+	});
+
 	it('too few key servers up → SealKeyServerError, nothing returned; works again once back', async () => {
 		const vault = await createVault();
 		await vault.put('a', bytes('alpha'));

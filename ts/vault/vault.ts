@@ -323,16 +323,27 @@ export class Vault {
 		}
 		for (const row of rows) this.#checkEpochRow(row);
 		this.#seal.logger?.debug(`vault: fetching keys of ${rows.length} epoch(s)`);
-		const plaintexts = await batchDecrypt({
-			sealClient: this.#seal.sealClient,
-			session,
-			items: rows.map((row) => ({ data: row.sealedKey, policy: this.meta.policy })),
-			buildTxBytes: this.#seal.buildTxBytes,
-			...(this.#seal.retry ? { retry: this.#seal.retry } : {}),
-			...(this.#seal.keyBatchSize ? { chunkSize: this.#seal.keyBatchSize } : {}),
-			...(this.#seal.audit ? { audit: this.#seal.audit } : {}),
-			...(this.#seal.logger ? { logger: this.#seal.logger } : {}),
-		});
+		const fetchOnce = () =>
+			batchDecrypt({
+				sealClient: this.#seal.sealClient,
+				session,
+				items: rows.map((row) => ({ data: row.sealedKey, policy: this.meta.policy })),
+				buildTxBytes: this.#seal.buildTxBytes!,
+				...(this.#seal.retry ? { retry: this.#seal.retry } : {}),
+				...(this.#seal.keyBatchSize ? { chunkSize: this.#seal.keyBatchSize } : {}),
+				...(this.#seal.audit ? { audit: this.#seal.audit } : {}),
+				...(this.#seal.logger ? { logger: this.#seal.logger } : {}),
+			});
+		let plaintexts: Uint8Array[];
+		try {
+			plaintexts = await fetchOnce();
+		} catch (error) {
+			// A pooled keep-alive connection the server had already closed fails on reuse with
+			// ECONNRESET; a second attempt opens fresh connections. Anything else is final.
+			if (!connectionReset(error)) throw error;
+			this.#seal.logger?.debug('vault: key request hit a closed connection; retrying once');
+			plaintexts = await fetchOnce();
+		}
 		const expiry = await this.#keyExpiry(true);
 		const keys = new Map<number, Uint8Array>();
 		rows.forEach((row, i) => {
@@ -506,6 +517,16 @@ export class Vault {
 	forgetKeys(): void {
 		this.#cache.clear();
 	}
+}
+
+/** Whether `error` (or a cause of it) is a connection reset by the peer. */
+function connectionReset(error: unknown): boolean {
+	for (let e: unknown = error, depth = 0; e instanceof Error && depth < 8; depth++) {
+		const code = (e as { code?: unknown }).code;
+		if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return true;
+		e = e.cause;
+	}
+	return false;
 }
 
 /** What a vault holds (no key request, no Seal client needed). */
