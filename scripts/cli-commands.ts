@@ -53,6 +53,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
 		summary: 'genkey | start: our TypeScript Seal key server',
 		load: () => import('./commands/keyserver.js'),
 	},
+	vault: {
+		summary: 'records vault: many records under one policy, one sealed key per epoch',
+		load: () => import('./commands/vault.js'),
+	},
 	move: {
 		summary: 'build | test: compile the Move package or run its unit tests (as `sui move`)',
 		load: () => import('./commands/move.js'),

@@ -454,3 +454,60 @@ export class MoveToolchainError extends HarnessError {
 		this.toolchain = toolchain;
 	}
 }
+
+// === vault/ (records vault) ===
+
+/** Root of the records vault's own errors. */
+export class VaultError extends HarnessError {
+	override name = 'VaultError';
+}
+
+/**
+ * A record failed authentication: its IV, tag, ciphertext or bound fields (vault id, epoch,
+ * record id) were changed, or it was copied to another id, epoch or vault. Never returned as data.
+ */
+export class VaultRecordTamperedError extends VaultError {
+	override name = 'VaultRecordTamperedError';
+	readonly recordId: string;
+	readonly epoch: number;
+	constructor(recordId: string, epoch: number, message: string, options: HarnessErrorOptions = {}) {
+		super(message, options);
+		this.recordId = recordId;
+		this.epoch = epoch;
+	}
+}
+
+/** A record names an epoch the vault has no sealed key for. */
+export class VaultUnknownEpochError extends VaultError {
+	override name = 'VaultUnknownEpochError';
+	readonly epoch: number;
+	constructor(epoch: number, message: string, options: HarnessErrorOptions = {}) {
+		super(message, options);
+		this.epoch = epoch;
+	}
+}
+
+/** Why a vault database cannot be used. */
+export type VaultDatabaseProblem =
+	'missing' | 'exists' | 'truncated' | 'foreign' | 'corrupt' | 'schema' | 'locked' | 'unavailable';
+
+/**
+ * The vault's database cannot be opened or written: missing, truncated, not a vault, a newer
+ * schema, locked by another process, or the server is unreachable. Nothing was written.
+ */
+export class VaultDatabaseError extends VaultError {
+	override name = 'VaultDatabaseError';
+	readonly problem: VaultDatabaseProblem;
+	constructor(problem: VaultDatabaseProblem, message: string, options: HarnessErrorOptions = {}) {
+		super(message, options);
+		this.problem = problem;
+	}
+}
+
+/** Another process holds the vault's write lock longer than the busy timeout. */
+export class VaultLockedError extends VaultDatabaseError {
+	override name = 'VaultLockedError';
+	constructor(message: string, options: HarnessErrorOptions = {}) {
+		super('locked', message, options);
+	}
+}

@@ -66,3 +66,6 @@ export * from './keyserver/evaluator.js';
 export * from './keyserver/node-evaluator.js';
 export * from './keyserver/packages.js';
 export * from './keyserver/valid-ptb.js';
+
+// Records vault (one Seal-sealed key per epoch, AES-256-GCM per record; SQLite / PostgreSQL)
+export * from './vault/index.js';

@@ -1,0 +1,12 @@
+/** Records vault: public surface. */
+export * from './vault.js';
+export * from './storage.js';
+export * from './record-cipher.js';
+export * from './key-cache.js';
+export * from './records-file.js';
+export {
+	openSqliteStorage,
+	VAULT_APPLICATION_ID,
+	type SqliteStorageOptions,
+} from './sqlite-storage.js';
+export { openPostgresStorage, type PostgresStorageOptions } from './postgres-storage.js';
