@@ -1,74 +1,52 @@
 /**
- * Envelope throughput against Node's native AES-256-GCM on the same bytes, in the same run.
+ * Envelope throughput against Node's native AES-256-GCM on the same bytes, in the same run, as
+ * CPU-time ratios (process user + system time: wall time drifts on a shared machine).
  *
- * - Baseline: one AES-256-GCM stream (`createCipheriv`), fed in 64 KiB pieces, output consumed.
- * - Envelope data path: `encryptChunks` / `decryptChunks` (what `encryptEnvelope` and
- *   `decryptEnvelope` run after the data key is sealed / unsealed), fed the same 64 KiB pieces.
+ * - Baseline: one AES-256-GCM stream (`createCipheriv` / `createDecipheriv`), fed the same
+ *   64 KiB pieces, output consumed.
+ * - Envelope data path: `encryptChunks` / `decryptChunks` with a version-2 chunk AAD (what
+ *   `encryptEnvelope` and `decryptEnvelope` run after the data key is sealed / unsealed).
  * - The one-off Seal sealing of the 32-byte data key is timed separately with the real SDK
- *   against in-process key servers when the test support files are present (it does not depend
- *   on the data size).
- * - Memory: peak RSS growth while streaming 256 MiB through the envelope (input generated on the
- *   fly; for decryption the ciphertext is allocated before the baseline sample).
- * Targets: envelope ≥ 0.8× native, memory growth < 64 MiB.
+ *   against in-process key servers when the test support files are present.
+ * - Memory: peak live growth (heap + array buffers, sampled after a GC every 2 MiB) while
+ *   streaming through the envelope in 1 B, 64 KiB and 4 MiB pieces, encrypt and decrypt.
+ * Targets (issue 13): envelope ≥ 0.8× native for both directions; peak growth ≤ 32 MiB for
+ * every piece size. Size: ENVELOPE_BENCH_MIB (default 256; the issue's run used 1024).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 import { decryptChunks, encryptChunks } from '../../ts/envelope-stream.js';
 import { DEFAULT_CHUNK_SIZE } from '../../ts/envelope.js';
 
 const MiB = 1024 * 1024;
 const PIECE = 64 * 1024;
+/** Stands in for a real header binding (label + SHA-256): same length, same per-chunk cost. */
+const AAD = new Uint8Array(57).fill(7);
 
-/** `size` bytes as 64 KiB views of one random 1 MiB block (no memory grows with size). */
-function* source(block: Uint8Array, size: number): Generator<Uint8Array> {
-	for (let offset = 0; offset < size; offset += PIECE) {
-		const at = offset % block.length;
-		yield block.subarray(at, at + Math.min(PIECE, size - offset));
+/** `size` bytes as `piece`-byte views of `block`, repeated (no memory grows with size). */
+function* views(block: Uint8Array, size: number, piece = PIECE): Generator<Uint8Array> {
+	for (let at = 0; at < size;) {
+		const offset = at % block.length;
+		const view = block.subarray(offset, offset + Math.min(piece, size - at, block.length - offset));
+		yield view;
+		at += view.length;
 	}
 }
 
-function nativeEncrypt(
-	key: Uint8Array,
-	input: Iterable<Uint8Array>,
-	sink: (b: Uint8Array) => void,
-) {
-	const cipher = createCipheriv('aes-256-gcm', key, randomBytes(12));
-	for (const piece of input) sink(cipher.update(piece));
-	sink(cipher.final());
-	sink(cipher.getAuthTag());
+function cpuSeconds(): number {
+	const { user, system } = process.cpuUsage();
+	return (user + system) / 1e6;
 }
 
-function nativeDecrypt(
-	key: Uint8Array,
-	iv: Uint8Array,
-	tag: Uint8Array,
-	input: Iterable<Uint8Array>,
-	sink: (b: Uint8Array) => void,
-) {
-	const decipher = createDecipheriv('aes-256-gcm', key, iv);
-	decipher.setAuthTag(tag);
-	for (const piece of input) sink(decipher.update(piece));
-	sink(decipher.final());
+async function cpuTime(run: () => Promise<void> | void): Promise<number> {
+	const start = cpuSeconds();
+	await run();
+	return cpuSeconds() - start;
 }
 
-interface Sampler {
-	sample(): void;
-	peakGrowth(): number;
-}
-
-function memorySampler(): Sampler {
-	const start = process.memoryUsage.rss();
-	let peak = start;
-	let calls = 0;
-	return {
-		sample() {
-			if (++calls % 16 === 0) peak = Math.max(peak, process.memoryUsage.rss());
-		},
-		peakGrowth: () => Math.max(peak, process.memoryUsage.rss()) - start,
-	};
-}
-
-async function time(run: () => Promise<void> | void): Promise<number> {
+async function wallTime(run: () => Promise<void>): Promise<number> {
 	const start = process.hrtime.bigint();
 	await run();
 	return Number(process.hrtime.bigint() - start) / 1e9;
@@ -84,12 +62,11 @@ function median(values: number[]): number {
 
 interface Row {
 	case: string;
-	/** Median bytes per second. */
+	/** Bytes per CPU second (medians). */
 	native: number;
 	envelope: number;
 	/** Median of per-pair ratios (each pair ran back to back, so both saw the same load). */
 	ratio: number;
-	memory: number;
 }
 
 /** Runs baseline and envelope alternately `repeats` times. */
@@ -98,77 +75,161 @@ async function pairs(
 	size: number,
 	repeats: number,
 	native: () => void,
-	envelope: (sampler: Sampler) => Promise<void>,
+	envelope: () => Promise<void>,
 ): Promise<Row> {
 	const nativeTimes: number[] = [];
 	const envelopeTimes: number[] = [];
 	const ratios: number[] = [];
-	let memory = 0;
 	for (let i = 0; i < repeats; i++) {
-		const a = await time(native);
-		const sampler = memorySampler();
-		const b = await time(() => envelope(sampler));
-		memory = Math.max(memory, sampler.peakGrowth());
-		nativeTimes.push(a);
-		envelopeTimes.push(b);
-		ratios.push(a / b);
+		// Alternate the order so neither side always runs right after a GC of the other's garbage.
+		const [a, b] =
+			i % 2 === 0
+				? [await cpuTime(native), await cpuTime(envelope)]
+				: (([y, x]) => [x, y])([await cpuTime(envelope), await cpuTime(native)]);
+		nativeTimes.push(a as number);
+		envelopeTimes.push(b as number);
+		ratios.push((a as number) / (b as number));
 	}
 	return {
 		case: label,
 		native: size / median(nativeTimes),
 		envelope: size / median(envelopeTimes),
 		ratio: median(ratios),
-		memory,
 	};
 }
 
-async function measure(size: number, repeats: number, block: Uint8Array): Promise<Row[]> {
+async function throughput(size: number, repeats: number, block: Uint8Array): Promise<Row[]> {
 	const key = new Uint8Array(randomBytes(32));
 	let count = 0;
-	const sink = (bytes: Uint8Array) => {
-		count += bytes.length;
-	};
 	const label = `${size / MiB} MiB`;
 
 	const encrypt = await pairs(
 		`encrypt ${label}`,
 		size,
 		repeats,
-		() => nativeEncrypt(key, source(block, size), sink),
-		async (sampler) => {
-			for await (const out of encryptChunks(key, DEFAULT_CHUNK_SIZE, source(block, size))) {
+		() => {
+			const cipher = createCipheriv('aes-256-gcm', key, randomBytes(12));
+			for (const piece of views(block, size)) count += cipher.update(piece).length;
+			count += cipher.final().length + cipher.getAuthTag().length;
+		},
+		async () => {
+			for await (const out of encryptChunks(key, DEFAULT_CHUNK_SIZE, views(block, size), {
+				aad: AAD,
+			})) {
 				count += out.length;
-				sampler.sample();
 			}
 		},
 	);
 
-	// Ciphertexts for the decryption runs (allocated before any memory sample).
-	const nativeIv = new Uint8Array(randomBytes(12));
-	const nativeCt: Uint8Array[] = [];
-	const cipher = createCipheriv('aes-256-gcm', key, nativeIv);
-	for (const piece of source(block, size)) nativeCt.push(cipher.update(piece));
-	nativeCt.push(cipher.final());
-	const nativeTag = cipher.getAuthTag();
-	const envelopeCt: Uint8Array[] = [];
-	for await (const out of encryptChunks(key, DEFAULT_CHUNK_SIZE, source(block, size))) {
-		envelopeCt.push(out);
+	// One envelope ciphertext (held, allocated before timing); both sides decrypt its bytes in
+	// 64 KiB pieces. The native stream's tag check fails (different framing) but does the work.
+	const parts: Uint8Array[] = [];
+	for await (const out of encryptChunks(key, DEFAULT_CHUNK_SIZE, views(block, size), {
+		aad: AAD,
+	})) {
+		parts.push(out);
 	}
-
+	const ciphertext = Buffer.concat(parts);
+	parts.length = 0;
 	const decrypt = await pairs(
 		`decrypt ${label}`,
 		size,
 		repeats,
-		() => nativeDecrypt(key, nativeIv, nativeTag, nativeCt, sink),
-		async (sampler) => {
-			for await (const out of decryptChunks(key, DEFAULT_CHUNK_SIZE, envelopeCt)) {
+		() => {
+			const decipher = createDecipheriv('aes-256-gcm', key, randomBytes(12));
+			decipher.setAuthTag(new Uint8Array(16));
+			for (const piece of views(ciphertext, ciphertext.length)) {
+				count += decipher.update(piece).length;
+			}
+			try {
+				decipher.final();
+			} catch {
+				// expected: the baseline measures the cipher work only
+			}
+		},
+		async () => {
+			for await (const out of decryptChunks(
+				key,
+				DEFAULT_CHUNK_SIZE,
+				views(ciphertext, ciphertext.length),
+				{ aad: AAD },
+			)) {
 				count += out.length;
-				sampler.sample();
 			}
 		},
 	);
 	if (count === 0) throw new Error('nothing was processed');
 	return [encrypt, decrypt];
+}
+
+/** Peak live growth while streaming `size` bytes in `piece`-byte pieces through both directions. */
+async function memory(piece: number, size: number, block: Uint8Array): Promise<number[]> {
+	setFlagsFromString('--expose_gc');
+	const gc = runInNewContext('gc') as () => void;
+	const key = new Uint8Array(randomBytes(32));
+	// Encrypt: output consumed and dropped.
+	let encryptPeak = 0;
+	{
+		gc();
+		const base = process.memoryUsage();
+		let since = 0;
+		const tick = (bytes: number) => {
+			since += bytes;
+			if (since < 2 * MiB) return;
+			since = 0;
+			gc();
+			const now = process.memoryUsage();
+			encryptPeak = Math.max(
+				encryptPeak,
+				now.heapUsed + now.arrayBuffers - base.heapUsed - base.arrayBuffers,
+			);
+		};
+		function* source() {
+			for (const view of views(block, size, piece)) {
+				yield view;
+				tick(view.length);
+			}
+		}
+		for await (const out of encryptChunks(key, DEFAULT_CHUNK_SIZE, source(), { aad: AAD })) {
+			tick(out.length);
+		}
+	}
+	// Decrypt: ciphertext made first (counted in the base), then fed in `piece`-byte pieces.
+	const parts: Uint8Array[] = [];
+	for await (const out of encryptChunks(key, DEFAULT_CHUNK_SIZE, views(block, size), {
+		aad: AAD,
+	})) {
+		parts.push(out);
+	}
+	const ciphertext = Buffer.concat(parts);
+	parts.length = 0;
+	let decryptPeak = 0;
+	{
+		gc();
+		const base = process.memoryUsage();
+		let since = 0;
+		const tick = (bytes: number) => {
+			since += bytes;
+			if (since < 2 * MiB) return;
+			since = 0;
+			gc();
+			const now = process.memoryUsage();
+			decryptPeak = Math.max(
+				decryptPeak,
+				now.heapUsed + now.arrayBuffers - base.heapUsed - base.arrayBuffers,
+			);
+		};
+		function* source() {
+			for (const view of views(ciphertext, ciphertext.length, piece)) {
+				yield view;
+				tick(view.length);
+			}
+		}
+		for await (const out of decryptChunks(key, DEFAULT_CHUNK_SIZE, source(), { aad: AAD })) {
+			tick(out.length);
+		}
+	}
+	return [encryptPeak, decryptPeak];
 }
 
 /** Times sealing one 32-byte key with the real SDK against in-process key servers, if present. */
@@ -188,7 +249,7 @@ async function sealCost(): Promise<string> {
 			const times: number[] = [];
 			for (let i = 0; i < 5; i++) {
 				times.push(
-					await time(async () => {
+					await wallTime(async () => {
 						await seal();
 					}),
 				);
@@ -204,22 +265,39 @@ async function sealCost(): Promise<string> {
 }
 
 export async function run(): Promise<void> {
-	const block = new Uint8Array(randomBytes(MiB));
-	await measure(MiB, 20, block); // warm-up (JIT)
-	const rows = [...(await measure(MiB, 51, block)), ...(await measure(256 * MiB, 7, block))];
+	const sizeMiB = Number(process.env['ENVELOPE_BENCH_MIB'] ?? 256);
+	const block = new Uint8Array(randomBytes(4 * MiB));
+	await throughput(8 * MiB, 5, block); // warm-up (JIT)
+	const rows = await throughput(sizeMiB * MiB, 5, block);
 	const mbps = (bytesPerSecond: number) => `${(bytesPerSecond / 1e6).toFixed(0)} MB/s`;
-	const table = rows.map((row) => ({
-		case: row.case,
-		'native AES-256-GCM': mbps(row.native),
-		envelope: mbps(row.envelope),
-		ratio: `${row.ratio.toFixed(2)}x ${row.ratio >= 0.8 ? 'ok' : 'BELOW 0.8x'}`,
-		'peak memory growth': row.case.includes('256')
-			? `${(row.memory / MiB).toFixed(1)} MiB ${row.memory < 64 * MiB ? 'ok' : 'OVER 64 MiB'}`
-			: '-',
-	}));
 	process.stdout.write(
-		`envelope data path (chunk size ${DEFAULT_CHUNK_SIZE / 1024} KiB, input in 64 KiB pieces); medians of back-to-back pairs\n`,
+		`envelope data path vs native AES-256-GCM: ${sizeMiB} MiB in 64 KiB pieces, chunk size ${DEFAULT_CHUNK_SIZE / 1024} KiB; bytes per CPU second, medians of 5 back-to-back pairs\n`,
 	);
-	console.table(table);
+	console.table(
+		rows.map((row) => ({
+			case: row.case,
+			'native AES-256-GCM': mbps(row.native),
+			envelope: mbps(row.envelope),
+			'ratio (CPU time)': `${row.ratio.toFixed(2)}x ${row.ratio >= 0.8 ? 'ok' : 'BELOW 0.8x'}`,
+		})),
+	);
+	const memoryRows = [];
+	for (const [piece, size] of [
+		[1, 4 * MiB],
+		[PIECE, Math.min(sizeMiB, 256) * MiB],
+		[4 * MiB, Math.min(sizeMiB, 256) * MiB],
+	] as const) {
+		const [encrypt, decrypt] = await memory(piece, size, block);
+		const show = (bytes = 0) =>
+			`${(bytes / MiB).toFixed(1)} MiB ${bytes <= 32 * MiB ? 'ok' : 'OVER 32 MiB'}`;
+		memoryRows.push({
+			pieces: piece === 1 ? '1 B' : `${piece / 1024} KiB`,
+			streamed: `${size / MiB} MiB`,
+			'encrypt peak growth': show(encrypt),
+			'decrypt peak growth': show(decrypt),
+		});
+	}
+	process.stdout.write('peak live memory growth (heap + array buffers, after GC) by piece size\n');
+	console.table(memoryRows);
 	process.stdout.write(`Seal key sealing: ${await sealCost()}\n`);
 }
