@@ -180,6 +180,7 @@ describe('version 2 authenticates the whole header', () => {
 		}
 		expect(() => verifyEnvelopeHeader(bytes, new Uint8Array(32))).toThrow(/header failed/);
 		expect(() => encodeEnvelopeHeader(header)).toThrow(/needs the data key/);
+		expect(() => verifyEnvelopeHeader(new Uint8Array([2, 1, 2]), key)).toThrow(TruncatedInputError);
 	});
 
 	it('version 1 headers carry no MAC and are not checked', () => {

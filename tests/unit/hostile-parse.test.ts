@@ -11,6 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+import { EncryptedObject } from '@mysten/seal';
 import { describe, expect, it } from 'vitest';
 
 import { MalformedCiphertextError, TruncatedInputError } from '../../ts/errors.js';
@@ -144,4 +145,67 @@ describe('Seal object parsing is linear and bounded', () => {
 		expect(report.outcomes['MalformedCiphertextError']).toBeGreaterThan(0);
 		expect(report.outcomes['TruncatedInputError']).toBeGreaterThan(0);
 	}, 300_000);
+});
+
+describe('every Seal ciphertext kind and field of the layout is walked exactly', () => {
+	const base = {
+		version: 0,
+		packageId: `0x${'11'.repeat(32)}`,
+		id: 'aabb',
+		services: [[`0x${'22'.repeat(32)}`, 1]] as [string, number][],
+		threshold: 1,
+		encryptedShares: {
+			BonehFranklinBLS12381: {
+				nonce: new Uint8Array(96),
+				encryptedShares: [new Uint8Array(32)],
+				encryptedRandomness: new Uint8Array(32),
+			},
+		},
+	};
+	const serialize = (ciphertext: object) =>
+		EncryptedObject.serialize({ ...base, ciphertext } as never).toBytes();
+	const kinds = {
+		'Aes256Gcm, empty aad': { Aes256Gcm: { blob: new Uint8Array(20), aad: new Uint8Array() } },
+		'Aes256Gcm, aad': { Aes256Gcm: { blob: new Uint8Array(20), aad: new Uint8Array([1, 2, 3]) } },
+		'Aes256Gcm, no aad': { Aes256Gcm: { blob: new Uint8Array(20), aad: null } },
+		'Hmac256Ctr, aad': {
+			Hmac256Ctr: { blob: new Uint8Array(9), aad: new Uint8Array([4]), mac: new Uint8Array(32) },
+		},
+		Plain: { Plain: {} },
+	};
+
+	for (const [name, ciphertext] of Object.entries(kinds)) {
+		it(`${name}: accepted whole, refused one byte short or one byte long`, () => {
+			const bytes = serialize(ciphertext);
+			expect(() => scanSealObject(bytes)).not.toThrow();
+			expect(parseSealObject(bytes).threshold).toBe(1);
+			expect(() => scanSealObject(bytes.subarray(0, bytes.length - 1))).toThrow(
+				TruncatedInputError,
+			);
+			const longer = new Uint8Array(bytes.length + 1);
+			longer.set(bytes);
+			expect(() => scanSealObject(longer)).toThrow(/1 trailing bytes/);
+		});
+	}
+
+	it('an aad option byte other than 0 or 1, an unknown kind or share scheme is refused', () => {
+		const bytes = serialize(kinds['Aes256Gcm, aad']);
+		const optionAt = bytes.length - 1 - 3 - 1; // option, uleb length 3, three aad bytes
+		const bad = Uint8Array.from(bytes);
+		bad[optionAt] = 2;
+		expect(() => scanSealObject(bad)).toThrow(/aad option is not 0 or 1/);
+		const demAt = bytes.length - 3 - 1 - 1 - 20 - 1 - 1;
+		const kind = Uint8Array.from(bytes);
+		kind[demAt] = 3;
+		expect(() => scanSealObject(kind)).toThrow(/ciphertext kind exceeds the limit 2/);
+		const kemAt = 33 + 1 + 2 + 1 + 33 + 1;
+		const scheme = Uint8Array.from(bytes);
+		scheme[kemAt] = 1;
+		expect(() => scanSealObject(scheme)).toThrow(/share scheme exceeds the limit 0/);
+	});
+
+	it('a ULEB of 10 continuation bytes is refused as too long, not read on', () => {
+		const run = new Uint8Array([...new Uint8Array(33), ...new Array(10).fill(0x80), 0x01]);
+		expect(() => scanSealObject(run)).toThrow(/longer than 10 bytes/);
+	});
 });
