@@ -8,27 +8,33 @@
  *
  * All functions take and return streams: pass a `Uint8Array`, an (async) iterable of them or a
  * Node `Readable`; consume the returned async generator with `for await`, `collectBytes`, or
- * `stream/promises.pipeline(generator, writable)`. Seal SDK errors (e.g. `NoAccessError`) pass
- * through unchanged; format problems are `FormatError` subclasses. The data key is zeroed after
- * use and neither it nor plaintext is ever logged.
+ * `stream/promises.pipeline(generator, writable)`. Every function throws only `HarnessError`
+ * subclasses: Seal SDK errors are mapped (e.g. `NoAccessError` → `SealAccessDeniedError`) with
+ * the original as `cause`; format problems are `FormatError` subclasses. The data key is zeroed
+ * after use and neither it nor plaintext is ever logged.
  */
 import { randomBytes } from 'node:crypto';
 
 import type { SealClient, SessionKey } from '@mysten/seal';
+import { bls12_381 } from '@noble/curves/bls12-381.js';
 
 import { InvalidInputError, MalformedCiphertextError, TruncatedInputError } from './errors.js';
+import { streamError, unsealError } from './envelope-errors.js';
 import {
+	chunkAad,
 	decodeEnvelopeHeader,
 	encodeEnvelopeHeader,
 	envelopeHeaderLength,
 	headerFromSealedKey,
 	MAX_CHUNK_SIZE,
 	MIN_CHUNK_SIZE,
+	verifyEnvelopeHeader,
 	type EnvelopeHeader,
 } from './envelope-header.js';
 import { decryptChunks, encryptChunks, pieces, type ByteSource } from './envelope-stream.js';
-import { AES_KEY_LENGTH, concatBytes } from './format.js';
+import { AES_KEY_LENGTH, parseSealObject } from './format.js';
 import { normalizeObjectId, toHex } from './identity.js';
+import { explainSealError } from './seal/explain.js';
 
 export type { EnvelopeHeader, EnvelopeServer } from './envelope-header.js';
 export type { ByteSource } from './envelope-stream.js';
@@ -60,6 +66,12 @@ export interface EnvelopeAccess {
 	sessionKey: SessionKey;
 	/** `seal_approve*` call(s) on `header.innerId`, built with `onlyTransactionKind: true`. */
 	txBytes: Uint8Array;
+	/**
+	 * Check every key share of the sealed data key (the SDK's `checkShareConsistency`), so an
+	 * encryptor who is not trusted cannot make readers with different key servers see different
+	 * data keys. Costs one pairing per share.
+	 */
+	checkShareConsistency?: boolean;
 }
 
 export interface RewrapEnvelopeOptions {
@@ -79,8 +91,8 @@ export interface OpenedEnvelope {
 }
 
 /**
- * Encrypts `input` into an envelope: yields the header, then the data chunks. The Seal call
- * (encrypting 32 bytes) happens when iteration starts.
+ * Encrypts `input` into a version-2 envelope: yields the header, then the data chunks. The Seal
+ * call (encrypting 32 bytes) happens when iteration starts.
  */
 export async function* encryptEnvelope(
 	input: ByteSource,
@@ -104,8 +116,11 @@ export async function* encryptEnvelope(
 			innerId: options.innerId,
 			threshold: options.threshold,
 		});
-		yield encodeEnvelopeHeader(headerFromSealedKey(sealedKey, chunkSize));
-		yield* encryptChunks(dataKey, chunkSize, input);
+		const header = headerFromSealedKey(sealedKey, chunkSize);
+		yield encodeEnvelopeHeader(header, dataKey);
+		yield* encryptChunks(dataKey, chunkSize, input, { aad: chunkAad(header) });
+	} catch (error) {
+		throw streamError(error);
 	} finally {
 		dataKey.fill(0);
 	}
@@ -113,17 +128,33 @@ export async function* encryptEnvelope(
 
 /**
  * Reads exactly the envelope header from `input` (stream or bytes) and returns it with the rest
- * of the stream. Use `header.innerId` / `header.packageId` to build the approval txBytes.
+ * of the stream. Use `header.innerId` / `header.packageId` to build the approval txBytes. The
+ * header is not authenticated yet: a version-2 header's MAC is checked by `decryptEnvelope` /
+ * `rewrapEnvelope` once the data key is unsealed.
  */
 export async function readEnvelopeHeader(input: ByteSource): Promise<OpenedEnvelope> {
+	try {
+		return await readHeader(input);
+	} catch (error) {
+		throw streamError(error);
+	}
+}
+
+async function readHeader(input: ByteSource): Promise<OpenedEnvelope> {
 	const iterator = pieces(input)[Symbol.asyncIterator]();
-	// Copy only header bytes; the rest of a piece is handed on untouched.
-	let head: Uint8Array = new Uint8Array();
+	// One buffer, grown to the known target only (never per piece), so tiny pieces stay linear.
+	let head = new Uint8Array(64);
+	let filled = 0;
 	let leftover: Uint8Array | undefined;
 	for (;;) {
-		const size = envelopeHeaderLength(head);
+		const size = envelopeHeaderLength(head.subarray(0, filled));
 		const target = 'length' in size ? size.length : size.need;
-		if ('length' in size && head.length >= target) break;
+		if ('length' in size && filled >= target) break;
+		if (head.length < target) {
+			const grown = new Uint8Array(target);
+			grown.set(head.subarray(0, filled));
+			head = grown;
+		}
 		let piece = leftover;
 		leftover = undefined;
 		if (piece === undefined) {
@@ -131,33 +162,44 @@ export async function readEnvelopeHeader(input: ByteSource): Promise<OpenedEnvel
 			if (next.done) throw new TruncatedInputError('the envelope ends inside its header');
 			piece = next.value;
 		}
-		const take = Math.min(target - head.length, piece.length);
-		head = concatBytes([head, piece.subarray(0, take)]);
+		const take = Math.min(target - filled, piece.length);
+		head.set(piece.subarray(0, take), filled);
+		filled += take;
 		if (take < piece.length) leftover = piece.subarray(take);
 	}
-	const { header } = decodeEnvelopeHeader(head);
+	const headerBytes = head.subarray(0, filled);
+	const { header } = decodeEnvelopeHeader(headerBytes);
 	async function* body(): AsyncGenerator<Uint8Array> {
 		if (leftover !== undefined) yield leftover;
 		for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
 			yield next.value;
 		}
 	}
-	return { header, headerBytes: head, body: body() };
+	return { header, headerBytes, body: body() };
 }
 
 /**
- * Decrypts an envelope: unseals the data key through Seal (`access`), then yields verified
- * plaintext chunk by chunk. If it throws (tampering, truncation, reordering), discard any output
- * already received.
+ * Decrypts an envelope: unseals the data key through Seal (`access`), checks the header MAC
+ * (version 2), then yields verified plaintext chunk by chunk. If it throws (tampering,
+ * truncation, reordering), discard any output already received.
  */
 export async function* decryptEnvelope(
 	input: ByteSource | OpenedEnvelope,
 	access: EnvelopeAccess,
 ): AsyncGenerator<Uint8Array> {
 	const opened = isOpened(input) ? input : await readEnvelopeHeader(input);
-	const dataKey = await unsealDataKey(opened.header, access);
+	// Trust only the bytes: `header` is re-derived from `headerBytes`, which the MAC covers.
+	const header = decodeHeaderBytes(opened.headerBytes);
+	const dataKey = await unsealDataKey(header, opened.headerBytes, access);
 	try {
-		yield* decryptChunks(dataKey, opened.header.chunkSize, opened.body);
+		yield* decryptChunks(
+			dataKey,
+			header.chunkSize,
+			opened.body,
+			header.version === 1 ? { version: 1 } : { version: 2, aad: chunkAad(header) },
+		);
+	} catch (error) {
+		throw streamError(error);
 	} finally {
 		dataKey.fill(0);
 	}
@@ -166,15 +208,16 @@ export async function* decryptEnvelope(
 /**
  * Re-seals the data key for a new key-server set and/or threshold: yields the new header, then
  * the original data section byte for byte. Only the 32-byte key is decrypted; it is zeroed
- * before the data is copied.
+ * before the data is copied. The envelope keeps its version (its chunks are not re-encrypted);
+ * a version-2 header's MAC is checked before and recomputed after.
  */
 export async function* rewrapEnvelope(
 	input: ByteSource | OpenedEnvelope,
 	options: RewrapEnvelopeOptions,
 ): AsyncGenerator<Uint8Array> {
 	const opened = isOpened(input) ? input : await readEnvelopeHeader(input);
-	const { header } = opened;
-	const dataKey = await unsealDataKey(header, options.access);
+	const header = decodeHeaderBytes(opened.headerBytes);
+	const dataKey = await unsealDataKey(header, opened.headerBytes, options.access);
 	let newHeader: Uint8Array;
 	try {
 		const sealedKey = await sealDataKey(options.sealClient, dataKey, {
@@ -182,12 +225,29 @@ export async function* rewrapEnvelope(
 			innerId: header.innerId,
 			threshold: options.threshold ?? header.threshold,
 		});
-		newHeader = encodeEnvelopeHeader(headerFromSealedKey(sealedKey, header.chunkSize));
+		newHeader = encodeEnvelopeHeader(
+			headerFromSealedKey(sealedKey, header.chunkSize, header.version),
+			dataKey,
+		);
+	} catch (error) {
+		throw streamError(error);
 	} finally {
 		dataKey.fill(0);
 	}
 	yield newHeader;
-	yield* opened.body;
+	try {
+		yield* opened.body;
+	} catch (error) {
+		throw streamError(error);
+	}
+}
+
+function decodeHeaderBytes(headerBytes: Uint8Array): EnvelopeHeader {
+	const { header, length } = decodeEnvelopeHeader(headerBytes);
+	if (length !== headerBytes.length) {
+		throw new MalformedCiphertextError('headerBytes holds more than one envelope header');
+	}
+	return header;
 }
 
 async function sealDataKey(
@@ -195,30 +255,70 @@ async function sealDataKey(
 	dataKey: Uint8Array,
 	{ packageId, innerId, threshold }: { packageId: string; innerId: Uint8Array; threshold: number },
 ): Promise<Uint8Array> {
-	const { encryptedObject, key } = await sealClient.encrypt({
-		threshold,
-		packageId,
-		id: toHex(innerId),
-		data: dataKey,
-	});
+	let sealed: Awaited<ReturnType<EnvelopeSealEncryptor['encrypt']>>;
+	try {
+		sealed = await sealClient.encrypt({
+			threshold,
+			packageId,
+			id: toHex(innerId),
+			data: dataKey,
+		});
+	} catch (error) {
+		throw explainSealError(error, { threshold });
+	}
 	// The Seal DEM key could decrypt the sealed data key: never keep it.
-	key.fill(0);
-	return encryptedObject;
+	sealed.key.fill(0);
+	return sealed.encryptedObject;
 }
 
-async function unsealDataKey(header: EnvelopeHeader, access: EnvelopeAccess): Promise<Uint8Array> {
-	const dataKey = await access.sealClient.decrypt({
-		data: header.sealedKey,
-		sessionKey: access.sessionKey,
-		txBytes: access.txBytes,
-	});
-	if (dataKey.length !== AES_KEY_LENGTH) {
-		dataKey.fill(0);
+/** Unseals the data key and, for version 2, authenticates every header byte with it. */
+async function unsealDataKey(
+	header: EnvelopeHeader,
+	headerBytes: Uint8Array,
+	access: EnvelopeAccess,
+): Promise<Uint8Array> {
+	checkSealedKeyPoints(header.sealedKey);
+	let dataKey: Uint8Array;
+	try {
+		dataKey = await access.sealClient.decrypt({
+			data: header.sealedKey,
+			sessionKey: access.sessionKey,
+			txBytes: access.txBytes,
+			...(access.checkShareConsistency ? { checkShareConsistency: true } : {}),
+		});
+	} catch (error) {
+		throw unsealError(error, header);
+	}
+	if (!(dataKey instanceof Uint8Array) || dataKey.length !== AES_KEY_LENGTH) {
+		if (dataKey instanceof Uint8Array) dataKey.fill(0);
 		throw new MalformedCiphertextError(
-			`the sealed data key decrypted to ${dataKey.length} bytes instead of ${AES_KEY_LENGTH}`,
+			`the sealed data key decrypted to ${dataKey?.length} bytes instead of ${AES_KEY_LENGTH}`,
 		);
 	}
+	try {
+		verifyEnvelopeHeader(headerBytes, dataKey);
+	} catch (error) {
+		dataKey.fill(0);
+		throw error;
+	}
 	return dataKey;
+}
+
+/**
+ * The sealed key's nonce must be a valid G2 point; checked before any key request so that a
+ * damaged header fails as `MalformedCiphertextError` without asking key servers.
+ */
+function checkSealedKeyPoints(sealedKey: Uint8Array): void {
+	const nonce = parseSealObject(sealedKey).encryptedShares.BonehFranklinBLS12381?.nonce;
+	try {
+		if (nonce === undefined) throw new Error('no Boneh-Franklin nonce');
+		bls12_381.G2.Point.fromBytes(Uint8Array.from(nonce)).assertValidity();
+	} catch (error) {
+		throw new MalformedCiphertextError(
+			"the envelope's sealed data key is damaged: its nonce is not a valid BLS12-381 G2 point",
+			{ cause: error },
+		);
+	}
 }
 
 function isOpened(input: ByteSource | OpenedEnvelope): input is OpenedEnvelope {

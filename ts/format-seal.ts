@@ -5,7 +5,7 @@
  */
 import { EncryptedObject } from '@mysten/seal';
 
-import { MalformedCiphertextError } from './errors.js';
+import { MalformedCiphertextError, TruncatedInputError } from './errors.js';
 
 export const TAG_WALLET_AES = 0x01;
 export const TAG_SEAL = 0x02;
@@ -35,6 +35,9 @@ export function tagSealObject(encryptedObject: Uint8Array): Uint8Array {
  * Throws `TruncatedInputError` / `MalformedCiphertextError`.
  */
 export function parseSealObject(bytes: Uint8Array): ParsedSealObject {
+	// Bounded, linear pre-scan first: the BCS reader is quadratic on long ULEB runs and allocates
+	// whatever a count claims.
+	scanSealObject(bytes);
 	let parsed: ParsedSealObject;
 	try {
 		parsed = EncryptedObject.parse(bytes);
@@ -59,6 +62,137 @@ export function parseSealObject(bytes: Uint8Array): ParsedSealObject {
 		throw new MalformedCiphertextError('Seal EncryptedObject has trailing or non-canonical bytes');
 	}
 	return parsed;
+}
+
+/**
+ * Limits of a Seal `EncryptedObject` (BCS layout of `EncryptedObject` in @mysten/seal 1.4.12
+ * src/bcs.ts), each the protocol's or this library's:
+ *
+ * ```
+ * version u8 | packageId [32] | id: uleb len + bytes | services: uleb n + n × (address [32], index u8)
+ * threshold u8 | encryptedShares: uleb variant (0 BonehFranklinBLS12381: nonce [96],
+ *   uleb m + m × [32], randomness [32]) | ciphertext: uleb variant (0 Aes256Gcm: blob, aad option;
+ *   1 Hmac256Ctr: blob, aad option, mac [32]; 2 Plain)      blob = uleb len + bytes; option = u8 0/1
+ * ```
+ * - services and shares ≤ 255: share indices are distinct non-zero u8;
+ * - id ≤ 65535 bytes (the envelope header's u16 inner-id field);
+ * - blob ≤ 16 MiB (this library seals at most 1 MiB directly, larger data goes into envelopes);
+ * - aad ≤ 64 KiB (this library writes an empty aad).
+ * Every ULEB is canonical and at most 10 bytes (u64), and every length is checked against the
+ * bytes that remain before anything is allocated.
+ */
+export const SEAL_LIMITS = {
+	services: 255,
+	idLength: 0xffff,
+	blobLength: 16 * 1024 * 1024,
+	aadLength: 64 * 1024,
+} as const;
+
+/** ULEB length of `value` (for the size bound). */
+function ulebSize(value: number): number {
+	let size = 1;
+	while (value >= 0x80) {
+		value = Math.floor(value / 0x80);
+		size++;
+	}
+	return size;
+}
+
+/** The largest Seal object the limits allow: 16,925,073 bytes (16 MiB + 147,857). */
+export const MAX_SEAL_OBJECT_LENGTH =
+	1 +
+	32 +
+	ulebSize(SEAL_LIMITS.idLength) +
+	SEAL_LIMITS.idLength +
+	ulebSize(SEAL_LIMITS.services) +
+	SEAL_LIMITS.services * 33 +
+	1 +
+	1 +
+	96 +
+	ulebSize(SEAL_LIMITS.services) +
+	SEAL_LIMITS.services * 32 +
+	32 +
+	1 +
+	ulebSize(SEAL_LIMITS.blobLength) +
+	SEAL_LIMITS.blobLength +
+	1 +
+	ulebSize(SEAL_LIMITS.aadLength) +
+	SEAL_LIMITS.aadLength +
+	32;
+
+/**
+ * Walks a Seal object's BCS layout without allocating, in time linear in the bytes examined,
+ * and throws `TruncatedInputError` / `MalformedCiphertextError` at the first field that is cut
+ * off, over a limit, or longer than the bytes left. Afterwards the SDK parser is safe to run.
+ */
+export function scanSealObject(bytes: Uint8Array): void {
+	if (bytes.length > MAX_SEAL_OBJECT_LENGTH) {
+		throw new MalformedCiphertextError(
+			`Seal EncryptedObject is ${bytes.length} bytes, over the maximum ${MAX_SEAL_OBJECT_LENGTH}`,
+		);
+	}
+	let at = 0;
+	const need = (count: number, what: string) => {
+		if (count > bytes.length - at) {
+			throw new TruncatedInputError(
+				`Seal EncryptedObject ends inside its ${what} (needs ${count} bytes, ${bytes.length - at} left)`,
+			);
+		}
+		at += count;
+	};
+	const uleb = (what: string, limit: number): number => {
+		let value = 0;
+		for (let i = 0; i < 10; i++) {
+			if (at >= bytes.length) {
+				throw new TruncatedInputError(`Seal EncryptedObject ends inside the ${what}`);
+			}
+			const byte = bytes[at++] as number;
+			value += (byte & 0x7f) * 2 ** (7 * i);
+			if (value > limit) {
+				throw new MalformedCiphertextError(
+					`Seal EncryptedObject ${what} exceeds the limit ${limit}`,
+				);
+			}
+			if ((byte & 0x80) === 0) {
+				if (byte === 0 && i > 0) {
+					throw new MalformedCiphertextError(
+						`Seal EncryptedObject ${what} is not canonically encoded`,
+					);
+				}
+				return value;
+			}
+		}
+		throw new MalformedCiphertextError(`Seal EncryptedObject ${what} is longer than 10 bytes`);
+	};
+	/** A count of `size`-byte items, bounded by `limit` and by the bytes left. */
+	const vector = (what: string, limit: number, size: number) => {
+		const count = uleb(`${what} count`, limit);
+		need(count * size, what);
+	};
+	need(1 + 32, 'version and package id');
+	vector('id', SEAL_LIMITS.idLength, 1);
+	vector('services', SEAL_LIMITS.services, 33);
+	need(1, 'threshold');
+	const kem = uleb('share scheme', 0);
+	if (kem !== 0) throw new MalformedCiphertextError(`unknown Seal share scheme ${kem}`);
+	need(96, 'nonce');
+	vector('encrypted shares', SEAL_LIMITS.services, 32);
+	need(32, 'encrypted randomness');
+	const dem = uleb('ciphertext kind', 2);
+	if (dem !== 2) {
+		vector('ciphertext', SEAL_LIMITS.blobLength, 1);
+		need(1, 'aad option');
+		const option = bytes[at - 1] as number;
+		if (option > 1)
+			throw new MalformedCiphertextError('Seal EncryptedObject aad option is not 0 or 1');
+		if (option === 1) vector('aad', SEAL_LIMITS.aadLength, 1);
+		if (dem === 1) need(32, 'mac');
+	}
+	if (at !== bytes.length) {
+		throw new MalformedCiphertextError(
+			`Seal EncryptedObject has ${bytes.length - at} trailing bytes`,
+		);
+	}
 }
 
 /**

@@ -52,8 +52,8 @@ options:
   --policy P             allowlist | owner | auto (default auto: owner when the identity names you)
   --ttl MIN              session-key lifetime, 1..30 minutes (default ${DEFAULT_SESSION_TTL_MIN}; renewed as needed)
   --no-verify            skip the key servers' proof-of-possession check
-  --check-shares         verify every key share of each Seal object (protects readers from an
-                         untrusted encryptor; one pairing per share)
+  --check-shares         verify every key share of each Seal object and envelope data key
+                         (protects readers from an untrusted encryptor; one pairing per share)
   --audit-log FILE       append every key request (who, identity, servers, outcome) to this
                          hash-chained access log (default: SEAL_AUDIT_LOG / config auditLog;
                          check it with \`seal-policies audit verify FILE\`)
@@ -84,7 +84,7 @@ export interface DecryptRequest {
 	policy: PolicyKind | 'auto';
 	ttlMin: number;
 	verify: boolean;
-	/** `--check-shares`: the SDK's share-consistency check on every Seal object. */
+	/** `--check-shares`: the SDK's share-consistency check on every Seal object and envelope key. */
 	checkShares: boolean;
 	/** `--audit-log` as given; the config's `auditLog` applies when undefined. */
 	auditLog: string | undefined;
@@ -325,7 +325,12 @@ export async function decryptFiles(
 		});
 		const bytes = await writeFileAtomic(
 			output,
-			decryptEnvelope(opened, { sealClient, sessionKey, txBytes }),
+			decryptEnvelope(opened, {
+				sealClient,
+				sessionKey,
+				txBytes,
+				checkShareConsistency: request.checkShares,
+			}),
 			0o600,
 		);
 		bar.done();

@@ -51,6 +51,8 @@ options:
   --threshold N          new threshold (default: the envelope's own; lowering it is warned about)
   --policy P             allowlist | owner | auto (default auto)
   --no-verify            skip the key servers' proof-of-possession check
+  --check-shares         verify every key share of the sealed data key before re-sealing it
+                         (protects against an untrusted encryptor; one pairing per share)
   --audit-log FILE       record the key request in this access log (default: SEAL_AUDIT_LOG /
                          config auditLog)
   --network N, --config FILE, --transport grpc|jsonrpc, --deployments-dir DIR`;
@@ -64,6 +66,7 @@ const OPTIONS = {
 	threshold: { type: 'string' },
 	policy: { type: 'string' },
 	'no-verify': { type: 'boolean' },
+	'check-shares': { type: 'boolean' },
 } as const;
 
 export interface RewrapRequest {
@@ -73,6 +76,8 @@ export interface RewrapRequest {
 	threshold: number | undefined;
 	policy: PolicyKind | 'auto';
 	verify: boolean;
+	/** `--check-shares`: the SDK's share-consistency check on the sealed data key. */
+	checkShares: boolean;
 	/** `--audit-log` as given; the config's `auditLog` applies when undefined. */
 	auditLog: string | undefined;
 }
@@ -97,6 +102,7 @@ export function parseRewrapArgs(args: string[]) {
 		threshold: optionalPositiveInt(values.threshold, '--threshold'),
 		policy,
 		verify: !values['no-verify'],
+		checkShares: values['check-shares'] ?? false,
 		auditLog: parseAuditLogOption(values['audit-log']),
 	};
 	return { request, values };
@@ -202,7 +208,12 @@ export const command: Command = {
 		const bytes = await writeFileAtomic(
 			request.output,
 			rewrapEnvelope(opened, {
-				access: { sealClient: oldClient, sessionKey, txBytes },
+				access: {
+					sealClient: oldClient,
+					sessionKey,
+					txBytes,
+					checkShareConsistency: request.checkShares,
+				},
 				sealClient: newClient,
 				threshold,
 			}),

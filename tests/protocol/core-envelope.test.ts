@@ -21,6 +21,7 @@ import {
 import {
 	DecryptionFailedError,
 	MalformedCiphertextError,
+	SealAccessDeniedError,
 	TruncatedInputError,
 } from '../../ts/errors.js';
 import { concatBytes, readBlob } from '../../ts/format.js';
@@ -96,7 +97,7 @@ describe('envelope round trip, 2-of-3', () => {
 		expect(Buffer.from(plain).equals(plaintext)).toBe(true);
 	});
 
-	it('a user the policy denies gets NoAccessError and no plaintext', async () => {
+	it('a user the policy denies gets SealAccessDeniedError (cause NoAccessError) and no plaintext', async () => {
 		const innerId = newInnerId();
 		const envelope = await seal(new Uint8Array(randomBytes(2000)), innerId, [A, B, C]);
 		const released: Uint8Array[] = [];
@@ -105,7 +106,9 @@ describe('envelope round trip, 2-of-3', () => {
 				const denied = await access(innerId, [A, B, C], bed.newUser(), false);
 				for await (const piece of decryptEnvelope(envelope, denied)) released.push(piece);
 			})(),
-		).rejects.toBeInstanceOf(NoAccessError);
+		).rejects.toSatisfy(
+			(error) => error instanceof SealAccessDeniedError && error.cause instanceof NoAccessError,
+		);
 		expect(released).toEqual([]);
 	});
 
@@ -212,7 +215,7 @@ describe('rewrap to a new key-server set', () => {
 		expect(Buffer.from(plain).equals(plaintext)).toBe(true);
 	});
 
-	it('a user the policy denies cannot rewrap (NoAccessError, nothing written)', async () => {
+	it('a user the policy denies cannot rewrap (SealAccessDeniedError, nothing written)', async () => {
 		const innerId = newInnerId();
 		const original = await seal(new Uint8Array(randomBytes(100)), innerId, [A, B, C]);
 		const out: Uint8Array[] = [];
@@ -226,7 +229,9 @@ describe('rewrap to a new key-server set', () => {
 					out.push(piece);
 				}
 			})(),
-		).rejects.toBeInstanceOf(NoAccessError);
+		).rejects.toSatisfy(
+			(error) => error instanceof SealAccessDeniedError && error.cause instanceof NoAccessError,
+		);
 		expect(out).toEqual([]);
 	});
 });

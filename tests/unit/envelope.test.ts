@@ -74,8 +74,8 @@ describe('data chunks', () => {
 		it(`${size} bytes: round trip; one 16-byte tag per chunk`, async () => {
 			const plaintext = new Uint8Array(randomBytes(size));
 			const ciphertext = await encrypt(plaintext);
-			// Full chunks, the last one 0..CHUNK bytes (an empty input still has one, empty, chunk).
-			const chunks = Math.max(1, Math.ceil(size / CHUNK));
+			// Version 2: full chunks, then a last one of 0..CHUNK-1 bytes (possibly empty).
+			const chunks = Math.floor(size / CHUNK) + 1;
 			expect(ciphertext.length).toBe(size + chunks * TAG);
 			expect(Buffer.from(await decrypt(ciphertext)).equals(plaintext)).toBe(true);
 		});
@@ -103,7 +103,7 @@ describe('data chunks', () => {
 
 	it('a flipped bit anywhere → DecryptionFailedError', async () => {
 		const ciphertext = await encrypt(new Uint8Array(randomBytes(3 * CHUNK)));
-		for (const at of [0, CHUNK, CHUNK + TAG + 5, ciphertext.length - 1]) {
+		for (const at of [0, CHUNK, CHUNK + TAG + 5, ciphertext.length - TAG, ciphertext.length - 1]) {
 			const bad = Uint8Array.from(ciphertext);
 			bad[at] = (bad[at] as number) ^ 1;
 			await expect(decrypt(bad)).rejects.toThrow(DecryptionFailedError);
@@ -128,6 +128,10 @@ describe('data chunks', () => {
 		await expect(decrypt(ciphertext.subarray(0, unit))).rejects.toThrow(/without its final chunk/);
 		await expect(decrypt(ciphertext.subarray(0, unit + 9))).rejects.toThrow(TruncatedInputError);
 		await expect(decrypt(ciphertext.subarray(0, unit + 30))).rejects.toThrow(DecryptionFailedError);
+		// A plaintext of whole chunks ends with an empty final chunk; dropping it is truncation.
+		const whole = await encrypt(new Uint8Array(randomBytes(2 * CHUNK)));
+		expect(whole.length).toBe(2 * unit + TAG);
+		await expect(decrypt(whole.subarray(0, 2 * unit))).rejects.toThrow(/without its final chunk/);
 		await expect(decrypt(new Uint8Array())).rejects.toThrow(TruncatedInputError);
 	});
 
@@ -204,7 +208,7 @@ describe('header', () => {
 
 	it('encode → decode round trip; length is known from a prefix', () => {
 		const header = headerFromSealedKey(sealedKeyBytes([[A, 1]], 1), 1 << 20);
-		const bytes = encodeEnvelopeHeader(header);
+		const bytes = encodeEnvelopeHeader(header, key);
 		const { header: decoded, length } = decodeEnvelopeHeader(
 			concatBytes([bytes, new Uint8Array(9)]),
 		);
@@ -215,7 +219,10 @@ describe('header', () => {
 	});
 
 	it('readEnvelopeHeader takes exactly the header from a stream and hands on the rest', async () => {
-		const header = encodeEnvelopeHeader(headerFromSealedKey(sealedKeyBytes([[A, 1]], 1), CHUNK));
+		const header = encodeEnvelopeHeader(
+			headerFromSealedKey(sealedKeyBytes([[A, 1]], 1), CHUNK),
+			key,
+		);
 		const data = await encrypt(new Uint8Array(randomBytes(200)));
 		const all = concatBytes([header, data]);
 		const opened = await readEnvelopeHeader(Readable.from(splitRandomly(all, 17)));
@@ -224,7 +231,10 @@ describe('header', () => {
 	});
 
 	it('tampered or cut headers → MalformedCiphertextError / TruncatedInputError', async () => {
-		const bytes = encodeEnvelopeHeader(headerFromSealedKey(sealedKeyBytes([[A, 1]], 1), CHUNK));
+		const bytes = encodeEnvelopeHeader(
+			headerFromSealedKey(sealedKeyBytes([[A, 1]], 1), CHUNK),
+			key,
+		);
 		await expect(readEnvelopeHeader(bytes.subarray(0, bytes.length - 1))).rejects.toThrow(
 			TruncatedInputError,
 		);

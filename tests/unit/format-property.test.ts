@@ -5,7 +5,12 @@
 import { EncryptedObject } from '@mysten/seal';
 import { describe, expect, it } from 'vitest';
 
-import { encodeEnvelopeHeader, headerFromSealedKey } from '../../ts/envelope-header.js';
+import {
+	chunkAad,
+	encodeEnvelopeHeader,
+	headerFromSealedKey,
+	verifyEnvelopeHeader,
+} from '../../ts/envelope-header.js';
 import { collectBytes, decryptChunks, encryptChunks } from '../../ts/envelope-stream.js';
 import { FormatError } from '../../ts/errors.js';
 import {
@@ -104,8 +109,11 @@ async function read(blob: Uint8Array, key: Uint8Array, expected: Uint8Array): Pr
 		if (result.format === 'wallet-aes' || result.format === 'legacy-aes') {
 			plaintext = result.plaintext;
 		} else if (result.format === 'seal-envelope') {
+			verifyEnvelopeHeader(blob.subarray(0, result.headerLength), key);
 			plaintext = await collectBytes(
-				decryptChunks(key, result.header.chunkSize, blob.subarray(result.headerLength)),
+				decryptChunks(key, result.header.chunkSize, blob.subarray(result.headerLength), {
+					aad: chunkAad(result.header),
+				}),
 			);
 		}
 		if (plaintext !== undefined && !Buffer.from(plaintext).equals(Buffer.from(expected))) {
@@ -157,9 +165,13 @@ describe(`format readers under random and mutated input (seed ${seed})`, () => {
 		}
 		for (let i = 0; i < 2500; i++, total++) {
 			const plaintext = r.bytes(r.int(400));
-			const header = encodeEnvelopeHeader(headerFromSealedKey(sealObject(), 64));
-			const data = await collectBytes(encryptChunks(key, 64, plaintext));
-			tally('envelope', await read(mutate(concatBytes([header, data])), key, plaintext));
+			const fields = headerFromSealedKey(sealObject(), 64);
+			const header = encodeEnvelopeHeader(fields, key);
+			const data = await collectBytes(encryptChunks(key, 64, plaintext, { aad: chunkAad(fields) }));
+			// Every header and data byte is authenticated (v2): no change may still decrypt.
+			const outcome = await read(mutate(concatBytes([header, data])), key, plaintext);
+			expect(outcome).not.toBe('ok');
+			tally('envelope', outcome);
 		}
 
 		expect(total).toBeGreaterThanOrEqual(10_000);

@@ -132,7 +132,7 @@ describe('tag 0x02: Seal', () => {
 
 	it('02 01 is an envelope; the header is parsed', () => {
 		const header = headerFromSealedKey(sealObjectBytes('0102'), 4096);
-		const blob = encodeEnvelopeHeader(header);
+		const blob = encodeEnvelopeHeader(header, new Uint8Array(32));
 		expect([blob[0], blob[1]]).toEqual([TAG_SEAL, SEAL_KIND_ENVELOPE]);
 		const result = readBlob(blob);
 		expect(result.format).toBe('seal-envelope');
@@ -158,7 +158,10 @@ describe('tag 0x02: Seal', () => {
 	});
 
 	it('an envelope header that disagrees with its sealed key is rejected', () => {
-		const blob = encodeEnvelopeHeader(headerFromSealedKey(sealObjectBytes('0102'), 4096));
+		const blob = encodeEnvelopeHeader(
+			headerFromSealedKey(sealObjectBytes('0102'), 4096),
+			new Uint8Array(32),
+		);
 		blob[3] = 2; // threshold byte
 		expect(() => readBlob(blob)).toThrow(/disagrees with its sealed key/);
 	});

@@ -113,5 +113,6 @@ describe('tag 0x01 helpers', () => {
 		expect(() => decryptWithWalletKey(key, tagSealObject(object))).toThrow(
 			MalformedCiphertextError,
 		);
+		expect(() => decryptWithWalletKey(key, tagSealObject(object))).toThrow(/is a Seal object;/);
 	});
 });

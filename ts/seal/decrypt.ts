@@ -16,6 +16,7 @@ import {
 import type { ClientWithCoreApi } from '@mysten/sui/client';
 import type { AuditAction } from '../audit.js';
 import { InvalidInputError } from '../errors.js';
+import { scanSealObject } from '../format.js';
 import { fromHex, normalizeObjectId, toHex } from '../identity.js';
 import type { Logger } from '../logger.js';
 import {
@@ -262,6 +263,8 @@ export function guessPolicy(innerIdHex: string, address: string): PolicyKind {
 export function parseItem(item: DecryptItem): Parsed {
 	let object: ReturnType<typeof EncryptedObject.parse>;
 	try {
+		// Linear, bounded pre-scan: the SDK parser alone is quadratic on forged ULEB lengths.
+		scanSealObject(item.data);
 		object = EncryptedObject.parse(item.data);
 	} catch (error) {
 		throw new InvalidInputError('data', 'is not a Seal encrypted object (BCS parse failed)', {

@@ -1,0 +1,121 @@
+/**
+ * Envelope memory whatever the piece size (issue 13): peak live growth (heap + array buffers,
+ * sampled after a GC every 2 MiB) while streaming through the envelope data path
+ * (`encryptChunks` / `decryptChunks` with a version-2-sized chunk AAD) in 1 B, 64 KiB and 4 MiB
+ * pieces, encrypt and decrypt. Target: ≤ 32 MiB for every piece size. Size: ENVELOPE_BENCH_MIB
+ * (default 256). Throughput against native AES-256-GCM is in ./envelope.ts.
+ */
+import { randomBytes } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+import { decryptChunks, encryptChunks } from '../../ts/envelope-stream.js';
+import { DEFAULT_CHUNK_SIZE } from '../../ts/envelope.js';
+
+const MiB = 1024 * 1024;
+const PIECE = 64 * 1024;
+/** Stands in for a real header binding (label + SHA-256): same length, same per-chunk cost. */
+const AAD = new Uint8Array(57).fill(7);
+
+/** `size` bytes as `piece`-byte views of `block`, repeated (no memory grows with size). */
+function* views(block: Uint8Array, size: number, piece = PIECE): Generator<Uint8Array> {
+	for (let at = 0; at < size;) {
+		const offset = at % block.length;
+		const view = block.subarray(offset, offset + Math.min(piece, size - at, block.length - offset));
+		yield view;
+		at += view.length;
+	}
+}
+
+/** Peak live growth while streaming `size` bytes in `piece`-byte pieces through both directions. */
+async function memory(piece: number, size: number, block: Uint8Array): Promise<number[]> {
+	setFlagsFromString('--expose_gc');
+	const gc = runInNewContext('gc') as () => void;
+	const key = new Uint8Array(randomBytes(32));
+	// Encrypt: output consumed and dropped.
+	let encryptPeak = 0;
+	{
+		gc();
+		const base = process.memoryUsage();
+		let since = 0;
+		const tick = (bytes: number) => {
+			since += bytes;
+			if (since < 2 * MiB) return;
+			since = 0;
+			gc();
+			const now = process.memoryUsage();
+			encryptPeak = Math.max(
+				encryptPeak,
+				now.heapUsed + now.arrayBuffers - base.heapUsed - base.arrayBuffers,
+			);
+		};
+		function* source() {
+			for (const view of views(block, size, piece)) {
+				yield view;
+				tick(view.length);
+			}
+		}
+		for await (const out of encryptChunks(key, DEFAULT_CHUNK_SIZE, source(), { aad: AAD })) {
+			tick(out.length);
+		}
+	}
+	// Decrypt: ciphertext made first (counted in the base), then fed in `piece`-byte pieces.
+	const parts: Uint8Array[] = [];
+	for await (const out of encryptChunks(key, DEFAULT_CHUNK_SIZE, views(block, size), {
+		aad: AAD,
+	})) {
+		parts.push(out);
+	}
+	const ciphertext = Buffer.concat(parts);
+	parts.length = 0;
+	let decryptPeak = 0;
+	{
+		gc();
+		const base = process.memoryUsage();
+		let since = 0;
+		const tick = (bytes: number) => {
+			since += bytes;
+			if (since < 2 * MiB) return;
+			since = 0;
+			gc();
+			const now = process.memoryUsage();
+			decryptPeak = Math.max(
+				decryptPeak,
+				now.heapUsed + now.arrayBuffers - base.heapUsed - base.arrayBuffers,
+			);
+		};
+		function* source() {
+			for (const view of views(ciphertext, ciphertext.length, piece)) {
+				yield view;
+				tick(view.length);
+			}
+		}
+		for await (const out of decryptChunks(key, DEFAULT_CHUNK_SIZE, source(), { aad: AAD })) {
+			tick(out.length);
+		}
+	}
+	return [encryptPeak, decryptPeak];
+}
+
+export async function run(): Promise<void> {
+	const sizeMiB = Number(process.env['ENVELOPE_BENCH_MIB'] ?? 256);
+	const block = new Uint8Array(randomBytes(4 * MiB));
+	const memoryRows = [];
+	for (const [piece, size] of [
+		[1, 4 * MiB],
+		[PIECE, Math.min(sizeMiB, 256) * MiB],
+		[4 * MiB, Math.min(sizeMiB, 256) * MiB],
+	] as const) {
+		const [encrypt, decrypt] = await memory(piece, size, block);
+		const show = (bytes = 0) =>
+			`${(bytes / MiB).toFixed(1)} MiB ${bytes <= 32 * MiB ? 'ok' : 'OVER 32 MiB'}`;
+		memoryRows.push({
+			pieces: piece === 1 ? '1 B' : `${piece / 1024} KiB`,
+			streamed: `${size / MiB} MiB`,
+			'encrypt peak growth': show(encrypt),
+			'decrypt peak growth': show(decrypt),
+		});
+	}
+	process.stdout.write('peak live memory growth (heap + array buffers, after GC) by piece size\n');
+	console.table(memoryRows);
+}
