@@ -37,6 +37,10 @@ const OUTCOMES: readonly AuditOutcome[] = ['granted', 'denied', 'error'];
 const GENESIS = '0'.repeat(64);
 const ERROR_NAME_RE = /^[A-Z][A-Za-z0-9]{0,58}(Error|Exception)$/;
 const MAX_IDENTITY_BYTES = 1024;
+/** Seal encodes the server count in a byte. */
+const MAX_KEY_SERVERS = 255;
+/** Longer than any valid record (255 servers, a 1024-byte identity), so a hostile file cannot make verification buffer without bound. */
+const MAX_LINE_BYTES = 64 * 1024;
 /** What a caller may log, in record order: ids, enums and numbers only. */
 const ENTRY_FIELDS = [
 	'action',
@@ -235,6 +239,9 @@ export async function verifyAuditLog(
 	if (!(await exists(path))) {
 		throw new AuditLogError(`${path} does not exist: no access log there (check the path)`);
 	}
+	if (!(await stat(path)).isFile()) {
+		throw new AuditLogError(`cannot read ${path}: not a regular file`);
+	}
 	let lineNumber = 0;
 	let prev = GENESIS;
 	let carry: Buffer = Buffer.alloc(0);
@@ -262,6 +269,10 @@ export async function verifyAuditLog(
 				prev = problem.hash;
 				carry = carry.subarray(newline + 1);
 				newline = carry.indexOf(0x0a);
+			}
+			if (carry.length > MAX_LINE_BYTES) {
+				lineNumber += 1;
+				return bad(`longer than ${MAX_LINE_BYTES} bytes (not an access-log record)`);
 			}
 		}
 	} catch (error) {
@@ -382,8 +393,12 @@ function validateEntry(entry: AuditEntry): EntryFields {
 			`must be a full Seal identity of 32..${MAX_IDENTITY_BYTES} bytes`,
 		);
 	}
-	if (!Array.isArray(entry.keyServers))
-		throw new InvalidInputError('audit.keyServers', 'must be a list of ids');
+	if (!Array.isArray(entry.keyServers) || entry.keyServers.length > MAX_KEY_SERVERS) {
+		throw new InvalidInputError(
+			'audit.keyServers',
+			`must be a list of at most ${MAX_KEY_SERVERS} ids`,
+		);
+	}
 	if (!Number.isInteger(entry.threshold) || entry.threshold < 1 || entry.threshold > 255) {
 		throw new InvalidInputError('audit.threshold', 'must be an integer from 1 to 255');
 	}
