@@ -10,6 +10,7 @@ export default {
 	mutate: [
 		'ts/identity.ts',
 		'ts/audit.ts',
+		'ts/audit-lock.ts',
 		'ts/seal/key-access-audit.ts',
 		'ts/config.ts',
 		'ts/format.ts',

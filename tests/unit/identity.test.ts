@@ -8,6 +8,7 @@ import {
 	fromHex,
 	fullIdentity,
 	normalizeObjectId,
+	objectIdBytes,
 	ownerInnerId,
 	parseAllowlistInnerId,
 	parseOwnerInnerId,
@@ -163,6 +164,8 @@ describe('boundaries a mutation run found unchecked', () => {
 		expect(() => fromHex('zz', 'myField')).toThrow(/^myField: not hex/);
 		expect(() => fromHex('zz')).toThrow(/^hex: /);
 		expect(() => normalizeObjectId('0x2')).toThrow(/^id: /);
+		expect(() => objectIdBytes('0x2')).toThrow(/^id: /);
+		expect(Array.from(objectIdBytes(`0x${'0A'.repeat(32)}`))).toEqual(new Array(32).fill(10));
 	});
 
 	it('a 0x prefix is stripped only at the start', () => {
