@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -472,6 +472,131 @@ describe('type coercion: only what is documented is accepted', () => {
 		expect(load(workspace({ yaml: 'seal: null\n' })).seal.servers).toEqual([]);
 		expect(() => load(workspace({ yaml: `seal:\n  servers: ["${A}"]\n` }))).toThrow(
 			'seal.servers[0] (from config.yaml): must be a mapping (key: value)',
+		);
+	});
+});
+
+describe('nulls, blanks and sources (mutation survivors)', () => {
+	it('null in YAML means "not set" for every optional field', () => {
+		const yaml = `network: null\nrpcUrl: null\nfaucetUrl: null\nauditLog: null\nseal:\n  policyPackage: null\n  policyObject: null\n  threshold: null\n  serverIds: null\n  servers:\n    - objectId: "${A}"\n`;
+		const config = load(workspace({ yaml }));
+		expect(config.network).toBe('localnet');
+		expect(config.auditLog).toBeUndefined();
+		expect(config.seal.servers).toEqual([{ objectId: A, weight: 1 }]);
+		const reversed = `seal:\n  servers: null\n  serverIds: ["${A}"]\n`;
+		expect(load(workspace({ yaml: reversed })).seal.servers).toEqual([{ objectId: A, weight: 1 }]);
+		expect(() => load(workspace({ yaml: `seal:\n  servers: [null]\n` }))).toThrow(
+			'seal.servers[0] (from config.yaml): must be a mapping (key: value)',
+		);
+	});
+
+	it('ids are trimmed; blank entries of SEAL_SERVER_IDS are skipped', () => {
+		expect(load(workspace(), { SEAL_SERVER_IDS: ` ${A} , ,${B} ` }).seal.servers).toEqual([
+			{ objectId: A, weight: 1 },
+			{ objectId: B, weight: 1 },
+		]);
+		expect(load(workspace({ yaml: `seal:\n  serverIds: [" ${A} "]\n` })).seal.servers).toEqual([
+			{ objectId: A, weight: 1 },
+		]);
+		const error = catchError(() => load(workspace(), { SEAL_SERVER_IDS: `${A},0x2` }));
+		expect(error).toBeInstanceOf(InvalidIdError);
+		expect(error.field).toBe('SEAL_SERVER_IDS[1]');
+	});
+
+	it('a threshold with no servers is kept (requireSeal reports the missing servers)', () => {
+		const config = load(workspace(), { SEAL_THRESHOLD: '2' });
+		expect(config.seal.servers).toEqual([]);
+		expect(config.seal.threshold).toBe(2);
+		expect(config.sources['seal.threshold']).toBe('env');
+	});
+
+	it('configured servers without a threshold: no preset threshold, no threshold source', () => {
+		const config = load(workspace(), { SUI_NETWORK: 'testnet', SEAL_SERVER_IDS: A });
+		expect(config.seal.threshold).toBeUndefined();
+		expect(config.sources).toEqual({
+			network: 'env',
+			rpcUrl: 'preset',
+			faucetUrl: 'preset',
+			'seal.servers': 'env',
+		});
+	});
+
+	it('every source is recorded where the value came from', () => {
+		const yaml = `rpcUrl: http://r.example\nfaucetUrl: http://f.example\nauditLog: a.jsonl\nseal:\n  policyObject: "${B}"\n  threshold: 1\n  serverIds: ["${A}"]\n`;
+		const config = load(workspace({ yaml, dotenv: `SEAL_POLICY_PACKAGE=${PKG}\n` }), {
+			SUI_NETWORK: 'devnet',
+		});
+		expect(config.sources).toEqual({
+			network: 'env',
+			rpcUrl: 'config.yaml',
+			faucetUrl: 'config.yaml',
+			auditLog: 'config.yaml',
+			'seal.policyPackage': '.env',
+			'seal.policyObject': 'config.yaml',
+			'seal.servers': 'config.yaml',
+			'seal.threshold': 'config.yaml',
+		});
+		expect(config.faucetUrl).toBe('http://f.example');
+		expect(config.seal.policyObject).toBe(B);
+		expect(
+			load(workspace(), { SUI_FAUCET_URL: 'http://e.example', SEAL_POLICY_OBJECT: B }).sources,
+		).toMatchObject({ faucetUrl: 'env', 'seal.policyObject': 'env' });
+		expect(() => load(workspace({ yaml: 'faucetUrl: ftp://x\n' }))).toThrow(
+			"faucetUrl (from config.yaml): 'ftp://x' must be an http:// or https:// URL",
+		);
+		expect(() => load(workspace(), { SUI_RPC_URL: 'nope' })).toThrow(
+			"rpcUrl (from env): 'nope' is not a URL",
+		);
+	});
+
+	it('describeConfig: nulls for unset fields, optional server fields only when set', () => {
+		const bare = describeConfig(load(workspace(), { SEAL_SERVER_IDS: A }));
+		expect(bare).toEqual({
+			network: 'localnet',
+			rpcUrl: expect.any(String),
+			faucetUrl: expect.any(String),
+			auditLog: null,
+			seal: {
+				policyPackage: null,
+				policyObject: null,
+				threshold: null,
+				servers: [{ objectId: A, weight: 1 }],
+			},
+			sources: { network: 'preset', rpcUrl: 'preset', faucetUrl: 'preset', 'seal.servers': 'env' },
+		});
+		const yaml = `seal:\n  policyPackage: "${PKG}"\n  policyObject: "${B}"\n  threshold: 1\n  servers:\n    - objectId: "${A}"\n      aggregatorUrl: https://agg.example\n      apiKeyName: X-API-Key\n      apiKey: ${SECRET}\n`;
+		const full = describeConfig(load(workspace({ yaml })));
+		expect(full['seal']).toEqual({
+			policyPackage: PKG,
+			policyObject: B,
+			threshold: 1,
+			servers: [
+				{
+					objectId: A,
+					weight: 1,
+					aggregatorUrl: 'https://agg.example',
+					apiKeyName: 'X-API-Key',
+					apiKey: '<redacted>',
+				},
+			],
+		});
+		expect(JSON.stringify(full)).not.toContain(SECRET);
+	});
+
+	it('a .env or config.yaml that cannot be read is a ConfigFileError naming it', () => {
+		const dir = workspace();
+		mkdirSync(join(dir, '.env'));
+		expect(() => load(dir)).toThrow(`.env (from .env): cannot read ${join(dir, '.env')}`);
+		const other = workspace();
+		mkdirSync(join(other, 'config.yaml'));
+		expect(() => load(other)).toThrow(
+			`config (from config.yaml): cannot read ${join(other, 'config.yaml')}`,
+		);
+		expect(() => load(workspace(), { SEAL_CONFIG: 'missing.yaml' })).toThrow(
+			/config file .*missing\.yaml does not exist/,
+		);
+		expect(() => load(workspace({ yaml: 'a: [\n' }))).toThrow(
+			/config \(from config\.yaml\): .*is not valid YAML/,
 		);
 	});
 });
