@@ -1,5 +1,6 @@
 /** The access log's one-writer lock (ts/audit-lock.ts), driven in-process with injected hosts. */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -208,5 +209,71 @@ describe('audit log writer lock', () => {
 		expect(existsSync(`${path}.lock`)).toBe(false);
 		await expect(log.append(ENTRY)).rejects.toThrow(`${path} is closed; open it again to append`);
 		expect(existsSync(path)).toBe(false);
+	});
+});
+
+describe('audit log writer lock: the remaining paths', () => {
+	it('LOCAL_HOST probes real pids: this one is alive, an exited child is not', () => {
+		expect(LOCAL_HOST.pid).toBe(process.pid);
+		expect(LOCAL_HOST.host).toBe(hostname());
+		expect(LOCAL_HOST.isAlive(process.pid)).toBe(true);
+		const child = spawnSync(process.execPath, ['-e', '0']);
+		expect(child.status).toBe(0);
+		expect(LOCAL_HOST.isAlive(child.pid as number)).toBe(false);
+	});
+
+	it('gives up after a bounded number of rounds while a live breaker is busy', async () => {
+		const path = tempLog();
+		writeFileSync(`${path}.lock`, lockContent(777, 'here'));
+		writeFileSync(`${path}.lock.break`, lockContent(778, 'here', 'e'.repeat(32)));
+		const probes: number[] = [];
+		await expect(
+			acquireAuditLock(
+				path,
+				host(1, (pid) => (probes.push(pid), pid === 778)),
+			),
+		).rejects.toThrow(AuditLogLockedError);
+		// Each of the 20 rounds probes the lock holder and then the breaker.
+		expect(probes).toEqual(Array.from({ length: 20 }, () => [777, 778]).flat());
+	});
+
+	it('a stale lock replaced by a live one while we looked is not removed', async () => {
+		const path = tempLog();
+		writeFileSync(`${path}.lock`, lockContent(777, 'here'));
+		const isAlive = (pid: number) => {
+			// Another process breaks the stale lock and takes it between our read and our break.
+			if (pid === 777) writeFileSync(`${path}.lock`, lockContent(888, 'here', 'd'.repeat(32)));
+			return pid === 888;
+		};
+		const error = await acquireAuditLock(path, host(1, isAlive)).catch((e) => e);
+		expect(error).toBeInstanceOf(AuditLogLockedError);
+		expect(error.holder).toMatchObject({ pid: 888 });
+		expect(readFileSync(`${path}.lock`, 'utf8')).toBe(lockContent(888, 'here', 'd'.repeat(32)));
+	});
+
+	it('a lock path that cannot be read or created is an AuditLogError with the cause', async () => {
+		const path = tempLog();
+		mkdirSync(`${path}.lock`);
+		const unreadable = await acquireAuditLock(path).catch((e) => e);
+		expect(unreadable).toBeInstanceOf(AuditLogError);
+		expect(unreadable.message).toBe(`cannot read the lock file ${path}.lock`);
+		expect(unreadable.cause.code).toBe('EISDIR');
+		const missing = join(path, 'no-dir', 'log.jsonl');
+		const uncreatable = await acquireAuditLock(missing).catch((e) => e);
+		expect(uncreatable.cause.code).toBe('ENOENT');
+	});
+
+	it('release: a lock replaced by junk is left alone; one that became unreadable is an error', async () => {
+		const path = tempLog();
+		const log = await AuditLog.open(path, { clock });
+		writeFileSync(`${path}.lock`, 'junk');
+		await log.close();
+		expect(readFileSync(`${path}.lock`, 'utf8')).toBe('junk');
+		rmSync(`${path}.lock`);
+
+		const lock = await acquireAuditLock(path);
+		rmSync(lock.path);
+		mkdirSync(lock.path);
+		await expect(lock.release()).rejects.toThrow(`cannot read the lock file ${lock.path}`);
 	});
 });

@@ -305,6 +305,7 @@ describe('entry validation at the edges', () => {
 				[{ identity: new Uint8Array(31) }, 'audit.identity'],
 				[{ identity: new Uint8Array(1025) }, 'audit.identity'],
 				[{ identity: 5 as unknown as string }, 'audit.identity'],
+				[{ identity: 'zz' }, 'audit.identity'],
 				[{ errorName: `A${'b'.repeat(59)}Exception` }, 'audit.errorName'],
 				[{ errorName: 'xNoAccessError' }, 'audit.errorName'],
 				[{ errorName: 'NoAccessErrorx' }, 'audit.errorName'],
@@ -400,4 +401,62 @@ describe('a failed write', () => {
 			expect(record.seq).toBe(verified.lines);
 		});
 	}
+});
+
+describe('the rest of the log life cycle', () => {
+	it('head is the genesis hash on a new log and the last record after appends', async () => {
+		const path = tempLog();
+		const log = await AuditLog.open(path, { clock: () => new Date(0) });
+		expect(log.head).toBe(GENESIS);
+		const record = await log.append({
+			action: 'decrypt',
+			address: USER,
+			identity: new Uint8Array(32),
+			keyServers: [],
+			threshold: 1,
+			outcome: 'granted',
+		});
+		expect(log.head).toBe(record.hash);
+		await log.close();
+		const reopened = await AuditLog.open(path, { clock: () => new Date(0) });
+		expect(reopened.head).toBe(record.hash);
+		await reopened.close();
+	});
+
+	it('a torn line is repaired at any size: only a torn first line, and a torn tail after 200 KB', async () => {
+		const alone = logOf([]);
+		writeFileSync(alone, '{"seq":1,"ti');
+		const first = await AuditLog.open(alone, { clock: () => new Date(0) });
+		const record = await first.append({
+			action: 'decrypt',
+			address: USER,
+			identity: new Uint8Array(32),
+			keyServers: [],
+			threshold: 1,
+			outcome: 'granted',
+		});
+		await first.close();
+		expect(record.seq).toBe(1);
+		expect(await verifyAuditLog(alone)).toMatchObject({ ok: true, lines: 1 });
+
+		const lines: string[] = [];
+		let prev = GENESIS;
+		for (let seq = 1; seq <= 300; seq++) {
+			const forged = sealed(body(seq, prev, { identity: `0x${'5e'.repeat(200)}` }));
+			lines.push(forged.line);
+			prev = forged.hash;
+		}
+		const big = logOf(lines);
+		writeFileSync(big, `${lines.join('\n')}\n${(lines[0] as string).slice(0, 100)}`);
+		const log = await AuditLog.open(big, { clock: () => new Date(0) });
+		expect(log.head).toBe(prev);
+		await log.close();
+		expect(await verifyAuditLog(big)).toEqual({ ok: true, lines: 300, head: prev });
+	});
+
+	it('a path through a regular file is an AuditLogError naming it', async () => {
+		const file = logOf([]);
+		const inside = join(file, 'x');
+		await expect(verifyAuditLog(inside)).rejects.toThrow(`cannot access ${inside}`);
+	});
 });
