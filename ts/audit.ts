@@ -15,14 +15,17 @@
  * `fsync`; `append` resolves only after that. A crash can leave at most a partial LAST line
  * without its newline; earlier lines are never rewritten. `verifyAuditLog` reports such a torn
  * line as bad; `AuditLog.open` removes it (it was never acknowledged) before appending.
- * One writer per file: appends within a process are serialised, separate processes must not
- * share a log.
+ * One writer per file (ts/audit-lock.ts): `open` takes `<log>.lock` and `close` removes it; a
+ * second writer, in this or another process, gets `AuditLogLockedError` naming the holder.
+ * Appends within one `AuditLog` are serialised. The log file itself is created by the first
+ * append, so a run that fails before recording anything leaves no empty log behind.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
+import { acquireAuditLock, type AuditLock, type AuditLockHost } from './audit-lock.js';
 import { AuditLogError, InvalidInputError } from './errors.js';
 import { fromHex, normalizeObjectId, toHex } from './identity.js';
 
@@ -34,6 +37,10 @@ const OUTCOMES: readonly AuditOutcome[] = ['granted', 'denied', 'error'];
 const GENESIS = '0'.repeat(64);
 const ERROR_NAME_RE = /^[A-Z][A-Za-z0-9]{0,58}(Error|Exception)$/;
 const MAX_IDENTITY_BYTES = 1024;
+/** Seal encodes the server count in a byte. */
+const MAX_KEY_SERVERS = 255;
+/** Longer than any valid record (255 servers, a 1024-byte identity), so a hostile file cannot make verification buffer without bound. */
+const MAX_LINE_BYTES = 64 * 1024;
 /** What a caller may log, in record order: ids, enums and numbers only. */
 const ENTRY_FIELDS = [
 	'action',
@@ -86,56 +93,64 @@ export type AuditVerifyResult =
 export interface AuditLogOptions {
 	/** Time source (inject for tests; scripts pass `() => new Date()`). */
 	clock: () => Date;
+	/** Process identity for the writer lock (tests inject it; defaults to this process). */
+	lockHost?: AuditLockHost;
 }
 
 /** Appends records to one log file. Create with `AuditLog.open`. */
 export class AuditLog {
 	readonly path: string;
-	#handle: FileHandle;
+	#handle: FileHandle | undefined;
+	#lock: AuditLock;
 	#clock: () => Date;
 	#seq: number;
 	#head: string;
 	#queue: Promise<unknown> = Promise.resolve();
 	#broken = false;
+	#closed = false;
 
 	private constructor(
 		path: string,
-		handle: FileHandle,
+		handle: FileHandle | undefined,
+		lock: AuditLock,
 		clock: () => Date,
 		seq: number,
 		head: string,
 	) {
 		this.path = path;
 		this.#handle = handle;
+		this.#lock = lock;
 		this.#clock = clock;
 		this.#seq = seq;
 		this.#head = head;
 	}
 
 	/**
-	 * Opens (or creates) the log, verifying the existing chain first. A torn last line left by a
-	 * crash is removed; any other damage is an `AuditLogError` (nothing is appended to a broken log).
+	 * Takes the writer lock, then verifies the existing chain (a missing file is a new, empty log,
+	 * created by the first append). A torn last line left by a crash is removed; any other damage
+	 * is an `AuditLogError` (nothing is appended to a broken log). Another writer holding the log
+	 * is an `AuditLogLockedError`.
 	 */
 	static async open(path: string, options: AuditLogOptions): Promise<AuditLog> {
-		let state = await verifyAuditLog(path);
-		if (!state.ok && state.reason.startsWith(TORN)) {
-			await truncate(path, await completeLength(path));
-			state = await verifyAuditLog(path);
-		}
-		if (!state.ok) {
-			throw new AuditLogError(
-				`${path} line ${state.badLine}: ${state.reason}; refusing to append to a damaged log (keep it as evidence and start a new file)`,
-			);
-		}
-		const created = !(await exists(path));
-		let handle: FileHandle;
+		const lock = await acquireAuditLock(path, options.lockHost);
 		try {
-			handle = await open(path, 'a');
+			const present = await exists(path);
+			let state = present ? await verifyAuditLog(path) : EMPTY;
+			if (!state.ok && state.reason.startsWith(TORN)) {
+				await truncate(path, await completeLength(path));
+				state = await verifyAuditLog(path);
+			}
+			if (!state.ok) {
+				throw new AuditLogError(
+					`${path} line ${state.badLine}: ${state.reason}; refusing to append to a damaged log (keep it as evidence and start a new file)`,
+				);
+			}
+			const handle = present ? await openForAppend(path) : undefined;
+			return new AuditLog(path, handle, lock, options.clock, state.lines, state.head);
 		} catch (error) {
-			throw new AuditLogError(`cannot open ${path} for appending`, { cause: error });
+			await lock.release();
+			throw error;
 		}
-		if (created) await syncDirectory(dirname(path));
-		return new AuditLog(path, handle, options.clock, state.lines, state.head);
 	}
 
 	/** Hash of the last record (store it elsewhere to detect lines dropped from the end). */
@@ -150,12 +165,20 @@ export class AuditLog {
 		return next;
 	}
 
+	/** Waits for pending appends, closes the file and releases the writer lock. */
 	async close(): Promise<void> {
+		if (this.#closed) return;
+		this.#closed = true;
 		await this.#queue;
-		await this.#handle.close();
+		try {
+			await this.#handle?.close();
+		} finally {
+			await this.#lock.release();
+		}
 	}
 
 	async #append(entry: AuditEntry): Promise<AuditRecord> {
+		if (this.#closed) throw new AuditLogError(`${this.path} is closed; open it again to append`);
 		if (this.#broken) {
 			throw new AuditLogError(
 				`an earlier append to ${this.path} failed; reopen the log to repair it`,
@@ -171,12 +194,17 @@ export class AuditLog {
 		const record: AuditRecord = { ...body, hash: sha256(canonical(body)) };
 		const line = Buffer.from(`${canonical(record)}\n`, 'utf8');
 		try {
+			if (this.#handle === undefined) {
+				this.#handle = await openForAppend(this.path);
+				await syncDirectory(dirname(this.path));
+			}
+			const handle = this.#handle;
 			let written = 0;
 			while (written < line.length) {
-				const { bytesWritten } = await this.#handle.write(line, written, line.length - written);
+				const { bytesWritten } = await handle.write(line, written, line.length - written);
 				written += bytesWritten;
 			}
-			await this.#handle.sync();
+			await handle.sync();
 		} catch (error) {
 			this.#broken = true;
 			throw new AuditLogError(`could not append to ${this.path}`, { cause: error });
@@ -188,25 +216,31 @@ export class AuditLog {
 }
 
 const TORN = 'incomplete last line';
+const EMPTY: AuditVerifyResult = { ok: true, lines: 0, head: GENESIS };
+
+async function openForAppend(path: string): Promise<FileHandle> {
+	try {
+		return await open(path, 'a');
+	} catch (error) {
+		throw new AuditLogError(`cannot open ${path} for appending`, { cause: error });
+	}
+}
 
 /**
  * Checks every line of the log. Returns `{ ok: false, badLine, reason }` for the first line that
- * was edited, deleted, inserted, reordered or torn; a missing file is an empty, valid log.
- * `expectedHead` (a previously stored `head`) also catches lines dropped from the end.
+ * was edited, deleted, inserted, reordered or torn. A missing or unreadable file is an
+ * `AuditLogError` (there is nothing to vouch for). `expectedHead` (a previously stored `head`)
+ * also catches lines dropped from the end, so it fails on an empty log.
  */
 export async function verifyAuditLog(
 	path: string,
 	{ expectedHead }: { expectedHead?: string } = {},
 ): Promise<AuditVerifyResult> {
 	if (!(await exists(path))) {
-		return expectedHead === undefined || expectedHead === GENESIS
-			? { ok: true, lines: 0, head: GENESIS }
-			: {
-					ok: false,
-					lines: 0,
-					badLine: 1,
-					reason: 'the log is missing but an expected head was given',
-				};
+		throw new AuditLogError(`${path} does not exist: no access log there (check the path)`);
+	}
+	if (!(await stat(path)).isFile()) {
+		throw new AuditLogError(`cannot read ${path}: not a regular file`);
 	}
 	let lineNumber = 0;
 	let prev = GENESIS;
@@ -236,6 +270,10 @@ export async function verifyAuditLog(
 				carry = carry.subarray(newline + 1);
 				newline = carry.indexOf(0x0a);
 			}
+			if (carry.length > MAX_LINE_BYTES) {
+				lineNumber += 1;
+				return bad(`longer than ${MAX_LINE_BYTES} bytes (not an access-log record)`);
+			}
 		}
 	} catch (error) {
 		throw new AuditLogError(`cannot read ${path}`, { cause: error });
@@ -243,6 +281,14 @@ export async function verifyAuditLog(
 	if (carry.length > 0) {
 		lineNumber += 1;
 		return bad(`${TORN} (no newline: a write was interrupted)`);
+	}
+	if (expectedHead !== undefined && lineNumber === 0) {
+		return {
+			ok: false,
+			lines: 0,
+			badLine: 1,
+			reason: 'the log is empty but an expected head was given: its lines were removed',
+		};
 	}
 	if (expectedHead !== undefined && expectedHead !== prev) {
 		return {
@@ -347,8 +393,12 @@ function validateEntry(entry: AuditEntry): EntryFields {
 			`must be a full Seal identity of 32..${MAX_IDENTITY_BYTES} bytes`,
 		);
 	}
-	if (!Array.isArray(entry.keyServers))
-		throw new InvalidInputError('audit.keyServers', 'must be a list of ids');
+	if (!Array.isArray(entry.keyServers) || entry.keyServers.length > MAX_KEY_SERVERS) {
+		throw new InvalidInputError(
+			'audit.keyServers',
+			`must be a list of at most ${MAX_KEY_SERVERS} ids`,
+		);
+	}
 	if (!Number.isInteger(entry.threshold) || entry.threshold < 1 || entry.threshold > 255) {
 		throw new InvalidInputError('audit.threshold', 'must be an integer from 1 to 255');
 	}

@@ -1,5 +1,12 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+	appendFileSync,
+	existsSync,
+	mkdtempSync,
+	readFileSync,
+	rmSync,
+	writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -203,8 +210,24 @@ describe('verifyAuditLog names the first bad line', () => {
 		expect(await verifyAuditLog(path)).toMatchObject({ ok: false, badLine: 1 });
 	});
 
-	it('a missing file is an empty valid log', async () => {
-		expect(await verifyAuditLog(tempLog())).toMatchObject({ ok: true, lines: 0 });
+	it('a missing or unreadable file is an AuditLogError, not an empty valid log', async () => {
+		const missing = tempLog();
+		await expect(verifyAuditLog(missing)).rejects.toThrow(AuditLogError);
+		await expect(verifyAuditLog(missing)).rejects.toThrow(/does not exist/);
+		await expect(verifyAuditLog(join(missing, '..'))).rejects.toThrow(/cannot read/);
+	});
+
+	it('an empty file is a valid log of 0 lines, but fails any expected head', async () => {
+		const path = tempLog();
+		writeFileSync(path, '');
+		expect(await verifyAuditLog(path)).toEqual({ ok: true, lines: 0, head: '0'.repeat(64) });
+		for (const expectedHead of ['0'.repeat(64), 'ab'.repeat(32)]) {
+			expect(await verifyAuditLog(path, { expectedHead })).toMatchObject({
+				ok: false,
+				lines: 0,
+				badLine: 1,
+			});
+		}
 	});
 });
 
@@ -296,5 +319,34 @@ describe('seal-policies audit verify', () => {
 		const usage = await cli(['audit', 'check', path]);
 		expect(usage.code).toBe(2); // a usage error
 		expect(usage.stderr).toMatch(/verify FILE/);
+	}, 60_000);
+
+	it('fails on a missing log, and on an expected head for an empty log', async () => {
+		const path = tempLog();
+		const missing = await cli(['audit', 'verify', path]);
+		expect(missing.code).toBe(1);
+		expect(missing.stdout).toBe('');
+		expect(missing.stderr).toMatch(/AuditLogError: .*access\.jsonl does not exist/);
+		writeFileSync(path, '');
+		const empty = await cli(['audit', 'verify', path, '--expected-head', 'ab'.repeat(32)]);
+		expect(empty.code).toBe(1);
+		expect(empty.stdout).toMatch(/line 1 is bad: the log is empty but an expected head was given/);
+	}, 60_000);
+
+	it('decrypt --audit-log NEW on bad input leaves no log file behind', async () => {
+		const path = tempLog();
+		const input = join(path, '..', 'garbage.seal');
+		writeFileSync(input, 'not a seal object');
+		const run = await cli([
+			'decrypt',
+			input,
+			'--out',
+			join(path, '..', 'out'),
+			'--audit-log',
+			path,
+		]);
+		expect(run.code).not.toBe(0);
+		expect(existsSync(path)).toBe(false);
+		expect(existsSync(`${path}.lock`)).toBe(false);
 	}, 60_000);
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -316,5 +316,287 @@ describe('shipped examples', () => {
 		expect(config.seal.servers).toHaveLength(2);
 		// The access log is opt-in: the examples only document it.
 		expect(config.auditLog).toBeUndefined();
+	});
+});
+
+describe('type coercion: only what is documented is accepted', () => {
+	const ids = `${A},${B}`;
+
+	it('SEAL_THRESHOLD: a decimal integer string, surrounding spaces allowed', () => {
+		expect(load(workspace(), { SEAL_SERVER_IDS: ids, SEAL_THRESHOLD: ' 2 ' }).seal.threshold).toBe(
+			2,
+		);
+		expect(load(workspace(), { SEAL_SERVER_IDS: ids, SEAL_THRESHOLD: '1' }).seal.threshold).toBe(1);
+		const many = [
+			A,
+			B,
+			C,
+			PKG,
+			`0x${'d4'.repeat(32)}`,
+			`0x${'e5'.repeat(32)}`,
+			`0x${'f6'.repeat(32)}`,
+			`0x${'07'.repeat(32)}`,
+			`0x${'18'.repeat(32)}`,
+			`0x${'29'.repeat(32)}`,
+			`0x${'3a'.repeat(32)}`,
+			`0x${'4b'.repeat(32)}`,
+		];
+		expect(
+			load(workspace(), { SEAL_SERVER_IDS: many.join(','), SEAL_THRESHOLD: '12' }).seal.threshold,
+		).toBe(12);
+		for (const bad of ['x2', '2x', '2 x', '0x2', '1e0', '+1', '2.', '', ' ']) {
+			const env = { SEAL_SERVER_IDS: ids, SEAL_THRESHOLD: bad };
+			if (bad.trim() === '') {
+				// Empty means unset: no threshold, not an error.
+				expect(load(workspace(), env).seal.threshold).toBeUndefined();
+				continue;
+			}
+			const error = catchError(() => load(workspace(), env));
+			expect(error, bad).toBeInstanceOf(ThresholdConfigError);
+			expect(error.message).toBe(
+				`seal.threshold (from env): threshold must be an integer >= 1 (got ${JSON.stringify(bad.trim())})`,
+			);
+		}
+	});
+
+	it('seal.threshold in YAML: a number, or a numeric string; not a boolean, float or list', () => {
+		const servers = `  serverIds: ["${A}", "${B}"]\n`;
+		expect(load(workspace({ yaml: `seal:\n  threshold: 2\n${servers}` })).seal.threshold).toBe(2);
+		expect(load(workspace({ yaml: `seal:\n  threshold: "2"\n${servers}` })).seal.threshold).toBe(2);
+		for (const bad of ['true', '1.5', '[2]', '{a: 1}', '0', '-2', '"two"']) {
+			const error = catchError(() =>
+				load(workspace({ yaml: `seal:\n  threshold: ${bad}\n${servers}` })),
+			);
+			expect(error, bad).toBeInstanceOf(ThresholdConfigError);
+			expect(error.source).toBe('config.yaml');
+		}
+		// null is "not set"
+		expect(load(workspace({ yaml: `seal:\n  threshold: null\n${servers}` })).seal.threshold).toBe(
+			undefined,
+		);
+	});
+
+	it('server weight: an integer 1..254 (a numeric string is not coerced)', () => {
+		const yaml = (weight: string) =>
+			`seal:\n  threshold: 1\n  servers:\n    - objectId: "${A}"\n      weight: ${weight}\n`;
+		expect(load(workspace({ yaml: yaml('1') })).seal.servers[0]?.weight).toBe(1);
+		expect(load(workspace({ yaml: yaml('254') })).seal.servers[0]?.weight).toBe(254);
+		for (const bad of ['0', '255', '1.5', '"2"', 'true', 'null', '[1]']) {
+			const error = catchError(() => load(workspace({ yaml: yaml(bad) })));
+			expect(error, bad).toBeInstanceOf(ConfigFileError);
+			expect(error.message).toBe(
+				'seal.servers[0].weight (from config.yaml): weight must be an integer from 1 to 254',
+			);
+		}
+	});
+
+	it('string fields: numbers, booleans, lists and blanks are refused; values are trimmed', () => {
+		for (const key of ['network', 'rpcUrl', 'faucetUrl', 'auditLog']) {
+			for (const bad of ['5', 'true', '[a]', '"  "', '{a: 1}']) {
+				const error = catchError(() => load(workspace({ yaml: `${key}: ${bad}\n` })));
+				expect(error, `${key}: ${bad}`).toBeInstanceOf(ConfigFileError);
+				expect(error.message).toBe(`${key} (from config.yaml): must be a non-empty string`);
+			}
+		}
+		const config = load(
+			workspace({ yaml: `network: " testnet "\nrpcUrl: " http://x.example:9000 "\n` }),
+		);
+		expect(config.network).toBe('testnet');
+		expect(config.rpcUrl).toBe('http://x.example:9000');
+		for (const key of ['policyPackage', 'policyObject']) {
+			const error = catchError(() => load(workspace({ yaml: `seal:\n  ${key}: 7\n` })));
+			expect(error).toBeInstanceOf(ConfigFileError);
+			expect(error.field).toBe(`seal.${key}`);
+		}
+		expect(
+			load(workspace({ yaml: `seal:\n  policyPackage: " ${PKG} "\n` })).seal.policyPackage,
+		).toBe(PKG);
+	});
+
+	it('server ids must be strings; optional server strings must be non-empty strings', () => {
+		for (const bad of ['5', 'true', 'null', '[1]']) {
+			const error = catchError(() => load(workspace({ yaml: `seal:\n  serverIds: [${bad}]\n` })));
+			expect(error, bad).toBeInstanceOf(InvalidIdError);
+			expect(error.message).toBe(
+				'seal.serverIds[0] (from config.yaml): expected a string 0x followed by 64 hex digits',
+			);
+		}
+		expect(() => load(workspace({ yaml: `seal:\n  serverIds: "${A}"\n` }))).toThrow(
+			/seal\.serverIds \(from config\.yaml\): must be a list/,
+		);
+		for (const key of ['aggregatorUrl', 'apiKeyName', 'apiKey']) {
+			for (const bad of ['""', '5', 'true', '[a]']) {
+				const yaml = `seal:\n  servers:\n    - objectId: "${A}"\n      ${key}: ${bad}\n`;
+				const error = catchError(() => load(workspace({ yaml })));
+				expect(error, `${key}: ${bad}`).toBeInstanceOf(ConfigFileError);
+				expect(error.message).toBe(
+					`seal.servers[0].${key} (from config.yaml): must be a non-empty string`,
+				);
+			}
+		}
+		const nulls = `seal:\n  servers:\n    - objectId: "${A}"\n      aggregatorUrl: null\n      apiKeyName: null\n      apiKey: null\n`;
+		expect(load(workspace({ yaml: nulls })).seal.servers).toEqual([{ objectId: A, weight: 1 }]);
+	});
+
+	it('an aggregator URL must be http(s); apiKey and apiKeyName come together', () => {
+		const base = `seal:\n  servers:\n    - objectId: "${A}"\n`;
+		expect(() => load(workspace({ yaml: `${base}      aggregatorUrl: ftp://x\n` }))).toThrow(
+			"seal.servers[0].aggregatorUrl (from config.yaml): 'ftp://x' must be an http:// or https:// URL",
+		);
+		expect(() => load(workspace({ yaml: `${base}      aggregatorUrl: nope\n` }))).toThrow(
+			"seal.servers[0].aggregatorUrl (from config.yaml): 'nope' is not a URL",
+		);
+		expect(
+			load(workspace({ yaml: `${base}      aggregatorUrl: https://agg.example\n` })).seal.servers[0]
+				?.aggregatorUrl,
+		).toBe('https://agg.example');
+		for (const half of ['apiKeyName: X', `apiKey: ${SECRET}`]) {
+			expect(() => load(workspace({ yaml: `${base}      ${half}\n` })), half).toThrow(
+				/seal\.servers\[0\]\.apiKey .*given together/,
+			);
+		}
+	});
+
+	it('a top level or seal section that is not a mapping is refused; an empty file is nothing', () => {
+		for (const yaml of ['[1, 2]\n', '5\n', '"text"\n']) {
+			expect(() => load(workspace({ yaml })), yaml).toThrow(
+				'(top level) (from config.yaml): must be a mapping (key: value)',
+			);
+		}
+		for (const yaml of ['seal: 5\n', 'seal: [1]\n', 'seal: text\n']) {
+			expect(() => load(workspace({ yaml })), yaml).toThrow(
+				'seal (from config.yaml): must be a mapping (key: value)',
+			);
+		}
+		expect(load(workspace({ yaml: '' })).network).toBe('localnet');
+		expect(load(workspace({ yaml: 'seal: null\n' })).seal.servers).toEqual([]);
+		expect(() => load(workspace({ yaml: `seal:\n  servers: ["${A}"]\n` }))).toThrow(
+			'seal.servers[0] (from config.yaml): must be a mapping (key: value)',
+		);
+	});
+});
+
+describe('nulls, blanks and sources (mutation survivors)', () => {
+	it('null in YAML means "not set" for every optional field', () => {
+		const yaml = `network: null\nrpcUrl: null\nfaucetUrl: null\nauditLog: null\nseal:\n  policyPackage: null\n  policyObject: null\n  threshold: null\n  serverIds: null\n  servers:\n    - objectId: "${A}"\n`;
+		const config = load(workspace({ yaml }));
+		expect(config.network).toBe('localnet');
+		expect(config.auditLog).toBeUndefined();
+		expect(config.seal.servers).toEqual([{ objectId: A, weight: 1 }]);
+		const reversed = `seal:\n  servers: null\n  serverIds: ["${A}"]\n`;
+		expect(load(workspace({ yaml: reversed })).seal.servers).toEqual([{ objectId: A, weight: 1 }]);
+		expect(() => load(workspace({ yaml: `seal:\n  servers: [null]\n` }))).toThrow(
+			'seal.servers[0] (from config.yaml): must be a mapping (key: value)',
+		);
+	});
+
+	it('ids are trimmed; blank entries of SEAL_SERVER_IDS are skipped', () => {
+		expect(load(workspace(), { SEAL_SERVER_IDS: ` ${A} , ,${B} ` }).seal.servers).toEqual([
+			{ objectId: A, weight: 1 },
+			{ objectId: B, weight: 1 },
+		]);
+		expect(load(workspace({ yaml: `seal:\n  serverIds: [" ${A} "]\n` })).seal.servers).toEqual([
+			{ objectId: A, weight: 1 },
+		]);
+		const error = catchError(() => load(workspace(), { SEAL_SERVER_IDS: `${A},0x2` }));
+		expect(error).toBeInstanceOf(InvalidIdError);
+		expect(error.field).toBe('SEAL_SERVER_IDS[1]');
+	});
+
+	it('a threshold with no servers is kept (requireSeal reports the missing servers)', () => {
+		const config = load(workspace(), { SEAL_THRESHOLD: '2' });
+		expect(config.seal.servers).toEqual([]);
+		expect(config.seal.threshold).toBe(2);
+		expect(config.sources['seal.threshold']).toBe('env');
+	});
+
+	it('configured servers without a threshold: no preset threshold, no threshold source', () => {
+		const config = load(workspace(), { SUI_NETWORK: 'testnet', SEAL_SERVER_IDS: A });
+		expect(config.seal.threshold).toBeUndefined();
+		expect(config.sources).toEqual({
+			network: 'env',
+			rpcUrl: 'preset',
+			faucetUrl: 'preset',
+			'seal.servers': 'env',
+		});
+	});
+
+	it('every source is recorded where the value came from', () => {
+		const yaml = `rpcUrl: http://r.example\nfaucetUrl: http://f.example\nauditLog: a.jsonl\nseal:\n  policyObject: "${B}"\n  threshold: 1\n  serverIds: ["${A}"]\n`;
+		const config = load(workspace({ yaml, dotenv: `SEAL_POLICY_PACKAGE=${PKG}\n` }), {
+			SUI_NETWORK: 'devnet',
+		});
+		expect(config.sources).toEqual({
+			network: 'env',
+			rpcUrl: 'config.yaml',
+			faucetUrl: 'config.yaml',
+			auditLog: 'config.yaml',
+			'seal.policyPackage': '.env',
+			'seal.policyObject': 'config.yaml',
+			'seal.servers': 'config.yaml',
+			'seal.threshold': 'config.yaml',
+		});
+		expect(config.faucetUrl).toBe('http://f.example');
+		expect(config.seal.policyObject).toBe(B);
+		expect(
+			load(workspace(), { SUI_FAUCET_URL: 'http://e.example', SEAL_POLICY_OBJECT: B }).sources,
+		).toMatchObject({ faucetUrl: 'env', 'seal.policyObject': 'env' });
+		expect(() => load(workspace({ yaml: 'faucetUrl: ftp://x\n' }))).toThrow(
+			"faucetUrl (from config.yaml): 'ftp://x' must be an http:// or https:// URL",
+		);
+		expect(() => load(workspace(), { SUI_RPC_URL: 'nope' })).toThrow(
+			"rpcUrl (from env): 'nope' is not a URL",
+		);
+	});
+
+	it('describeConfig: nulls for unset fields, optional server fields only when set', () => {
+		const bare = describeConfig(load(workspace(), { SEAL_SERVER_IDS: A }));
+		expect(bare).toEqual({
+			network: 'localnet',
+			rpcUrl: expect.any(String),
+			faucetUrl: expect.any(String),
+			auditLog: null,
+			seal: {
+				policyPackage: null,
+				policyObject: null,
+				threshold: null,
+				servers: [{ objectId: A, weight: 1 }],
+			},
+			sources: { network: 'preset', rpcUrl: 'preset', faucetUrl: 'preset', 'seal.servers': 'env' },
+		});
+		const yaml = `seal:\n  policyPackage: "${PKG}"\n  policyObject: "${B}"\n  threshold: 1\n  servers:\n    - objectId: "${A}"\n      aggregatorUrl: https://agg.example\n      apiKeyName: X-API-Key\n      apiKey: ${SECRET}\n`;
+		const full = describeConfig(load(workspace({ yaml })));
+		expect(full['seal']).toEqual({
+			policyPackage: PKG,
+			policyObject: B,
+			threshold: 1,
+			servers: [
+				{
+					objectId: A,
+					weight: 1,
+					aggregatorUrl: 'https://agg.example',
+					apiKeyName: 'X-API-Key',
+					apiKey: '<redacted>',
+				},
+			],
+		});
+		expect(JSON.stringify(full)).not.toContain(SECRET);
+	});
+
+	it('a .env or config.yaml that cannot be read is a ConfigFileError naming it', () => {
+		const dir = workspace();
+		mkdirSync(join(dir, '.env'));
+		expect(() => load(dir)).toThrow(`.env (from .env): cannot read ${join(dir, '.env')}`);
+		const other = workspace();
+		mkdirSync(join(other, 'config.yaml'));
+		expect(() => load(other)).toThrow(
+			`config (from config.yaml): cannot read ${join(other, 'config.yaml')}`,
+		);
+		expect(() => load(workspace(), { SEAL_CONFIG: 'missing.yaml' })).toThrow(
+			/config file .*missing\.yaml does not exist/,
+		);
+		expect(() => load(workspace({ yaml: 'a: [\n' }))).toThrow(
+			/config \(from config\.yaml\): .*is not valid YAML/,
+		);
 	});
 });

@@ -8,6 +8,7 @@ import {
 	fromHex,
 	fullIdentity,
 	normalizeObjectId,
+	objectIdBytes,
 	ownerInnerId,
 	parseAllowlistInnerId,
 	parseOwnerInnerId,
@@ -133,5 +134,73 @@ describe('inner ids and full identity', () => {
 		expect(randomNonce(5).length).toBe(5);
 		expect(toHex(randomNonce())).not.toBe(toHex(randomNonce()));
 		expect(() => randomNonce(-1)).toThrow(InvalidInputError);
+	});
+});
+
+describe('boundaries a mutation run found unchecked', () => {
+	const hex64 = 'ab'.repeat(32);
+
+	it('the id pattern is anchored at both ends and takes only strings', () => {
+		for (const bad of [
+			`zz0x${hex64}`,
+			`x0x${hex64}`,
+			` 0x${hex64}`,
+			`0x${hex64}zz`,
+			`0x${hex64}\n`,
+		]) {
+			expect(() => normalizeObjectId(bad, 'f'), JSON.stringify(bad)).toThrow(InvalidInputError);
+		}
+		for (const bad of [123, null, undefined, { toString: () => `0x${hex64}` }]) {
+			expect(() => normalizeObjectId(bad as unknown as string, 'f')).toThrow(InvalidInputError);
+		}
+		expect(normalizeObjectId(`0x${hex64}`)).toBe(`0x${hex64}`);
+	});
+
+	it('the hex pattern is anchored at both ends', () => {
+		for (const bad of ['zzab', 'abzz', 'a z0', '0xabzz', '0xzzab', 'ab\n0']) {
+			expect(() => fromHex(bad), JSON.stringify(bad)).toThrow(InvalidInputError);
+		}
+		expect(() => fromHex('abc', 'myField')).toThrow(/^myField: .*even number of digits \(got 3\)/);
+		expect(() => fromHex('zz', 'myField')).toThrow(/^myField: not hex/);
+		expect(() => fromHex('zz')).toThrow(/^hex: /);
+		expect(() => normalizeObjectId('0x2')).toThrow(/^id: /);
+		expect(() => objectIdBytes('0x2')).toThrow(/^id: /);
+		expect(Array.from(objectIdBytes(`0x${'0A'.repeat(32)}`))).toEqual(new Array(32).fill(10));
+	});
+
+	it('a 0x prefix is stripped only at the start', () => {
+		expect(() => fromHex('ab0x')).toThrow(InvalidInputError);
+		expect(Array.from(fromHex('0x0a'))).toEqual([0x0a]);
+	});
+
+	it('randomNonce accepts exactly the integers 0..1024', () => {
+		expect(randomNonce(0).length).toBe(0);
+		expect(randomNonce(1024).length).toBe(1024);
+		for (const bad of [1025, -1, 1.5, Number.NaN]) {
+			expect(() => randomNonce(bad), String(bad)).toThrow(/^nonce length: /);
+		}
+	});
+
+	it('an inner id of exactly 32 bytes has an empty nonce; 31 bytes names the length', () => {
+		const parsed = parseOwnerInnerId(new Uint8Array(32).fill(7));
+		expect(parsed.owner).toBe(`0x${'07'.repeat(32)}`);
+		expect(parsed.nonce).toEqual(new Uint8Array());
+		expect(() => parseAllowlistInnerId(new Uint8Array(31))).toThrow(
+			/^allowlist inner id: must be at least 32 bytes .* got 31$/,
+		);
+		expect(() => parseOwnerInnerId('zz'.repeat(40))).toThrow(/^owner inner id: not hex/);
+	});
+
+	it('the nonce is a copy, not a view into the caller’s bytes', () => {
+		const bytes = new Uint8Array(34).fill(1);
+		const { nonce } = parseAllowlistInnerId(bytes);
+		bytes[33] = 9;
+		expect(Array.from(nonce)).toEqual([1, 1]);
+	});
+
+	it('builders name the id they rejected', () => {
+		expect(() => allowlistInnerId('0x11')).toThrow(/^allowlistId: /);
+		expect(() => ownerInnerId('0x11')).toThrow(/^owner: /);
+		expect(() => fullIdentity('0x11', new Uint8Array())).toThrow(/^packageId: /);
 	});
 });
