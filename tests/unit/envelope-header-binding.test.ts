@@ -98,6 +98,16 @@ describe('the header must agree with its sealed key, field by field', () => {
 		});
 	}
 
+	it('a header listing one server more than its sealed key is refused', () => {
+		const one = encodeEnvelopeHeader(headerFromSealedKey(sealedKey([[A, 1]], 1), 4096), key);
+		const extra = new Uint8Array(one.length + 33);
+		extra.set(one.subarray(0, 5 + 33));
+		extra.set(bytes.subarray(SERVERS_AT + 33, SERVERS_AT + 66), 5 + 33); // B, weight 1
+		extra.set(one.subarray(5 + 33), 5 + 66);
+		extra[4] = 2;
+		expect(() => decodeEnvelopeHeader(extra)).toThrow(/disagrees/);
+	});
+
 	it('servers are compared in order and with their weights', () => {
 		const swapped = Uint8Array.from(bytes);
 		swapped.set(bytes.subarray(SERVERS_AT + 33, SERVERS_AT + 66), SERVERS_AT);
@@ -156,6 +166,27 @@ describe('bounds', () => {
 		expect(() => decodeEnvelopeHeader(bytes.subarray(0, bytes.length - 1))).toThrow(
 			TruncatedInputError,
 		);
+	});
+
+	it('exact limits are inclusive; encoding checks version and chunk size too', () => {
+		expect(() => headerFromSealedKey(new Uint8Array(MAX_SEALED_KEY_LENGTH), 4096)).not.toThrow(
+			/over the limit/,
+		);
+		expect(
+			encodeEnvelopeHeader({ ...header, sealedKey: new Uint8Array(MAX_SEALED_KEY_LENGTH) }, key)
+				.length,
+		).toBe(bytes.length - header.sealedKey.length + MAX_SEALED_KEY_LENGTH);
+		const at = CHUNK_AT + 4;
+		const max = Uint8Array.from(bytes);
+		new DataView(max.buffer).setUint32(at, MAX_SEALED_KEY_LENGTH);
+		expect(envelopeHeaderLength(max)).toEqual({ length: at + 4 + MAX_SEALED_KEY_LENGTH + 32 });
+		expect(() => encodeEnvelopeHeader({ ...header, version: 3 }, key)).toThrow(/version 3/);
+		expect(() => encodeEnvelopeHeader({ ...header, chunkSize: 63 }, key)).toThrow(/chunk size 63/);
+		expect(envelopeHeaderLength(bytes.subarray(0, 10))).toEqual({ need: PACKAGE_AT + 32 + 2 });
+		// A 4-byte length with its top byte set is read as such (16 MiB + 64), not truncated.
+		const v1 = encodeEnvelopeHeader({ ...header, version: 1 });
+		new DataView(v1.buffer).setUint32(CHUNK_AT, 16 * 1024 * 1024 + 64);
+		expect(() => decodeEnvelopeHeader(v1)).toThrow(/chunk size 16777280 is outside/);
 	});
 
 	it('chunk sizes: v2 64 B..4 MiB, v1 up to 16 MiB', () => {

@@ -204,6 +204,15 @@ describe('every Seal ciphertext kind and field of the layout is walked exactly',
 		expect(() => scanSealObject(scheme)).toThrow(/share scheme exceeds the limit 0/);
 	});
 
+	it('a ULEB cut off by the end of the bytes is a truncation; exactly the maximum size is not refused for its size', () => {
+		expect(() => scanSealObject(new Uint8Array([...new Uint8Array(33), 0x80]))).toThrow(
+			/ends inside the id count/,
+		);
+		const max = new Uint8Array(MAX_SEAL_OBJECT_LENGTH);
+		// All zeros: a valid empty object, then trailing bytes (not refused for its size).
+		expect(() => scanSealObject(max)).toThrow(/trailing bytes/);
+	});
+
 	it('a ULEB of 10 continuation bytes is refused as too long, not read on', () => {
 		const run = new Uint8Array([...new Uint8Array(33), ...new Array(10).fill(0x80), 0x01]);
 		expect(() => scanSealObject(run)).toThrow(/longer than 10 bytes/);

@@ -65,3 +65,37 @@ describe('wallet key version', () => {
 		expect(() => decryptWithWalletKey({ ...v1, version: 2 }, blob)).toThrow(/version 1/);
 	});
 });
+
+describe('key derivation is pinned', () => {
+	it('a fixed Ed25519 wallet derives a fixed key (salt, info and message are part of the format)', async () => {
+		const { Ed25519Keypair } = await import('@mysten/sui/keypairs/ed25519');
+		const { deriveWalletKey, walletKeyMessage } = await import('../../ts/wallet-key.js');
+		const wallet = Ed25519Keypair.fromSecretKey(new Uint8Array(32).fill(7));
+		const derived = await deriveWalletKey(wallet);
+		// Regression vector of version 1: changing any derivation input would orphan every blob.
+		expect(derived.address).toBe(
+			'0xa0ccc8bcc83f6c628340134f8546a21e0618fd1aaa02432bba454c4a2c2233da',
+		);
+		expect(Buffer.from(derived.key).toString('hex')).toBe(
+			'22fb5bbb3cd4ddef14dd0925b9a3c1d42f7a91d018cce3824f3c29bfb10c9f81',
+		);
+		expect(() => walletKeyMessage(7)).toThrow(/unknown wallet key version 7/);
+	});
+});
+
+describe('readBlob edges', () => {
+	it('a wallet blob of exactly the minimum length (empty plaintext) is read', () => {
+		const blob = encodeWalletBlob(key, new Uint8Array(), 1);
+		expect(blob.length).toBe(30);
+		const read = readBlob(blob, { key });
+		expect(read.format === 'wallet-aes' && read.plaintext.length).toBe(0);
+		expect(() => readBlob(blob.subarray(0, 29), { key })).toThrow(/shorter than the minimum 30/);
+		expect(() => readBlob(blob)).toThrow(/needs a key/);
+	});
+
+	it('an unknown Seal sub-kind is named; tagging refuses a non-Seal object', async () => {
+		const { tagSealObject } = await import('../../ts/format.js');
+		expect(() => readBlob(new Uint8Array([2, 7, 0, 0]))).toThrow(/unknown Seal sub-kind 0x07/);
+		expect(() => tagSealObject(new Uint8Array([1, 2, 3]))).toThrow(/Seal EncryptedObject/);
+	});
+});
