@@ -20,7 +20,10 @@
  * chunk size (`chunkAad`), the part a rewrap keeps. Version 1 headers carry no MAC: a changed
  * chunk size on a single-chunk v1 envelope goes unnoticed; they stay readable for old data.
  */
-import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+// @noble/hashes rather than node:crypto: the browser entry imports this file (same bytes).
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 
 import { DecryptionFailedError, MalformedCiphertextError, TruncatedInputError } from './errors.js';
 import { fromHex, fullIdentity, toHex } from './identity.js';
@@ -143,7 +146,7 @@ export function verifyEnvelopeHeader(headerBytes: Uint8Array, dataKey: Uint8Arra
 	}
 	const at = headerBytes.length - HEADER_MAC_LENGTH;
 	const expected = headerMac(dataKey, headerBytes.subarray(0, at));
-	if (!timingSafeEqual(expected, headerBytes.subarray(at))) {
+	if (!constantTimeEqual(expected, headerBytes.subarray(at))) {
 		throw new DecryptionFailedError(
 			'the envelope header failed authentication: a header byte was modified, or the sealed key does not belong to this envelope',
 		);
@@ -162,16 +165,25 @@ export function chunkAad(header: EnvelopeHeader): Uint8Array {
 	fields.set(fromHex(header.packageId), 7);
 	view.setUint16(39, header.innerId.length);
 	fields.set(header.innerId, 41);
-	return concatBytes([CHUNK_LABEL_V2, createHash('sha256').update(fields).digest()]);
+	return concatBytes([CHUNK_LABEL_V2, sha256(fields)]);
 }
 
+/** HMAC-SHA256(HKDF-SHA256(data key, empty salt, MAC_INFO, 32), body). */
 function headerMac(dataKey: Uint8Array, body: Uint8Array): Uint8Array {
-	const macKey = new Uint8Array(hkdfSync('sha256', dataKey, new Uint8Array(), MAC_INFO, 32));
+	const macKey = hkdf(sha256, dataKey, new Uint8Array(), MAC_INFO, 32);
 	try {
-		return createHmac('sha256', macKey).update(body).digest();
+		return hmac(sha256, macKey, body);
 	} finally {
 		macKey.fill(0);
 	}
+}
+
+/** Compares equal-length MACs without an early exit (no timing hint on where they differ). */
+function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+	if (a.length !== b.length) return false;
+	let diff = 0;
+	for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
+	return diff === 0;
 }
 
 /**

@@ -4,6 +4,7 @@
  * that the browser entry, running in a real browser, produces the same bytes as Node and talks
  * to the offline in-process key servers across origins (CORS).
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -16,11 +17,17 @@ import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { collectBytes, decryptEnvelope, encryptEnvelope } from '../../ts/envelope.js';
+import {
+	collectBytes,
+	decryptEnvelope,
+	encryptEnvelope,
+	readEnvelopeHeader,
+} from '../../ts/envelope.js';
 import { allowlistInnerId, ownerInnerId, randomNonce, toHex } from '../../ts/identity.js';
 import { addMemberTx, createAllowlistTx } from '../../ts/policies/allowlist.js';
 import { buildApproveTxBytes } from '../../ts/seal/approve.js';
 import { createSessionKey } from '../../ts/seal/session.js';
+import { envelopeV1 } from '../support/envelope-v1.js';
 import { randomObjectId } from '../support/offline-sui-registry.js';
 import { startSealTestbed, type SealTestbed } from '../support/seal-testbed.js';
 import type { WireObject } from './page-registry.js';
@@ -242,6 +249,8 @@ describe.skipIf(skipReason !== undefined)('browser entry in headless Chromium', 
 			},
 			{ data, serverConfigs, packageId: bed.packageId, innerId: Array.from(innerId) },
 		);
+		// The page writes format v2 (Node checks its header MAC and chunk AAD below).
+		expect(fromPage[2]).toBe(2);
 		const sessionKey = await createSessionKey({
 			suiClient: bed.suiClient,
 			signer: user,
@@ -332,7 +341,81 @@ describe.skipIf(skipReason !== undefined)('browser entry in headless Chromium', 
 				() => 'decrypted',
 				(error: Error) => error.message,
 			);
-		expect(denied).toMatch(/NoAccess|Access denied|not allowed/i);
+		// A typed library error (the SDK's NoAccessError is its cause), not the SDK's own class.
+		expect(denied).toMatch(/SealAccessDeniedError|key servers refused access/);
+	});
+
+	it('reads a version-1 envelope from Node, and refuses a flipped bit in each header field', async () => {
+		const pageAddress = await page.evaluate(() => {
+			const g = globalThis as unknown as PageGlobals & { pageUser?: unknown };
+			const user = g.sealExample.Ed25519Keypair.generate();
+			g.pageUser = user;
+			return user.toSuiAddress();
+		});
+		const innerId = ownerInnerId(pageAddress, randomNonce());
+		bed.policy.allow(toHex(innerId), pageAddress);
+		const serverConfigs = bed.serverConfigs();
+		const client = new SealClient({ suiClient: bed.suiClient, serverConfigs });
+		const data = bytes(Array.from({ length: 1500 }, (_, i) => (i * 31) % 256));
+		const dataKey = new Uint8Array(randomBytes(32));
+		const { encryptedObject } = await client.encrypt({
+			threshold: 2,
+			packageId: bed.packageId,
+			id: toHex(innerId),
+			data: dataKey,
+		});
+		const v1 = envelopeV1(encryptedObject, dataKey, 512, data);
+		const v2 = await collectBytes(
+			encryptEnvelope(data, {
+				sealClient: client,
+				packageId: bed.packageId,
+				innerId,
+				threshold: 2,
+				chunkSize: 512,
+			}),
+		);
+		const headerLength = (await readEnvelopeHeader(v2)).headerBytes.length;
+		const chunkAt = 5 + 3 * 33 + 32 + 2 + innerId.length;
+		// Version, threshold, server count, a server id, the package id, the inner id, the chunk
+		// size, the sealed-key length, bytes inside the sealed key, the MAC (Node's unit tier and
+		// the browser-envelope test cover every byte; Chromium runs the same code).
+		const positions = [
+			2,
+			3,
+			4,
+			5,
+			5 + 3 * 33,
+			5 + 3 * 33 + 32 + 2,
+			chunkAt + 3,
+			chunkAt + 7,
+			chunkAt + 8 + 40,
+			chunkAt + 8 + 200,
+			headerLength - 32,
+			headerLength - 1,
+		];
+		const tampered = positions.map((at) => {
+			const bad = Uint8Array.from(v2);
+			bad[at] = (bad[at] as number) ^ 0x04;
+			return Array.from(bad);
+		});
+		const results = await page.evaluate(decryptManyInPage, {
+			envelopes: [Array.from(v1), Array.from(v2), ...tampered],
+			serverConfigs,
+			packageId: bed.packageId,
+		});
+		expect(results[0]).toEqual({ plain: Array.from(data), released: 3 });
+		expect(results[1]?.plain).toEqual(Array.from(data));
+		const failures = results.slice(2);
+		for (const [i, result] of failures.entries()) {
+			expect(result.released, `byte ${positions[i]}`).toBe(0);
+			expect(result.error, `byte ${positions[i]}`).toMatch(
+				/^(MalformedCiphertextError|DecryptionFailedError|TruncatedInputError|SealKeyServerError):/,
+			);
+		}
+		// The chunk size and the MAC are caught by the header MAC in the page.
+		for (const at of [chunkAt + 3, headerLength - 32, headerLength - 1]) {
+			expect(failures[positions.indexOf(at)]?.error).toMatch(/header failed authentication/);
+		}
 	});
 });
 
@@ -382,4 +465,56 @@ async function decryptInPage(a: {
 		txBytes,
 	});
 	return Array.from(plain);
+}
+
+/**
+ * Runs in the page: one wallet session key and one SealClient (its key cache answers repeats)
+ * decrypt each envelope as a stream; reports the plaintext or the error's `name: message`, and
+ * how many plaintext pieces were released before it. Every envelope is for `pageUser` (owner).
+ */
+async function decryptManyInPage(a: {
+	envelopes: number[][];
+	serverConfigs: { objectId: string; weight: number }[];
+	packageId: string;
+}): Promise<{ plain?: number[]; error?: string; released: number }[]> {
+	const g = globalThis as unknown as PageGlobals & {
+		pageUser: InstanceType<PageGlobals['sealExample']['Ed25519Keypair']>;
+	};
+	const { sealPolicies, SealClient: Client } = g.sealExample;
+	const suiClient = g.remoteRegistry();
+	const user = g.pageUser;
+	const sessionKey = await sealPolicies.createWalletSessionKey({
+		wallet: {
+			address: user.toSuiAddress(),
+			signPersonalMessage: ({ message }) => user.signPersonalMessage(message),
+		},
+		packageId: a.packageId,
+		suiClient,
+	});
+	const sealClient = new Client({ suiClient, serverConfigs: a.serverConfigs });
+	// The first envelope is untampered: its inner id builds the approval for all of them.
+	const { header } = await sealPolicies.readEnvelopeHeader(Uint8Array.from(a.envelopes[0] ?? []));
+	const txBytes = await sealPolicies.buildApproveTxBytes({
+		packageId: a.packageId,
+		targets: [{ policy: 'owner', innerId: header.innerId }],
+	});
+	const results: { plain?: number[]; error?: string; released: number }[] = [];
+	for (const envelope of a.envelopes) {
+		const reader = sealPolicies
+			.decryptEnvelopeStream(Uint8Array.from(envelope), { sealClient, sessionKey, txBytes })
+			.getReader();
+		const plain: number[] = [];
+		let released = 0;
+		try {
+			for (let next = await reader.read(); !next.done; next = await reader.read()) {
+				released++;
+				plain.push(...next.value);
+			}
+			results.push({ plain, released });
+		} catch (error) {
+			const e = error as Error;
+			results.push({ error: `${e.name}: ${e.message}`, released });
+		}
+	}
+	return results;
 }

@@ -1,3 +1,5 @@
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
+
 import { InvalidPersonalMessageSignatureError, SealClient } from '@mysten/seal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -6,11 +8,31 @@ import {
 	decryptEnvelopeStream,
 	encryptEnvelopeBytes,
 	encryptEnvelopeStream,
+	readEnvelopeHeader as readWebHeader,
+	type WebEnvelopeAccess,
 } from '../../ts/browser/envelope.js';
 import { createWalletSessionKey, type SealWallet } from '../../ts/browser/wallet.js';
-import { collectBytes, decryptEnvelope, encryptEnvelope } from '../../ts/envelope.js';
-import { DecryptionFailedError, TruncatedInputError } from '../../ts/errors.js';
+import {
+	collectBytes,
+	decryptEnvelope,
+	encryptEnvelope,
+	readEnvelopeHeader,
+} from '../../ts/envelope.js';
+import {
+	encodeEnvelopeHeader,
+	headerFromSealedKey,
+	MAX_CHUNK_SIZE,
+	MAX_CHUNK_SIZE_V1,
+} from '../../ts/envelope-header.js';
+import {
+	DecryptionFailedError,
+	HarnessError,
+	InvalidInputError,
+	MalformedCiphertextError,
+	TruncatedInputError,
+} from '../../ts/errors.js';
 import { ownerInnerId, randomNonce, toHex } from '../../ts/identity.js';
+import { envelopeV1 } from '../support/envelope-v1.js';
 import { startSealTestbed, type SealTestbed } from '../support/seal-testbed.js';
 
 // The browser envelope (WebCrypto, Web Streams) run in Node, which has both: the two
@@ -70,6 +92,8 @@ describe('browser envelope ⇄ Node envelope (offline key servers)', () => {
 				}),
 			),
 		);
+		expect(envelope[2]).toBe(2);
+		expect((await readEnvelopeHeader(envelope)).header.version).toBe(2);
 		const plain = await collectBytes(
 			decryptEnvelope(envelope, { sealClient: client(), sessionKey, txBytes }),
 		);
@@ -97,20 +121,141 @@ describe('browser envelope ⇄ Node envelope (offline key servers)', () => {
 			),
 		);
 		expect(viaStream).toEqual(data);
-		// Exactly one chunk of data, and an empty input, also round-trip.
-		for (const input of [data.subarray(0, 64), new Uint8Array()]) {
-			const sealed = await encryptEnvelopeBytes(input, {
+		// The final-chunk rule at its edges, both ways: empty input, one byte short of a chunk,
+		// exactly one chunk (then an empty final chunk), exactly two.
+		const options = {
+			sealClient: client(),
+			packageId: bed.packageId,
+			innerId,
+			threshold: 2,
+			chunkSize: 64,
+		};
+		const keys = { sealClient: client(), sessionKey, txBytes };
+		for (const length of [0, 63, 64, 128]) {
+			const input = data.subarray(0, length);
+			const fromWeb = await encryptEnvelopeBytes(input, options);
+			const fromNode = await collectBytes(encryptEnvelope(input, options));
+			// Same layout: equal lengths (header + ⌊n/64⌋ full chunks + a short final one).
+			expect(fromWeb.length, `${length} bytes`).toBe(fromNode.length);
+			expect(await collectBytes(decryptEnvelope(fromWeb, keys)), `${length} bytes`).toEqual(input);
+			expect(await decryptEnvelopeBytes(fromNode, keys), `${length} bytes`).toEqual(input);
+		}
+	});
+
+	it('the v2 header MAC is HMAC-SHA256 under HKDF-SHA256(data key) (node:crypto reference)', async () => {
+		// The portable header code must produce exactly the bytes the format defines.
+		const { innerId } = await access();
+		const dataKey = new Uint8Array(randomBytes(32));
+		const { encryptedObject } = await client().encrypt({
+			threshold: 2,
+			packageId: bed.packageId,
+			id: toHex(innerId),
+			data: dataKey,
+		});
+		const header = headerFromSealedKey(encryptedObject, 64);
+		const bytes = encodeEnvelopeHeader(header, dataKey);
+		const body = bytes.subarray(0, bytes.length - 32);
+		const macKey = Buffer.from(
+			hkdfSync('sha256', dataKey, new Uint8Array(), 'seal-policies envelope v2 header mac', 32),
+		);
+		const expected = createHmac('sha256', macKey).update(body).digest();
+		expect(bytes.subarray(bytes.length - 32)).toEqual(new Uint8Array(expected));
+		// Version 1 is the same body without the MAC (and with version byte 1).
+		const v1Body = body.slice();
+		v1Body[2] = 1;
+		expect(encodeEnvelopeHeader({ ...header, version: 1 })).toEqual(v1Body);
+	});
+
+	it('reads version-1 envelopes (chunks up to 16 MiB), refuses a v2 header over 4 MiB', async () => {
+		const { innerId, sessionKey, txBytes } = await access();
+		const keys = { sealClient: client(), sessionKey, txBytes };
+		const dataKey = new Uint8Array(randomBytes(32));
+		const { encryptedObject } = await client().encrypt({
+			threshold: 2,
+			packageId: bed.packageId,
+			id: toHex(innerId),
+			data: dataKey,
+		});
+		for (const [length, chunkSize] of [
+			[0, 64],
+			[64, 64],
+			[1000, 64],
+			[1000, MAX_CHUNK_SIZE_V1],
+		] as const) {
+			const v1 = envelopeV1(encryptedObject, dataKey, chunkSize, data.subarray(0, length));
+			expect((await readWebHeader(v1)).header.version).toBe(1);
+			expect(await decryptEnvelopeBytes(streamOf(v1, 53), keys), `${length}/${chunkSize}`).toEqual(
+				data.subarray(0, length),
+			);
+			// A v1 envelope whose final chunk was dropped is truncated, not short.
+			if (length === 1000 && chunkSize === 64) {
+				const cut = v1.subarray(0, v1.length - (1000 % 64) - 16);
+				await expect(decryptEnvelopeBytes(cut, keys)).rejects.toBeInstanceOf(TruncatedInputError);
+			}
+		}
+		await expect(
+			encryptEnvelopeBytes(data, {
 				sealClient: client(),
 				packageId: bed.packageId,
 				innerId,
 				threshold: 2,
-				chunkSize: 64,
-			});
-			expect(
-				await decryptEnvelopeBytes(sealed, { sealClient: client(), sessionKey, txBytes }),
-			).toEqual(input);
-		}
+				chunkSize: MAX_CHUNK_SIZE + 1,
+			}),
+		).rejects.toBeInstanceOf(InvalidInputError);
+		const v2 = await encryptEnvelopeBytes(data, {
+			sealClient: client(),
+			packageId: bed.packageId,
+			innerId,
+			threshold: 2,
+			chunkSize: MAX_CHUNK_SIZE,
+		});
+		const chunkAt = 5 + 3 * 33 + 32 + 2 + innerId.length;
+		const over = v2.slice();
+		new DataView(over.buffer).setUint32(chunkAt, MAX_CHUNK_SIZE + 1);
+		await expect(decryptEnvelopeBytes(over, keys)).rejects.toBeInstanceOf(MalformedCiphertextError);
+		expect(await decryptEnvelopeBytes(v2, keys)).toEqual(data);
 	});
+
+	it('a flipped bit in any header byte is a typed error and releases nothing', async () => {
+		const { innerId, sessionKey, txBytes } = await access();
+		const envelope = await encryptEnvelopeBytes(data, {
+			sealClient: client(),
+			packageId: bed.packageId,
+			innerId,
+			threshold: 2,
+			chunkSize: 100,
+		});
+		const headerLength = (await readWebHeader(envelope)).headerBytes.length;
+		// One client for all attempts: its key cache decides the tampers locally.
+		const keys: WebEnvelopeAccess = { sealClient: client(), sessionKey, txBytes };
+		expect(await decryptEnvelopeBytes(envelope, keys)).toEqual(data);
+		const outcomes = new Map<string, number>();
+		for (let at = 0; at < headerLength; at++) {
+			const bad = envelope.slice();
+			bad[at] = (bad[at] as number) ^ (1 << (at % 8));
+			const released: Uint8Array[] = [];
+			let error: unknown;
+			try {
+				for await (const piece of readAll(decryptEnvelopeStream(bad, keys))) released.push(piece);
+			} catch (caught) {
+				error = caught;
+			}
+			expect(error, `byte ${at} of ${headerLength}`).toBeInstanceOf(HarnessError);
+			expect(released, `byte ${at}`).toEqual([]);
+			const name = (error as Error).name;
+			outcomes.set(name, (outcomes.get(name) ?? 0) + 1);
+		}
+		// Both the decoder (fields that disagree) and the MAC (everything else) are exercised.
+		expect(outcomes.get('MalformedCiphertextError')).toBeGreaterThan(0);
+		expect(outcomes.get('DecryptionFailedError')).toBeGreaterThan(0);
+		// The chunk size and the MAC itself are bound: DecryptionFailedError naming the header.
+		const chunkAt = 5 + 3 * 33 + 32 + 2 + innerId.length;
+		for (const at of [chunkAt + 3, headerLength - 1]) {
+			const bad = envelope.slice();
+			bad[at] = (bad[at] as number) ^ 1;
+			await expect(decryptEnvelopeBytes(bad, keys)).rejects.toThrow(/header failed authentication/);
+		}
+	}, 120_000);
 
 	it('refuses a modified chunk and a dropped final chunk with typed errors', async () => {
 		const { innerId, sessionKey, txBytes } = await access();

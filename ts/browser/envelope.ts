@@ -1,22 +1,29 @@
 /**
- * The envelope (ts/envelope.ts) on WebCrypto and Web Streams, for browsers. Same bytes: the
- * header codec is shared (ts/envelope-header.ts) and each data chunk is AES-256-GCM
- * `ciphertext ‖ tag` under the nonce `index u64 BE ‖ 00 00 00 ‖ final` with the same AAD, so an
- * envelope made here decrypts in Node and the other way round (the browser tier checks both).
+ * The envelope (ts/envelope.ts) on WebCrypto and Web Streams, for browsers. Same bytes both
+ * ways: the header codec, its MAC and the chunk AAD are shared (ts/envelope-header.ts, portable),
+ * and each data chunk is AES-256-GCM `ciphertext ‖ tag` with the nonce and AAD of its version
+ * (ts/envelope-stream.ts documents both). Writes version 2; reads versions 1 and 2. A version-2
+ * header's MAC is checked right after the data key is unsealed, before any plaintext.
  *
  * WebCrypto's AES-GCM is one-shot, so a chunk is buffered whole before it is sealed or opened;
- * memory stays bounded by one chunk (1 MiB by default) whatever the input size. The raw data key
- * is imported as a non-extractable `CryptoKey` and zeroed right away.
+ * memory stays bounded by one chunk (1 MiB by default, 4 MiB at most for v2) whatever the input
+ * size. The raw data key is imported as a non-extractable `CryptoKey` and zeroed right away.
+ * Every failure is a `HarnessError` subclass (Seal SDK errors mapped, the original as `cause`).
  */
 import type { SealClient, SessionKey } from '@mysten/seal';
+import { bls12_381 } from '@noble/curves/bls12-381.js';
 
+import { explainSealError } from '../seal/explain.js';
+import { streamError, unsealError } from '../envelope-errors.js';
 import {
+	chunkAad,
 	decodeEnvelopeHeader,
 	encodeEnvelopeHeader,
 	envelopeHeaderLength,
 	headerFromSealedKey,
 	MAX_CHUNK_SIZE,
 	MIN_CHUNK_SIZE,
+	verifyEnvelopeHeader,
 	type EnvelopeHeader,
 } from '../envelope-header.js';
 import {
@@ -25,7 +32,7 @@ import {
 	MalformedCiphertextError,
 	TruncatedInputError,
 } from '../errors.js';
-import { AES_KEY_LENGTH, concatBytes, GCM_TAG_LENGTH } from '../format-seal.js';
+import { AES_KEY_LENGTH, concatBytes, GCM_TAG_LENGTH, parseSealObject } from '../format-seal.js';
 import { normalizeObjectId, toHex } from '../identity.js';
 
 export type { EnvelopeHeader } from '../envelope-header.js';
@@ -37,8 +44,8 @@ export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
 type Subtle = typeof globalThis.crypto.subtle;
 type CryptoKey = Awaited<ReturnType<Subtle['importKey']>>;
 
-/** Must equal the Node envelope's AAD (ts/envelope-stream.ts). */
-const AAD = new TextEncoder().encode('seal-policies envelope v1');
+/** AAD of every version-1 chunk (equals `CHUNK_AAD_V1` in ts/envelope-stream.ts). */
+const AAD_V1 = new TextEncoder().encode('seal-policies envelope v1');
 
 /** Bytes in any browser shape: one array, a `ReadableStream`, or an (async) iterable. */
 export type WebByteSource =
@@ -51,6 +58,7 @@ export interface WebEncryptOptions {
 	/** Inner id under the policy (`allowlistInnerId(list, randomNonce())`, `ownerInnerId(...)`). */
 	innerId: Uint8Array;
 	threshold: number;
+	/** Plaintext bytes per chunk, 64 B .. 4 MiB; default `DEFAULT_CHUNK_SIZE`. */
 	chunkSize?: number;
 }
 
@@ -59,9 +67,19 @@ export interface WebEnvelopeAccess {
 	sessionKey: SessionKey;
 	/** Approval PTB bytes (`buildApproveTxBytes`) for `header.innerId`. */
 	txBytes: Uint8Array;
+	/** Check every key share of the sealed data key (the SDK's `checkShareConsistency`). */
+	checkShareConsistency?: boolean;
 }
 
-/** Encrypts `input` into an envelope, as a `ReadableStream` (header first, then chunks). */
+/** An envelope whose header has been read; `body` yields the data section (single use). */
+export interface WebOpenedEnvelope {
+	/** Not authenticated yet: decryption checks a version-2 header's MAC. */
+	header: EnvelopeHeader;
+	headerBytes: Uint8Array;
+	body: AsyncIterable<Uint8Array>;
+}
+
+/** Encrypts `input` into a version-2 envelope, as a `ReadableStream` (header, then chunks). */
 export function encryptEnvelopeStream(
 	input: WebByteSource,
 	options: WebEncryptOptions,
@@ -78,9 +96,15 @@ export async function encryptEnvelopeBytes(
 }
 
 /** Reads exactly the header; `body` yields the rest of the input (single use). */
-export async function readEnvelopeHeader(
-	input: WebByteSource,
-): Promise<{ header: EnvelopeHeader; body: AsyncIterable<Uint8Array> }> {
+export async function readEnvelopeHeader(input: WebByteSource): Promise<WebOpenedEnvelope> {
+	try {
+		return await readHeader(input);
+	} catch (error) {
+		throw streamError(error);
+	}
+}
+
+async function readHeader(input: WebByteSource): Promise<WebOpenedEnvelope> {
 	const iterator = pieces(input)[Symbol.asyncIterator]();
 	let head: Uint8Array = new Uint8Array();
 	let leftover: Uint8Array | undefined;
@@ -106,12 +130,12 @@ export async function readEnvelopeHeader(
 			yield next.value;
 		}
 	}
-	return { header, body: body() };
+	return { header, headerBytes: head, body: body() };
 }
 
 /**
- * Decrypts an envelope as a `ReadableStream` of verified plaintext. If the stream errors
- * (tampering, truncation), discard what it already delivered.
+ * Decrypts an envelope (version 1 or 2) as a `ReadableStream` of verified plaintext. If the
+ * stream errors (tampering, truncation), discard what it already delivered.
  */
 export function decryptEnvelopeStream(
 	input: WebByteSource,
@@ -145,24 +169,31 @@ async function* encryptEnvelopeParts(
 	}
 	const dataKey = globalThis.crypto.getRandomValues(new Uint8Array(AES_KEY_LENGTH));
 	let key: CryptoKey;
-	let sealedKey: Uint8Array;
+	let headerBytes: Uint8Array;
+	let aad: Uint8Array<ArrayBuffer>;
 	try {
 		key = await importKey(dataKey, 'encrypt');
-		const sealed = await options.sealClient.encrypt({
-			threshold: options.threshold,
+		const sealedKey = await sealDataKey(options.sealClient, dataKey, {
 			packageId,
-			id: toHex(options.innerId),
-			data: dataKey,
+			innerId: options.innerId,
+			threshold: options.threshold,
 		});
-		// The Seal DEM key could decrypt the sealed data key: never keep it.
-		sealed.key.fill(0);
-		sealedKey = sealed.encryptedObject;
+		const header = headerFromSealedKey(sealedKey, chunkSize);
+		headerBytes = encodeEnvelopeHeader(header, dataKey);
+		aad = new Uint8Array(chunkAad(header));
+	} catch (error) {
+		throw streamError(error);
 	} finally {
 		dataKey.fill(0);
 	}
-	yield encodeEnvelopeHeader(headerFromSealedKey(sealedKey, chunkSize));
-	for await (const { chunk, index, final } of units(input, chunkSize)) {
-		yield await aesGcm('encrypt', key, index, final, chunk);
+	yield headerBytes;
+	try {
+		// Version 2: every chunk but the last is full, the last is shorter (maybe empty).
+		for await (const { chunk, index } of units(input, chunkSize, false)) {
+			yield await aesGcm('encrypt', key, nonce(index, 2, false), aad, chunk);
+		}
+	} catch (error) {
+		throw streamError(error);
 	}
 }
 
@@ -170,27 +201,47 @@ async function* decryptEnvelopeParts(
 	input: WebByteSource,
 	access: WebEnvelopeAccess,
 ): AsyncGenerator<Uint8Array> {
-	const { header, body } = await readEnvelopeHeader(input);
-	const dataKey = await access.sealClient.decrypt({
-		data: header.sealedKey,
-		sessionKey: access.sessionKey,
-		txBytes: access.txBytes,
-	});
-	let key: CryptoKey;
+	const { header, headerBytes, body } = await readEnvelopeHeader(input);
+	const key = await unsealDataKey(header, headerBytes, access);
 	try {
-		if (dataKey.length !== AES_KEY_LENGTH) {
-			throw new MalformedCiphertextError(
-				`the sealed data key decrypted to ${dataKey.length} bytes instead of ${AES_KEY_LENGTH}`,
+		if (header.version === 1) yield* openChunksV1(key, header.chunkSize, body);
+		else yield* openChunksV2(key, header.chunkSize, new Uint8Array(chunkAad(header)), body);
+	} catch (error) {
+		throw streamError(error);
+	}
+}
+
+/** Version 2: a full chunk is never the last; the last is shorter (0..chunkSize−1 bytes + tag). */
+async function* openChunksV2(
+	key: CryptoKey,
+	chunkSize: number,
+	aad: Uint8Array<ArrayBuffer>,
+	body: AsyncIterable<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+	for await (const { chunk, index, final } of units(body, chunkSize + GCM_TAG_LENGTH, false)) {
+		if (final && chunk.length < GCM_TAG_LENGTH) {
+			throw new TruncatedInputError(
+				chunk.length === 0
+					? index === 0n
+						? 'the envelope has no data section'
+						: `the envelope ends after chunk ${index - 1n} without its final chunk (truncated)`
+					: `the envelope's data section is cut off in chunk ${index}`,
 			);
 		}
-		key = await importKey(dataKey, 'decrypt');
-	} finally {
-		dataKey.fill(0);
+		yield await openChunk(key, nonce(index, 2, false), aad, index, chunk);
 	}
-	const unit = header.chunkSize + GCM_TAG_LENGTH;
-	for await (const { chunk, index, final } of units(body, unit)) {
+}
+
+/** Version 1 (read only): the last chunk holds 0..chunkSize bytes and has the final flag. */
+async function* openChunksV1(
+	key: CryptoKey,
+	chunkSize: number,
+	body: AsyncIterable<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+	const unit = chunkSize + GCM_TAG_LENGTH;
+	for await (const { chunk, index, final } of units(body, unit, true)) {
 		if (!final) {
-			yield await openChunk(key, index, false, chunk);
+			yield await openChunk(key, nonce(index, 1, false), AAD_V1, index, chunk);
 			continue;
 		}
 		if (chunk.length < GCM_TAG_LENGTH) {
@@ -201,11 +252,13 @@ async function* decryptEnvelopeParts(
 			);
 		}
 		try {
-			yield await openChunk(key, index, true, chunk);
+			yield await openChunk(key, nonce(index, 1, true), AAD_V1, index, chunk);
 		} catch (error) {
 			// A complete chunk that verifies as non-final means the real final chunk was dropped.
 			if (error instanceof DecryptionFailedError && chunk.length === unit) {
-				const asMiddle = await openChunk(key, index, false, chunk).catch(() => undefined);
+				const asMiddle = await openChunk(key, nonce(index, 1, false), AAD_V1, index, chunk).catch(
+					() => undefined,
+				);
 				if (asMiddle !== undefined) {
 					asMiddle.fill(0);
 					throw new TruncatedInputError(
@@ -218,17 +271,85 @@ async function* decryptEnvelopeParts(
 	}
 }
 
+async function sealDataKey(
+	sealClient: Pick<SealClient, 'encrypt'>,
+	dataKey: Uint8Array,
+	{ packageId, innerId, threshold }: { packageId: string; innerId: Uint8Array; threshold: number },
+): Promise<Uint8Array> {
+	let sealed: Awaited<ReturnType<SealClient['encrypt']>>;
+	try {
+		sealed = await sealClient.encrypt({ threshold, packageId, id: toHex(innerId), data: dataKey });
+	} catch (error) {
+		throw explainSealError(error, { threshold });
+	}
+	// The Seal DEM key could decrypt the sealed data key: never keep it.
+	sealed.key.fill(0);
+	return sealed.encryptedObject;
+}
+
+/**
+ * Unseals the data key, authenticates every header byte with it (version 2) and imports it;
+ * the raw key is zeroed whatever happens.
+ */
+async function unsealDataKey(
+	header: EnvelopeHeader,
+	headerBytes: Uint8Array,
+	access: WebEnvelopeAccess,
+): Promise<CryptoKey> {
+	checkSealedKeyPoints(header.sealedKey);
+	let dataKey: Uint8Array;
+	try {
+		dataKey = await access.sealClient.decrypt({
+			data: header.sealedKey,
+			sessionKey: access.sessionKey,
+			txBytes: access.txBytes,
+			...(access.checkShareConsistency ? { checkShareConsistency: true } : {}),
+		});
+	} catch (error) {
+		throw unsealError(error, header);
+	}
+	try {
+		if (!(dataKey instanceof Uint8Array) || dataKey.length !== AES_KEY_LENGTH) {
+			throw new MalformedCiphertextError(
+				`the sealed data key decrypted to ${dataKey?.length} bytes instead of ${AES_KEY_LENGTH}`,
+			);
+		}
+		verifyEnvelopeHeader(headerBytes, dataKey);
+		return await importKey(dataKey, 'decrypt');
+	} finally {
+		if (dataKey instanceof Uint8Array) dataKey.fill(0);
+	}
+}
+
+/**
+ * The sealed key's nonce must be a valid G2 point; checked before any key request so that a
+ * damaged header fails as `MalformedCiphertextError` without asking key servers (as in Node).
+ */
+function checkSealedKeyPoints(sealedKey: Uint8Array): void {
+	const nonce = parseSealObject(sealedKey).encryptedShares.BonehFranklinBLS12381?.nonce;
+	try {
+		if (nonce === undefined) throw new Error('no Boneh-Franklin nonce');
+		bls12_381.G2.Point.fromBytes(Uint8Array.from(nonce)).assertValidity();
+	} catch (error) {
+		throw new MalformedCiphertextError(
+			"the envelope's sealed data key is damaged: its nonce is not a valid BLS12-381 G2 point",
+			{ cause: error },
+		);
+	}
+}
+
 async function openChunk(
 	key: CryptoKey,
+	iv: Uint8Array<ArrayBuffer>,
+	aad: Uint8Array<ArrayBuffer>,
 	index: bigint,
-	final: boolean,
 	chunk: Uint8Array<ArrayBuffer>,
 ): Promise<Uint8Array> {
 	try {
-		return await aesGcm('decrypt', key, index, final, chunk);
+		return await aesGcm('decrypt', key, iv, aad, chunk);
 	} catch {
 		throw new DecryptionFailedError(
-			`envelope chunk ${index} failed authentication: wrong data key, or chunks were modified, reordered or removed`,
+			`envelope chunk ${index} failed authentication: wrong data key, or the header or chunks were modified, reordered or removed`,
 		);
 	}
 }
@@ -246,34 +367,33 @@ async function importKey(raw: Uint8Array, use: 'encrypt' | 'decrypt'): Promise<C
 async function aesGcm(
 	op: 'encrypt' | 'decrypt',
 	key: CryptoKey,
-	index: bigint,
-	final: boolean,
+	iv: Uint8Array<ArrayBuffer>,
+	aad: Uint8Array<ArrayBuffer>,
 	data: Uint8Array<ArrayBuffer>,
 ): Promise<Uint8Array> {
-	const params = {
-		name: 'AES-GCM',
-		iv: nonce(index, final),
-		additionalData: AAD,
-		tagLength: GCM_TAG_LENGTH * 8,
-	};
+	const params = { name: 'AES-GCM', iv, additionalData: aad, tagLength: GCM_TAG_LENGTH * 8 };
 	const out = await globalThis.crypto.subtle[op](params, key, data);
 	return new Uint8Array(out);
 }
 
-function nonce(index: bigint, final: boolean): Uint8Array {
+/** Chunk nonce: index u64 BE ‖ 00 00 00 ‖ final flag (version 1) or 00 (version 2). */
+function nonce(index: bigint, version: 1 | 2, final: boolean): Uint8Array<ArrayBuffer> {
 	const bytes = new Uint8Array(12);
 	new DataView(bytes.buffer).setBigUint64(0, index);
-	bytes[11] = final ? 1 : 0;
+	if (version === 1) bytes[11] = final ? 1 : 0;
 	return bytes;
 }
 
 /**
- * Cuts the input into units of `size` bytes. A full unit is released only once more bytes
- * arrive, because only then is it known not to be the last one (which may be 0..size bytes).
+ * Cuts the input into units of `size` bytes; the last (`final`) one holds what is left. With
+ * `lastMayBeFull` (version 1) a full unit is released only once more bytes arrive, because only
+ * then is it known not to be the last; otherwise (version 2) a full unit is never the last and
+ * leaves at once, and the last one is shorter (possibly empty).
  */
 async function* units(
 	input: WebByteSource | AsyncIterable<Uint8Array>,
 	size: number,
+	lastMayBeFull: boolean,
 ): AsyncGenerator<{ chunk: Uint8Array<ArrayBuffer>; index: bigint; final: boolean }> {
 	let buffer = new Uint8Array(size);
 	let filled = 0;
@@ -290,6 +410,11 @@ async function* units(
 			buffer.set(piece.subarray(offset, offset + take), filled);
 			filled += take;
 			offset += take;
+			if (!lastMayBeFull && filled === size) {
+				yield { chunk: buffer, index: index++, final: false };
+				buffer = new Uint8Array(size);
+				filled = 0;
+			}
 		}
 	}
 	yield { chunk: buffer.subarray(0, filled), index, final: true };
