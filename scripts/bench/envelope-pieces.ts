@@ -27,38 +27,46 @@ function* views(block: Uint8Array, size: number, piece = PIECE): Generator<Uint8
 	}
 }
 
-/** Peak live growth while streaming `size` bytes in `piece`-byte pieces through both directions. */
-async function memory(piece: number, size: number, block: Uint8Array): Promise<number[]> {
+/**
+ * Peak live growth (heap + array buffers, after a GC every 2 MiB) while `transform` consumes
+ * `input` fed in `piece`-byte pieces; its output is dropped.
+ */
+async function peakGrowth(
+	input: Uint8Array,
+	size: number,
+	piece: number,
+	transform: (source: Iterable<Uint8Array>) => AsyncIterable<Uint8Array>,
+): Promise<number> {
 	setFlagsFromString('--expose_gc');
 	const gc = runInNewContext('gc') as () => void;
-	const key = new Uint8Array(randomBytes(32));
-	// Encrypt: output consumed and dropped.
-	let encryptPeak = 0;
-	{
+	gc();
+	const base = process.memoryUsage();
+	let peak = 0;
+	let since = 0;
+	const tick = (bytes: number) => {
+		since += bytes;
+		if (since < 2 * MiB) return;
+		since = 0;
 		gc();
-		const base = process.memoryUsage();
-		let since = 0;
-		const tick = (bytes: number) => {
-			since += bytes;
-			if (since < 2 * MiB) return;
-			since = 0;
-			gc();
-			const now = process.memoryUsage();
-			encryptPeak = Math.max(
-				encryptPeak,
-				now.heapUsed + now.arrayBuffers - base.heapUsed - base.arrayBuffers,
-			);
-		};
-		function* source() {
-			for (const view of views(block, size, piece)) {
-				yield view;
-				tick(view.length);
-			}
-		}
-		for await (const out of encryptChunks(key, DEFAULT_CHUNK_SIZE, source(), { aad: AAD })) {
-			tick(out.length);
+		const now = process.memoryUsage();
+		peak = Math.max(peak, now.heapUsed + now.arrayBuffers - base.heapUsed - base.arrayBuffers);
+	};
+	function* source() {
+		for (const view of views(input, size, piece)) {
+			yield view;
+			tick(view.length);
 		}
 	}
+	for await (const out of transform(source())) tick(out.length);
+	return peak;
+}
+
+/** Peak live growth while streaming `size` bytes in `piece`-byte pieces through both directions. */
+async function memory(piece: number, size: number, block: Uint8Array): Promise<number[]> {
+	const key = new Uint8Array(randomBytes(32));
+	const encryptPeak = await peakGrowth(block, size, piece, (source) =>
+		encryptChunks(key, DEFAULT_CHUNK_SIZE, source, { aad: AAD }),
+	);
 	// Decrypt: ciphertext made first (counted in the base), then fed in `piece`-byte pieces.
 	const parts: Uint8Array[] = [];
 	for await (const out of encryptChunks(key, DEFAULT_CHUNK_SIZE, views(block, size), {
@@ -68,32 +76,9 @@ async function memory(piece: number, size: number, block: Uint8Array): Promise<n
 	}
 	const ciphertext = Buffer.concat(parts);
 	parts.length = 0;
-	let decryptPeak = 0;
-	{
-		gc();
-		const base = process.memoryUsage();
-		let since = 0;
-		const tick = (bytes: number) => {
-			since += bytes;
-			if (since < 2 * MiB) return;
-			since = 0;
-			gc();
-			const now = process.memoryUsage();
-			decryptPeak = Math.max(
-				decryptPeak,
-				now.heapUsed + now.arrayBuffers - base.heapUsed - base.arrayBuffers,
-			);
-		};
-		function* source() {
-			for (const view of views(ciphertext, ciphertext.length, piece)) {
-				yield view;
-				tick(view.length);
-			}
-		}
-		for await (const out of decryptChunks(key, DEFAULT_CHUNK_SIZE, source(), { aad: AAD })) {
-			tick(out.length);
-		}
-	}
+	const decryptPeak = await peakGrowth(ciphertext, ciphertext.length, piece, (source) =>
+		decryptChunks(key, DEFAULT_CHUNK_SIZE, source, { aad: AAD }),
+	);
 	return [encryptPeak, decryptPeak];
 }
 
