@@ -15,6 +15,7 @@ import {
 	parseFetchKeyRequest,
 	type Certificate,
 } from '../../ts/keyserver/request.js';
+import { nobleBackend } from '../../ts/keyserver/curve/noble.js';
 import { personalMessage } from '../support/fetch-key-request.js';
 import { OfflineSuiRegistry, randomObjectId } from '../support/offline-sui-registry.js';
 
@@ -148,17 +149,20 @@ describe('SDK headers', () => {
 
 describe('fetch_key body parsing', () => {
 	it('rejects bodies whose fields do not deserialize (422 class), keeps ptb as text', () => {
-		expect(() => parseFetchKeyRequest({})).toThrow(BodyDataError);
-		expect(() => parseFetchKeyRequest([])).toThrow(/object/);
+		expect(() => parseFetchKeyRequest({}, nobleBackend)).toThrow(BodyDataError);
+		expect(() => parseFetchKeyRequest([], nobleBackend)).toThrow(/invalid length 0/);
 		const g1 = Buffer.from(new Uint8Array(48)).toString('base64');
 		expect(() =>
-			parseFetchKeyRequest({
-				ptb: '!!',
-				enc_key: g1,
-				enc_verification_key: 'AA==',
-				request_signature: 'AA==',
-				certificate: {},
-			}),
+			parseFetchKeyRequest(
+				{
+					ptb: '!!',
+					enc_key: g1,
+					enc_verification_key: 'AA==',
+					request_signature: 'AA==',
+					certificate: {},
+				},
+				nobleBackend,
+			),
 		).toThrow(/enc_key|enc_verification_key/);
 	});
 });

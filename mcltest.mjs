@@ -1,0 +1,30 @@
+import * as mcl from 'mcl-wasm';
+import { createRequire } from 'node:module';
+import { bls12_381 } from '@noble/curves/bls12-381.js';
+const require = createRequire(import.meta.url);
+await mcl.init(mcl.BLS12_381);
+const { mod } = require('mcl-wasm/dist/mcl.js');
+mcl.setETHserialization(true);
+mcl.setMapToMode(mcl.IRTF);
+const dst = 'BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_';
+const p = mod._malloc(dst.length); for (let i=0;i<dst.length;i++) mod.HEAP8[p+i]=dst.charCodeAt(i);
+console.log('setDst', mod._mclBnG1_setDst(p, dst.length)); mod._free(p);
+const msg = new TextEncoder().encode('hello');
+const a = mcl.hashAndMapToG1(msg).serialize();
+const b = bls12_381.G1.hashToCurve(msg).toBytes();
+console.log(Buffer.from(a).toString('hex')); console.log(Buffer.from(b).toString('hex'));
+const g2 = new mcl.G2(); 
+const sk = bls12_381.utils.randomSecretKey();
+const fr = new mcl.Fr(); fr.setBigEndianMod(sk);
+console.log(Object.getOwnPropertyNames(mcl.Fr.prototype).join(','));
+const base = bls12_381.G2.Point.BASE.toBytes(); g2.deserialize(base);
+console.log(Buffer.from(mcl.mul(g2, fr).serialize()).toString('hex') === Buffer.from(bls12_381.G2.Point.BASE.multiply(BigInt('0x'+Buffer.from(sk).toString('hex'))).toBytes()).toString('hex'));
+const g1 = mcl.hashAndMapToG1(msg);
+const ct = g1._op2(mod._mclBnG1_mulCT, fr);
+console.log(ct.isEqual(mcl.mul(g1, fr)));
+let t=performance.now(); for (let i=0;i<200;i++) mcl.hashAndMapToG1(msg)._op2(mod._mclBnG1_mulCT, fr).serialize(); console.log('mcl per', (performance.now()-t)/200);
+const s = BigInt('0x'+Buffer.from(sk).toString('hex'));
+t=performance.now(); for (let i=0;i<50;i++) bls12_381.G1.hashToCurve(msg).multiply(s).toBytes(); console.log('noble per', (performance.now()-t)/50);
+// invalid point
+const bad = new Uint8Array(48); bad[0]=0x80|0x20; bad[47]=1;
+try { const x = new mcl.G1(); x.deserialize(bad); console.log('accepted?', x.isValidOrder()); } catch(e) { console.log('rejected', e.message); }
