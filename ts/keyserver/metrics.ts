@@ -5,13 +5,15 @@
  * `internal_errors{internal_error_type}`, `requests_per_number_of_ids`, `check_policy_duration`,
  * `fetch_pkg_ids_duration`, `http_request_duration_millis{route,status}`,
  * `http_requests_total{route,status}`, `http_request_in_flight{route}`,
- * `sui_rpc_request_duration_millis{method,status}`. Ours only: `client_sdk_version_requests`
- * and `uptime` (seconds since start). Served on their own port (default 9184, `/metrics`).
+ * `sui_rpc_request_duration_millis{method,status}`, and from server.rs at ddc7e5d6
+ * `client_sdk_version{sdk_type,version}`, `key_server_version{version}` and
+ * `uptime{version}` (seconds). Served on their own port (default 9184, `/metrics`).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { KeyServerStartError } from '../errors.js';
+import { KEY_SERVER_VERSION } from './protocol.js';
 
 /** Mysten's `buckets(start, end, step)`: start, start+step, …, end. */
 function buckets(start: number, end: number, step: number): number[] {
@@ -85,8 +87,8 @@ export class KeyServerMetrics {
 		registers: [this.registry],
 	});
 	readonly sdkVersions = new Counter({
-		name: 'client_sdk_version_requests',
-		help: 'Requests by client SDK type and version (from the Client-Sdk-* headers)',
+		name: 'client_sdk_version',
+		help: 'Client SDK versions by type seen in requests',
 		labelNames: ['sdk_type', 'version'],
 		registers: [this.registry],
 	});
@@ -95,12 +97,19 @@ export class KeyServerMetrics {
 		const started = now();
 		new Gauge({
 			name: 'uptime',
-			help: 'Seconds since the key server started',
+			help: 'uptime of the key server in seconds',
+			labelNames: ['version'],
 			registers: [this.registry],
 			collect() {
-				this.set((now() - started) / 1000);
+				this.set({ version: KEY_SERVER_VERSION }, Math.floor((now() - started) / 1000));
 			},
 		});
+		new Counter({
+			name: 'key_server_version',
+			help: 'The current key server version',
+			labelNames: ['version'],
+			registers: [this.registry],
+		}).inc({ version: KEY_SERVER_VERSION });
 	}
 
 	/** Times `work` into `histogram` (milliseconds), whether it resolves or throws. */

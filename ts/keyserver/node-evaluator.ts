@@ -29,6 +29,10 @@ export interface NodeEvaluatorOptions {
 	sealPackageId?: string;
 	/** Mysten's `allowed_staleness` (default 2 minutes). */
 	allowedStalenessMs?: number;
+	/** Mysten's `rgp_update_interval`: how long a reference gas price is reused (default 60 s). */
+	rgpUpdateIntervalMs?: number;
+	/** Called after each full-node call (Mysten's `sui_rpc_request_duration_millis`). */
+	onRpc?: (method: string, ok: boolean, ms: number) => void;
 	now?: () => number;
 }
 
@@ -40,6 +44,8 @@ export class NodeEvaluator implements PolicyEvaluator {
 	readonly #sealPackageId: string | undefined;
 	readonly #allowedStalenessMs: number;
 	readonly #now: () => number;
+	readonly #rgpUpdateIntervalMs: number;
+	readonly #onRpc: NodeEvaluatorOptions['onRpc'];
 	#gasPrice: { value: bigint; at: number } | undefined;
 
 	constructor(options: NodeEvaluatorOptions) {
@@ -49,6 +55,20 @@ export class NodeEvaluator implements PolicyEvaluator {
 			: undefined;
 		this.#allowedStalenessMs = options.allowedStalenessMs ?? 120_000;
 		this.#now = options.now ?? Date.now;
+		this.#rgpUpdateIntervalMs = options.rgpUpdateIntervalMs ?? RGP_REFRESH_MS;
+		this.#onRpc = options.onRpc;
+	}
+
+	async #rpc<T>(method: string, call: () => Promise<T>): Promise<T> {
+		const start = performance.now();
+		let ok = false;
+		try {
+			const result = await call();
+			ok = true;
+			return result;
+		} finally {
+			this.#onRpc?.(method, ok, performance.now() - start);
+		}
 	}
 
 	async evaluate({ validPtb, sender }: PolicyRequest): Promise<PolicyDecision> {
@@ -69,7 +89,9 @@ export class NodeEvaluator implements PolicyEvaluator {
 			}).toBytes();
 			// Like Mysten: empty gas payment and no gas selection (gRPC), so the user needs no SUI.
 			const request = { transaction, include: { effects: true as const }, doGasSelection: false };
-			result = await this.#client.core.simulateTransaction(request);
+			result = await this.#rpc('simulate_transaction', () =>
+				this.#client.core.simulateTransaction(request),
+			);
 		} catch (error) {
 			return rpcFailure(error);
 		}
@@ -114,8 +136,10 @@ export class NodeEvaluator implements PolicyEvaluator {
 
 	async #referenceGasPrice(): Promise<bigint> {
 		const cached = this.#gasPrice;
-		if (cached && this.#now() - cached.at < RGP_REFRESH_MS) return cached.value;
-		const { referenceGasPrice } = await this.#client.core.getReferenceGasPrice();
+		if (cached && this.#now() - cached.at < this.#rgpUpdateIntervalMs) return cached.value;
+		const { referenceGasPrice } = await this.#rpc('get_reference_gas_price', () =>
+			this.#client.core.getReferenceGasPrice(),
+		);
 		const value = BigInt(referenceGasPrice);
 		this.#gasPrice = { value, at: this.#now() };
 		return value;
