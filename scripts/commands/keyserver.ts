@@ -170,6 +170,8 @@ export async function startSettings(
 }
 
 async function start(args: string[], io: CliIo): Promise<number> {
+	// Before anything slow: a wrapper that dies during start-up must already be on the list.
+	const wrappers = wrapperAncestors();
 	const { values, positionals } = parseCommandArgs(args, START_OPTIONS, USAGE);
 	rejectPositionals(positionals, USAGE);
 	const settings = await startSettings(values, io.env, io.logger);
@@ -241,6 +243,13 @@ async function start(args: string[], io: CliIo): Promise<number> {
 		await server.close();
 		throw error;
 	}
+	// Listen for the stop conditions before announcing the server (a test or supervisor may
+	// signal as soon as it sees the line).
+	const reason = new Promise<string>((resolve) => {
+		process.once('SIGINT', () => resolve('SIGINT'));
+		process.once('SIGTERM', () => resolve('SIGTERM'));
+		watchWrappers(wrappers, () => resolve('its npm/npx/tsx wrapper is gone'));
+	});
 	io.result(
 		{
 			url: server.url,
@@ -252,13 +261,9 @@ async function start(args: string[], io: CliIo): Promise<number> {
 		},
 		`Seal key server ${server.objectId} at ${server.url} (public key 0x${Buffer.from(server.publicKey).toString('hex')}; ${server.curveBackend} backend, ${server.workers} worker(s)${metricsServer ? `; metrics at ${metricsServer.url}` : ''})`,
 	);
-	const reason = await new Promise<string>((resolve) => {
-		process.once('SIGINT', () => resolve('SIGINT'));
-		process.once('SIGTERM', () => resolve('SIGTERM'));
-		watchWrappers(wrapperAncestors(), () => resolve('its npm/npx/tsx wrapper is gone'));
-	});
+	const stopReason = await reason;
 	io.logger.info(
-		`stopping key server (${reason}): finishing ${server.inFlight()} in-flight request(s)`,
+		`stopping key server (${stopReason}): finishing ${server.inFlight()} in-flight request(s)`,
 	);
 	// A second signal while draining stops at once.
 	const hardStop = () => process.exit(1);
