@@ -87,6 +87,16 @@ describe('session message and signatures', () => {
 		await expect(checkSessionSignature(cert, sig, other)).rejects.toMatchObject({
 			errorName: 'InvalidSessionSignature',
 		});
+		// Verification that throws (a key or signature the verifier cannot even read) is a
+		// failure too, never a pass.
+		for (const [vk, signature] of [
+			[cert.sessionVk.subarray(0, 31), sig],
+			[cert.sessionVk, sig.subarray(0, 63)],
+		] as const) {
+			await expect(
+				checkSessionSignature({ ...cert, sessionVk: vk }, signature, signed),
+			).rejects.toMatchObject({ errorName: 'InvalidSessionSignature' });
+		}
 	});
 });
 
