@@ -58,6 +58,7 @@ export async function startWorkerPool(options: {
 	};
 
 	const copies: Uint8Array[] = [];
+	const live = new Set<Worker>();
 	const spawn = () =>
 		new Promise<Worker>((resolve, reject) => {
 			const init: WorkerInit = {
@@ -85,6 +86,13 @@ export async function startWorkerPool(options: {
 				const job = busy.get(worker);
 				busy.delete(worker);
 				if (job) job.reject(new Error(`key worker exited (code ${code})`));
+				// A dead worker never takes work again; with none left, queued work cannot run.
+				const at = idle.indexOf(worker);
+				if (at >= 0) idle.splice(at, 1);
+				live.delete(worker);
+				if (live.size === 0) {
+					for (const queued of queue.splice(0)) queued.reject(new Error('no key workers left'));
+				}
 			});
 		});
 
@@ -98,6 +106,7 @@ export async function startWorkerPool(options: {
 		});
 	}
 	idle.push(...workers);
+	for (const worker of workers) live.add(worker);
 
 	const run = (encKey: Uint8Array, fullIds: Uint8Array[]) =>
 		new Promise<WrappedKey[]>((resolve, reject) => {
@@ -109,7 +118,8 @@ export async function startWorkerPool(options: {
 		workers: options.size,
 		async wrap(encKey, fullIds) {
 			if (closed) throw new Error('key pool is closed');
-			const parts = Math.min(workers.length, fullIds.length);
+			if (live.size === 0) throw new Error('no key workers left');
+			const parts = Math.min(live.size, fullIds.length);
 			if (parts <= 1) return run(encKey, fullIds);
 			const size = Math.ceil(fullIds.length / parts);
 			const chunks: Uint8Array[][] = [];
