@@ -125,6 +125,10 @@ describe('certificate time window', () => {
 		expect(
 			errorName(() => checkCertificateTime({ ...base, ttlMin: 31 }, base.creationTimeMs, 30)),
 		).toBe('InvalidCertificate');
+		// The maximum itself is allowed.
+		expect(
+			errorName(() => checkCertificateTime({ ...base, ttlMin: 30 }, base.creationTimeMs, 30)),
+		).toBeUndefined();
 	});
 });
 
@@ -132,6 +136,22 @@ describe('SDK headers', () => {
 	const ok = { 'client-sdk-type': 'typescript', 'client-sdk-version': '1.4.12' };
 	it('accepts the SDK headers and any valid version for unknown or missing types', () => {
 		expect(errorName(() => checkSdkHeaders(ok))).toBeUndefined();
+		// The metrics labels: the SDK type as Mysten names it, unknown types as "other".
+		expect(checkSdkHeaders(ok)).toEqual({ sdkType: 'typescript', version: '1.4.12' });
+		expect(checkSdkHeaders({ 'client-sdk-type': 'go', 'client-sdk-version': '0.0.1' })).toEqual({
+			sdkType: 'other',
+			version: '0.0.1',
+		});
+		// Numbers up to u64::MAX are versions; one more is not.
+		expect(
+			errorName(() => checkSdkHeaders({ 'client-sdk-version': '18446744073709551615.0.0' })),
+		).toBeUndefined();
+		expect(
+			errorName(() => checkSdkHeaders({ 'client-sdk-version': '18446744073709551616.0.0' })),
+		).toBe('InvalidSDKVersion');
+		expect(errorName(() => checkSdkHeaders({ 'client-sdk-version': '1.0.0 é' }))).toBe(
+			'InvalidSDKVersion',
+		);
 		expect(errorName(() => checkSdkHeaders({ 'client-sdk-version': '0.0.1' }))).toBeUndefined();
 		expect(
 			errorName(() =>

@@ -174,3 +174,28 @@ describe('fetch_key fields', () => {
 		);
 	});
 });
+
+describe('certificate.signature (GenericSignature::from_bytes)', () => {
+	const sig = (flag: number, length: number) => {
+		const bytes = new Uint8Array(length).fill(5);
+		bytes[0] = flag;
+		return b64(bytes);
+	};
+	it('simple schemes need their exact length; structured ones must parse; others are refused', async () => {
+		const body = await validBody();
+		const cert = body['certificate'] as Record<string, unknown>;
+		const at = (signature: string) => ({ ...body, certificate: { ...cert, signature } });
+		for (const [flag, length] of [
+			[0x00, 97],
+			[0x01, 98],
+			[0x02, 98],
+		] as const) {
+			expect(parse(at(sig(flag, length))).certificate.signature).toBe(sig(flag, length));
+			refused(at(sig(flag, length - 1)), /signature/);
+			refused(at(sig(flag, length + 1)), /signature/);
+		}
+		for (const bad of [sig(0x03, 40), sig(0x05, 40), sig(0x04, 97), '', '!!!!']) {
+			refused(at(bad), /signature/);
+		}
+	});
+});

@@ -44,7 +44,7 @@ export function firstHeader(
 	name: string,
 ): string | undefined {
 	const values = distinct?.[name];
-	if (values && values.length > 0) return values[0];
+	if (values) return values[0];
 	const value = headers[name];
 	return Array.isArray(value) ? value[0] : value;
 }
@@ -74,8 +74,7 @@ export function checkSdkHeaders(
 export function parseSemver(
 	text: string,
 ): { core: [bigint, bigint, bigint]; pre: boolean } | undefined {
-	// `HeaderValue::to_str` fails on anything but visible ASCII (and tab).
-	if (!/^[\t\x20-\x7e]*$/.test(text)) return undefined;
+	// (`HeaderValue::to_str` fails on non-ASCII; the pattern below is ASCII-only anyway.)
 	const match = SEMVER.exec(text);
 	if (!match) return undefined;
 	const core = [BigInt(match[1]!), BigInt(match[2]!), BigInt(match[3]!)] as [
