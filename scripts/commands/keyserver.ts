@@ -3,15 +3,21 @@
  * `genkey` prints a new master key and its public key; `start` serves Mysten's HTTP API with
  * the master key taken only from the environment, evaluating policies on a Sui full node.
  */
-import { InvalidInputError, UsageError } from '../../ts/errors.js';
+import { readFile } from 'node:fs/promises';
+import type { ClientWithCoreApi } from '@mysten/sui/client';
+import { InvalidInputError, KeyServerStartError, UsageError } from '../../ts/errors.js';
+import { parseKeyServerConfig } from '../../ts/keyserver/config-file.js';
+import { DEFAULT_CURVE_BACKEND, parseCurveBackendName } from '../../ts/keyserver/curve/backend.js';
 import { NodeEvaluator } from '../../ts/keyserver/evaluator.js';
 import {
 	generateMasterKey,
 	parseMasterKeyHex,
 	publicKeyFromMasterKey,
 } from '../../ts/keyserver/keys.js';
+import { KeyServerMetrics, startMetricsServer } from '../../ts/keyserver/metrics.js';
 import { NodePackageResolver } from '../../ts/keyserver/packages.js';
 import { startKeyServer } from '../../ts/keyserver/server.js';
+import { watchWrappers, wrapperAncestors } from '../../ts/keyserver/wrapper-watch.js';
 import { createSuiClient, parseSuiTransport } from '../../ts/sui-client.js';
 import { parseCommandArgs, rejectPositionals, usageErrors } from '../args.js';
 import type { CliIo, Command } from '../cli-io.js';
@@ -26,18 +32,28 @@ const USAGE = `usage:
       public key on chain with key_server::create_and_transfer_v2_independent_server.
 
   seal-policies keyserver start --object-id <0x…> --node-url <url> [options]
-      Serve the Seal key-server API (GET /v1/service, POST /v1/fetch_key, GET /health).
+  seal-policies keyserver start --config <key-server-config.yaml> [options]
+      Serve the Seal key-server API (GET /v1/service, POST /v1/fetch_key, GET /health) and
+      Prometheus metrics (GET /metrics on their own port).
       The master key is read ONLY from the environment: SEAL_KEYSERVER_MASTER_KEY (or MASTER_KEY,
       Mysten's name), 64 hex chars, optional 0x. It is never logged or written.
+      --config <file>          Mysten's key-server-config.yaml (also CONFIG_PATH): network,
+                               node_url, server_mode !Open, metrics_host_port, allowed_staleness,
+                               session_key_ttl_max, rgp_update_interval; PORT from the environment
       --object-id <id>         on-chain KeyServer object id registered with this key's public key
       --node-url <url>         Sui full node for policy simulation (e.g. http://127.0.0.1:9000)
       --seal-package <id>      Seal package (published-at) id: run seal::time::check_staleness first
       --transport grpc|jsonrpc full-node API (default grpc; jsonrpc = dry run)
       --network <name>         network label for the Sui client (default localnet)
       --host <host>            listen address (default 127.0.0.1)
-      --port <n>               listen port (default 2024)
+      --port <n>               listen port (default PORT or 2024)
       --ttl-max-minutes <n>    longest session TTL accepted (default 30)
-      Runs until SIGINT/SIGTERM.`;
+      --backend mcl|noble      curve arithmetic (default mcl; noble = reference, ~7x slower)
+      --workers <n>            key-derivation threads (default: number of cores; 0 = none)
+      --metrics-port <n|off>   Prometheus port (default metrics_host_port or 9184)
+      --check-node fail|warn   probe the full node at start; stop (fail) or only warn
+      Runs until SIGINT/SIGTERM (or until the npm/npx/tsx wrapper it runs under is gone), then
+      finishes in-flight requests (at most 10 s) and exits.`;
 
 export const command: Command = {
 	summary: 'genkey | start: our TypeScript Seal key server',
@@ -61,61 +77,227 @@ async function genkey(args: string[], io: CliIo): Promise<number> {
 	return 0;
 }
 
+/** What `start` runs with, from flags or from Mysten's config file. */
+export interface StartSettings {
+	objectId: string;
+	nodeUrl: string;
+	sealPackageId: string | undefined;
+	port: number;
+	ttlMaxMinutes: number;
+	metricsPort: number | undefined;
+	allowedStalenessMs: number | undefined;
+	rgpUpdateIntervalMs: number | undefined;
+}
+
+const START_OPTIONS = {
+	config: { type: 'string' },
+	'object-id': { type: 'string' },
+	'node-url': { type: 'string' },
+	'seal-package': { type: 'string' },
+	transport: { type: 'string', default: 'grpc' },
+	network: { type: 'string', default: 'localnet' },
+	host: { type: 'string', default: '127.0.0.1' },
+	port: { type: 'string' },
+	'ttl-max-minutes': { type: 'string' },
+	backend: { type: 'string', default: DEFAULT_CURVE_BACKEND },
+	workers: { type: 'string' },
+	'metrics-port': { type: 'string' },
+	'check-node': { type: 'string' },
+} as const;
+
+/** Flags and environment → settings; `--config`/CONFIG_PATH excludes the per-field flags. */
+export async function startSettings(
+	values: { [K in keyof typeof START_OPTIONS]?: string | undefined },
+	env: NodeJS.ProcessEnv,
+	logger: CliIo['logger'],
+): Promise<StartSettings> {
+	const configPath = values.config ?? (env['CONFIG_PATH'] || undefined);
+	const metricsFlag = values['metrics-port'];
+	const metricsFromFlag =
+		metricsFlag === undefined
+			? undefined
+			: metricsFlag === 'off'
+				? -1
+				: integer(metricsFlag, 'metrics-port', 0, 65535);
+	const portDefault = env['PORT'] ? integer(env['PORT'], 'PORT', 0, 65535) : 2024;
+	const port = values.port === undefined ? portDefault : integer(values.port, 'port', 0, 65535);
+	if (configPath) {
+		for (const flag of ['object-id', 'node-url', 'seal-package', 'ttl-max-minutes'] as const) {
+			if (values[flag] !== undefined) {
+				throw new InvalidInputError(
+					flag,
+					`--${flag} cannot be combined with --config (set it in the file)`,
+				);
+			}
+		}
+		let text: string;
+		try {
+			text = await readFile(configPath, 'utf8');
+		} catch (error) {
+			throw new InvalidInputError(
+				'config',
+				`cannot read ${configPath}: ${(error as Error).message}`,
+				{
+					cause: error,
+				},
+			);
+		}
+		const file = parseKeyServerConfig(text, env);
+		if (file.ignored.length > 0) {
+			logger.warn(`config: ignoring ${file.ignored.join(', ')} (not used by this key server)`);
+		}
+		return {
+			objectId: file.keyServerObjectId,
+			nodeUrl: file.nodeUrl,
+			sealPackageId: file.sealPackageId,
+			port,
+			ttlMaxMinutes: file.sessionKeyTtlMaxMinutes,
+			metricsPort: metricsFromFlag === -1 ? undefined : (metricsFromFlag ?? file.metricsPort),
+			allowedStalenessMs: file.allowedStalenessMs,
+			rgpUpdateIntervalMs: file.rgpUpdateIntervalMs,
+		};
+	}
+	return {
+		objectId: required(values['object-id'], 'object-id'),
+		nodeUrl: required(values['node-url'], 'node-url'),
+		sealPackageId: values['seal-package'],
+		port,
+		ttlMaxMinutes: integer(values['ttl-max-minutes'] ?? '30', 'ttl-max-minutes', 1, 24 * 60),
+		metricsPort: metricsFromFlag === -1 ? undefined : (metricsFromFlag ?? 9184),
+		allowedStalenessMs: undefined,
+		rgpUpdateIntervalMs: undefined,
+	};
+}
+
 async function start(args: string[], io: CliIo): Promise<number> {
-	const { values, positionals } = parseCommandArgs(
-		args,
-		{
-			'object-id': { type: 'string' },
-			'node-url': { type: 'string' },
-			'seal-package': { type: 'string' },
-			transport: { type: 'string', default: 'grpc' },
-			network: { type: 'string', default: 'localnet' },
-			host: { type: 'string', default: '127.0.0.1' },
-			port: { type: 'string', default: '2024' },
-			'ttl-max-minutes': { type: 'string', default: '30' },
-		},
-		USAGE,
-	);
+	// Before anything slow: a wrapper that dies during start-up must already be on the list.
+	const wrappers = wrapperAncestors();
+	const { values, positionals } = parseCommandArgs(args, START_OPTIONS, USAGE);
 	rejectPositionals(positionals, USAGE);
-	const objectId = required(values['object-id'], 'object-id');
-	const nodeUrl = required(values['node-url'], 'node-url');
-	const port = integer(values.port, 'port', 0, 65535);
-	const ttlMaxMinutes = integer(values['ttl-max-minutes'], 'ttl-max-minutes', 1, 24 * 60);
+	const settings = await startSettings(values, io.env, io.logger);
+	const curveBackend = parseCurveBackendName(values.backend);
+	const workers =
+		values.workers === undefined ? undefined : integer(values.workers, 'workers', 0, 256);
+	const checkNode = values['check-node'];
+	if (checkNode !== undefined && checkNode !== 'fail' && checkNode !== 'warn') {
+		throw new InvalidInputError('check-node', `expected 'fail' or 'warn', got '${checkNode}'`);
+	}
 	const masterKey = takeMasterKeyFromEnv(io.env);
 
 	const client = createSuiClient({
 		network: values.network,
-		rpcUrl: nodeUrl,
+		rpcUrl: settings.nodeUrl,
 		transport: usageErrors(() => parseSuiTransport(values.transport)),
 	});
-	const sealPackageId = values['seal-package'];
-	if (!sealPackageId) {
+	if (checkNode) {
+		const problem = await probeNode(client, settings.sealPackageId);
+		if (problem && checkNode === 'fail') {
+			masterKey.fill(0);
+			throw new KeyServerStartError(`full node ${settings.nodeUrl}: ${problem}`);
+		}
+		if (problem) io.logger.warn(`full node ${settings.nodeUrl}: ${problem}`);
+		else io.logger.info(`full node ${settings.nodeUrl} answers`);
+	}
+	if (!settings.sealPackageId) {
 		io.logger.warn('no --seal-package: the staleness check (seal::time) is skipped');
 	}
-	const server = await startKeyServer({
-		masterKey,
-		objectId,
-		evaluator: new NodeEvaluator({ client, ...(sealPackageId ? { sealPackageId } : {}) }),
-		packages: new NodePackageResolver(client),
-		host: values.host,
-		port,
-		ttlMaxMinutes,
-		logger: io.logger,
-		suiClient: client,
+	const metrics = new KeyServerMetrics();
+	const evaluator = new NodeEvaluator({
+		client,
+		...(settings.sealPackageId ? { sealPackageId: settings.sealPackageId } : {}),
+		...(settings.allowedStalenessMs !== undefined
+			? { allowedStalenessMs: settings.allowedStalenessMs }
+			: {}),
+		...(settings.rgpUpdateIntervalMs !== undefined
+			? { rgpUpdateIntervalMs: settings.rgpUpdateIntervalMs }
+			: {}),
+		onRpc: (method, ok, ms) =>
+			metrics.rpcDuration.observe({ method, status: ok ? 'success' : 'failure' }, ms),
 	});
-	masterKey.fill(0);
+	let server;
+	try {
+		server = await startKeyServer({
+			masterKey,
+			objectId: settings.objectId,
+			evaluator,
+			packages: new NodePackageResolver(client),
+			host: values.host,
+			port: settings.port,
+			ttlMaxMinutes: settings.ttlMaxMinutes,
+			logger: io.logger,
+			suiClient: client,
+			curveBackend,
+			...(workers !== undefined ? { workers } : {}),
+			metrics,
+		});
+	} finally {
+		masterKey.fill(0);
+	}
+	let metricsServer;
+	try {
+		metricsServer =
+			settings.metricsPort === undefined
+				? undefined
+				: await startMetricsServer(metrics, values.host, settings.metricsPort);
+	} catch (error) {
+		await server.close();
+		throw error;
+	}
+	// Listen for the stop conditions before announcing the server (a test or supervisor may
+	// signal as soon as it sees the line).
+	const reason = new Promise<string>((resolve) => {
+		process.once('SIGINT', () => resolve('SIGINT'));
+		process.once('SIGTERM', () => resolve('SIGTERM'));
+		watchWrappers(wrappers, () => resolve('its npm/npx/tsx wrapper is gone'));
+	});
 	io.result(
-		{ url: server.url, objectId: server.objectId, publicKey: server.publicKey },
-		`Seal key server ${server.objectId} at ${server.url} (public key 0x${Buffer.from(server.publicKey).toString('hex')})`,
+		{
+			url: server.url,
+			objectId: server.objectId,
+			publicKey: server.publicKey,
+			metricsUrl: metricsServer?.url,
+			backend: server.curveBackend,
+			workers: server.workers,
+		},
+		`Seal key server ${server.objectId} at ${server.url} (public key 0x${Buffer.from(server.publicKey).toString('hex')}; ${server.curveBackend} backend, ${server.workers} worker(s)${metricsServer ? `; metrics at ${metricsServer.url}` : ''})`,
 	);
-	await new Promise<void>((resolve) => {
-		const stop = () => resolve();
-		process.once('SIGINT', stop);
-		process.once('SIGTERM', stop);
-	});
-	io.logger.info('stopping key server');
-	await server.close();
+	const stopReason = await reason;
+	io.logger.info(
+		`stopping key server (${stopReason}): finishing ${server.inFlight()} in-flight request(s)`,
+	);
+	// A second signal while draining stops at once.
+	const hardStop = () => process.exit(1);
+	process.once('SIGINT', hardStop);
+	process.once('SIGTERM', hardStop);
+	await Promise.all([server.close(), metricsServer?.close()]);
 	return 0;
+}
+
+/** One cheap call (and the Seal package, when known); a problem as text, or undefined. */
+export async function probeNode(
+	client: ClientWithCoreApi,
+	sealPackageId: string | undefined,
+	timeoutMs = 10_000,
+): Promise<string | undefined> {
+	const timeout = new Promise<string>((resolve) =>
+		setTimeout(() => resolve(`no answer within ${timeoutMs} ms`), timeoutMs).unref(),
+	);
+	const probe = (async () => {
+		try {
+			await client.core.getReferenceGasPrice();
+		} catch (error) {
+			return `unreachable: ${(error as Error).message}`;
+		}
+		if (sealPackageId) {
+			try {
+				await client.core.getObject({ objectId: sealPackageId });
+			} catch (error) {
+				return `Seal package ${sealPackageId} not found: ${(error as Error).message}`;
+			}
+		}
+		return undefined;
+	})();
+	return Promise.race([probe, timeout]);
 }
 
 /** Reads the master key and removes it from `env`, so children of this process never inherit it. */

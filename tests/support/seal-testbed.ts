@@ -31,6 +31,7 @@ import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { Transaction } from '@mysten/sui/transactions';
 import type { Logger } from '../../ts/logger.js';
 import { buildApproveTxBytes, type ApproveTarget } from '../../ts/seal/approve.js';
+import type { CurveBackendName } from '../../ts/keyserver/curve/backend.js';
 import { FixedEvaluator } from '../../ts/keyserver/evaluator.js';
 import { generateMasterKey } from '../../ts/keyserver/keys.js';
 import { StaticPackageResolver } from '../../ts/keyserver/packages.js';
@@ -86,6 +87,8 @@ export interface SealTestbedOptions {
 	now?: () => number;
 	/** Servers' maximum session TTL in minutes (default 30, Mysten's default). */
 	ttlMaxMinutes?: number;
+	/** Curve backend per server (default: the server's default, mcl). */
+	curveBackends?: CurveBackendName[];
 }
 
 export async function startSealTestbed(options: SealTestbedOptions): Promise<SealTestbed> {
@@ -108,6 +111,7 @@ export async function startSealTestbed(options: SealTestbedOptions): Promise<Sea
 					...(options.logger ? { logger: options.logger } : {}),
 					...(options.now ? { now: options.now } : {}),
 					...(options.ttlMaxMinutes ? { ttlMaxMinutes: options.ttlMaxMinutes } : {}),
+					...(options.curveBackends?.[i] ? { curveBackend: options.curveBackends[i] } : {}),
 				}),
 			);
 			await server.start();

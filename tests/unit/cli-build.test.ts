@@ -4,8 +4,12 @@
  * and `--help` imports no command module (no SDK) so it answers quickly.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { bls12_381 } from '@noble/curves/bls12-381.js';
 
 import { describe, expect, it } from 'vitest';
 
@@ -76,6 +80,30 @@ describe('build configuration', () => {
 			const version = spawnSync(process.execPath, [built, '--version'], { encoding: 'utf8' });
 			expect(version.stdout).toMatch(/^seal-policies \d+\.\d+\.\d+\n$/);
 			expect(existsSync(join(ROOT, 'dist', 'ts', 'index.d.ts'))).toBe(true);
+		},
+	);
+
+	it.skipIf(!existsSync(built))(
+		'the compiled key server starts its worker threads without tsx (skipped: no dist/)',
+		() => {
+			// dist/ has no TypeScript loader: the worker must be the compiled key-worker.js. The script
+			// is a file (not --eval): workers inherit the parent's execArgv.
+			const pool = pathToFileURL(join(ROOT, 'dist', 'ts', 'keyserver', 'key-pool.js')).href;
+			const g1 = Buffer.from(bls12_381.G1.Point.BASE.toBytes()).toString('hex');
+			const dir = mkdtempSync(join(tmpdir(), 'compiled-pool-'));
+			const file = join(dir, 'pool.mjs');
+			writeFileSync(
+				file,
+				`import { startWorkerPool } from '${pool}';
+				const pool = await startWorkerPool({ masterKey: new Uint8Array(32).fill(7), backend: 'mcl', size: 1 });
+				const wrapped = await pool.wrap(Buffer.from('${g1}', 'hex'), [new Uint8Array([1, 2, 3])]);
+				await pool.close();
+				console.log(JSON.stringify({ workers: pool.workers, keys: wrapped.length }));`,
+			);
+			const run = spawnSync(process.execPath, [file], { encoding: 'utf8' });
+			rmSync(dir, { recursive: true, force: true });
+			expect(run.stderr).toBe('');
+			expect(JSON.parse(run.stdout)).toEqual({ workers: 1, keys: 1 });
 		},
 	);
 });

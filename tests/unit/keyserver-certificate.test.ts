@@ -15,6 +15,7 @@ import {
 	parseFetchKeyRequest,
 	type Certificate,
 } from '../../ts/keyserver/request.js';
+import { nobleBackend } from '../../ts/keyserver/curve/noble.js';
 import { personalMessage } from '../support/fetch-key-request.js';
 import { OfflineSuiRegistry, randomObjectId } from '../support/offline-sui-registry.js';
 
@@ -86,6 +87,16 @@ describe('session message and signatures', () => {
 		await expect(checkSessionSignature(cert, sig, other)).rejects.toMatchObject({
 			errorName: 'InvalidSessionSignature',
 		});
+		// Verification that throws (a key or signature the verifier cannot even read) is a
+		// failure too, never a pass.
+		for (const [vk, signature] of [
+			[cert.sessionVk.subarray(0, 31), sig],
+			[cert.sessionVk, sig.subarray(0, 63)],
+		] as const) {
+			await expect(
+				checkSessionSignature({ ...cert, sessionVk: vk }, signature, signed),
+			).rejects.toMatchObject({ errorName: 'InvalidSessionSignature' });
+		}
 	});
 });
 
@@ -114,6 +125,10 @@ describe('certificate time window', () => {
 		expect(
 			errorName(() => checkCertificateTime({ ...base, ttlMin: 31 }, base.creationTimeMs, 30)),
 		).toBe('InvalidCertificate');
+		// The maximum itself is allowed.
+		expect(
+			errorName(() => checkCertificateTime({ ...base, ttlMin: 30 }, base.creationTimeMs, 30)),
+		).toBeUndefined();
 	});
 });
 
@@ -121,6 +136,22 @@ describe('SDK headers', () => {
 	const ok = { 'client-sdk-type': 'typescript', 'client-sdk-version': '1.4.12' };
 	it('accepts the SDK headers and any valid version for unknown or missing types', () => {
 		expect(errorName(() => checkSdkHeaders(ok))).toBeUndefined();
+		// The metrics labels: the SDK type as Mysten names it, unknown types as "other".
+		expect(checkSdkHeaders(ok)).toEqual({ sdkType: 'typescript', version: '1.4.12' });
+		expect(checkSdkHeaders({ 'client-sdk-type': 'go', 'client-sdk-version': '0.0.1' })).toEqual({
+			sdkType: 'other',
+			version: '0.0.1',
+		});
+		// Numbers up to u64::MAX are versions; one more is not.
+		expect(
+			errorName(() => checkSdkHeaders({ 'client-sdk-version': '18446744073709551615.0.0' })),
+		).toBeUndefined();
+		expect(
+			errorName(() => checkSdkHeaders({ 'client-sdk-version': '18446744073709551616.0.0' })),
+		).toBe('InvalidSDKVersion');
+		expect(errorName(() => checkSdkHeaders({ 'client-sdk-version': '1.0.0 é' }))).toBe(
+			'InvalidSDKVersion',
+		);
 		expect(errorName(() => checkSdkHeaders({ 'client-sdk-version': '0.0.1' }))).toBeUndefined();
 		expect(
 			errorName(() =>
@@ -148,17 +179,20 @@ describe('SDK headers', () => {
 
 describe('fetch_key body parsing', () => {
 	it('rejects bodies whose fields do not deserialize (422 class), keeps ptb as text', () => {
-		expect(() => parseFetchKeyRequest({})).toThrow(BodyDataError);
-		expect(() => parseFetchKeyRequest([])).toThrow(/object/);
+		expect(() => parseFetchKeyRequest({}, nobleBackend)).toThrow(BodyDataError);
+		expect(() => parseFetchKeyRequest([], nobleBackend)).toThrow(/invalid length 0/);
 		const g1 = Buffer.from(new Uint8Array(48)).toString('base64');
 		expect(() =>
-			parseFetchKeyRequest({
-				ptb: '!!',
-				enc_key: g1,
-				enc_verification_key: 'AA==',
-				request_signature: 'AA==',
-				certificate: {},
-			}),
+			parseFetchKeyRequest(
+				{
+					ptb: '!!',
+					enc_key: g1,
+					enc_verification_key: 'AA==',
+					request_signature: 'AA==',
+					certificate: {},
+				},
+				nobleBackend,
+			),
 		).toThrow(/enc_key|enc_verification_key/);
 	});
 });

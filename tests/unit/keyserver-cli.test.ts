@@ -4,6 +4,7 @@ import { generateMasterKey } from '../../ts/keyserver/keys.js';
 import {
 	command,
 	masterKeyFromEnv,
+	probeNode,
 	takeMasterKeyFromEnv,
 } from '../../scripts/commands/keyserver.js';
 
@@ -43,5 +44,32 @@ describe('keyserver CLI', () => {
 	it('usage says genkey prints the secret and where start reads the key from', () => {
 		expect(command.usage).toMatch(/PRINTS THE SECRET MASTER KEY/);
 		expect(command.usage).toMatch(/SEAL_KEYSERVER_MASTER_KEY/);
+	});
+});
+
+describe('keyserver start --check-node', () => {
+	const client = (core: Record<string, () => Promise<unknown>>) =>
+		({ core }) as unknown as Parameters<typeof probeNode>[0];
+	it('reports nothing when the node answers, and names the failing call otherwise', async () => {
+		const ok = client({
+			getReferenceGasPrice: async () => ({ referenceGasPrice: '1000' }),
+			getObject: async () => ({}),
+		});
+		expect(await probeNode(ok, '0x2')).toBeUndefined();
+		const down = client({
+			getReferenceGasPrice: async () => {
+				throw new Error('ECONNREFUSED');
+			},
+		});
+		expect(await probeNode(down, undefined)).toMatch(/unreachable: ECONNREFUSED/);
+		const noSeal = client({
+			getReferenceGasPrice: async () => ({ referenceGasPrice: '1000' }),
+			getObject: async () => {
+				throw new Error('not found');
+			},
+		});
+		expect(await probeNode(noSeal, '0x2')).toMatch(/Seal package 0x2 not found/);
+		const silent = client({ getReferenceGasPrice: () => new Promise(() => {}) });
+		expect(await probeNode(silent, undefined, 50)).toMatch(/no answer within 50 ms/);
 	});
 });

@@ -3,7 +3,12 @@ import { bytesToNumberBE } from '@noble/curves/utils.js';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../ts/errors.js';
-import { elgamalEncrypt, isG1, isG2 } from '../../ts/keyserver/elgamal.js';
+import {
+	loadCurveBackend,
+	randomScalar,
+	CURVE_BACKENDS,
+} from '../../ts/keyserver/curve/backend.js';
+import { nobleBackend } from '../../ts/keyserver/curve/noble.js';
 import {
 	deriveUserKey,
 	generateMasterKey,
@@ -15,6 +20,7 @@ import {
 } from '../../ts/keyserver/keys.js';
 
 const { G1, G2 } = bls12_381;
+const { isG1, isG2 } = nobleBackend;
 const ORDER = bls12_381.fields.Fr.ORDER;
 
 describe('master key and public key', () => {
@@ -98,16 +104,30 @@ describe('proof of possession', () => {
 	});
 });
 
-describe('ElGamal wrapping', () => {
-	it('the client recovers the user key as c1 - c0·sk', () => {
+describe.each(CURVE_BACKENDS)('ElGamal wrapping (%s backend)', (name) => {
+	it('the client recovers the user key as c1 - c0·sk; randomness is fresh per key', async () => {
+		const backend = await loadCurveBackend(name);
 		const sk = bytesToNumberBE(bls12_381.utils.randomSecretKey());
 		const encKey = G1.Point.BASE.multiply(sk).toBytes();
-		const usk = deriveUserKey(generateMasterKey(), new Uint8Array([1, 2]));
-		const [c0, c1] = elgamalEncrypt(encKey, usk);
-		const recovered = G1.Point.fromBytes(c1).subtract(G1.Point.fromBytes(c0).multiply(sk));
-		expect(recovered.toBytes()).toEqual(usk);
-		// Fresh randomness per encryption.
-		expect(elgamalEncrypt(encKey, usk)[0]).not.toEqual(c0);
+		const msk = generateMasterKey();
+		const fullIds = [new Uint8Array([1, 2]), new Uint8Array([1, 2])];
+		const wrapped = backend.withMasterKey(msk).wrapUserKeys(encKey, fullIds);
+		const usk = deriveUserKey(msk, fullIds[0]!);
+		for (const [c0, c1] of wrapped) {
+			const recovered = G1.Point.fromBytes(c1).subtract(G1.Point.fromBytes(c0).multiply(sk));
+			expect(recovered.toBytes()).toEqual(usk);
+		}
+		expect(wrapped[1]![0]).not.toEqual(wrapped[0]![0]);
+	});
+
+	it('refuses an enc_key that is not a G1 point, and randomness that is not a scalar', async () => {
+		const ops = (await loadCurveBackend(name)).withMasterKey(generateMasterKey());
+		expect(() => ops.wrapUserKeys(new Uint8Array(48), [new Uint8Array([1])])).toThrow();
+		const encKey = G1.Point.BASE.toBytes();
+		expect(() => ops.wrapUserKeys(encKey, [new Uint8Array([1])], () => new Uint8Array(32))).toThrow(
+			InvalidInputError,
+		);
+		expect(ops.wrapUserKeys(encKey, [new Uint8Array([1])], randomScalar)).toHaveLength(1);
 	});
 });
 

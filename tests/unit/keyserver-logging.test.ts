@@ -84,27 +84,31 @@ describe('master key lifetime', () => {
 	it("close() wipes the server's private copy of the master key (the caller's array is left alone)", async () => {
 		const masterKey = generateMasterKey();
 		const original = Uint8Array.from(masterKey);
-		const from = vi.spyOn(Uint8Array, 'from');
+		// Snapshot every array Uint8Array.from makes while the server starts (a copy may be wiped
+		// at once, e.g. the one handed to a worker thread: the snapshot still identifies it).
+		const realFrom = Uint8Array.from.bind(Uint8Array) as (...args: unknown[]) => Uint8Array;
+		const made: [Uint8Array, Buffer][] = [];
+		const from = vi.spyOn(Uint8Array, 'from').mockImplementation(((...args: unknown[]) => {
+			const value = realFrom(...args);
+			made.push([value, Buffer.from(value)]);
+			return value;
+		}) as typeof Uint8Array.from);
 		let running: RunningKeyServer;
-		let made: unknown[];
 		try {
 			running = await startKeyServer({
 				masterKey,
 				objectId: randomObjectId(),
 				evaluator: { evaluate: async () => ({ allowed: true }) },
 				packages: new StaticPackageResolver(),
+				workers: 2,
 			});
 		} finally {
-			made = from.mock.results.map((result) => result.value as unknown);
 			from.mockRestore();
 		}
 		// The copies the server made of the caller's key (same bytes, another array).
-		const copies = made.filter(
-			(value): value is Uint8Array =>
-				value instanceof Uint8Array &&
-				value !== masterKey &&
-				Buffer.from(value).equals(Buffer.from(original)),
-		);
+		const copies = made
+			.filter(([value, snapshot]) => value !== masterKey && snapshot.equals(Buffer.from(original)))
+			.map(([value]) => value);
 		expect(copies.length).toBeGreaterThan(0);
 		await running.close();
 		for (const copy of copies) expect(copy.every((byte) => byte === 0)).toBe(true);

@@ -176,3 +176,27 @@ describe("validatePtb rejects with Mysten's detail", () => {
 		expect(detail(two)).toBe('Invalid function or package id');
 	});
 });
+
+describe('BCS nesting depth', () => {
+	// bcs crate MAX_CONTAINER_DEPTH = 500 (named containers), applied by Mysten's
+	// `bcs::from_bytes::<ProgrammableTransaction>` (crates/key-server/src/valid_ptb.rs:132 at
+	// ddc7e5d6): 3 levels down to the call, then one per nested `TypeInput`.
+	const nested = (vectors: number) => `${'vector<'.repeat(vectors)}u8${'>'.repeat(vectors)}`;
+	const withType = (typeArgument: string) =>
+		ptb((tx) =>
+			tx.moveCall({
+				target: `${PKG}::m::seal_approve`,
+				arguments: [tx.pure.vector('u8', [1])],
+				typeArguments: [typeArgument],
+			}),
+		);
+
+	it('accepts type arguments up to the limit and refuses one level more as Invalid BCS', async () => {
+		expect(detail(await withType(nested(496)))).toBe('valid');
+		expect(detail(await withType(nested(497)))).toBe('Invalid BCS');
+		// A struct level is two containers (TypeInput::Struct + StructInput).
+		const struct = (inner: string) => `${PKG}::m::S<${inner}>`;
+		expect(detail(await withType(struct(nested(494))))).toBe('valid');
+		expect(detail(await withType(struct(nested(495))))).toBe('Invalid BCS');
+	});
+});

@@ -144,19 +144,17 @@ describe('key-server launch commands', () => {
 			launch,
 			nodeExecPath: '/node',
 			cliPath: '/repo/scripts/cli.ts',
-			rpcUrl: 'http://127.0.0.1:9000',
-			sealPackageId: SEAL_PKG,
+			configPath: '/c.yaml',
 		});
 		expect(ours.args.join(' ')).not.toContain(launch.masterKeyHex);
 		expect(ours.env).toEqual({
 			SEAL_KEYSERVER_MASTER_KEY: launch.masterKeyHex,
 			MASTER_KEY: launch.masterKeyHex,
 		});
+		// Same config file as Mysten's binary (object id, node, Seal package live there).
 		expect(ours.args).toEqual(
-			expect.arrayContaining(['keyserver', 'start', '--object-id', KS_ID, '--port', '2024']),
+			expect.arrayContaining(['keyserver', 'start', '--config', '/c.yaml', '--port', '2024']),
 		);
-		expect(ours.args[ours.args.indexOf('--node-url') + 1]).toBe('http://127.0.0.1:9000');
-		expect(ours.args[ours.args.indexOf('--seal-package') + 1]).toBe(SEAL_PKG);
 		const mysten = mystenKeyServerCommand({
 			launch,
 			binary: '/bin/key-server',

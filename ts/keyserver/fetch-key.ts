@@ -11,22 +11,24 @@ import {
 	checkUserSignature,
 	signedRequestBytes,
 } from './certificate.js';
-import { elgamalEncryptPoint } from './elgamal.js';
 import type { PolicyEvaluator } from './evaluator.js';
-import { deriveUserKeyPoint } from './keys.js';
+import type { KeyDeriver } from './key-pool.js';
+import type { KeyServerMetrics } from './metrics.js';
 import type { PackageResolver } from './packages.js';
 import { MESSAGES } from './protocol.js';
 import type { FetchKeyRequest } from './request.js';
 import { validatePtbBase64 } from './valid-ptb.js';
 
 export interface FetchKeyContext {
-	masterKey: Uint8Array;
+	/** Holds the master key (inline or in worker threads). */
+	keys: KeyDeriver;
 	evaluator: PolicyEvaluator;
 	packages: PackageResolver;
 	nowMs: number;
 	ttlMaxMinutes: number;
 	/** Used only to verify zkLogin user signatures. */
 	suiClient?: ClientWithCoreApi;
+	metrics?: KeyServerMetrics;
 }
 
 /** Wire form: `id` as a JSON number array (full id), keys as base64 G1 `[c0, c1]`. */
@@ -46,7 +48,10 @@ export async function fetchKey(
 	ctx: FetchKeyContext,
 ): Promise<FetchKeyOutcome> {
 	const validPtb = validatePtbBase64(request.ptbBase64);
-	const original = await ctx.packages.originalPackageId(validPtb.packageId);
+	const lookup = () => ctx.packages.originalPackageId(validPtb.packageId);
+	const original = ctx.metrics
+		? await ctx.metrics.time(ctx.metrics.fetchPkgIdsDuration, lookup)
+		: await lookup();
 	if (!original) throw new KeyServerRequestError('InvalidPackage', MESSAGES.InvalidPackage);
 	const cert = request.certificate;
 	// MVR names resolve only on mainnet/testnet; this server never resolves them.
@@ -60,25 +65,26 @@ export async function fetchKey(
 		request.requestSignature,
 		signedRequestBytes(ptbBytes, request.encKey, request.encVerificationKey),
 	);
-	const decision = await ctx.evaluator.evaluate({
-		ptb: ptbBytes,
-		validPtb,
-		sender: cert.user,
-		originalPackageId: original,
-	});
+	const evaluate = () =>
+		ctx.evaluator.evaluate({
+			ptb: ptbBytes,
+			validPtb,
+			sender: cert.user,
+			originalPackageId: original,
+		});
+	const decision = ctx.metrics
+		? await ctx.metrics.time(ctx.metrics.checkPolicyDuration, evaluate)
+		: await evaluate();
 	if (!decision.allowed) throw denial(decision.error, decision.detail);
 	const prefix = Buffer.from(original.slice(2), 'hex');
-	const decryption_keys = validPtb.innerIds.map((innerId) => {
-		const fullId = Uint8Array.from(Buffer.concat([prefix, innerId]));
-		const [c0, c1] = elgamalEncryptPoint(
-			request.encKeyPoint,
-			deriveUserKeyPoint(ctx.masterKey, fullId),
-		);
-		return {
-			id: Array.from(fullId),
-			encrypted_key: [b64(c0), b64(c1)] as [string, string],
-		};
-	});
+	const fullIds = validPtb.innerIds.map((innerId) =>
+		Uint8Array.from(Buffer.concat([prefix, innerId])),
+	);
+	const wrapped = await ctx.keys.wrap(request.encKey, fullIds);
+	const decryption_keys = fullIds.map((fullId, i) => ({
+		id: Array.from(fullId),
+		encrypted_key: [b64(wrapped[i]![0]), b64(wrapped[i]![1])] as [string, string],
+	}));
 	return { response: { decryption_keys }, originalPackageId: original, user: cert.user };
 }
 

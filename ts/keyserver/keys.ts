@@ -5,12 +5,12 @@
  * Nothing here logs; callers must not log or persist the master key.
  */
 import { bls12_381 } from '@noble/curves/bls12-381.js';
-import { bytesToNumberBE, concatBytes, numberToBytesBE } from '@noble/curves/utils.js';
+import { concatBytes, numberToBytesBE } from '@noble/curves/utils.js';
 import { InvalidInputError } from '../errors.js';
+import { checkedScalar } from './curve/backend.js';
 
 const DST_ID = new TextEncoder().encode('SUI-SEAL-IBE-BLS12381-00');
 const DST_POP = new TextEncoder().encode('SUI-SEAL-IBE-BLS12381-POP-00');
-const ORDER = bls12_381.fields.Fr.ORDER;
 
 /** A fresh random master key (32 bytes, a non-zero scalar below the group order). */
 export function generateMasterKey(): Uint8Array {
@@ -19,14 +19,7 @@ export function generateMasterKey(): Uint8Array {
 
 /** The scalar of a master key; rejects bytes that are not a valid non-zero scalar. */
 export function masterKeyScalar(msk: Uint8Array): bigint {
-	if (msk.length !== 32) {
-		throw new InvalidInputError('masterKey', `must be 32 bytes, got ${msk.length}`);
-	}
-	const scalar = bytesToNumberBE(msk);
-	if (scalar === 0n || scalar >= ORDER) {
-		throw new InvalidInputError('masterKey', 'is not a valid BLS12-381 scalar (0 < k < r)');
-	}
-	return scalar;
+	return checkedScalar(msk);
 }
 
 /**

@@ -39,6 +39,10 @@ export interface NodeEvaluatorOptions {
 	sealPackageId?: string;
 	/** Mysten's `allowed_staleness` (default 2 minutes). */
 	allowedStalenessMs?: number;
+	/** Mysten's `rgp_update_interval`: how long a reference gas price is reused (default 60 s). */
+	rgpUpdateIntervalMs?: number;
+	/** Called after each full-node call (Mysten's `sui_rpc_request_duration_millis`). */
+	onRpc?: (method: string, ok: boolean, ms: number) => void;
 	now?: () => number;
 }
 
@@ -50,6 +54,8 @@ export class NodeEvaluator implements PolicyEvaluator {
 	readonly #sealPackageId: string | undefined;
 	readonly #allowedStalenessMs: number;
 	readonly #now: () => number;
+	readonly #rgpUpdateIntervalMs: number;
+	readonly #onRpc: NodeEvaluatorOptions['onRpc'];
 	#gasPrice: { value: bigint; at: number } | undefined;
 
 	constructor(options: NodeEvaluatorOptions) {
@@ -59,6 +65,20 @@ export class NodeEvaluator implements PolicyEvaluator {
 			: undefined;
 		this.#allowedStalenessMs = options.allowedStalenessMs ?? 120_000;
 		this.#now = options.now ?? Date.now;
+		this.#rgpUpdateIntervalMs = options.rgpUpdateIntervalMs ?? RGP_REFRESH_MS;
+		this.#onRpc = options.onRpc;
+	}
+
+	async #rpc<T>(method: string, call: () => Promise<T>): Promise<T> {
+		const start = performance.now();
+		let ok = false;
+		try {
+			const result = await call();
+			ok = true;
+			return result;
+		} finally {
+			this.#onRpc?.(method, ok, performance.now() - start);
+		}
 	}
 
 	async evaluate({ validPtb, sender }: PolicyRequest): Promise<PolicyDecision> {
@@ -73,9 +93,12 @@ export class NodeEvaluator implements PolicyEvaluator {
 					)
 				: validPtb.ptb;
 			const gasPrice = await this.#referenceGasPrice();
-			result = isSuiGrpcClient(this.#client)
-				? await simulateUnresolved(this.#client, ptb, sender, gasPrice)
-				: await this.#simulateResolved(ptb, sender, gasPrice);
+			const client = this.#client;
+			result = await this.#rpc('simulate_transaction', () =>
+				isSuiGrpcClient(client)
+					? simulateUnresolved(client, ptb, sender, gasPrice)
+					: this.#simulateResolved(ptb, sender, gasPrice),
+			);
 		} catch (error) {
 			return rpcFailure(error);
 		}
@@ -107,8 +130,10 @@ export class NodeEvaluator implements PolicyEvaluator {
 
 	async #referenceGasPrice(): Promise<bigint> {
 		const cached = this.#gasPrice;
-		if (cached && this.#now() - cached.at < RGP_REFRESH_MS) return cached.value;
-		const { referenceGasPrice } = await this.#client.core.getReferenceGasPrice();
+		if (cached && this.#now() - cached.at < this.#rgpUpdateIntervalMs) return cached.value;
+		const { referenceGasPrice } = await this.#rpc('get_reference_gas_price', () =>
+			this.#client.core.getReferenceGasPrice(),
+		);
 		const value = BigInt(referenceGasPrice);
 		this.#gasPrice = { value, at: this.#now() };
 		return value;

@@ -1,15 +1,33 @@
 /**
- * Parsing of the `fetch_key` JSON body into typed fields. Mysten's server deserializes the body
- * with serde (axum `Json`): a field that is missing or of the wrong form (bad base64, not a curve
- * point, bad address) fails the whole body with 422 plain text; `ptb` stays a string and is
- * checked later (`InvalidPTB: Invalid Base64`).
+ * Parsing of the `fetch_key` body into typed fields, as Mysten's server deserializes it
+ * (axum `Json<FetchKeyRequest>`, MystenLabs/seal crates/key-server/src/server.rs at ddc7e5d6,
+ * structs `FetchKeyRequest` and `Certificate`): a field that is missing, repeated or of the
+ * wrong form fails the whole body with 422; malformed JSON is 400 (see json-body.ts). `ptb`
+ * stays a string and is checked later (`InvalidPTB`).
+ *
+ * Field types there and the checks their `Deserialize` impls make:
+ * - `enc_key: ElGamalPublicKey`, `enc_verification_key: ElgamalVerificationKey` — fastcrypto
+ *   group elements: strict base64, then a canonical point in the prime-order subgroup;
+ * - `request_signature: Ed25519Signature` — strict base64 of 64 bytes;
+ * - `user: SuiAddress` — fastcrypto `Hex`: optional `0x`, exactly 64 hex digits of any case;
+ * - `session_vk: Ed25519PublicKey` — strict base64 of 32 bytes that decompress to a point
+ *   (ed25519-consensus, ZIP-215 rules);
+ * - `creation_time: u64`, `ttl_min: u16`;
+ * - `signature: GenericSignature` — strict base64 whose flag byte names a known scheme and whose
+ *   length / structure fits it;
+ * - `mvr_name: Option<String>`.
  */
-import { isValidSuiAddress, normalizeSuiAddress } from '@mysten/sui/utils';
-import { g1FromBytes, isG2, type G1Point } from './elgamal.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { parseSerializedSignature } from '@mysten/sui/cryptography';
+import type { CurveBackend } from './curve/backend.js';
+import { BodyDataError, readJson, U16_MAX, U64_MAX, type StructType } from './json-body.js';
+
+export { BodyDataError, JsonSyntaxError } from './json-body.js';
 
 export interface Certificate {
 	user: string;
 	sessionVk: Uint8Array;
+	/** ms since the epoch; values above 2^53 lose precision but are far in the future anyway. */
 	creationTimeMs: number;
 	ttlMin: number;
 	/** Sui serialized signature (base64) over the personal message. */
@@ -19,69 +37,73 @@ export interface Certificate {
 
 export interface FetchKeyRequest {
 	ptbBase64: string;
+	/** A valid G1 point (subgroup-checked while parsing, as serde does). */
 	encKey: Uint8Array;
-	/** `encKey` decoded (and subgroup-checked) once. */
-	encKeyPoint: G1Point;
 	encVerificationKey: Uint8Array;
 	requestSignature: Uint8Array;
 	certificate: Certificate;
 }
 
-/** The body could not be deserialized (HTTP 422, plain text, like axum's `JsonDataError`). */
-export class BodyDataError extends Error {
-	override name = 'BodyDataError';
-}
+/** Point checks of the curve backend in use (mcl or noble: same answers, see curve/). */
+export type PointChecks = Pick<CurveBackend, 'isG1' | 'isG2'>;
 
-export function parseFetchKeyRequest(body: unknown): FetchKeyRequest {
-	const root = record(body, 'body');
-	const cert = record(root['certificate'], 'certificate');
-	const mvr = cert['mvr_name'];
-	if (mvr !== undefined && mvr !== null && typeof mvr !== 'string') {
-		throw new BodyDataError('certificate.mvr_name: expected a string');
-	}
-	const encKey = base64(root, 'enc_key', 48);
-	let encKeyPoint: G1Point;
-	try {
-		encKeyPoint = g1FromBytes(encKey);
-	} catch {
-		throw new BodyDataError('enc_key: not a valid group element');
-	}
+/** Parses the raw body bytes; throws `JsonSyntaxError` (400) or `BodyDataError` (422). */
+export function parseFetchKeyBody(body: Uint8Array, curve: PointChecks): FetchKeyRequest {
+	const root = readJson(body, requestType(curve));
+	const cert = root['certificate'] as Record<string, unknown>;
 	return {
-		ptbBase64: text(root, 'ptb'),
-		encKey,
-		encKeyPoint,
-		encVerificationKey: point(root, 'enc_verification_key', 96, isG2),
-		requestSignature: base64(root, 'request_signature', 64),
+		ptbBase64: root['ptb'] as string,
+		encKey: root['enc_key'] as Uint8Array,
+		encVerificationKey: root['enc_verification_key'] as Uint8Array,
+		requestSignature: root['request_signature'] as Uint8Array,
 		certificate: {
-			user: address(cert, 'user'),
-			sessionVk: base64(cert, 'session_vk', 32),
-			creationTimeMs: integer(cert, 'creation_time', Number.MAX_SAFE_INTEGER),
-			ttlMin: integer(cert, 'ttl_min', 0xffff),
-			signature: text(cert, 'signature'),
-			mvrName: typeof mvr === 'string' ? mvr : undefined,
+			user: cert['user'] as string,
+			sessionVk: cert['session_vk'] as Uint8Array,
+			creationTimeMs: Number(cert['creation_time'] as bigint),
+			ttlMin: Number(cert['ttl_min'] as bigint),
+			signature: cert['signature'] as string,
+			mvrName: cert['mvr_name'] as string | undefined,
 		},
 	};
 }
 
-function record(value: unknown, field: string): Record<string, unknown> {
-	if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-		throw new BodyDataError(`${field}: expected an object`);
-	}
-	return value as Record<string, unknown>;
+/** Same on an already parsed JSON value (tests, callers holding an object). */
+export function parseFetchKeyRequest(body: unknown, curve: PointChecks): FetchKeyRequest {
+	return parseFetchKeyBody(Buffer.from(JSON.stringify(body ?? null), 'utf8'), curve);
 }
 
-function text(obj: Record<string, unknown>, field: string): string {
-	const value = obj[field];
-	if (typeof value !== 'string') throw new BodyDataError(`missing field or not a string: ${field}`);
-	return value;
-}
-
-function integer(obj: Record<string, unknown>, field: string, max: number): number {
-	const value = obj[field];
-	if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
-		throw new BodyDataError(`${field}: expected an integer in 0..${max}`);
-	}
-	return value;
+function requestType(curve: PointChecks): StructType {
+	return {
+		kind: 'struct',
+		name: 'FetchKeyRequest',
+		fields: [
+			{ name: 'ptb', type: { kind: 'string' } },
+			{ name: 'enc_key', type: { kind: 'string', check: point('enc_key', 48, curve.isG1) } },
+			{
+				name: 'enc_verification_key',
+				type: { kind: 'string', check: point('enc_verification_key', 96, curve.isG2) },
+			},
+			{
+				name: 'request_signature',
+				type: { kind: 'string', check: base64('request_signature', 64) },
+			},
+			{
+				name: 'certificate',
+				type: {
+					kind: 'struct',
+					name: 'Certificate',
+					fields: [
+						{ name: 'user', type: { kind: 'string', check: suiAddress } },
+						{ name: 'session_vk', type: { kind: 'string', check: ed25519PublicKey } },
+						{ name: 'creation_time', type: { kind: 'uint', max: U64_MAX } },
+						{ name: 'ttl_min', type: { kind: 'uint', max: U16_MAX } },
+						{ name: 'signature', type: { kind: 'string', check: genericSignature } },
+						{ name: 'mvr_name', type: { kind: 'option-string' } },
+					],
+				},
+			},
+		],
+	};
 }
 
 /**
@@ -89,34 +111,72 @@ function integer(obj: Record<string, unknown>, field: string, max: number): numb
  * non-zero padding bits ("AR==" for "AQ=="), which Mysten's server rejects.
  */
 export function decodeBase64Strict(value: string): Uint8Array | undefined {
-	if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) return undefined;
+	// Node skips invalid characters and accepts missing padding; re-encoding must give `value` back.
 	const bytes = Uint8Array.from(Buffer.from(value, 'base64'));
 	return Buffer.from(bytes).toString('base64') === value ? bytes : undefined;
 }
 
-function base64(obj: Record<string, unknown>, field: string, length: number): Uint8Array {
-	const bytes = decodeBase64Strict(text(obj, field));
-	if (!bytes || bytes.length !== length) {
-		throw new BodyDataError(`${field}: expected base64 of ${length} bytes`);
+function base64(field: string, length: number) {
+	return (value: string): Uint8Array => {
+		const bytes = decodeBase64Strict(value);
+		if (!bytes || bytes.length !== length) {
+			throw new BodyDataError(`${field}: expected base64 of ${length} bytes`);
+		}
+		return bytes;
+	};
+}
+
+function point(field: string, length: number, valid: (bytes: Uint8Array) => boolean) {
+	const decode = base64(field, length);
+	return (value: string): Uint8Array => {
+		const bytes = decode(value);
+		if (!valid(bytes)) throw new BodyDataError(`${field}: not a valid group element`);
+		return bytes;
+	};
+}
+
+/** fastcrypto `Hex::decode` into `[u8; 32]`: `0x` optional, 64 hex digits, either case. */
+function suiAddress(value: string): string {
+	const hex = value.startsWith('0x') ? value.slice(2) : value;
+	if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
+		throw new BodyDataError('user: expected 32 bytes as hex (64 digits, optional 0x)');
+	}
+	return `0x${hex.toLowerCase()}`;
+}
+
+const decodeSessionVk = base64('session_vk', 32);
+function ed25519PublicKey(value: string): Uint8Array {
+	const bytes = decodeSessionVk(value);
+	try {
+		ed25519.Point.fromBytes(bytes, true);
+	} catch {
+		throw new BodyDataError('session_vk: not an Ed25519 public key');
 	}
 	return bytes;
 }
 
-function point(
-	obj: Record<string, unknown>,
-	field: string,
-	length: number,
-	valid: (bytes: Uint8Array) => boolean,
-): Uint8Array {
-	const bytes = base64(obj, field, length);
-	if (!valid(bytes)) throw new BodyDataError(`${field}: not a valid group element`);
-	return bytes;
+/** Flag byte → exact length of a simple signature (flag ‖ 64-byte signature ‖ public key). */
+const SIMPLE_SIGNATURE_LENGTH: Record<number, number> = { 0x00: 97, 0x01: 98, 0x02: 98 };
+/** MultiSig, zkLogin, passkey: BCS structures after the flag. */
+const STRUCTURED_SIGNATURE_FLAGS = new Set([0x03, 0x05, 0x06]);
+
+function genericSignature(value: string): string {
+	const bytes = decodeBase64Strict(value);
+	const flag = bytes?.[0];
+	const ok =
+		bytes !== undefined &&
+		flag !== undefined &&
+		(SIMPLE_SIGNATURE_LENGTH[flag] === bytes.length ||
+			(STRUCTURED_SIGNATURE_FLAGS.has(flag) && parses(value)));
+	if (!ok) throw new BodyDataError('signature: not a Sui serialized signature');
+	return value;
 }
 
-function address(obj: Record<string, unknown>, field: string): string {
-	const value = text(obj, field);
-	if (!/^0x[0-9a-fA-F]{1,64}$/.test(value) || !isValidSuiAddress(normalizeSuiAddress(value))) {
-		throw new BodyDataError(`${field}: expected a 0x-prefixed Sui address`);
+function parses(value: string): boolean {
+	try {
+		parseSerializedSignature(value);
+		return true;
+	} catch {
+		return false;
 	}
-	return normalizeSuiAddress(value);
 }

@@ -12,10 +12,20 @@ import type { ClientWithCoreApi } from '@mysten/sui/client';
 import { normalizeSuiObjectId } from '@mysten/sui/utils';
 import { InvalidInputError, KeyServerRequestError, KeyServerStartError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
+import {
+	checkedScalar,
+	concat,
+	DEFAULT_CURVE_BACKEND,
+	DST_POP,
+	loadCurveBackend,
+	type CurveBackendName,
+	type ScalarSource,
+} from './curve/backend.js';
 import type { PolicyEvaluator } from './evaluator.js';
 import { fetchKey } from './fetch-key.js';
 import { checkSdkHeaders } from './headers.js';
-import { masterKeyScalar, proofOfPossession, publicKeyFromMasterKey } from './keys.js';
+import { defaultWorkerCount, inlineDeriver, startWorkerPool, type KeyDeriver } from './key-pool.js';
+import type { KeyServerMetrics } from './metrics.js';
 import type { PackageResolver } from './packages.js';
 import {
 	DEFAULT_TTL_MAX_MINUTES,
@@ -25,7 +35,7 @@ import {
 	MESSAGES,
 	STATUS_BY_ERROR,
 } from './protocol.js';
-import { BodyDataError, parseFetchKeyRequest } from './request.js';
+import { BodyDataError, JsonSyntaxError, parseFetchKeyBody } from './request.js';
 
 export interface KeyServerOptions {
 	/** 32-byte master key (secret; never logged). */
@@ -45,6 +55,16 @@ export interface KeyServerOptions {
 	ttlMaxMinutes?: number;
 	/** Only needed to verify zkLogin user signatures. */
 	suiClient?: ClientWithCoreApi;
+	/** Curve arithmetic: `mcl` (default, WASM) or `noble` (reference); byte-identical answers. */
+	curveBackend?: CurveBackendName;
+	/** Worker threads for key derivation; default = cores; 0 = on the event loop. */
+	workers?: number;
+	/** ElGamal randomness (tests only; needs `workers: 0`). */
+	random?: ScalarSource;
+	/** Prometheus metrics to record into (served by `startMetricsServer`). */
+	metrics?: KeyServerMetrics;
+	/** Longest wait for in-flight requests on `close()`; default 10 s. */
+	drainTimeoutMs?: number;
 }
 
 /** Request counters, for tests and the bench (counted when a request reaches a route). */
@@ -62,12 +82,16 @@ export interface RunningKeyServer {
 	/** 96-byte compressed G2 master public key. */
 	publicKey: Uint8Array;
 	stats: KeyServerStats;
+	curveBackend: CurveBackendName;
+	workers: number;
+	/** Requests being answered right now. */
+	inFlight(): number;
+	/** Stops accepting, lets in-flight requests finish (bounded), then frees the key. */
 	close(): Promise<void>;
 }
 
 export async function startKeyServer(options: KeyServerOptions): Promise<RunningKeyServer> {
-	masterKeyScalar(options.masterKey);
-	const masterKey = Uint8Array.from(options.masterKey);
+	checkedScalar(options.masterKey);
 	let objectId: string;
 	try {
 		objectId = normalizeSuiObjectId(options.objectId);
@@ -77,37 +101,68 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 	if (!/^0x[0-9a-f]{64}$/.test(objectId)) {
 		throw new InvalidInputError('objectId', `'${options.objectId}' is not a Sui object id`);
 	}
+	const workerCount = options.workers ?? defaultWorkerCount();
+	if (!Number.isInteger(workerCount) || workerCount < 0) {
+		throw new InvalidInputError('workers', `must be an integer ≥ 0, got ${workerCount}`);
+	}
+	if (options.random && workerCount !== 0) {
+		throw new InvalidInputError('random', 'a fixed randomness source needs workers: 0');
+	}
 	const logger = options.logger ?? silentLogger;
+	const metrics = options.metrics;
 	const now = options.now ?? Date.now;
 	const ttlMaxMinutes = options.ttlMaxMinutes ?? DEFAULT_TTL_MAX_MINUTES;
-	const publicKey = publicKeyFromMasterKey(masterKey);
+	const curve = await loadCurveBackend(options.curveBackend ?? DEFAULT_CURVE_BACKEND);
+	const ops = curve.withMasterKey(options.masterKey);
+	const publicKey = ops.publicKey();
 	const pop = Buffer.from(
-		proofOfPossession(masterKey, Buffer.from(objectId.slice(2), 'hex')),
+		ops.signG1(concat(concat(DST_POP, publicKey), Buffer.from(objectId.slice(2), 'hex'))),
 	).toString('base64');
+	let keys: KeyDeriver;
+	if (workerCount === 0) {
+		keys = inlineDeriver(ops, options.random);
+	} else {
+		ops.wipe();
+		keys = await startWorkerPool({
+			masterKey: options.masterKey,
+			backend: curve.name,
+			size: workerCount,
+		});
+	}
 	const stats: KeyServerStats = { fetchKeyRequests: 0, fetchKeyIds: 0, serviceRequests: 0 };
+	let inFlight = 0;
+	let drained: (() => void) | undefined;
 
-	async function route(req: IncomingMessage, res: ServerResponse, path: string, body: Buffer) {
+	async function route(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer) {
+		const path = url.pathname;
+		// axum's `get` routes also answer HEAD (same handler, body dropped).
+		const method = req.method === 'HEAD' ? 'GET' : req.method;
 		if (path === '/health') {
-			if (req.method !== 'GET') return sendText(res, 405, '');
+			if (method !== 'GET') return sendText(res, 405, '');
 			return sendJson(res, 200, { name: 'key-server', version: KEY_SERVER_VERSION, status: 'up' });
 		}
 		if (path === '/v1/service' || path === '/v1/fetch_key') {
 			const wanted = path === '/v1/service' ? 'GET' : 'POST';
-			checkSdkHeaders(req.headers);
-			if (req.method !== wanted) return sendText(res, 405, '');
-			if (path === '/v1/service') return service(req, res);
+			const sdk = checkSdkHeaders(req.headers, req.headersDistinct);
+			metrics?.sdkVersions.inc({ sdk_type: sdk.sdkType, version: sdk.version });
+			if (method !== wanted) return sendText(res, 405, '');
+			if (path === '/v1/service') return service(res, url);
 			return fetchKeyRoute(req, res, body);
 		}
 		return sendText(res, 404, '');
 	}
 
-	function service(req: IncomingMessage, res: ServerResponse) {
+	function service(res: ServerResponse, url: URL) {
 		stats.serviceRequests++;
-		const query = new URL(req.url ?? '/', 'http://localhost').searchParams.get('service_id');
+		metrics?.serviceRequests.inc();
+		// `Query<HashMap<String, String>>`: a repeated parameter keeps its LAST value.
+		const query = url.searchParams.getAll('service_id').at(-1);
 		let asked: string | undefined;
 		try {
 			asked =
-				query && /^0x[0-9a-fA-F]{1,64}$/.test(query) ? normalizeSuiObjectId(query) : undefined;
+				query && /^0x[0-9a-fA-F]{0,64}$/.test(query)
+					? normalizeSuiObjectId(query.length === 2 ? '0x0' : query)
+					: undefined;
 		} catch {
 			asked = undefined;
 		}
@@ -117,50 +172,67 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 	}
 
 	async function fetchKeyRoute(req: IncomingMessage, res: ServerResponse, body: Buffer) {
-		if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+		if (!isJsonContentType(req.headers['content-type'])) {
 			return sendText(res, 415, 'Expected request with `Content-Type: application/json`');
-		}
-		let json: unknown;
-		try {
-			json = JSON.parse(body.toString('utf8'));
-		} catch (error) {
-			return sendText(
-				res,
-				400,
-				`Failed to parse the request body as JSON: ${(error as Error).message}`,
-			);
 		}
 		let request;
 		try {
-			request = parseFetchKeyRequest(json);
+			request = parseFetchKeyBody(body, curve);
 		} catch (error) {
-			if (!(error instanceof BodyDataError)) throw error;
-			return sendText(
-				res,
-				422,
-				`Failed to deserialize the JSON body into the target type: ${error.message}`,
-			);
+			if (error instanceof JsonSyntaxError) {
+				return sendText(res, 400, `Failed to parse the request body as JSON: ${error.message}`);
+			}
+			if (error instanceof BodyDataError) {
+				return sendText(
+					res,
+					422,
+					`Failed to deserialize the JSON body into the target type: ${error.message}`,
+				);
+			}
+			throw error;
 		}
 		stats.fetchKeyRequests++;
+		metrics?.requests.inc();
 		const outcome = await fetchKey(request, {
-			masterKey,
+			keys,
 			evaluator: options.evaluator,
 			packages: options.packages,
 			nowMs: now(),
 			ttlMaxMinutes,
+			...(metrics ? { metrics } : {}),
 			...(options.suiClient ? { suiClient: options.suiClient } : {}),
 		});
-		stats.fetchKeyIds += outcome.response.decryption_keys.length;
+		const count = outcome.response.decryption_keys.length;
+		stats.fetchKeyIds += count;
+		metrics?.idsPerRequest.observe(count);
 		logger.info(
-			`fetch_key ok: ${outcome.response.decryption_keys.length} key(s) for ${outcome.user} under ${outcome.originalPackageId}`,
+			`fetch_key ok: ${count} key(s) for ${outcome.user} under ${outcome.originalPackageId}`,
 		);
 		sendJson(res, 200, outcome.response);
 	}
 
 	const server = createServer((req, res) => {
+		inFlight++;
+		const started = performance.now();
+		const url = new URL(req.url ?? '/', 'http://localhost');
+		const tracked = url.pathname.startsWith('/v1/') ? url.pathname : undefined;
+		if (tracked) metrics?.inFlight.inc({ route: tracked });
+		res.once('close', () => {
+			if (tracked && metrics) {
+				metrics.inFlight.dec({ route: tracked });
+				const labels = { route: tracked, status: String(res.statusCode) };
+				metrics.httpRequests.inc(labels);
+				metrics.httpDuration.observe(labels, performance.now() - started);
+			}
+			if (--inFlight === 0) drained?.();
+		});
 		setCommonHeaders(res);
+		if (req.method === 'HEAD') {
+			// Same status and headers as GET, no body.
+			const end = res.end.bind(res);
+			res.end = ((..._args: unknown[]) => end()) as typeof res.end;
+		}
 		if (req.method === 'OPTIONS') return preflight(req, res);
-		const path = new URL(req.url ?? '/', 'http://localhost').pathname;
 		const declared = Number(req.headers['content-length'] ?? '0');
 		if (Number.isFinite(declared) && declared > MAX_REQUEST_BYTES) {
 			return tooLarge(req, res);
@@ -180,8 +252,8 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 		});
 		req.on('end', () => {
 			if (aborted) return;
-			route(req, res, path, Buffer.concat(chunks)).catch((error: unknown) => {
-				sendError(res, error, logger, path);
+			route(req, res, url, Buffer.concat(chunks)).catch((error: unknown) => {
+				sendError(res, error, logger, url.pathname, metrics);
 			});
 		});
 		req.on('error', () => {
@@ -190,36 +262,65 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 	});
 
 	const host = options.host ?? '127.0.0.1';
-	await new Promise<void>((resolve, reject) => {
-		server.once('error', (error) =>
-			reject(
-				new KeyServerStartError(`cannot listen on ${host}:${options.port ?? 0}: ${error.message}`, {
-					cause: error,
-				}),
-			),
-		);
-		server.listen(options.port ?? 0, host, () => resolve());
-	});
+	try {
+		await new Promise<void>((resolve, reject) => {
+			server.once('error', (error) =>
+				reject(
+					new KeyServerStartError(
+						`cannot listen on ${host}:${options.port ?? 0}: ${error.message}`,
+						{
+							cause: error,
+						},
+					),
+				),
+			);
+			server.listen(options.port ?? 0, host, () => resolve());
+		});
+	} catch (error) {
+		await keys.close();
+		throw error;
+	}
 	const port = (server.address() as AddressInfo).port;
 	const urlHost = host.includes(':') ? `[${host}]` : host;
-	logger.info(`key server ${objectId} listening on http://${urlHost}:${port}`);
+	logger.info(
+		`key server ${objectId} listening on http://${urlHost}:${port} (${curve.name} backend, ${workerCount || 'no'} worker thread(s))`,
+	);
+	const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
+	let closing: Promise<void> | undefined;
 	return {
 		url: `http://${urlHost}:${port}`,
 		port,
 		objectId,
 		publicKey,
 		stats,
+		curveBackend: curve.name,
+		workers: workerCount,
+		inFlight: () => inFlight,
 		close: () =>
-			new Promise<void>((resolve, reject) => {
-				server.close((error) => {
-					// No request can run any more: wipe our copy of the master key.
-					masterKey.fill(0);
-					if (error) reject(error);
-					else resolve();
-				});
+			(closing ??= (async () => {
+				const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+				server.closeIdleConnections();
+				if (inFlight > 0) {
+					const done = new Promise<void>((resolve) => (drained = resolve));
+					const timer = new Promise<void>((resolve) => setTimeout(resolve, drainTimeoutMs).unref());
+					await Promise.race([done, timer]);
+				}
 				server.closeAllConnections();
-			}),
+				await stopped;
+				// No request can run any more: wipe every copy of the master key.
+				await keys.close();
+			})()),
 	};
+}
+
+/** axum's `json_content_type`: `application/json` or `application/<anything>+json`. */
+export function isJsonContentType(value: string | undefined): boolean {
+	if (value === undefined) return false;
+	const essence = value.split(';', 1)[0]!.trim().toLowerCase();
+	const match = /^application\/([!#$%&'*+.^_`|~0-9a-z-]+)$/.exec(essence);
+	if (!match) return false;
+	const subtype = match[1]!;
+	return subtype === 'json' || subtype.endsWith('+json');
 }
 
 function setCommonHeaders(res: ServerResponse): void {
@@ -251,8 +352,15 @@ function tooLarge(req: IncomingMessage, res: ServerResponse): void {
 	req.resume();
 }
 
-function sendError(res: ServerResponse, error: unknown, logger: Logger, path: string): void {
+function sendError(
+	res: ServerResponse,
+	error: unknown,
+	logger: Logger,
+	path: string,
+	metrics: KeyServerMetrics | undefined,
+): void {
 	if (error instanceof KeyServerRequestError) {
+		metrics?.errors.inc({ internal_error_type: error.errorName });
 		if (error.errorName === 'Failure') {
 			// Server-side trouble (stale or unreachable full node): the operator needs the cause,
 			// the client only gets the fixed message (as Mysten logs its `Failure` detail at warn).
@@ -267,6 +375,7 @@ function sendError(res: ServerResponse, error: unknown, logger: Logger, path: st
 		});
 	}
 	// Unexpected failure: details stay in the log (never key material), the wire gets `Failure`.
+	metrics?.errors.inc({ internal_error_type: 'Failure' });
 	logger.warn(`${path}: internal error: ${error instanceof Error ? error.message : String(error)}`);
 	sendJson(res, STATUS_BY_ERROR.Failure, { error: 'Failure', message: MESSAGES.Failure });
 }

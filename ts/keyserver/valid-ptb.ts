@@ -3,7 +3,7 @@
  * (SEAL_NOTES §3.1), as a pure function over the BCS `ProgrammableTransaction` bytes (the
  * transaction-kind bytes without their leading tag byte, i.e. `txBytes.slice(1)`).
  */
-import { bcs } from '@mysten/sui/bcs';
+import { bcs, TypeTagSerializer } from '@mysten/sui/bcs';
 import { normalizeSuiAddress } from '@mysten/sui/utils';
 import { InvalidPtbError } from '../errors.js';
 import { decodeBase64Strict } from './request.js';
@@ -82,7 +82,36 @@ function decodeCanonical(bytes: Uint8Array): ProgrammableTransaction {
 		throw new InvalidPtbError('Invalid BCS', { cause: error });
 	}
 	if (!Buffer.from(again).equals(Buffer.from(bytes))) throw new InvalidPtbError('Invalid BCS');
+	for (const command of ptb.commands) {
+		for (const type of command.MoveCall?.typeArguments ?? []) {
+			if (PTB_TO_TYPE_DEPTH + typeDepth(TypeTagSerializer.parseFromStr(type)) > BCS_MAX_DEPTH) {
+				throw new InvalidPtbError('Invalid BCS');
+			}
+		}
+	}
 	return ptb;
+}
+
+/**
+ * The `bcs` crate refuses input nesting more than 500 named containers (structs, enums,
+ * newtypes; `MAX_CONTAINER_DEPTH`, checked in `enter_named_container`), so Mysten's
+ * `bcs::from_bytes::<ProgrammableTransaction>` (crates/key-server/src/valid_ptb.rs:132 at
+ * ddc7e5d6) answers "Invalid BCS" for deeply nested type arguments that @mysten/bcs decodes.
+ * Only type arguments can nest: ProgrammableTransaction → Command → ProgrammableMoveCall are 3
+ * levels, then each `TypeInput` enum is 1 and each `StructInput` 1 more (its address 1 more).
+ */
+const BCS_MAX_DEPTH = 500;
+const PTB_TO_TYPE_DEPTH = 3;
+
+type TypeTag = ReturnType<typeof TypeTagSerializer.parseFromStr>;
+
+export function typeDepth(tag: TypeTag): number {
+	if ('vector' in tag) return 1 + typeDepth(tag.vector);
+	if ('struct' in tag) {
+		const params = tag.struct.typeParams.map(typeDepth);
+		return Math.max(3, 2 + Math.max(0, ...params));
+	}
+	return 1;
 }
 
 type Argument = ProgrammableTransaction['commands'][number]['MoveCall'] extends infer C

@@ -38,13 +38,12 @@ export function metricsPort(index: number): number {
 	return 9_200 + index;
 }
 
-/** Our key server (`seal-policies keyserver start`) with NodeEvaluator against the local node. */
+/** Our key server (`seal-policies keyserver start --config`) on the same file as Mysten's binary. */
 export function harnessKeyServerCommand(options: {
 	launch: KeyServerLaunch;
 	nodeExecPath: string;
 	cliPath: string;
-	rpcUrl: string;
-	sealPackageId: string;
+	configPath: string;
 }): KeyServerCommand {
 	const { launch } = options;
 	return {
@@ -55,18 +54,14 @@ export function harnessKeyServerCommand(options: {
 			options.cliPath,
 			'keyserver',
 			'start',
-			'--object-id',
-			launch.objectId,
+			'--config',
+			options.configPath,
 			'--host',
 			'127.0.0.1',
 			'--port',
 			String(launch.port),
 			'--network',
 			'localnet',
-			'--node-url',
-			options.rpcUrl,
-			'--seal-package',
-			options.sealPackageId,
 		],
 		// Both names our key server reads, so an inherited value can never win over this key.
 		env: { SEAL_KEYSERVER_MASTER_KEY: launch.masterKeyHex, MASTER_KEY: launch.masterKeyHex },
@@ -147,28 +142,25 @@ export async function startKeyServers(options: StartKeyServersOptions): Promise<
 				port,
 				masterKeyHex: Buffer.from(masterKey).toString('hex'),
 			};
-			let spec: KeyServerCommand;
-			if (options.mystenBinary) {
-				const configPath = join(options.paths.keyServerConfigDir, `${name}.yaml`);
-				await writeFileAtomic(
-					configPath,
-					mystenKeyServerYaml({
-						sealPackageId: options.sealPackageId,
-						nodeUrl: options.rpcUrl,
-						keyServerObjectId: objectId,
-						metricsPort: metricsPort(i),
-					}),
-				);
-				spec = mystenKeyServerCommand({ launch, binary: options.mystenBinary, configPath });
-			} else {
-				spec = harnessKeyServerCommand({
-					launch,
-					nodeExecPath: options.nodeExecPath,
-					cliPath: options.cliPath,
-					rpcUrl: options.rpcUrl,
+			// One Mysten-format config file per server, read by either implementation.
+			const configPath = join(options.paths.keyServerConfigDir, `${name}.yaml`);
+			await writeFileAtomic(
+				configPath,
+				mystenKeyServerYaml({
 					sealPackageId: options.sealPackageId,
-				});
-			}
+					nodeUrl: options.rpcUrl,
+					keyServerObjectId: objectId,
+					metricsPort: metricsPort(i),
+				}),
+			);
+			const spec: KeyServerCommand = options.mystenBinary
+				? mystenKeyServerCommand({ launch, binary: options.mystenBinary, configPath })
+				: harnessKeyServerCommand({
+						launch,
+						nodeExecPath: options.nodeExecPath,
+						cliPath: options.cliPath,
+						configPath,
+					});
 			const logFile = join(options.paths.logsDir, `${name}.log`);
 			const child = await spawnDetached({
 				part: name,

@@ -1,0 +1,132 @@
+/**
+ * Fast backend on mcl-wasm (BLS12-381, WASM; 6–8× noble per key). Configured to match Seal's
+ * fastcrypto/blst stack byte for byte: ZCash point serialization (`setETHserialization`),
+ * RFC 9380 hash-to-curve (`IRTF` map-to mode) with the BLS signature NUL DST, subgroup
+ * checks on every deserialization. Secret scalars go through `mclBnG1_mulCT`/`mclBnG2_mulCT`
+ * (constant time); mcl's plain `mul` is variable time and is never given a secret.
+ */
+import { createRequire } from 'node:module';
+import * as mcl from 'mcl-wasm';
+import {
+	checkedScalar,
+	concat,
+	DST_ID,
+	HASH_TO_G1_DST,
+	randomScalar,
+	type CurveBackend,
+	type MasterKeyOps,
+	type ScalarSource,
+	type WrappedKey,
+} from './backend.js';
+
+/** The raw WASM exports (mcl-wasm's typed API has no constant-time multiply or DST setter). */
+interface MclModule {
+	_malloc(size: number): number;
+	_free(pointer: number): void;
+	HEAP8: Int8Array;
+	_mclBnG1_setDst(pointer: number, length: number): number;
+	_mclBnG1_mulCT: unknown;
+	_mclBnG2_mulCT: unknown;
+}
+/** mcl-wasm's internal `z = func(this, y)` helper (present on every value object). */
+interface WithOp2<T> {
+	_op2(func: unknown, y: mcl.Fr): T;
+}
+
+const require = createRequire(import.meta.url);
+let loaded: Promise<CurveBackend> | undefined;
+
+export function loadMclBackend(): Promise<CurveBackend> {
+	loaded ??= init();
+	return loaded;
+}
+
+async function init(): Promise<CurveBackend> {
+	await mcl.init(mcl.BLS12_381);
+	const { mod } = require('mcl-wasm/dist/mcl.js') as { mod: MclModule };
+	mcl.setETHserialization(true);
+	mcl.setMapToMode(mcl.IRTF);
+	mcl.verifyOrderG1(true);
+	mcl.verifyOrderG2(true);
+	const dst = Buffer.from(HASH_TO_G1_DST, 'ascii');
+	const at = mod._malloc(dst.length);
+	mod.HEAP8.set(new Int8Array(dst.buffer, dst.byteOffset, dst.length), at);
+	const status = mod._mclBnG1_setDst(at, dst.length);
+	mod._free(at);
+	if (status !== 0) throw new Error('mcl-wasm: cannot set the hash-to-G1 DST');
+
+	const mulG1 = (point: mcl.G1, k: mcl.Fr): mcl.G1 =>
+		(point as unknown as WithOp2<mcl.G1>)._op2(mod._mclBnG1_mulCT, k);
+	const mulG2 = (point: mcl.G2, k: mcl.Fr): mcl.G2 =>
+		(point as unknown as WithOp2<mcl.G2>)._op2(mod._mclBnG2_mulCT, k);
+	const base = new mcl.G1();
+	base.deserialize(G1_GENERATOR);
+	const baseG2 = new mcl.G2();
+	baseG2.deserialize(G2_GENERATOR);
+
+	const frOf = (bytes: Uint8Array, field: string): mcl.Fr => {
+		checkedScalar(bytes, field);
+		const fr = new mcl.Fr();
+		fr.setBigEndianMod(bytes);
+		return fr;
+	};
+	const decodeG1 = (bytes: Uint8Array): mcl.G1 | undefined => {
+		if (bytes.length !== 48) return undefined;
+		try {
+			const point = new mcl.G1();
+			point.deserialize(bytes);
+			return point.isValidOrder() ? point : undefined;
+		} catch {
+			return undefined;
+		}
+	};
+
+	return {
+		name: 'mcl',
+		hashToG1: (message) => mcl.hashAndMapToG1(message).serialize(),
+		isG1: (bytes) => decodeG1(bytes) !== undefined,
+		isG2(bytes) {
+			if (bytes.length !== 96) return false;
+			try {
+				const point = new mcl.G2();
+				point.deserialize(bytes);
+				return point.isValidOrder();
+			} catch {
+				return false;
+			}
+		},
+		withMasterKey(masterKey: Uint8Array): MasterKeyOps {
+			const msk = frOf(masterKey, 'masterKey');
+			const userKeyPoint = (fullId: Uint8Array) =>
+				mulG1(mcl.hashAndMapToG1(concat(DST_ID, fullId)), msk);
+			return {
+				publicKey: () => mulG2(baseG2, msk).serialize(),
+				signG1: (message) => mulG1(mcl.hashAndMapToG1(message), msk).serialize(),
+				userKey: (fullId) => userKeyPoint(fullId).serialize(),
+				wrapUserKeys(encKey, fullIds, random: ScalarSource = randomScalar): WrappedKey[] {
+					const enc = decodeG1(encKey);
+					if (!enc) throw new Error('encKey is not a valid G1 point');
+					return fullIds.map((fullId) => {
+						const r = frOf(random(), 'randomness');
+						const c0 = mulG1(base, r);
+						const c1 = mcl.add(mulG1(enc, r), userKeyPoint(fullId));
+						r.clear();
+						return [c0.serialize(), c1.serialize()];
+					});
+				},
+				wipe: () => msk.clear(),
+			};
+		},
+	};
+}
+
+/** Standard generators, compressed (ZCash form), as in RFC 9380 / the BLS12-381 spec. */
+const G1_GENERATOR = Buffer.from(
+	'97f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb',
+	'hex',
+);
+const G2_GENERATOR = Buffer.from(
+	'93e02b6052719f607dacd3a088274f65596bd0d09920b61ab5da61bbdc7f5049334cf11213945d57e5ac7d055d042b7e' +
+		'024aa2b2f08f0a91260805272dc51051c6e47ad4fa403b02b4510b647ae3d1770bac0326a805bbefd48056c8c121bdb8',
+	'hex',
+);

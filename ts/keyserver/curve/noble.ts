@@ -1,0 +1,93 @@
+/**
+ * Reference backend on @noble/curves. `multiply` is noble's constant-time ladder (never
+ * `multiplyUnsafe` on a secret). Points we computed ourselves are in the subgroup by
+ * construction, so they are encoded directly from affine coordinates instead of through
+ * `toBytes()`, which re-runs the subgroup check (a scalar multiplication) on every call.
+ */
+import { bls12_381 } from '@noble/curves/bls12-381.js';
+import {
+	checkedScalar,
+	concat,
+	DST_ID,
+	randomScalar,
+	type CurveBackend,
+	type MasterKeyOps,
+	type ScalarSource,
+	type WrappedKey,
+} from './backend.js';
+
+const G1 = bls12_381.G1.Point;
+const G2 = bls12_381.G2.Point;
+type G1Point = InstanceType<typeof G1>;
+const P = bls12_381.fields.Fp.ORDER;
+
+function fieldBytes(value: bigint): Uint8Array {
+	return Uint8Array.from(Buffer.from(value.toString(16).padStart(96, '0'), 'hex'));
+}
+
+/** ZCash compressed G1 encoding of a point known to be in G1 (no validation). */
+export function encodeG1Trusted(point: G1Point): Uint8Array {
+	if (point.is0()) {
+		const out = new Uint8Array(48);
+		out[0] = 0xc0;
+		return out;
+	}
+	const { x, y } = point.toAffine();
+	const out = fieldBytes(x);
+	out[0]! |= 0x80;
+	if ((y * 2n) / P) out[0]! |= 0x20;
+	return out;
+}
+
+function hashToG1Point(message: Uint8Array): G1Point {
+	// hashToCurve clears the cofactor: the result is in G1.
+	return G1.fromAffine(bls12_381.G1.hashToCurve(message).toAffine());
+}
+
+function decodeG1(bytes: Uint8Array): G1Point | undefined {
+	try {
+		const point = G1.fromBytes(bytes);
+		point.assertValidity();
+		return point;
+	} catch {
+		return undefined;
+	}
+}
+
+export const nobleBackend: CurveBackend = {
+	name: 'noble',
+	hashToG1: (message) => encodeG1Trusted(hashToG1Point(message)),
+	isG1: (bytes) => decodeG1(bytes) !== undefined,
+	isG2(bytes) {
+		try {
+			G2.fromBytes(bytes).assertValidity();
+			return true;
+		} catch {
+			return false;
+		}
+	},
+	withMasterKey(masterKey: Uint8Array): MasterKeyOps {
+		let msk = checkedScalar(masterKey);
+		const userKeyPoint = (fullId: Uint8Array) =>
+			hashToG1Point(concat(DST_ID, fullId)).multiply(msk);
+		return {
+			// G2 public key: computed once per server start, the validating encoder is fine here.
+			publicKey: () => G2.BASE.multiply(msk).toBytes(),
+			signG1: (message) => encodeG1Trusted(hashToG1Point(message).multiply(msk)),
+			userKey: (fullId) => encodeG1Trusted(userKeyPoint(fullId)),
+			wrapUserKeys(encKey, fullIds, random: ScalarSource = randomScalar): WrappedKey[] {
+				const enc = decodeG1(encKey);
+				if (!enc) throw new Error('encKey is not a valid G1 point');
+				return fullIds.map((fullId) => {
+					const r = checkedScalar(random(), 'randomness');
+					const c0 = G1.BASE.multiply(r);
+					const c1 = enc.multiply(r).add(userKeyPoint(fullId));
+					return [encodeG1Trusted(c0), encodeG1Trusted(c1)];
+				});
+			},
+			wipe() {
+				msk = 0n;
+			},
+		};
+	},
+};

@@ -1,0 +1,173 @@
+/**
+ * Prometheus metrics of the key server (prom-client), named as Mysten's key server names them
+ * where the meaning is the same (MystenLabs/seal crates/key-server/src/metrics.rs, read at
+ * 9aa4dc0867a7cf08095a72b07a92976785c74175): `total_requests`, `service_requests`,
+ * `internal_errors{internal_error_type}`, `requests_per_number_of_ids`, `check_policy_duration`,
+ * `fetch_pkg_ids_duration`, `http_request_duration_millis{route,status}`,
+ * `http_requests_total{route,status}`, `http_request_in_flight{route}`,
+ * `sui_rpc_request_duration_millis{method,status}`, and from server.rs at ddc7e5d6
+ * `client_sdk_version{sdk_type,version}`, `key_server_version{version}` and
+ * `uptime{version}` (seconds). Served on their own port (default 9184, `/metrics`).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { KeyServerStartError } from '../errors.js';
+import { KEY_SERVER_VERSION } from './protocol.js';
+
+/** Mysten's `buckets(start, end, step)`: start, start+step, …, end. */
+function buckets(start: number, end: number, step: number): number[] {
+	const out: number[] = [];
+	for (let value = start; value < end; value += step) out.push(value);
+	out.push(end);
+	return out;
+}
+const FAST_CALL_BUCKETS = buckets(10, 100, 10);
+
+export class KeyServerMetrics {
+	readonly registry = new Registry();
+	readonly requests = new Counter({
+		name: 'total_requests',
+		help: 'Total number of fetch_key requests received',
+		registers: [this.registry],
+	});
+	readonly serviceRequests = new Counter({
+		name: 'service_requests',
+		help: 'Total number of service requests received',
+		registers: [this.registry],
+	});
+	readonly errors = new Counter({
+		name: 'internal_errors',
+		help: 'Total number of internal errors by type',
+		labelNames: ['internal_error_type'],
+		registers: [this.registry],
+	});
+	readonly idsPerRequest = new Histogram({
+		name: 'requests_per_number_of_ids',
+		help: 'Total number of requests per number of ids',
+		buckets: buckets(0, 5, 1),
+		registers: [this.registry],
+	});
+	readonly checkPolicyDuration = new Histogram({
+		name: 'check_policy_duration',
+		help: 'Duration of check_policy',
+		buckets: FAST_CALL_BUCKETS,
+		registers: [this.registry],
+	});
+	readonly fetchPkgIdsDuration = new Histogram({
+		name: 'fetch_pkg_ids_duration',
+		help: 'Duration of fetch_pkg_ids',
+		buckets: FAST_CALL_BUCKETS,
+		registers: [this.registry],
+	});
+	readonly httpDuration = new Histogram({
+		name: 'http_request_duration_millis',
+		help: 'HTTP request duration in milliseconds',
+		labelNames: ['route', 'status'],
+		buckets: FAST_CALL_BUCKETS,
+		registers: [this.registry],
+	});
+	readonly httpRequests = new Counter({
+		name: 'http_requests_total',
+		help: 'Total number of HTTP requests',
+		labelNames: ['route', 'status'],
+		registers: [this.registry],
+	});
+	readonly inFlight = new Gauge({
+		name: 'http_request_in_flight',
+		help: 'Number of HTTP requests in flight',
+		labelNames: ['route'],
+		registers: [this.registry],
+	});
+	readonly rpcDuration = new Histogram({
+		name: 'sui_rpc_request_duration_millis',
+		help: 'Sui RPC request duration and status in milliseconds',
+		labelNames: ['method', 'status'],
+		buckets: FAST_CALL_BUCKETS,
+		registers: [this.registry],
+	});
+	readonly sdkVersions = new Counter({
+		name: 'client_sdk_version',
+		help: 'Client SDK versions by type seen in requests',
+		labelNames: ['sdk_type', 'version'],
+		registers: [this.registry],
+	});
+
+	constructor(now: () => number = Date.now) {
+		const started = now();
+		new Gauge({
+			name: 'uptime',
+			help: 'uptime of the key server in seconds',
+			labelNames: ['version'],
+			registers: [this.registry],
+			collect() {
+				this.set({ version: KEY_SERVER_VERSION }, Math.floor((now() - started) / 1000));
+			},
+		});
+		new Counter({
+			name: 'key_server_version',
+			help: 'The current key server version',
+			labelNames: ['version'],
+			registers: [this.registry],
+		}).inc({ version: KEY_SERVER_VERSION });
+	}
+
+	/** Times `work` into `histogram` (milliseconds), whether it resolves or throws. */
+	async time<T>(histogram: Histogram, work: () => Promise<T>): Promise<T> {
+		const start = performance.now();
+		try {
+			return await work();
+		} finally {
+			histogram.observe(performance.now() - start);
+		}
+	}
+}
+
+export interface RunningMetricsServer {
+	url: string;
+	port: number;
+	close(): Promise<void>;
+}
+
+/** `GET /metrics` on its own listener (Mysten: `metrics_host_port`, default 9184). */
+export async function startMetricsServer(
+	metrics: KeyServerMetrics,
+	host: string,
+	port: number,
+): Promise<RunningMetricsServer> {
+	const server: Server = createServer((req, res) => {
+		const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+		if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
+			res.writeHead(404).end();
+			return;
+		}
+		metrics.registry.metrics().then(
+			(text) => {
+				res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
+				res.end(req.method === 'HEAD' ? undefined : text);
+			},
+			() => res.writeHead(500).end(),
+		);
+	});
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', (error) =>
+			reject(
+				new KeyServerStartError(`cannot listen for metrics on ${host}:${port}: ${error.message}`, {
+					cause: error,
+				}),
+			),
+		);
+		server.listen(port, host, () => resolve());
+	});
+	const bound = (server.address() as AddressInfo).port;
+	const urlHost = host.includes(':') ? `[${host}]` : host;
+	return {
+		url: `http://${urlHost}:${bound}/metrics`,
+		port: bound,
+		close: () =>
+			new Promise<void>((resolve) => {
+				server.close(() => resolve());
+				server.closeAllConnections();
+			}),
+	};
+}
