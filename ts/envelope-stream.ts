@@ -168,8 +168,13 @@ class Encryptor implements Processor {
 }
 
 /**
- * Version-2 decryption. Bytes are deciphered as they arrive except the latest 16, which may be
- * the tag; plaintext is held until the chunk's tag verifies.
+ * Version-2 decryption. A full chunk's tag sits at a known offset (`chunkSize`), so its first
+ * `chunkSize` bytes are deciphered as they arrive (one `update` per piece, no hold-back copy) and
+ * the next 16 are gathered as the tag. Only the final, shorter chunk has its tag at an unknown
+ * offset: its bytes were deciphered speculatively, tag included, so at the end its ciphertext is
+ * recovered (CTR mode: enciphering the speculative output gives the received bytes back) and the
+ * chunk is opened again properly. That costs one extra pass over at most one chunk. Plaintext is
+ * held until its chunk's tag verifies; the speculative one is zeroed and never released.
  */
 class Decryptor implements Processor {
 	readonly #key: Uint8Array;
@@ -177,8 +182,9 @@ class Decryptor implements Processor {
 	readonly #aad: Uint8Array;
 	#index = 0n;
 	#decipher: DecipherGCM | undefined;
-	/** Ciphertext bytes of the current chunk given to the decipher. */
+	/** Bytes of the current chunk given to the decipher (at most `chunkSize`). */
 	#fed = 0;
+	/** Bytes after the first `chunkSize` of the current chunk: a full chunk's tag. */
 	readonly #tail = new Uint8Array(GCM_TAG_LENGTH);
 	#tailLength = 0;
 	#plain: Uint8Array[] = [];
@@ -191,52 +197,47 @@ class Decryptor implements Processor {
 
 	push(bytes: Uint8Array): Uint8Array[] {
 		let out: Uint8Array[] = [];
-		const unit = this.#chunkSize + GCM_TAG_LENGTH;
 		for (let at = 0; at < bytes.length;) {
-			const take = Math.min(unit - this.#fed - this.#tailLength, bytes.length - at);
-			this.#absorb(take === bytes.length ? bytes : bytes.subarray(at, at + take));
-			at += take;
-			// A full chunk is never the last one: verify it now.
-			if (this.#fed + this.#tailLength === unit) out = append(out, this.#verify());
+			if (this.#fed < this.#chunkSize) {
+				const take = Math.min(this.#chunkSize - this.#fed, bytes.length - at);
+				const decipher = (this.#decipher ??= this.#open());
+				this.#keep(decipher.update(take === bytes.length ? bytes : bytes.subarray(at, at + take)));
+				this.#fed += take;
+				at += take;
+			} else {
+				const take = Math.min(GCM_TAG_LENGTH - this.#tailLength, bytes.length - at);
+				this.#tail.set(bytes.subarray(at, at + take), this.#tailLength);
+				this.#tailLength += take;
+				at += take;
+				// A full chunk is never the last one: verify it now.
+				if (this.#tailLength === GCM_TAG_LENGTH) out = append(out, this.#verifyFull());
+			}
 		}
 		return out;
 	}
 
 	finish(): Uint8Array[] {
-		if (this.#fed + this.#tailLength < GCM_TAG_LENGTH) {
+		const length = this.#fed + this.#tailLength;
+		if (length < GCM_TAG_LENGTH) {
+			this.#discard();
 			throw new TruncatedInputError(
-				this.#fed + this.#tailLength === 0
+				length === 0
 					? this.#index === 0n
 						? 'the envelope has no data section'
 						: `the envelope ends after chunk ${this.#index - 1n} without its final chunk (truncated)`
 					: `the envelope's data section is cut off in chunk ${this.#index}`,
 			);
 		}
-		return this.#verify();
-	}
-
-	/** Deciphers all but the latest 16 bytes seen in this chunk; keeps those in `#tail`. */
-	#absorb(segment: Uint8Array): void {
-		const decipher = (this.#decipher ??= this.#open());
-		const total = this.#tailLength + segment.length;
-		if (total <= GCM_TAG_LENGTH) {
-			this.#tail.set(segment, this.#tailLength);
-			this.#tailLength = total;
-			return;
-		}
-		const release = total - GCM_TAG_LENGTH;
-		const fromTail = Math.min(release, this.#tailLength);
-		if (fromTail > 0) this.#keep(decipher.update(this.#tail.subarray(0, fromTail)));
-		const fromSegment = release - fromTail;
-		if (fromSegment > 0) this.#keep(decipher.update(segment.subarray(0, fromSegment)));
-		this.#tail.copyWithin(0, fromTail, this.#tailLength);
-		this.#tail.set(segment.subarray(fromSegment), this.#tailLength - fromTail);
-		this.#tailLength = GCM_TAG_LENGTH;
-		this.#fed += release;
+		return this.#verifyFinal(length);
 	}
 
 	#keep(plain: Uint8Array): void {
 		if (plain.length > 0) this.#plain.push(plain);
+	}
+
+	#discard(): void {
+		for (const part of this.#plain) part.fill(0);
+		this.#plain = [];
 	}
 
 	#open(): DecipherGCM {
@@ -247,8 +248,8 @@ class Decryptor implements Processor {
 		return decipher;
 	}
 
-	#verify(): Uint8Array[] {
-		const decipher = this.#decipher ?? this.#open();
+	#verifyFull(): Uint8Array[] {
+		const decipher = this.#decipher as DecipherGCM;
 		const plain = this.#plain;
 		const index = this.#index;
 		this.#decipher = undefined;
@@ -257,13 +258,38 @@ class Decryptor implements Processor {
 		this.#tailLength = 0;
 		this.#index++;
 		decipher.setAuthTag(this.#tail);
+		let rest: Uint8Array;
 		try {
-			this.#keep(decipher.final());
+			rest = decipher.final();
 		} catch {
 			for (const part of plain) part.fill(0);
 			throw chunkFailed(index);
 		}
+		if (rest.length > 0) plain.push(rest);
 		return plain;
+	}
+
+	/** The final chunk (`length` bytes, 16..chunkSize+15): recover its bytes, then open it. */
+	#verifyFinal(length: number): Uint8Array[] {
+		const speculative = concatBytes(this.#plain);
+		this.#discard();
+		const cipher = createCipheriv('aes-256-gcm', this.#key, nonce(this.#index, 2, false));
+		const received = concatBytes([
+			cipher.update(speculative),
+			this.#tail.subarray(0, this.#tailLength),
+		]);
+		speculative.fill(0);
+		this.#decipher = undefined;
+		const decipher = this.#open();
+		decipher.setAuthTag(received.subarray(length - GCM_TAG_LENGTH));
+		const plain = decipher.update(received.subarray(0, length - GCM_TAG_LENGTH));
+		try {
+			const rest = decipher.final();
+			return rest.length > 0 ? [plain, rest] : [plain];
+		} catch {
+			plain.fill(0);
+			throw chunkFailed(this.#index);
+		}
 	}
 }
 

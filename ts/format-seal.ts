@@ -173,8 +173,8 @@ export function scanSealObject(bytes: Uint8Array): void {
 	vector('id', SEAL_LIMITS.idLength, 1);
 	vector('services', SEAL_LIMITS.services, 33);
 	need(1, 'threshold');
-	const kem = uleb('share scheme', 0);
-	if (kem !== 0) throw new MalformedCiphertextError(`unknown Seal share scheme ${kem}`);
+	// Limit 0: BonehFranklinBLS12381 is the only share scheme (any other variant is refused).
+	uleb('share scheme', 0);
 	need(96, 'nonce');
 	vector('encrypted shares', SEAL_LIMITS.services, 32);
 	need(32, 'encrypted randomness');

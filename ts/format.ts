@@ -188,14 +188,16 @@ function aesGcmSeal(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Ui
 	return concatBytes([iv, body, rest, cipher.getAuthTag()]);
 }
 
-/** `iv + ct + tag` → plaintext, or undefined when authentication fails. */
+/**
+ * `iv + ct + tag` → plaintext, or undefined when authentication fails. Callers guarantee
+ * `sealed` holds at least an iv and a tag (both check the length before calling).
+ */
 function tryAesGcmOpen(
 	key: Uint8Array,
 	sealed: Uint8Array,
 	aad: Uint8Array,
 ): Uint8Array | undefined {
 	checkKey(key);
-	if (sealed.length < GCM_IV_LENGTH + GCM_TAG_LENGTH) return undefined;
 	const iv = sealed.subarray(0, GCM_IV_LENGTH);
 	const tag = sealed.subarray(sealed.length - GCM_TAG_LENGTH);
 	const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: GCM_TAG_LENGTH });

@@ -193,6 +193,13 @@ describe('bounds', () => {
 		expect(() => headerFromSealedKey(header.sealedKey, 63)).toThrow(/chunk size 63/);
 		expect(() => headerFromSealedKey(header.sealedKey, 4 * 1024 * 1024 + 1)).toThrow(/chunk size/);
 		expect(headerFromSealedKey(header.sealedKey, 4 * 1024 * 1024).chunkSize).toBe(4 * 1024 * 1024);
+		expect(headerFromSealedKey(header.sealedKey, 64).chunkSize).toBe(64);
+		// The decoder's own check at the lower bound: 64 decodes, 63 is refused.
+		const smallest = encodeEnvelopeHeader({ ...header, chunkSize: 64 }, key);
+		expect(decodeEnvelopeHeader(smallest).header.chunkSize).toBe(64);
+		const v1 = encodeEnvelopeHeader({ ...header, version: 1, chunkSize: 64 });
+		new DataView(v1.buffer).setUint32(CHUNK_AT, 63);
+		expect(() => decodeEnvelopeHeader(v1)).toThrow(/chunk size 63 is outside/);
 		expect(headerFromSealedKey(header.sealedKey, 16 * 1024 * 1024, 1).version).toBe(1);
 		expect(() => headerFromSealedKey(header.sealedKey, 16 * 1024 * 1024 + 1, 1)).toThrow(
 			/chunk size/,
