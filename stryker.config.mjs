@@ -14,6 +14,7 @@ export default {
 		'ts/seal/key-access-audit.ts',
 		'ts/config.ts',
 		'ts/format.ts',
+		'ts/format-seal.ts',
 		'ts/envelope.ts',
 		'ts/envelope-header.ts',
 		'ts/envelope-stream.ts',
