@@ -99,6 +99,33 @@ describe("validatePtb rejects with Mysten's detail", () => {
 		).toBe('Empty PTB input or command');
 	});
 
+	it('a PTB with commands but no inputs, or inputs but no commands', async () => {
+		const noInputs = await ptb((tx) => {
+			tx.moveCall({ target: `${PKG}::m::seal_approve`, arguments: [] });
+		});
+		expect(detail(noInputs)).toBe('Empty PTB input or command');
+		const noCommands = await ptb((tx) => {
+			tx.pure.vector('u8', [1]);
+		});
+		expect(detail(noCommands)).toBe('Empty PTB input or command');
+	});
+
+	it('keeps the decoder error as the cause', async () => {
+		const causeOf = (bytes: Uint8Array) => {
+			try {
+				validatePtb(bytes);
+			} catch (error) {
+				return (error as Error).cause;
+			}
+			return undefined;
+		};
+		expect(causeOf(new Uint8Array([1, 2, 3]))).toBeInstanceOf(Error);
+		const u64 = await ptb((tx) => {
+			tx.moveCall({ target: `${PKG}::m::seal_approve`, arguments: [tx.pure.u64(5)] });
+		});
+		expect(causeOf(u64)).toBeInstanceOf(Error);
+	});
+
 	it('a first command that is not a MoveCall', async () => {
 		const bytes = await ptb((tx) => {
 			tx.splitCoins(tx.gas, [1]);
@@ -148,6 +175,16 @@ describe("validatePtb rejects with Mysten's detail", () => {
 		const bytes = await ptb((tx) => {
 			tx.moveCall({ target: `${PKG}::m::seal_approve`, arguments: [tx.object(CLOCK)] });
 		});
+		expect(detail(bytes)).toBe('Invalid first parameter for seal_approve');
+	});
+
+	it('a first argument pointing past the inputs', async () => {
+		const good = bcs.ProgrammableTransaction.parse(await ptb((tx) => call(tx)));
+		const call0 = good.commands[0]!.MoveCall!;
+		const bytes = bcs.ProgrammableTransaction.serialize({
+			inputs: good.inputs,
+			commands: [{ MoveCall: { ...call0, arguments: [{ Input: 7 }] } }],
+		}).toBytes();
 		expect(detail(bytes)).toBe('Invalid first parameter for seal_approve');
 	});
 
