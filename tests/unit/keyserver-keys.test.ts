@@ -55,6 +55,25 @@ describe('master key and public key', () => {
 			expect((error as Error).message).not.toContain(bad);
 		}
 	});
+
+	it('trims surrounding whitespace and refuses text around or inside the 64 hex digits', () => {
+		const msk = generateMasterKey();
+		const hex = Buffer.from(msk).toString('hex');
+		expect(parseMasterKeyHex(` 0x${hex}\n`)).toEqual(msk);
+		for (const bad of [`zz${hex}`, `${hex}zz`, `${hex.slice(0, 10)}0x${hex.slice(10)}`]) {
+			let error: unknown;
+			try {
+				parseMasterKeyHex(bad);
+			} catch (caught) {
+				error = caught;
+			}
+			expect(error).toBeInstanceOf(InvalidInputError);
+			expect((error as InvalidInputError).field).toBe('masterKey');
+			expect((error as Error).message).toMatch(/64 hex characters/);
+		}
+		// The format check answers before the scalar check: a 63-digit value names the format.
+		expect(() => parseMasterKeyHex(hex.slice(1))).toThrow(/64 hex characters/);
+	});
 });
 
 describe('user keys', () => {
