@@ -129,6 +129,38 @@ describe('readJson values', () => {
 	});
 });
 
+describe('readJson edges', () => {
+	it('pins bounds, skip-path messages and error names', () => {
+		const ok = ',"s":"","u":1,"i":[1]}';
+		const s = (json: string) => JSON.parse(outcome(`{"s":${json},"u":1,"i":[1]}`)).s;
+		expect(s('"a b"')).toBe('a b');
+		expect(s('"\\ud800\\udc00"')).toBe('\ud800\udc00');
+		expect(s('"\\u00a1\\u00A1\\u00ff\\u00FF\\u0090"')).toBe('\u00a1\u00a1\u00ff\u00ff\u0090');
+		expect(outcome('{"s":"\\ud800Xudc00"}')).toMatch(/^syntax: lone leading surrogate/);
+		expect(outcome('{"u":"\\ud800"}')).toMatch(/^syntax: lone leading surrogate/);
+		expect(outcome('{"s":fals}')).toMatch(/^syntax: expected ident/);
+		expect(outcome('{"s":nul}')).toMatch(/^syntax: expected ident/);
+		expect(outcome('{"s":tr')).toMatch(/^syntax: EOF while parsing a value/);
+		expect(outcome('{"s":0}')).toBe('data: invalid type: integer, expected a string');
+		expect(outcome('{"s":9}')).toBe('data: invalid type: integer, expected a string');
+		expect(outcome('{"s":"","u":9,"i":[1]}')).toContain('"u":"9n"');
+		expect(outcome('{"s":"","u":1,"i":{}}')).toBe('data: missing field `n`');
+		expect(outcome(`{"x":9${ok}`)).toContain('"s":""');
+		expect(outcome(`{"x":0${ok}`)).toContain('"s":""');
+		expect(outcome('{"x":')).toMatch(/^syntax: EOF while parsing a value/);
+		expect(outcome('{"x":@}')).toMatch(/^syntax: expected value/);
+		expect(outcome('{"x":[1 2]}')).toMatch(/^syntax: expected `,` at/);
+		expect(outcome('{"x":[1')).toMatch(/^syntax: EOF while parsing a list/);
+		expect(outcome('{"x":[1,]}')).toMatch(/^syntax: trailing comma/);
+		expect(outcome('{"x":{1:1}}')).toMatch(/^syntax: key must be a string/);
+		expect(outcome('{"x":{')).toMatch(/^syntax: EOF while parsing an object/);
+		expect(outcome('{"x":{"a" 1}}')).toMatch(/^syntax: expected `:`/);
+		expect(outcome('{"x":{"a":1,}}')).toMatch(/^syntax: trailing comma/);
+		expect(new JsonSyntaxError('x').name).toBe('JsonSyntaxError');
+		expect(new BodyDataError('x').name).toBe('BodyDataError');
+	});
+});
+
 describe('readJson syntax errors', () => {
 	it('gives serde_json-style messages with the byte position', () => {
 		expect(outcome('')).toBe('syntax: EOF while parsing a value at byte 0');
