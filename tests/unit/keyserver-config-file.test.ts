@@ -98,7 +98,96 @@ describe('key-server-config.yaml', () => {
 		}
 	});
 
+	it('names the field and the fix for each refusal, in one line', () => {
+		const open = "server_mode: !Open\n  key_server_object_id: '0x1'\n";
+		const net = 'network: Testnet\n';
+		const cases: [string, RegExp][] = [
+			['network: [\n', /not valid YAML/],
+			['- a\n- b\n', /mapping at the top level/],
+			[open, /network is required/],
+			[`network: Localnet\n${open}`, /got 'Localnet'/],
+			[`network: !Devnet\n${open}`, /!Devnet needs seal_package/],
+			[`network: !Devnet\n  seal_package: '7'\n${open}`, /network\.seal_package must be/],
+			[net, /server_mode must be '!Open'/],
+			[`${net}server_mode:\n  key_server_object_id: '0x1'\n`, /server_mode must be '!Open'/],
+			[`${net}server_mode: !Open x\n`, /server_mode must be '!Open'/],
+			[`${net}server_mode: !Open\n  other: 1\n`, /key_server_object_id must be an object id/],
+			[`${net}server_mode: !Open\n  key_server_object_id:\n`, /key_server_object_id must be/],
+			[`${net}server_mode: !Open\n  key_server_object_id: [1]\n`, /key_server_object_id must be/],
+			[`${net}server_mode: !Open\n  key_server_object_id: '0x1g'\n`, /key_server_object_id must/],
+			[`${net}server_mode: !Open\n  key_server_object_id: ' 0x1'\n`, /key_server_object_id must/],
+			[`${net}server_mode: !Open\n  key_server_object_id: '0x${'1'.repeat(65)}'\n`, /object id/],
+			[`${net}${open}node_url: 5\n`, /node_url must be a string/],
+			[`${net}${open}node_url: [a]\n`, /node_url must be a string/],
+			[`${net}${open}node_url: not a url\n`, /node_url 'not a url' is not a URL/],
+			[
+				`${net}${open}metrics_host_port: -1\n`,
+				/metrics_host_port must be an integer in 0\.\.65535/,
+			],
+			[`${net}${open}metrics_host_port: 65536\n`, /metrics_host_port must be an integer/],
+			[`${net}${open}metrics_host_port: 1.5\n`, /metrics_host_port must be an integer/],
+			[`${net}${open}metrics_host_port: '80'\n`, /metrics_host_port must be an integer/],
+			[`${net}${open}metrics_host_port: [80]\n`, /metrics_host_port must be an integer/],
+			[`${net}${open}session_key_ttl_max: 90s\n`, /whole, positive number of minutes/],
+			[`${net}${open}session_key_ttl_max: 0m\n`, /whole, positive number of minutes/],
+			[`${net}${open}allowed_staleness: -1\n`, /allowed_staleness must be a duration/],
+			[`${net}${open}allowed_staleness: 1.5\n`, /allowed_staleness must be a duration/],
+			[`${net}${open}allowed_staleness: [1]\n`, /allowed_staleness must be a duration/],
+			[`${net}${open}rgp_update_interval: soon\n`, /rgp_update_interval must be a duration/],
+		];
+		for (const [text, message] of cases) {
+			let error: unknown;
+			try {
+				parseKeyServerConfig(text);
+			} catch (caught) {
+				error = caught;
+			}
+			expect(error, text).toBeInstanceOf(InvalidInputError);
+			expect((error as InvalidInputError).field, text).toBe('config');
+			expect((error as Error).message, text).toMatch(message);
+			expect((error as Error).message, text).not.toContain('\n');
+		}
+	});
+
+	it('accepts the edges: port 0 and 65535, bare seconds, tagged networks, upper-case ids', () => {
+		const base = (extra: string) =>
+			parseKeyServerConfig(
+				`network: !Testnet\nserver_mode: !Open\n  key_server_object_id: '0xAB'\n${extra}`,
+			);
+		expect(base('').network).toBe('Testnet');
+		expect(base('').keyServerObjectId).toBe(pad('ab'));
+		expect(base('metrics_host_port: 0\n').metricsPort).toBe(0);
+		expect(base('metrics_host_port: 65535\n').metricsPort).toBe(65_535);
+		expect(base('allowed_staleness: 5\n').allowedStalenessMs).toBe(5000);
+		expect(base('allowed_staleness: 0\n').allowedStalenessMs).toBe(0);
+		expect(base('rgp_update_interval: 1d\n').rgpUpdateIntervalMs).toBe(86_400_000);
+		expect(base('session_key_ttl_max: 2min\n').sessionKeyTtlMaxMinutes).toBe(2);
+		expect(base('node_url:\n').nodeUrl).toBe('https://fullnode.testnet.sui.io:443');
+		expect(base('node_url: http://a:1\n').nodeUrl).toBe('http://a:1');
+		expect(
+			parseKeyServerConfig(
+				`network: Testnet\nserver_mode: !Open\n  key_server_object_id: '0x1'\nnode_url: http://a:1\n`,
+				{ NODE_URL: '' },
+			).nodeUrl,
+		).toBe('http://a:1');
+		expect(
+			base('rpc_config: {}\nenable_event_monitoring: true\nts_sdk_version_requirement: x\n')
+				.ignored,
+		).toEqual(['ts_sdk_version_requirement', 'rpc_config', 'enable_event_monitoring']);
+		expect(base('').ignored).toEqual([]);
+	});
+
 	it('parses duration_str forms', () => {
+		expect(parseDuration('  5s ')).toBe(5000);
+		expect(parseDuration('1h  +  30m')).toBe(5_400_000);
+		expect(parseDuration('1min')).toBe(60_000);
+		expect(parseDuration(' 7 ')).toBe(7000);
+		expect(parseDuration('x5s')).toBeUndefined();
+		expect(parseDuration('5sx')).toBeUndefined();
+		expect(parseDuration('5 s')).toBeUndefined();
+		expect(parseDuration('+')).toBeUndefined();
+		expect(parseDuration('x7')).toBeUndefined();
+		expect(parseDuration('7x')).toBeUndefined();
 		expect(parseDuration('5s')).toBe(5000);
 		expect(parseDuration('2m')).toBe(120_000);
 		expect(parseDuration('100ms')).toBe(100);
