@@ -17,6 +17,7 @@ export default {
 		'ts/format-seal.ts',
 		'ts/envelope.ts',
 		'ts/envelope-header.ts',
+		'ts/envelope-key.ts',
 		'ts/envelope-stream.ts',
 		'ts/wallet-key.ts',
 		'ts/keyserver/**/*.ts',

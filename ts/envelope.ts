@@ -16,10 +16,10 @@
 import { randomBytes } from 'node:crypto';
 
 import type { SealClient, SessionKey } from '@mysten/seal';
-import { bls12_381 } from '@noble/curves/bls12-381.js';
 
 import { InvalidInputError, MalformedCiphertextError, TruncatedInputError } from './errors.js';
-import { streamError, unsealError } from './envelope-errors.js';
+import { streamError } from './envelope-errors.js';
+import { sealDataKey, unsealDataKey } from './envelope-key.js';
 import {
 	chunkAad,
 	decodeEnvelopeHeader,
@@ -28,13 +28,11 @@ import {
 	headerFromSealedKey,
 	MAX_CHUNK_SIZE,
 	MIN_CHUNK_SIZE,
-	verifyEnvelopeHeader,
 	type EnvelopeHeader,
 } from './envelope-header.js';
 import { decryptChunks, encryptChunks, pieces, type ByteSource } from './envelope-stream.js';
-import { AES_KEY_LENGTH, parseSealObject } from './format.js';
-import { normalizeObjectId, toHex } from './identity.js';
-import { explainSealError } from './seal/explain.js';
+import { AES_KEY_LENGTH } from './format.js';
+import { normalizeObjectId } from './identity.js';
 
 export type { EnvelopeHeader, EnvelopeServer } from './envelope-header.js';
 export type { ByteSource } from './envelope-stream.js';
@@ -248,77 +246,6 @@ function decodeHeaderBytes(headerBytes: Uint8Array): EnvelopeHeader {
 		throw new MalformedCiphertextError('headerBytes holds more than one envelope header');
 	}
 	return header;
-}
-
-async function sealDataKey(
-	sealClient: EnvelopeSealEncryptor,
-	dataKey: Uint8Array,
-	{ packageId, innerId, threshold }: { packageId: string; innerId: Uint8Array; threshold: number },
-): Promise<Uint8Array> {
-	let sealed: Awaited<ReturnType<EnvelopeSealEncryptor['encrypt']>>;
-	try {
-		sealed = await sealClient.encrypt({
-			threshold,
-			packageId,
-			id: toHex(innerId),
-			data: dataKey,
-		});
-	} catch (error) {
-		throw explainSealError(error, { threshold });
-	}
-	// The Seal DEM key could decrypt the sealed data key: never keep it.
-	sealed.key.fill(0);
-	return sealed.encryptedObject;
-}
-
-/** Unseals the data key and, for version 2, authenticates every header byte with it. */
-async function unsealDataKey(
-	header: EnvelopeHeader,
-	headerBytes: Uint8Array,
-	access: EnvelopeAccess,
-): Promise<Uint8Array> {
-	checkSealedKeyPoints(header.sealedKey);
-	let dataKey: Uint8Array;
-	try {
-		dataKey = await access.sealClient.decrypt({
-			data: header.sealedKey,
-			sessionKey: access.sessionKey,
-			txBytes: access.txBytes,
-			...(access.checkShareConsistency ? { checkShareConsistency: true } : {}),
-		});
-	} catch (error) {
-		throw unsealError(error, header);
-	}
-	if (!(dataKey instanceof Uint8Array) || dataKey.length !== AES_KEY_LENGTH) {
-		if (dataKey instanceof Uint8Array) dataKey.fill(0);
-		throw new MalformedCiphertextError(
-			`the sealed data key decrypted to ${dataKey?.length} bytes instead of ${AES_KEY_LENGTH}`,
-		);
-	}
-	try {
-		verifyEnvelopeHeader(headerBytes, dataKey);
-	} catch (error) {
-		dataKey.fill(0);
-		throw error;
-	}
-	return dataKey;
-}
-
-/**
- * The sealed key's nonce must be a valid G2 point; checked before any key request so that a
- * damaged header fails as `MalformedCiphertextError` without asking key servers.
- */
-function checkSealedKeyPoints(sealedKey: Uint8Array): void {
-	const nonce = parseSealObject(sealedKey).encryptedShares.BonehFranklinBLS12381?.nonce;
-	try {
-		if (nonce === undefined) throw new Error('no Boneh-Franklin nonce');
-		bls12_381.G2.Point.fromBytes(Uint8Array.from(nonce)).assertValidity();
-	} catch (error) {
-		throw new MalformedCiphertextError(
-			"the envelope's sealed data key is damaged: its nonce is not a valid BLS12-381 G2 point",
-			{ cause: error },
-		);
-	}
 }
 
 function isOpened(input: ByteSource | OpenedEnvelope): input is OpenedEnvelope {

@@ -11,10 +11,9 @@
  * Every failure is a `HarnessError` subclass (Seal SDK errors mapped, the original as `cause`).
  */
 import type { SealClient, SessionKey } from '@mysten/seal';
-import { bls12_381 } from '@noble/curves/bls12-381.js';
 
-import { explainSealError } from '../seal/explain.js';
-import { streamError, unsealError } from '../envelope-errors.js';
+import { streamError } from '../envelope-errors.js';
+import { sealDataKey, unsealDataKey } from '../envelope-key.js';
 import {
 	chunkAad,
 	decodeEnvelopeHeader,
@@ -23,17 +22,11 @@ import {
 	headerFromSealedKey,
 	MAX_CHUNK_SIZE,
 	MIN_CHUNK_SIZE,
-	verifyEnvelopeHeader,
 	type EnvelopeHeader,
 } from '../envelope-header.js';
-import {
-	DecryptionFailedError,
-	InvalidInputError,
-	MalformedCiphertextError,
-	TruncatedInputError,
-} from '../errors.js';
-import { AES_KEY_LENGTH, concatBytes, GCM_TAG_LENGTH, parseSealObject } from '../format-seal.js';
-import { normalizeObjectId, toHex } from '../identity.js';
+import { DecryptionFailedError, InvalidInputError, TruncatedInputError } from '../errors.js';
+import { AES_KEY_LENGTH, concatBytes, GCM_TAG_LENGTH } from '../format-seal.js';
+import { normalizeObjectId } from '../identity.js';
 
 export type { EnvelopeHeader } from '../envelope-header.js';
 
@@ -202,7 +195,7 @@ async function* decryptEnvelopeParts(
 	access: WebEnvelopeAccess,
 ): AsyncGenerator<Uint8Array> {
 	const { header, headerBytes, body } = await readEnvelopeHeader(input);
-	const key = await unsealDataKey(header, headerBytes, access);
+	const key = await unsealCryptoKey(header, headerBytes, access);
 	try {
 		if (header.version === 1) yield* openChunksV1(key, header.chunkSize, body);
 		else yield* openChunksV2(key, header.chunkSize, new Uint8Array(chunkAad(header)), body);
@@ -271,70 +264,20 @@ async function* openChunksV1(
 	}
 }
 
-async function sealDataKey(
-	sealClient: Pick<SealClient, 'encrypt'>,
-	dataKey: Uint8Array,
-	{ packageId, innerId, threshold }: { packageId: string; innerId: Uint8Array; threshold: number },
-): Promise<Uint8Array> {
-	let sealed: Awaited<ReturnType<SealClient['encrypt']>>;
-	try {
-		sealed = await sealClient.encrypt({ threshold, packageId, id: toHex(innerId), data: dataKey });
-	} catch (error) {
-		throw explainSealError(error, { threshold });
-	}
-	// The Seal DEM key could decrypt the sealed data key: never keep it.
-	sealed.key.fill(0);
-	return sealed.encryptedObject;
-}
-
 /**
- * Unseals the data key, authenticates every header byte with it (version 2) and imports it;
- * the raw key is zeroed whatever happens.
+ * Unseals the data key (every check in ../envelope-key.ts) and imports it; the raw key is zeroed
+ * whatever happens.
  */
-async function unsealDataKey(
+async function unsealCryptoKey(
 	header: EnvelopeHeader,
 	headerBytes: Uint8Array,
 	access: WebEnvelopeAccess,
 ): Promise<CryptoKey> {
-	checkSealedKeyPoints(header.sealedKey);
-	let dataKey: Uint8Array;
+	const dataKey = await unsealDataKey(header, headerBytes, access);
 	try {
-		dataKey = await access.sealClient.decrypt({
-			data: header.sealedKey,
-			sessionKey: access.sessionKey,
-			txBytes: access.txBytes,
-			...(access.checkShareConsistency ? { checkShareConsistency: true } : {}),
-		});
-	} catch (error) {
-		throw unsealError(error, header);
-	}
-	try {
-		if (!(dataKey instanceof Uint8Array) || dataKey.length !== AES_KEY_LENGTH) {
-			throw new MalformedCiphertextError(
-				`the sealed data key decrypted to ${dataKey?.length} bytes instead of ${AES_KEY_LENGTH}`,
-			);
-		}
-		verifyEnvelopeHeader(headerBytes, dataKey);
 		return await importKey(dataKey, 'decrypt');
 	} finally {
-		if (dataKey instanceof Uint8Array) dataKey.fill(0);
-	}
-}
-
-/**
- * The sealed key's nonce must be a valid G2 point; checked before any key request so that a
- * damaged header fails as `MalformedCiphertextError` without asking key servers (as in Node).
- */
-function checkSealedKeyPoints(sealedKey: Uint8Array): void {
-	const nonce = parseSealObject(sealedKey).encryptedShares.BonehFranklinBLS12381?.nonce;
-	try {
-		if (nonce === undefined) throw new Error('no Boneh-Franklin nonce');
-		bls12_381.G2.Point.fromBytes(Uint8Array.from(nonce)).assertValidity();
-	} catch (error) {
-		throw new MalformedCiphertextError(
-			"the envelope's sealed data key is damaged: its nonce is not a valid BLS12-381 G2 point",
-			{ cause: error },
-		);
+		dataKey.fill(0);
 	}
 }
 
