@@ -8,6 +8,7 @@ import type { Pool, PoolClient } from 'pg';
 import { VaultDatabaseError, VaultLockedError } from '../errors.js';
 import { toHex } from '../identity.js';
 import type { SealedRecord } from './record-cipher.js';
+import { epochRow, sealedRecord } from './rows.js';
 import {
 	VAULT_SCHEMA_VERSION,
 	type EpochRow,
@@ -389,24 +390,4 @@ async function insertEpoch(client: PoolClient, vaultId: Buffer, row: EpochRow): 
 			row.createdAtMs,
 		],
 	);
-}
-
-type Row = Record<string, unknown>;
-
-function epochRow(row: Row): EpochRow {
-	return {
-		epoch: Number(row.epoch),
-		sealedKey: new Uint8Array(row.sealed_key as Buffer),
-		members: row.members === null ? undefined : (JSON.parse(row.members as string) as string[]),
-		createdAtMs: Number(row.created_at),
-	};
-}
-
-function sealedRecord(row: Row): SealedRecord {
-	return {
-		id: row.id as string,
-		epoch: Number(row.epoch),
-		iv: new Uint8Array(row.iv as Buffer),
-		ciphertext: new Uint8Array(row.ciphertext as Buffer),
-	};
 }

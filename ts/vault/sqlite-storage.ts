@@ -8,6 +8,7 @@ import { closeSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { VaultDatabaseError, VaultLockedError } from '../errors.js';
 import type { SealedRecord } from './record-cipher.js';
+import { epochRow, sealedRecord } from './rows.js';
 import {
 	VAULT_SCHEMA_VERSION,
 	type EpochRow,
@@ -210,8 +211,6 @@ export function mapSqliteError(error: unknown, path: string): Error {
 			return new VaultDatabaseError('unavailable', `${path}: ${detail}`, options);
 	}
 }
-
-type Row = Record<string, unknown>;
 
 class SqliteStorage implements VaultStorage {
 	readonly kind = 'sqlite';
@@ -443,22 +442,4 @@ class SqliteStorage implements VaultStorage {
 			this.#creating = false;
 		}
 	}
-}
-
-function epochRow(row: Row): EpochRow {
-	return {
-		epoch: Number(row.epoch),
-		sealedKey: new Uint8Array(row.sealed_key as Uint8Array),
-		members: row.members === null ? undefined : (JSON.parse(row.members as string) as string[]),
-		createdAtMs: Number(row.created_at),
-	};
-}
-
-function sealedRecord(row: Row): SealedRecord {
-	return {
-		id: row.id as string,
-		epoch: Number(row.epoch),
-		iv: row.iv as Uint8Array,
-		ciphertext: row.ciphertext as Uint8Array,
-	};
 }

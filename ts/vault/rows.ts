@@ -1,0 +1,32 @@
+/**
+ * Rows of the vault schema (same column names in SQLite and PostgreSQL) → storage types. Byte
+ * columns come back as plain `Uint8Array` (node:sqlite) or `Buffer` (pg); Buffers are copied into
+ * plain arrays so both adapters return the same type.
+ */
+import type { SealedRecord } from './record-cipher.js';
+import type { EpochRow } from './storage.js';
+
+type Row = Record<string, unknown>;
+
+function bytes(value: unknown): Uint8Array {
+	const array = value as Uint8Array;
+	return Object.getPrototypeOf(array) === Uint8Array.prototype ? array : new Uint8Array(array);
+}
+
+export function epochRow(row: Row): EpochRow {
+	return {
+		epoch: Number(row.epoch),
+		sealedKey: bytes(row.sealed_key),
+		members: row.members === null ? undefined : (JSON.parse(row.members as string) as string[]),
+		createdAtMs: Number(row.created_at),
+	};
+}
+
+export function sealedRecord(row: Row): SealedRecord {
+	return {
+		id: row.id as string,
+		epoch: Number(row.epoch),
+		iv: bytes(row.iv),
+		ciphertext: bytes(row.ciphertext),
+	};
+}
