@@ -10,6 +10,8 @@
  * Not a benchmark itself (scripts/bench.ts skips this file).
  */
 
+import { UsageError } from '../../ts/errors.js';
+
 /** One timed run. */
 export interface Sample {
 	wallMs: number;
@@ -150,4 +152,18 @@ export function formatTable(rows: readonly (readonly string[])[]): string {
 		if (i === 0) lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
 	}
 	return `${lines.join('\n')}\n`;
+}
+
+/** A size or count from the environment (`fallback` when unset); anything else is a UsageError. */
+export function wholeNumberFromEnv(
+	name: string,
+	fallback: number,
+	env: NodeJS.ProcessEnv = process.env,
+): number {
+	const raw = env[name];
+	if (raw === undefined || raw === '') return fallback;
+	if (!/^[1-9][0-9]*$/.test(raw.trim())) {
+		throw new UsageError(name, `expected a whole number ≥ 1, got '${raw}'`);
+	}
+	return Number(raw.trim());
 }

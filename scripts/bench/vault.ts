@@ -25,6 +25,7 @@ import { fromHex, toHex } from '@mysten/sui/utils';
 import { exportRecordLines } from '../../ts/vault/records-file.js';
 import { openSqliteStorage } from '../../ts/vault/sqlite-storage.js';
 import { Vault, type VaultRecord, epochInnerId } from '../../ts/vault/vault.js';
+import { wholeNumberFromEnv } from './measure.js';
 
 const RECORD_BYTES = 1024;
 const N = 10_000;
@@ -146,7 +147,7 @@ export async function run(): Promise<void> {
 		console.log(`records-decrypt-speedup: ${Math.round(sealDec / getPer)}x (target >= 1000x)`);
 
 		// --- Streamed export ----------------------------------------------------------------
-		const exportCount = Number(process.env.VAULT_BENCH_EXPORT_RECORDS ?? N);
+		const exportCount = wholeNumberFromEnv('VAULT_BENCH_EXPORT_RECORDS', N);
 		let exporter: Vault;
 		if (exportCount !== N) {
 			const big = await Vault.create({

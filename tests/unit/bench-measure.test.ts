@@ -10,7 +10,9 @@ import {
 	ratioOf,
 	rounded,
 	timed,
+	wholeNumberFromEnv,
 } from '../../scripts/bench/measure.js';
+import { UsageError } from '../../ts/errors.js';
 
 describe('bench measuring rules', () => {
 	it('pairs alternate order: A B, B A, A B …', async () => {
@@ -63,5 +65,16 @@ describe('bench measuring rules', () => {
 				['ccc', 'd'],
 			]),
 		).toBe('a    bb\n---  --\nccc  d\n');
+	});
+
+	it('sizes from the environment: unset means the default, anything but a whole number ≥ 1 is refused', () => {
+		expect(wholeNumberFromEnv('ENVELOPE_BENCH_MIB', 1024, {})).toBe(1024);
+		expect(wholeNumberFromEnv('ENVELOPE_BENCH_MIB', 1024, { ENVELOPE_BENCH_MIB: '' })).toBe(1024);
+		expect(wholeNumberFromEnv('ENVELOPE_BENCH_MIB', 1024, { ENVELOPE_BENCH_MIB: '64' })).toBe(64);
+		for (const bad of ['0', '-4', '1.5', '1e3', 'lots', '08']) {
+			expect(() =>
+				wholeNumberFromEnv('ENVELOPE_BENCH_MIB', 1024, { ENVELOPE_BENCH_MIB: bad }),
+			).toThrow(new UsageError('ENVELOPE_BENCH_MIB', `expected a whole number ≥ 1, got '${bad}'`));
+		}
 	});
 });
