@@ -20,7 +20,13 @@
  * its tag verified; an error at the end (e.g. truncation) means the output so far must be
  * discarded.
  */
-import { createCipheriv, createDecipheriv, type CipherGCM, type DecipherGCM } from 'node:crypto';
+import {
+	createCipheriv,
+	createDecipheriv,
+	timingSafeEqual,
+	type CipherGCM,
+	type DecipherGCM,
+} from 'node:crypto';
 
 import { DecryptionFailedError, InvalidInputError, TruncatedInputError } from './errors.js';
 import { concatBytes, GCM_TAG_LENGTH } from './format.js';
@@ -168,13 +174,14 @@ class Encryptor implements Processor {
 }
 
 /**
- * Version-2 decryption. A full chunk's tag sits at a known offset (`chunkSize`), so its first
- * `chunkSize` bytes are deciphered as they arrive (one `update` per piece, no hold-back copy) and
- * the next 16 are gathered as the tag. Only the final, shorter chunk has its tag at an unknown
- * offset: its bytes were deciphered speculatively, tag included, so at the end its ciphertext is
- * recovered (CTR mode: enciphering the speculative output gives the received bytes back) and the
- * chunk is opened again properly. That costs one extra pass over at most one chunk. Plaintext is
- * held until its chunk's tag verifies; the speculative one is zeroed and never released.
+ * Version-2 decryption. A full chunk's tag sits at a known offset (`chunkSize`), so a chunk's
+ * first `chunkSize` bytes are deciphered as they arrive (one `update` per piece, no hold-back
+ * copy). Only the final, shorter chunk has its tag at an unknown offset: its bytes, tag included,
+ * were deciphered speculatively. CTR mode makes that plaintext right except its last 16 bytes (the
+ * tag's), but the decipher's GHASH took the tag in, so at the end the kept plaintext is enciphered
+ * again and the tag that gives is compared with the received one (the last 16 raw bytes, kept as
+ * they pass). That costs one extra pass over at most one chunk. Plaintext is held until its
+ * chunk's tag verifies; the speculative tail is zeroed and never released.
  */
 class Decryptor implements Processor {
 	readonly #key: Uint8Array;
@@ -184,9 +191,11 @@ class Decryptor implements Processor {
 	#decipher: DecipherGCM | undefined;
 	/** Bytes of the current chunk given to the decipher (at most `chunkSize`). */
 	#fed = 0;
-	/** Bytes after the first `chunkSize` of the current chunk: a full chunk's tag. */
-	readonly #tail = new Uint8Array(GCM_TAG_LENGTH);
-	#tailLength = 0;
+	/** Bytes of the current chunk after its first `chunkSize` (a full chunk's tag). */
+	#tagLength = 0;
+	/** The last (up to) 16 raw bytes of the current chunk: its tag once the chunk ends. */
+	readonly #recent = new Uint8Array(GCM_TAG_LENGTH);
+	#recentLength = 0;
 	#plain: Uint8Array[] = [];
 
 	constructor(key: Uint8Array, chunkSize: number, aad: Uint8Array) {
@@ -200,24 +209,26 @@ class Decryptor implements Processor {
 		for (let at = 0; at < bytes.length;) {
 			if (this.#fed < this.#chunkSize) {
 				const take = Math.min(this.#chunkSize - this.#fed, bytes.length - at);
+				const part = take === bytes.length ? bytes : bytes.subarray(at, at + take);
 				const decipher = (this.#decipher ??= this.#open());
-				this.#keep(decipher.update(take === bytes.length ? bytes : bytes.subarray(at, at + take)));
+				this.#keep(decipher.update(part));
+				this.#remember(part);
 				this.#fed += take;
 				at += take;
 			} else {
-				const take = Math.min(GCM_TAG_LENGTH - this.#tailLength, bytes.length - at);
-				this.#tail.set(bytes.subarray(at, at + take), this.#tailLength);
-				this.#tailLength += take;
+				const take = Math.min(GCM_TAG_LENGTH - this.#tagLength, bytes.length - at);
+				this.#remember(bytes.subarray(at, at + take));
+				this.#tagLength += take;
 				at += take;
 				// A full chunk is never the last one: verify it now.
-				if (this.#tailLength === GCM_TAG_LENGTH) out = append(out, this.#verifyFull());
+				if (this.#tagLength === GCM_TAG_LENGTH) out = append(out, this.#verifyFull());
 			}
 		}
 		return out;
 	}
 
 	finish(): Uint8Array[] {
-		const length = this.#fed + this.#tailLength;
+		const length = this.#fed + this.#tagLength;
 		if (length < GCM_TAG_LENGTH) {
 			this.#discard();
 			throw new TruncatedInputError(
@@ -228,11 +239,25 @@ class Decryptor implements Processor {
 					: `the envelope's data section is cut off in chunk ${this.#index}`,
 			);
 		}
-		return this.#verifyFinal(length);
+		return this.#verifyFinal(length - GCM_TAG_LENGTH);
 	}
 
 	#keep(plain: Uint8Array): void {
 		if (plain.length > 0) this.#plain.push(plain);
+	}
+
+	/** Keeps the last 16 raw bytes of the chunk (`bytes` is not retained). */
+	#remember(bytes: Uint8Array): void {
+		const recent = this.#recent;
+		if (bytes.length >= GCM_TAG_LENGTH) {
+			recent.set(bytes.subarray(bytes.length - GCM_TAG_LENGTH));
+			this.#recentLength = GCM_TAG_LENGTH;
+			return;
+		}
+		const keep = Math.min(this.#recentLength, GCM_TAG_LENGTH - bytes.length);
+		recent.copyWithin(0, this.#recentLength - keep, this.#recentLength);
+		recent.set(bytes, keep);
+		this.#recentLength = keep + bytes.length;
 	}
 
 	#discard(): void {
@@ -248,16 +273,22 @@ class Decryptor implements Processor {
 		return decipher;
 	}
 
+	/** Starts the next chunk. */
+	#advance(): void {
+		this.#decipher = undefined;
+		this.#plain = [];
+		this.#fed = 0;
+		this.#tagLength = 0;
+		this.#recentLength = 0;
+		this.#index++;
+	}
+
 	#verifyFull(): Uint8Array[] {
 		const decipher = this.#decipher as DecipherGCM;
 		const plain = this.#plain;
 		const index = this.#index;
-		this.#decipher = undefined;
-		this.#plain = [];
-		this.#fed = 0;
-		this.#tailLength = 0;
-		this.#index++;
-		decipher.setAuthTag(this.#tail);
+		decipher.setAuthTag(this.#recent);
+		this.#advance();
 		let rest: Uint8Array;
 		try {
 			rest = decipher.final();
@@ -269,28 +300,42 @@ class Decryptor implements Processor {
 		return plain;
 	}
 
-	/** The final chunk (`length` bytes, 16..chunkSize+15): recover its bytes, then open it. */
+	/**
+	 * The final chunk: `length` (0..chunkSize−1) plaintext bytes. Keeps that much of the
+	 * speculative plaintext, enciphers it again and compares the tag with the received one.
+	 */
 	#verifyFinal(length: number): Uint8Array[] {
-		const speculative = concatBytes(this.#plain);
-		this.#discard();
-		const cipher = createCipheriv('aes-256-gcm', this.#key, nonce(this.#index, 2, false));
-		const received = concatBytes([
-			cipher.update(speculative),
-			this.#tail.subarray(0, this.#tailLength),
-		]);
-		speculative.fill(0);
-		this.#decipher = undefined;
-		const decipher = this.#open();
-		decipher.setAuthTag(received.subarray(length - GCM_TAG_LENGTH));
-		const plain = decipher.update(received.subarray(0, length - GCM_TAG_LENGTH));
-		try {
-			const rest = decipher.final();
-			return rest.length > 0 ? [plain, rest] : [plain];
-		} catch {
-			plain.fill(0);
+		const plain = trimTo(this.#plain, length);
+		this.#plain = [];
+		const cipher = createCipheriv('aes-256-gcm', this.#key, nonce(this.#index, 2, false), {
+			authTagLength: GCM_TAG_LENGTH,
+		});
+		cipher.setAAD(this.#aad);
+		for (const part of plain) cipher.update(part);
+		cipher.final();
+		if (!timingSafeEqual(cipher.getAuthTag(), this.#recent)) {
+			for (const part of plain) part.fill(0);
 			throw chunkFailed(this.#index);
 		}
+		return plain;
 	}
+}
+
+/** The first `length` bytes of `parts`; the bytes cut off are zeroed. */
+function trimTo(parts: Uint8Array[], length: number): Uint8Array[] {
+	const kept: Uint8Array[] = [];
+	let left = length;
+	for (const part of parts) {
+		if (left >= part.length) {
+			kept.push(part);
+			left -= part.length;
+		} else {
+			if (left > 0) kept.push(part.subarray(0, left));
+			part.fill(0, left);
+			left = 0;
+		}
+	}
+	return kept;
 }
 
 /** Version-1 decryption: a chunk is gathered in one buffer and opened once its successor starts. */

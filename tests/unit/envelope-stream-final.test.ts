@@ -64,4 +64,35 @@ describe('version-2 final chunk', () => {
 			collectBytes(decryptChunks(key, CHUNK, data.subarray(0, CHUNK + 16), { aad })),
 		).rejects.toThrow(/without its final chunk/);
 	});
+
+	it('the speculatively deciphered tag bytes are zeroed, not left behind the released plaintext', async () => {
+		for (const finalLength of [1, 10, CHUNK - 1]) {
+			const plain = new Uint8Array(randomBytes(CHUNK + finalLength));
+			const data = await sealed(plain);
+			// One piece: the final chunk's plaintext and its 16 speculative bytes share one buffer.
+			const parts: Uint8Array[] = [];
+			for await (const out of decryptChunks(key, CHUNK, data, { aad })) parts.push(out);
+			const last = parts.at(-1) as Uint8Array;
+			expect(Buffer.concat(parts).equals(Buffer.from(plain))).toBe(true);
+			// Deciphered speculatively: the final chunk's bytes up to `CHUNK` (the rest is the tag).
+			const cut = Math.min(finalLength + 16, CHUNK) - finalLength;
+			const after = new Uint8Array(last.buffer, last.byteOffset + last.length, cut);
+			expect([...after]).toEqual(new Array(cut).fill(0));
+		}
+	});
+
+	it('the tag compared for the final chunk is its last 16 bytes, however the pieces fall', async () => {
+		const plain = new Uint8Array(randomBytes(CHUNK + 20));
+		const data = await sealed(plain);
+		for (const size of [1, 3, 15, 16, 17, 31, 33]) {
+			// Swap the final chunk's tag for the full chunk's: right length, wrong tag.
+			const bad = Uint8Array.from(data);
+			bad.set(data.subarray(CHUNK, CHUNK + 16), data.length - 16);
+			await expect(
+				collectBytes(decryptChunks(key, CHUNK, split(bad, size), { aad })),
+			).rejects.toThrow(DecryptionFailedError);
+			const out = await collectBytes(decryptChunks(key, CHUNK, split(data, size), { aad }));
+			expect(Buffer.from(out).equals(Buffer.from(plain))).toBe(true);
+		}
+	});
 });
