@@ -359,7 +359,10 @@ function objectArgId(o: ObjectArg): string {
 	}
 }
 
-/** An input the simulation cannot express (the PTB checks reject these before we get here). */
+/**
+ * An input or command the simulation cannot express. The PTB checks reject non-MoveCall commands
+ * and non-Input arguments; a `FundsWithdrawal` input passes them and ends here (answer: Failure).
+ */
 class UnsupportedInputError extends Error {
 	override name = 'UnsupportedInputError';
 }
