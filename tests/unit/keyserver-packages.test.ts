@@ -35,13 +35,16 @@ describe('StaticPackageResolver', () => {
 // an unknown id is NotFound and a non-package object InvalidArgument (same folder, mod.rs @
 // bc9f64fe21faaf168c070f697ee11b8ed774635e, load_package).
 
-function grpcNode(packages: Record<string, { original?: string; status?: number }>) {
+function grpcNode(
+	packages: Record<string, { original?: string; status?: number; empty?: boolean }>,
+) {
 	const { fetch, calls } = grpcWebFetch(({ path, request }) => {
 		if (!path.endsWith('/GetPackage')) throw new Error(`unexpected call ${path}`);
 		const { packageId } = GrpcTypes.GetPackageRequest.fromBinary(request);
 		const entry = packages[packageId!];
 		if (!entry) throw new GrpcWebStatus(5, 'not found');
 		if (entry.status) throw new GrpcWebStatus(entry.status, 'node says no');
+		if (entry.empty) return encode(GrpcTypes.GetPackageResponse, {});
 		return encode(GrpcTypes.GetPackageResponse, {
 			package: { storageId: packageId, originalId: entry.original, version: 2n },
 		});
@@ -71,9 +74,10 @@ describe('NodePackageResolver on a gRPC node', () => {
 		expect(calls).toHaveLength(3);
 	});
 
-	it('an answer without original_id → undefined', async () => {
-		const { client } = grpcNode({ [V2]: {} });
+	it('an answer without original_id, or without a package at all → undefined', async () => {
+		const { client } = grpcNode({ [V2]: {}, [V1]: { empty: true } });
 		expect(await new NodePackageResolver(client).originalPackageId(V2)).toBeUndefined();
+		expect(await new NodePackageResolver(client).originalPackageId(V1)).toBeUndefined();
 	});
 
 	it('any other status propagates (the server answers Failure)', async () => {
@@ -81,6 +85,18 @@ describe('NodePackageResolver on a gRPC node', () => {
 		await expect(new NodePackageResolver(client).originalPackageId(V2)).rejects.toMatchObject({
 			code: 'UNAVAILABLE',
 		});
+	});
+
+	it('a rejection without error fields is passed on unchanged', async () => {
+		for (const reason of [null, undefined]) {
+			const lookup: MovePackageLookup = {
+				movePackageService: { getPackage: () => Promise.reject(reason) },
+			};
+			const { client } = jsonRpcNode({});
+			await expect(new NodePackageResolver(client, lookup).originalPackageId(V2)).rejects.toBe(
+				reason,
+			);
+		}
 	});
 
 	it('an explicitly passed lookup is used instead of the core client', async () => {
