@@ -10,6 +10,16 @@ export interface GrpcWebCall {
 	request: Uint8Array;
 }
 
+/** Thrown by a handler to answer with a gRPC error status (3 = INVALID_ARGUMENT, 5 = NOT_FOUND, ...). */
+export class GrpcWebStatus extends Error {
+	constructor(
+		readonly code: number,
+		message: string,
+	) {
+		super(message);
+	}
+}
+
 export type GrpcWebHandler = (call: GrpcWebCall) => Uint8Array | Promise<Uint8Array>;
 
 export function grpcWebFetch(handler: GrpcWebHandler): {
@@ -27,7 +37,23 @@ export function grpcWebFetch(handler: GrpcWebHandler): {
 		const length = new DataView(body.buffer, body.byteOffset).getUint32(1);
 		const call = { path: url.pathname, request: body.slice(5, 5 + length) };
 		calls.push(call);
-		const message = await handler(call);
+		let message: Uint8Array;
+		try {
+			message = await handler(call);
+		} catch (error) {
+			if (!(error instanceof GrpcWebStatus)) throw error;
+			// Trailers-only answer, as tonic-web sends a failed call: the status rides in the
+			// headers and there is no body (read by @protobuf-ts/grpcweb-transport's
+			// readGrpcWebResponseHeader); the message is percent-encoded like on the wire.
+			return new Response(null, {
+				status: 200,
+				headers: {
+					'content-type': 'application/grpc-web+proto',
+					'grpc-status': String(error.code),
+					'grpc-message': encodeURIComponent(error.message),
+				},
+			});
+		}
 		const trailer = new TextEncoder().encode('grpc-status: 0\r\ngrpc-message: \r\n');
 		return new Response(Buffer.concat([frame(0x00, message), frame(0x80, trailer)]), {
 			status: 200,

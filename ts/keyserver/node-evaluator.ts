@@ -48,6 +48,7 @@ export interface NodeEvaluatorOptions {
 
 type CallArg = ProgrammableTransaction['inputs'][number];
 type Command = ProgrammableTransaction['commands'][number];
+type ObjectArg = Extract<CallArg, { $kind: 'Object' }>['Object'];
 
 export class NodeEvaluator implements PolicyEvaluator {
 	readonly #client: ClientWithCoreApi;
@@ -120,7 +121,7 @@ export class NodeEvaluator implements PolicyEvaluator {
 				kind: { ProgrammableTransaction: resolved },
 				sender,
 				gasData: { payment: [], owner: sender, price: gasPrice, budget: GAS_BUDGET },
-				expiration: { None: true },
+				expiration: { None: null },
 			},
 		}).toBytes();
 		// Like Mysten: empty gas payment, so the user needs no SUI.
@@ -221,10 +222,6 @@ export function unresolvedSimulationRequest(
 					objectId: object.SharedObject.objectId,
 					mutable: object.SharedObject.mutable,
 				};
-			default:
-				throw new UnsupportedInputError(
-					`unsupported object input ${(object as { $kind: string }).$kind}`,
-				);
 		}
 	});
 	const commands = ptb.commands.map((command): GrpcTypes.Command => {
@@ -254,8 +251,6 @@ export function unresolvedSimulationRequest(
 									result: a.NestedResult[0],
 									subresult: a.NestedResult[1],
 								};
-							default:
-								throw new UnsupportedInputError('unsupported argument');
 						}
 					}),
 				},
@@ -306,15 +301,9 @@ export async function resolveObjectRefs(
 ): Promise<ProgrammableTransaction> {
 	const ids = [
 		...new Set(
-			ptb.inputs.flatMap((input) => {
-				if (input.$kind !== 'Object') return [];
-				const o = input.Object;
-				if (o.$kind === 'ImmOrOwnedObject')
-					return [normalizeSuiAddress(o.ImmOrOwnedObject.objectId)];
-				if (o.$kind === 'Receiving') return [normalizeSuiAddress(o.Receiving.objectId)];
-				if (o.$kind === 'SharedObject') return [normalizeSuiAddress(o.SharedObject.objectId)];
-				return [];
-			}),
+			ptb.inputs.flatMap((input) =>
+				input.$kind === 'Object' ? [normalizeSuiAddress(objectArgId(input.Object))] : [],
+			),
 		),
 	];
 	if (ids.length === 0) return ptb;
@@ -332,12 +321,6 @@ export async function resolveObjectRefs(
 	const inputs = ptb.inputs.map((input): CallArg => {
 		if (input.$kind !== 'Object') return input;
 		const o = input.Object;
-		if (o.$kind === 'ImmOrOwnedObject' || o.$kind === 'Receiving') {
-			const ref = o.$kind === 'Receiving' ? o.Receiving : o.ImmOrOwnedObject;
-			const now = lookup(ref.objectId);
-			const fresh = { objectId: ref.objectId, version: now.version, digest: now.digest };
-			return { $kind: 'Object', Object: { $kind: o.$kind, [o.$kind]: fresh } } as CallArg;
-		}
 		if (o.$kind === 'SharedObject') {
 			const owner = lookup(o.SharedObject.objectId).owner;
 			if (owner.$kind !== 'Shared') {
@@ -355,12 +338,31 @@ export async function resolveObjectRefs(
 				},
 			} as CallArg;
 		}
-		return input;
+		// Owned and Receiving: the same reference at the node's latest version and digest.
+		const objectId = objectArgId(o);
+		const now = lookup(objectId);
+		const fresh = { objectId, version: now.version, digest: now.digest };
+		return { $kind: 'Object', Object: { $kind: o.$kind, [o.$kind]: fresh } } as CallArg;
 	});
 	return { ...ptb, inputs };
 }
 
-/** An input the simulation cannot express (the PTB checks reject these before we get here). */
+/** The id an object input names (BCS `ObjectArg` has exactly these three kinds). */
+function objectArgId(o: ObjectArg): string {
+	switch (o.$kind) {
+		case 'ImmOrOwnedObject':
+			return o.ImmOrOwnedObject.objectId;
+		case 'Receiving':
+			return o.Receiving.objectId;
+		case 'SharedObject':
+			return o.SharedObject.objectId;
+	}
+}
+
+/**
+ * An input or command the simulation cannot express. The PTB checks reject non-MoveCall commands
+ * and non-Input arguments; a `FundsWithdrawal` input passes them and ends here (answer: Failure).
+ */
 class UnsupportedInputError extends Error {
 	override name = 'UnsupportedInputError';
 }
