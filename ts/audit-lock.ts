@@ -137,15 +137,14 @@ async function readLock(lockPath: string, logPath: string): Promise<LockContent 
 }
 
 function parseLock(text: string): LockContent | undefined {
-	let value: unknown;
+	let value: Partial<Record<keyof LockContent, unknown>> | null;
 	try {
 		value = JSON.parse(text);
 	} catch {
 		return undefined;
 	}
-	if (typeof value !== 'object' || value === null) return undefined;
-	const v = value as Record<string, unknown>;
-	const { pid, host, since, token } = v;
+	// Any other JSON (a number, a string, an array) has none of the fields and fails below.
+	const { pid, host, since, token } = value ?? {};
 	if (
 		!Number.isSafeInteger(pid) ||
 		(pid as number) <= 0 ||

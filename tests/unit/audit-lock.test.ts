@@ -1,10 +1,18 @@
 /** The access log's one-writer lock (ts/audit-lock.ts), driven in-process with injected hosts. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readFileSync,
+	rmSync,
+	symlinkSync,
+	writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { acquireAuditLock, LOCAL_HOST, type AuditLockHost } from '../../ts/audit-lock.js';
 import { AuditLog, verifyAuditLog } from '../../ts/audit.js';
@@ -125,6 +133,8 @@ describe('audit log writer lock', () => {
 			'garbage',
 			'null',
 			'[]',
+			'5',
+			'"lock"',
 			lockContent(0, 'here'),
 			lockContent(-1, 'here'),
 			lockContent(1.5, 'here'),
@@ -274,6 +284,69 @@ describe('audit log writer lock: the remaining paths', () => {
 		const lock = await acquireAuditLock(path);
 		rmSync(lock.path);
 		mkdirSync(lock.path);
-		await expect(lock.release()).rejects.toThrow(`cannot read the lock file ${lock.path}`);
+		const error = await lock.release().catch((e) => e);
+		expect(error).toBeInstanceOf(AuditLogError);
+		expect(error.message).toBe(`cannot read the lock file ${lock.path}`);
+		expect(error.cause.code).toBe('EISDIR');
+	});
+
+	it('a lock that is there for link but gone for read (released each time we look) ends after bounded rounds', async () => {
+		const path = tempLog();
+		// A dangling symlink: link() sees the name taken (EEXIST), readFile() finds nothing
+		// (ENOENT), as when a holder releases between our attempt and our read, every round.
+		symlinkSync(join(path, '..', 'gone'), `${path}.lock`);
+		const error = await acquireAuditLock(
+			path,
+			host(1, () => false),
+		).catch((e) => e);
+		expect(error).toBeInstanceOf(AuditLogLockedError);
+		expect(error.holder).toBeUndefined();
+		expect(error.message).toBe(
+			`${path} is being written by another writer; one writer per log: wait for it to finish, or delete ${path}.lock if that process is gone`,
+		);
+	});
+
+	it('a breaker that is gone each time we read it makes us wait and retry, never break unguarded', async () => {
+		const path = tempLog();
+		writeFileSync(`${path}.lock`, lockContent(777, 'here'));
+		// Dangling symlink: the breaker name is taken for link() but has vanished for readFile().
+		symlinkSync(join(path, '..', 'gone'), `${path}.lock.break`);
+		const error = await acquireAuditLock(
+			path,
+			host(1, () => false),
+		).catch((e) => e);
+		expect(error).toBeInstanceOf(AuditLogLockedError);
+		expect(error.holder).toMatchObject({ pid: 777 });
+		expect(readFileSync(`${path}.lock`, 'utf8')).toBe(lockContent(777, 'here'));
+	});
+
+	it('a stale lock another process removed while we looked: we take the lock', async () => {
+		const path = tempLog();
+		writeFileSync(`${path}.lock`, lockContent(777, 'here'));
+		const isAlive = (pid: number) => {
+			// Another process breaks the stale lock between our read and our break.
+			if (pid === 777) rmSync(`${path}.lock`, { force: true });
+			return false;
+		};
+		const lock = await acquireAuditLock(path, host(1, isAlive));
+		expect(JSON.parse(readFileSync(lock.path, 'utf8'))).toMatchObject({ pid: 1 });
+		expect(existsSync(`${lock.path}.break`)).toBe(false);
+		await lock.release();
+		expect(existsSync(lock.path)).toBe(false);
+	});
+
+	it("LOCAL_HOST counts a pid it may not signal (another user's, EPERM) as alive, only ESRCH as gone", () => {
+		const fail = (code: string) =>
+			vi.spyOn(process, 'kill').mockImplementation(() => {
+				throw Object.assign(new Error(code), { code });
+			});
+		try {
+			fail('EPERM');
+			expect(LOCAL_HOST.isAlive(4242)).toBe(true);
+			fail('ESRCH');
+			expect(LOCAL_HOST.isAlive(4242)).toBe(false);
+		} finally {
+			vi.restoreAllMocks();
+		}
 	});
 });

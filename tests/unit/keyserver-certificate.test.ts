@@ -1,5 +1,7 @@
 import { SessionKey } from '@mysten/seal';
+import type { ClientWithCoreApi } from '@mysten/sui/client';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
+import { computeZkLoginAddressFromSeed, getZkLoginSignature } from '@mysten/sui/zklogin';
 import { describe, expect, it } from 'vitest';
 import { KeyServerRequestError } from '../../ts/errors.js';
 import {
@@ -88,15 +90,83 @@ describe('session message and signatures', () => {
 			errorName: 'InvalidSessionSignature',
 		});
 		// Verification that throws (a key or signature the verifier cannot even read) is a
-		// failure too, never a pass.
+		// failure too, never a pass; the verifier's error is kept as the cause.
 		for (const [vk, signature] of [
 			[cert.sessionVk.subarray(0, 31), sig],
 			[cert.sessionVk, sig.subarray(0, 63)],
 		] as const) {
 			await expect(
 				checkSessionSignature({ ...cert, sessionVk: vk }, signature, signed),
-			).rejects.toMatchObject({ errorName: 'InvalidSessionSignature' });
+			).rejects.toMatchObject({ errorName: 'InvalidSessionSignature', cause: expect.any(Error) });
 		}
+	});
+
+	it("keeps the verifier's reason as the cause of InvalidSignature", async () => {
+		const { cert, packageId } = await sdkSession();
+		await expect(checkUserSignature(cert, randomObjectId())).rejects.toMatchObject({
+			errorName: 'InvalidSignature',
+			cause: expect.objectContaining({ message: expect.stringMatching(/not valid/) }),
+		});
+		await expect(
+			checkUserSignature({ ...cert, signature: 'AA==' }, packageId),
+		).rejects.toMatchObject({ errorName: 'InvalidSignature', cause: expect.any(Error) });
+	});
+
+	it('verifies a zkLogin user signature through the client it is given, over the session message', async () => {
+		const { cert: sessionCert, packageId } = await sdkSession();
+		// A structurally valid zkLogin signature (proof content is the verifier's business: the
+		// client answers for it, as a full node does).
+		const iss = 'https://accounts.google.com';
+		const addressSeed = 12345n;
+		const claim = Buffer.from(`"iss":"${iss}",`).toString('base64url');
+		const signature = getZkLoginSignature({
+			inputs: {
+				proofPoints: {
+					a: ['1', '2', '1'],
+					b: [
+						['1', '0'],
+						['1', '0'],
+						['1', '0'],
+					],
+					c: ['1', '2', '1'],
+				},
+				issBase64Details: { value: claim, indexMod4: 0 },
+				headerBase64: 'e30',
+				addressSeed: addressSeed.toString(),
+			},
+			maxEpoch: '10',
+			userSignature: new Uint8Array(97),
+		});
+		const cert: Certificate = {
+			...sessionCert,
+			user: computeZkLoginAddressFromSeed(addressSeed, iss, false),
+			signature,
+		};
+		const asked: { bytes: string; intentScope: string; address: string }[] = [];
+		const client = (success: boolean) =>
+			({
+				core: {
+					verifyZkLoginSignature: async (args: (typeof asked)[number]) => {
+						asked.push(args);
+						return { success, errors: [] };
+					},
+				},
+			}) as unknown as ClientWithCoreApi;
+		await expect(checkUserSignature(cert, packageId, client(true))).resolves.toBeUndefined();
+		expect(asked).toEqual([
+			expect.objectContaining({
+				bytes: Buffer.from(sessionMessage(packageId, cert)).toString('base64'),
+				intentScope: 'PersonalMessage',
+				address: cert.user,
+			}),
+		]);
+		await expect(checkUserSignature(cert, packageId, client(false))).rejects.toMatchObject({
+			errorName: 'InvalidSignature',
+		});
+		// Without a client a zkLogin signature cannot be verified, so it is refused.
+		await expect(checkUserSignature(cert, packageId)).rejects.toMatchObject({
+			errorName: 'InvalidSignature',
+		});
 	});
 });
 

@@ -126,6 +126,29 @@ describe("validatePtb rejects with Mysten's detail", () => {
 		expect(causeOf(u64)).toBeInstanceOf(Error);
 	});
 
+	it('a type argument that decodes but cannot be re-encoded, as Invalid BCS with the cause', async () => {
+		const bytes = await ptb((tx) =>
+			tx.moveCall({
+				target: `${PKG}::m::seal_approve`,
+				arguments: [tx.pure.vector('u8', [1])],
+				typeArguments: [`${PKG}::m::S`],
+			}),
+		);
+		// Rename struct `S` to `<` in place: BCS still decodes (names are plain strings), but the
+		// decoded type text `...::m::<` does not parse back, so re-encoding throws.
+		const at = Buffer.from(bytes).indexOf(Buffer.from([1, 0x6d, 1, 0x53]));
+		expect(at).toBeGreaterThan(0);
+		const renamed = Uint8Array.from(bytes);
+		renamed[at + 3] = '<'.charCodeAt(0);
+		expect(bcs.ProgrammableTransaction.parse(renamed).commands[0]!.MoveCall!.typeArguments).toEqual(
+			[`${PKG}::m::<`],
+		);
+		expect(detail(renamed)).toBe('Invalid BCS');
+		expect(() => validatePtb(renamed)).toThrow(
+			expect.objectContaining({ cause: expect.any(Error) }) as Error,
+		);
+	});
+
 	it('a first command that is not a MoveCall', async () => {
 		const bytes = await ptb((tx) => {
 			tx.splitCoins(tx.gas, [1]);

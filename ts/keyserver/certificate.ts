@@ -75,11 +75,14 @@ export async function checkSessionSignature(
 	requestSignature: Uint8Array,
 	signedBytes: Uint8Array,
 ): Promise<void> {
-	let ok = false;
+	let ok: boolean;
 	try {
 		ok = await new Ed25519PublicKey(cert.sessionVk).verify(signedBytes, requestSignature);
-	} catch {
-		ok = false;
+	} catch (error) {
+		// A key or signature the verifier cannot even read is a failed check, never a pass.
+		throw new KeyServerRequestError('InvalidSessionSignature', MESSAGES.InvalidSessionSignature, {
+			cause: error,
+		});
 	}
 	if (!ok)
 		throw new KeyServerRequestError('InvalidSessionSignature', MESSAGES.InvalidSessionSignature);

@@ -32,23 +32,25 @@ export function validatePtb(ptbBytes: Uint8Array): ValidPtb {
 	if (ptb.commands.length > MAX_PTB_COMMANDS) {
 		throw new InvalidPtbError(`Too many commands in PTB (more than ${MAX_PTB_COMMANDS})`);
 	}
-	if (ptb.inputs.length === 0 || ptb.commands.length === 0) {
+	const first = ptb.commands[0];
+	if (ptb.inputs.length === 0 || first === undefined) {
 		throw new InvalidPtbError('Empty PTB input or command');
 	}
-	const first = ptb.commands[0];
-	if (first?.$kind !== 'MoveCall' || !first.MoveCall) {
-		throw new InvalidPtbError('Invalid first command');
-	}
+	if (first.$kind !== 'MoveCall') throw new InvalidPtbError('Invalid first command');
 	const packageId = normalizeSuiAddress(first.MoveCall.package);
 	const innerIds: Uint8Array[] = [];
 	const functions: string[] = [];
 	for (const command of ptb.commands) {
-		const call = command.$kind === 'MoveCall' ? command.MoveCall : null;
-		if (!call) throw new InvalidPtbError('Non MoveCall command');
-		if (call.arguments.some((arg) => arg.$kind !== 'Input')) {
-			throw new InvalidPtbError('Only pure inputs are allowed');
+		if (command.$kind !== 'MoveCall') throw new InvalidPtbError('Non MoveCall command');
+		const call = command.MoveCall;
+		// Mysten checks every argument before the first one, so a non-input first argument
+		// ("Invalid index for first argument" there) can never be reported.
+		const inputIndices: number[] = [];
+		for (const arg of call.arguments) {
+			if (arg.$kind !== 'Input') throw new InvalidPtbError('Only pure inputs are allowed');
+			inputIndices.push(arg.Input);
 		}
-		innerIds.push(firstArgumentId(ptb, call.arguments));
+		innerIds.push(firstArgumentId(ptb, inputIndices[0]));
 		if (
 			!call.function.startsWith('seal_approve') ||
 			normalizeSuiAddress(call.package) !== packageId
@@ -70,13 +72,10 @@ export function validatePtbBase64(ptbBase64: string): ValidPtb {
 /** BCS must decode and re-encode to the same bytes (Rust's bcs is strict: no trailing bytes). */
 function decodeCanonical(bytes: Uint8Array): ProgrammableTransaction {
 	let ptb: ProgrammableTransaction;
-	try {
-		ptb = bcs.ProgrammableTransaction.parse(bytes);
-	} catch (error) {
-		throw new InvalidPtbError('Invalid BCS', { cause: error });
-	}
 	let again: Uint8Array;
 	try {
+		ptb = bcs.ProgrammableTransaction.parse(bytes);
+		// Re-encoding throws on a type argument whose decoded text does not parse back.
 		again = bcs.ProgrammableTransaction.serialize(ptb).toBytes();
 	} catch (error) {
 		throw new InvalidPtbError('Invalid BCS', { cause: error });
@@ -114,20 +113,10 @@ export function typeDepth(tag: TypeTag): number {
 	return 1;
 }
 
-type Argument = ProgrammableTransaction['commands'][number]['MoveCall'] extends infer C
-	? C extends { arguments: (infer A)[] }
-		? A
-		: never
-	: never;
-
-function firstArgumentId(ptb: ProgrammableTransaction, args: Argument[]): Uint8Array {
-	const first = args[0];
-	if (first === undefined) throw new InvalidPtbError('Empty args');
-	if (first.$kind !== 'Input' || typeof first.Input !== 'number') {
-		throw new InvalidPtbError('Invalid index for first argument');
-	}
-	const input = ptb.inputs[first.Input];
-	if (input?.$kind !== 'Pure' || !input.Pure) {
+function firstArgumentId(ptb: ProgrammableTransaction, inputIndex: number | undefined): Uint8Array {
+	if (inputIndex === undefined) throw new InvalidPtbError('Empty args');
+	const input = ptb.inputs[inputIndex];
+	if (input?.$kind !== 'Pure') {
 		throw new InvalidPtbError('Invalid first parameter for seal_approve');
 	}
 	const raw = Uint8Array.from(Buffer.from(input.Pure.bytes, 'base64'));
@@ -135,7 +124,7 @@ function firstArgumentId(ptb: ProgrammableTransaction, args: Argument[]): Uint8A
 		const id = Uint8Array.from(idCodec.parse(raw));
 		// Exact decode: the vector must consume every byte of the pure input.
 		if (idCodec.serialize(Array.from(id)).toBytes().length !== raw.length)
-			throw new Error('trailing');
+			throw new Error('trailing bytes');
 		return id;
 	} catch (error) {
 		throw new InvalidPtbError('Invalid BCS for first parameter for seal_approve', { cause: error });
