@@ -7,7 +7,7 @@
  * taken). The whole-server view (counters moving with real requests) is in
  * keyserver-operations.test.ts.
  */
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { Gauge } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { KeyServerStartError } from '../../ts/errors.js';
@@ -176,6 +176,16 @@ describe('time()', () => {
 	});
 });
 
+function rawRequest(port: number, request: string): Promise<string> {
+	return new Promise((resolve, reject) => {
+		const socket = connect(port, '127.0.0.1', () => socket.write(request));
+		let text = '';
+		socket.on('data', (chunk) => (text += chunk.toString()));
+		socket.on('end', () => resolve(text));
+		socket.on('error', reject);
+	});
+}
+
 describe('the /metrics listener', () => {
 	it('answers GET and HEAD on /metrics only, with the Prometheus content type', async () => {
 		const metrics = new KeyServerMetrics();
@@ -194,6 +204,13 @@ describe('the /metrics listener', () => {
 			expect(head.status).toBe(200);
 			expect(head.headers.get('content-type')).toBe(metrics.registry.contentType);
 			expect(await head.text()).toBe('');
+			// On the wire (fetch would hide a body): headers only.
+			const raw = await rawRequest(
+				endpoint.port,
+				'HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+			);
+			expect(raw).toMatch(/^HTTP\/1\.1 200 /);
+			expect(raw).not.toContain('total_requests');
 			for (const [path, method] of [
 				['/metrics', 'POST'],
 				['/metrics', 'DELETE'],

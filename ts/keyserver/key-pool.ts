@@ -131,9 +131,9 @@ export async function startWorkerPool(options: {
 		async wrap(encKey, fullIds) {
 			if (closed) throw new Error('key pool is closed');
 			if (live.size === 0) throw new Error('no key workers left');
-			const parts = Math.min(live.size, fullIds.length);
-			if (parts <= 1) return run(encKey, fullIds);
-			const size = Math.ceil(fullIds.length / parts);
+			// An empty request still goes to a worker: it checks encKey as the inline path does.
+			if (fullIds.length === 0) return run(encKey, fullIds);
+			const size = Math.ceil(fullIds.length / Math.min(live.size, fullIds.length));
 			const chunks: Uint8Array[][] = [];
 			for (let i = 0; i < fullIds.length; i += size) chunks.push(fullIds.slice(i, i + size));
 			return (await Promise.all(chunks.map((chunk) => run(encKey, chunk)))).flat();
