@@ -180,6 +180,36 @@ describe('key worker pool scheduling (stand-in workers)', () => {
 		},
 	);
 
+	it('a worker dying mid-task leaves the idle workers in service', QUICK, async () => {
+		const { start } = standIn('echo', 2);
+		const pool = await start();
+		try {
+			await expect(pool.wrap(G1_SIZED, ids(0xff))).rejects.toThrow('key worker exited (code 3)');
+			const after = shape(await pool.wrap(G1_SIZED, ids(1, 2)));
+			expect(after.map((key) => [key.id, key.chunk])).toEqual([
+				[1, 2],
+				[2, 2],
+			]);
+		} finally {
+			await pool.close();
+		}
+	});
+
+	it('queued work waits for a live worker when another worker dies', QUICK, async () => {
+		const { start } = standIn('echo', 2);
+		const pool = await start();
+		try {
+			const slow = pool.wrap(G1_SIZED, ids(0xfd));
+			const dying = pool.wrap(G1_SIZED, ids(0xff)).catch((error: unknown) => error);
+			const queued = pool.wrap(G1_SIZED, ids(1));
+			expect(((await dying) as Error).message).toBe('key worker exited (code 3)');
+			expect(shape(await queued)).toMatchObject([{ id: 1 }]);
+			expect(shape(await slow)).toMatchObject([{ id: 0xfd }]);
+		} finally {
+			await pool.close();
+		}
+	});
+
 	it('a worker that dies while idle gets no more work; the others carry on', QUICK, async () => {
 		const { start, channel } = standIn('echo', 2);
 		const pool = await start();

@@ -260,6 +260,25 @@ describe('the /metrics listener', () => {
 		expect(closed).toBe(true);
 	});
 
+	it('close() does not wait for a request whose collection never finishes', async () => {
+		const metrics = new KeyServerMetrics();
+		new Gauge({
+			name: 'stuck',
+			help: 'a collector that never finishes',
+			registers: [metrics.registry],
+			collect: () => new Promise<void>(() => {}),
+		});
+		const endpoint = await startMetricsServer(metrics, '127.0.0.1', 0);
+		const pending = fetch(endpoint.url).catch((error: unknown) => error);
+		await new Promise((resolve) => setTimeout(resolve, 100));
+		const closed = await Promise.race([
+			endpoint.close().then(() => true),
+			new Promise((resolve) => setTimeout(() => resolve(false), 2_000)),
+		]);
+		expect(closed).toBe(true);
+		expect(await pending).toBeInstanceOf(Error);
+	});
+
 	it('a taken port is a KeyServerStartError naming host and port', async () => {
 		const blocker = createServer();
 		await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
