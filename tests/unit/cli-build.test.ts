@@ -86,7 +86,7 @@ describe('build configuration', () => {
 	it.skipIf(!existsSync(built))(
 		'the compiled key server starts its worker threads without tsx (skipped: no dist/)',
 		() => {
-			// dist/ has no TypeScript loader: the worker must be the compiled key-worker.js. The script
+			// dist/ has no TypeScript loader: the worker must be the compiled key-worker-thread.js. The script
 			// is a file (not --eval): workers inherit the parent's execArgv.
 			const pool = pathToFileURL(join(ROOT, 'dist', 'ts', 'keyserver', 'key-pool.js')).href;
 			const g1 = Buffer.from(bls12_381.G1.Point.BASE.toBytes()).toString('hex');

@@ -37,6 +37,8 @@ export async function startWorkerPool(options: {
 	masterKey: Uint8Array;
 	backend: CurveBackendName;
 	size: number;
+	/** The worker script (tests: a stand-in speaking the same messages). Default: key-worker-thread. */
+	workerEntry?: URL;
 }): Promise<KeyDeriver> {
 	if (!Number.isInteger(options.size) || options.size < 1) {
 		throw new KeyServerStartError(`worker count must be a positive integer, got ${options.size}`);
@@ -44,7 +46,9 @@ export async function startWorkerPool(options: {
 	// Compiled (dist/, the npm bin and library): the worker is plain JavaScript. From TypeScript
 	// sources (tsx, vitest): a bootstrap registers tsx in the worker first.
 	const compiled = import.meta.url.endsWith('.js');
-	const entry = new URL(compiled ? './key-worker.js' : './key-worker-entry.mjs', import.meta.url);
+	const entry =
+		options.workerEntry ??
+		new URL(compiled ? './key-worker-thread.js' : './key-worker-entry.mjs', import.meta.url);
 	const queue: Pending[] = [];
 	const idle: Worker[] = [];
 	const busy = new Map<Worker, Pending>();
@@ -60,7 +64,7 @@ export async function startWorkerPool(options: {
 		}
 	};
 
-	const copies: Uint8Array[] = [];
+	const started: Worker[] = [];
 	const live = new Set<Worker>();
 	const spawn = () =>
 		new Promise<Worker>((resolve, reject) => {
@@ -69,9 +73,13 @@ export async function startWorkerPool(options: {
 				backend: options.backend,
 			};
 			// workerData is cloned into the worker at construction: wipe our copy right after.
-			const worker = new Worker(entry, { workerData: init });
-			init.masterKey.fill(0);
-			copies.push(init.masterKey);
+			let worker: Worker;
+			try {
+				worker = new Worker(entry, { workerData: init });
+			} finally {
+				init.masterKey.fill(0);
+			}
+			started.push(worker);
 			worker.once('error', reject);
 			worker.on('message', (reply: WorkerReply) => {
 				if ('ready' in reply) return resolve(worker);
@@ -103,7 +111,8 @@ export async function startWorkerPool(options: {
 	try {
 		workers = await Promise.all(Array.from({ length: options.size }, spawn));
 	} catch (error) {
-		for (const copy of copies) copy.fill(0);
+		// Workers that did start hold a copy of the master key: none may outlive a failed start.
+		await Promise.all(started.map((worker) => worker.terminate()));
 		throw new KeyServerStartError(`cannot start key workers: ${(error as Error).message}`, {
 			cause: error,
 		});
@@ -122,9 +131,9 @@ export async function startWorkerPool(options: {
 		async wrap(encKey, fullIds) {
 			if (closed) throw new Error('key pool is closed');
 			if (live.size === 0) throw new Error('no key workers left');
-			const parts = Math.min(live.size, fullIds.length);
-			if (parts <= 1) return run(encKey, fullIds);
-			const size = Math.ceil(fullIds.length / parts);
+			// An empty request still goes to a worker: it checks encKey as the inline path does.
+			if (fullIds.length === 0) return run(encKey, fullIds);
+			const size = Math.ceil(fullIds.length / Math.min(live.size, fullIds.length));
 			const chunks: Uint8Array[][] = [];
 			for (let i = 0; i < fullIds.length; i += size) chunks.push(fullIds.slice(i, i + size));
 			return (await Promise.all(chunks.map((chunk) => run(encKey, chunk)))).flat();

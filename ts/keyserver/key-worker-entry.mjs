@@ -3,4 +3,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('./key-worker.ts');
+await import('./key-worker-thread.ts');

@@ -1,8 +1,8 @@
 /**
- * Worker thread of the key pool: owns one copy of the master key inside its curve backend and
- * wraps user keys for the main thread. Messages carry ids and points, never the key.
+ * What a key pool worker thread does: owns one copy of the master key inside its curve backend
+ * and wraps user keys for the main thread. Messages carry ids and points, never the key.
+ * key-worker-thread.ts runs it on the thread's parent port; tests run it on a stand-in port.
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import { loadCurveBackend, type CurveBackendName } from './curve/backend.js';
 
 export interface WorkerInit {
@@ -20,26 +20,33 @@ export type WorkerReply =
 	| { ready: true }
 	| { fatal: string };
 
-const port = parentPort!;
-const init = workerData as WorkerInit;
-try {
-	const backend = await loadCurveBackend(init.backend);
-	const ops = backend.withMasterKey(init.masterKey);
-	init.masterKey.fill(0);
-	port.on('message', (task: WorkerTask | 'wipe') => {
-		if (task === 'wipe') {
-			ops.wipe();
-			return;
-		}
-		try {
-			const keys = ops.wrapUserKeys(task.encKey, task.fullIds);
-			port.postMessage({ id: task.id, keys } satisfies WorkerReply);
-		} catch (error) {
-			port.postMessage({ id: task.id, error: (error as Error).message } satisfies WorkerReply);
-		}
-	});
-	port.postMessage({ ready: true } satisfies WorkerReply);
-} catch (error) {
-	init.masterKey.fill(0);
-	port.postMessage({ fatal: (error as Error).message } satisfies WorkerReply);
+/** The side of a MessagePort the worker needs. */
+export interface WorkerPort {
+	on(event: 'message', listener: (task: WorkerTask | 'wipe') => void): unknown;
+	postMessage(reply: WorkerReply): void;
+}
+
+/** Loads the backend, wipes `init.masterKey`, then answers tasks; `fatal` if it cannot start. */
+export async function serveKeyWorker(port: WorkerPort, init: WorkerInit): Promise<void> {
+	try {
+		const backend = await loadCurveBackend(init.backend);
+		const ops = backend.withMasterKey(init.masterKey);
+		init.masterKey.fill(0);
+		port.on('message', (task) => {
+			if (task === 'wipe') {
+				ops.wipe();
+				return;
+			}
+			try {
+				const keys = ops.wrapUserKeys(task.encKey, task.fullIds);
+				port.postMessage({ id: task.id, keys });
+			} catch (error) {
+				port.postMessage({ id: task.id, error: (error as Error).message });
+			}
+		});
+		port.postMessage({ ready: true });
+	} catch (error) {
+		init.masterKey.fill(0);
+		port.postMessage({ fatal: (error as Error).message });
+	}
 }

@@ -143,8 +143,8 @@ export async function startMetricsServer(
 		}
 		metrics.registry.metrics().then(
 			(text) => {
-				res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
-				res.end(req.method === 'HEAD' ? undefined : text);
+				// Node sends no body for HEAD itself.
+				res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text);
 			},
 			() => res.writeHead(500).end(),
 		);
