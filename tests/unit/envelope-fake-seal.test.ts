@@ -50,8 +50,8 @@ const VALID_NONCE = bls12_381.G2.Point.BASE.multiply(7n).toBytes();
 function sealedObject(
 	{ packageId = PACKAGE, id = 'c0ffee', threshold = 2 } = {},
 	nonce: Uint8Array = VALID_NONCE,
-): Uint8Array {
-	return EncryptedObject.serialize({
+): Uint8Array<ArrayBuffer> {
+	const bytes = EncryptedObject.serialize({
 		version: 0,
 		packageId,
 		id,
@@ -66,6 +66,7 @@ function sealedObject(
 		},
 		ciphertext: { Aes256Gcm: { blob: randomBytes(48), aad: new Uint8Array() } },
 	}).toBytes();
+	return new Uint8Array(bytes);
 }
 
 /**
@@ -434,13 +435,13 @@ describe('decryptEnvelope', () => {
 		const chunkSizeAt = 5 + 33 * SERVERS.length + 32 + 2 + 3;
 		for (const at of [chunkSizeAt + 2, headerBytes.length - 1]) {
 			const header = bytes.slice();
-			header[at] ^= 1;
+			header[at] = (header[at] as number) ^ 1;
 			await expect(collectBytes(decryptEnvelope(header, access(seal)))).rejects.toBeInstanceOf(
 				DecryptionFailedError,
 			);
 		}
 		const chunk = bytes.slice();
-		chunk[headerBytes.length + 3] ^= 1;
+		chunk[headerBytes.length + 3] = (chunk[headerBytes.length + 3] as number) ^ 1;
 		await expect(collectBytes(decryptEnvelope(chunk, access(seal)))).rejects.toBeInstanceOf(
 			DecryptionFailedError,
 		);
@@ -565,7 +566,8 @@ describe('rewrapEnvelope', () => {
 		const seal = fakeSeal();
 		const bytes = await encrypted(seal, new Uint8Array(100));
 		const tampered = bytes.slice();
-		tampered[(await readEnvelopeHeader(bytes)).headerBytes.length - 1] ^= 1;
+		const macByte = (await readEnvelopeHeader(bytes)).headerBytes.length - 1;
+		tampered[macByte] = (tampered[macByte] as number) ^ 1;
 		await expect(
 			collectBytes(rewrapEnvelope(tampered, { access: access(seal), sealClient: seal.client })),
 		).rejects.toBeInstanceOf(DecryptionFailedError);

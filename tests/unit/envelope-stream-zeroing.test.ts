@@ -61,7 +61,7 @@ describe('failed chunks leave no plaintext behind (version 2)', () => {
 		const data = await collectBytes(
 			encryptChunks(key, CHUNK, new Uint8Array(randomBytes(3 * CHUNK)), { aad }),
 		);
-		data[CHUNK + 2] ^= 1; // chunk 0's tag (the only chunk deciphered: all its bytes must be gone)
+		data[CHUNK + 2] = (data[CHUNK + 2] as number) ^ 1; // chunk 0's tag (the only chunk deciphered: all its bytes must be gone)
 		const { error, kept } = await run(data);
 		expect(error).toBeInstanceOf(DecryptionFailedError);
 		expect(kept).toHaveLength(1);
@@ -95,7 +95,7 @@ describe('failed chunks leave no plaintext behind (version 1)', () => {
 		const plain = new Uint8Array(randomBytes(2 * CHUNK));
 		const data = encryptChunksV1(key, CHUNK, plain);
 		const bad = Uint8Array.from(data);
-		bad[5] ^= 1;
+		bad[5] = (bad[5] as number) ^ 1;
 		const modified = await run(bad, 1);
 		expect(modified.error).toBeInstanceOf(DecryptionFailedError);
 		expect(modified.kept).toHaveLength(1);
