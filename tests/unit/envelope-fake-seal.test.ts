@@ -410,6 +410,20 @@ describe('decryptEnvelope', () => {
 		for (const key of seal.released) expect(zero(key)).toBe(true);
 	});
 
+	it('null, a string or a number as input is InvalidInputError, never a bare TypeError', async () => {
+		const seal = fakeSeal();
+		for (const input of [null, 'not bytes', 42]) {
+			const bad = input as unknown as Uint8Array;
+			await expect(collectBytes(decryptEnvelope(bad, access(seal)))).rejects.toBeInstanceOf(
+				InvalidInputError,
+			);
+			await expect(
+				collectBytes(rewrapEnvelope(bad, { access: access(seal), sealClient: seal.client })),
+			).rejects.toBeInstanceOf(InvalidInputError);
+		}
+		expect(seal.decryptCalls).toHaveLength(0);
+	});
+
 	it('trusts the header bytes, not a caller-edited header object', async () => {
 		const seal = fakeSeal();
 		const plaintext = new Uint8Array(randomBytes(150));
