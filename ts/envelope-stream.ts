@@ -155,7 +155,7 @@ class Encryptor implements Processor {
 	}
 
 	#open(): CipherGCM {
-		const cipher = createCipheriv('aes-256-gcm', this.#key, nonce(this.#index, 2, false), {
+		const cipher = createCipheriv('aes-256-gcm', this.#key, nonce(this.#index), {
 			authTagLength: GCM_TAG_LENGTH,
 		});
 		cipher.setAAD(this.#aad);
@@ -164,8 +164,8 @@ class Encryptor implements Processor {
 
 	#close(out: Uint8Array[]): void {
 		const cipher = this.#cipher as CipherGCM;
-		const rest = cipher.final();
-		if (rest.length > 0) out.push(rest);
+		// GCM is a stream mode: update() returned every byte, final() only completes the tag.
+		cipher.final();
 		out.push(cipher.getAuthTag());
 		this.#cipher = undefined;
 		this.#filled = 0;
@@ -211,7 +211,8 @@ class Decryptor implements Processor {
 				const take = Math.min(this.#chunkSize - this.#fed, bytes.length - at);
 				const part = take === bytes.length ? bytes : bytes.subarray(at, at + take);
 				const decipher = (this.#decipher ??= this.#open());
-				this.#keep(decipher.update(part));
+				// `part` is never empty, so neither is its plaintext.
+				this.#plain.push(decipher.update(part));
 				this.#remember(part);
 				this.#fed += take;
 				at += take;
@@ -242,10 +243,6 @@ class Decryptor implements Processor {
 		return this.#verifyFinal(length - GCM_TAG_LENGTH);
 	}
 
-	#keep(plain: Uint8Array): void {
-		if (plain.length > 0) this.#plain.push(plain);
-	}
-
 	/** Keeps the last 16 raw bytes of the chunk (`bytes` is not retained). */
 	#remember(bytes: Uint8Array): void {
 		const recent = this.#recent;
@@ -266,7 +263,7 @@ class Decryptor implements Processor {
 	}
 
 	#open(): DecipherGCM {
-		const decipher = createDecipheriv('aes-256-gcm', this.#key, nonce(this.#index, 2, false), {
+		const decipher = createDecipheriv('aes-256-gcm', this.#key, nonce(this.#index), {
 			authTagLength: GCM_TAG_LENGTH,
 		});
 		decipher.setAAD(this.#aad);
@@ -289,14 +286,13 @@ class Decryptor implements Processor {
 		const index = this.#index;
 		decipher.setAuthTag(this.#recent);
 		this.#advance();
-		let rest: Uint8Array;
 		try {
-			rest = decipher.final();
+			// Checks the tag; GCM's update() already returned every plaintext byte.
+			decipher.final();
 		} catch {
 			for (const part of plain) part.fill(0);
 			throw chunkFailed(index);
 		}
-		if (rest.length > 0) plain.push(rest);
 		return plain;
 	}
 
@@ -307,7 +303,7 @@ class Decryptor implements Processor {
 	#verifyFinal(length: number): Uint8Array[] {
 		const plain = trimTo(this.#plain, length);
 		this.#plain = [];
-		const cipher = createCipheriv('aes-256-gcm', this.#key, nonce(this.#index, 2, false), {
+		const cipher = createCipheriv('aes-256-gcm', this.#key, nonce(this.#index), {
 			authTagLength: GCM_TAG_LENGTH,
 		});
 		cipher.setAAD(this.#aad);
@@ -383,6 +379,7 @@ class DecryptorV1 implements Processor {
 		} catch (error) {
 			// A complete chunk that verifies as non-final means the real final chunk was dropped.
 			if (error instanceof DecryptionFailedError && length === this.#unit) {
+				const index = this.#index;
 				let verifiesAsMiddle = true;
 				try {
 					for (const part of this.#open(chunk, false)) part.fill(0);
@@ -391,7 +388,7 @@ class DecryptorV1 implements Processor {
 				}
 				if (verifiesAsMiddle) {
 					throw new TruncatedInputError(
-						`the envelope ends after chunk ${this.#index} without its final chunk (truncated)`,
+						`the envelope ends after chunk ${index} without its final chunk (truncated)`,
 					);
 				}
 			}
@@ -409,16 +406,16 @@ class DecryptorV1 implements Processor {
 
 	/** Verifies one chunk; advances the index only on success. */
 	#open(chunk: Uint8Array, final: boolean): Uint8Array[] {
-		const decipher = createDecipheriv('aes-256-gcm', this.#key, nonce(this.#index, 1, final), {
+		const decipher = createDecipheriv('aes-256-gcm', this.#key, nonce(this.#index, final ? 1 : 0), {
 			authTagLength: GCM_TAG_LENGTH,
 		});
 		decipher.setAAD(CHUNK_AAD_V1);
 		decipher.setAuthTag(chunk.subarray(chunk.length - GCM_TAG_LENGTH));
 		const plain = decipher.update(chunk.subarray(0, chunk.length - GCM_TAG_LENGTH));
 		try {
-			const rest = decipher.final();
+			decipher.final();
 			if (!final) this.#index++;
-			return rest.length > 0 ? [plain, rest] : [plain];
+			return [plain];
 		} catch {
 			plain.fill(0);
 			throw chunkFailed(this.#index);
@@ -433,7 +430,6 @@ function chunkFailed(index: bigint): DecryptionFailedError {
 }
 
 function append(out: Uint8Array[], more: Uint8Array[]): Uint8Array[] {
-	if (more.length === 0) return out;
 	if (out.length === 0) return more;
 	for (const part of more) out.push(part);
 	return out;
@@ -467,10 +463,11 @@ function checkPiece(piece: unknown): Uint8Array {
 	return piece;
 }
 
-function nonce(index: bigint, version: 1 | 2, final: boolean): Uint8Array {
+/** `index` as u64 big-endian ‖ 00 00 00 ‖ `flag` (version 1's final flag; always 0 in version 2). */
+function nonce(index: bigint, flag = 0): Uint8Array {
 	const bytes = new Uint8Array(12);
 	new DataView(bytes.buffer).setBigUint64(0, index);
-	if (version === 1) bytes[11] = final ? 1 : 0;
+	bytes[11] = flag;
 	return bytes;
 }
 

@@ -249,11 +249,6 @@ function decodeHeaderBytes(headerBytes: Uint8Array): EnvelopeHeader {
 }
 
 function isOpened(input: ByteSource | OpenedEnvelope): input is OpenedEnvelope {
-	return (
-		typeof input === 'object' &&
-		input !== null &&
-		!(input instanceof Uint8Array) &&
-		'header' in input &&
-		'body' in input
-	);
+	// A Uint8Array or stream has neither property; anything not an object is a (bad) ByteSource.
+	return typeof input === 'object' && input !== null && 'header' in input && 'body' in input;
 }
