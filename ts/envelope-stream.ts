@@ -205,7 +205,17 @@ class Decryptor implements Processor {
 	}
 
 	push(bytes: Uint8Array): Uint8Array[] {
-		let out: Uint8Array[] = [];
+		const out: Uint8Array[] = [];
+		try {
+			this.#push(bytes, out);
+		} catch (error) {
+			zero(out); // chunks verified earlier in this call are never released
+			throw error;
+		}
+		return out;
+	}
+
+	#push(bytes: Uint8Array, out: Uint8Array[]): void {
 		for (let at = 0; at < bytes.length;) {
 			if (this.#fed < this.#chunkSize) {
 				const take = Math.min(this.#chunkSize - this.#fed, bytes.length - at);
@@ -222,10 +232,9 @@ class Decryptor implements Processor {
 				this.#tagLength += take;
 				at += take;
 				// A full chunk is never the last one: verify it now.
-				if (this.#tagLength === GCM_TAG_LENGTH) out = append(out, this.#verifyFull());
+				if (this.#tagLength === GCM_TAG_LENGTH) for (const p of this.#verifyFull()) out.push(p);
 			}
 		}
-		return out;
 	}
 
 	finish(): Uint8Array[] {
@@ -258,7 +267,7 @@ class Decryptor implements Processor {
 	}
 
 	#discard(): void {
-		for (const part of this.#plain) part.fill(0);
+		zero(this.#plain);
 		this.#plain = [];
 	}
 
@@ -290,7 +299,7 @@ class Decryptor implements Processor {
 			// Checks the tag; GCM's update() already returned every plaintext byte.
 			decipher.final();
 		} catch {
-			for (const part of plain) part.fill(0);
+			zero(plain);
 			throw chunkFailed(index);
 		}
 		return plain;
@@ -310,7 +319,7 @@ class Decryptor implements Processor {
 		for (const part of plain) cipher.update(part);
 		cipher.final();
 		if (!timingSafeEqual(cipher.getAuthTag(), this.#recent)) {
-			for (const part of plain) part.fill(0);
+			zero(plain);
 			throw chunkFailed(this.#index);
 		}
 		return plain;
@@ -348,10 +357,20 @@ class DecryptorV1 implements Processor {
 	}
 
 	push(bytes: Uint8Array): Uint8Array[] {
-		let out: Uint8Array[] = [];
+		const out: Uint8Array[] = [];
+		try {
+			this.#push(bytes, out);
+		} catch (error) {
+			zero(out); // chunks verified earlier in this call are never released
+			throw error;
+		}
+		return out;
+	}
+
+	#push(bytes: Uint8Array, out: Uint8Array[]): void {
 		for (let at = 0; at < bytes.length;) {
 			if (this.#length === this.#unit) {
-				out = append(out, this.#open(this.#buffer as Uint8Array, false));
+				for (const p of this.#open(this.#buffer as Uint8Array, false)) out.push(p);
 				this.#length = 0;
 			}
 			// Grows to the chunk size at most (geometric), so tiny envelopes stay small.
@@ -361,7 +380,6 @@ class DecryptorV1 implements Processor {
 			this.#length += take;
 			at += take;
 		}
-		return out;
 	}
 
 	finish(): Uint8Array[] {
@@ -382,7 +400,7 @@ class DecryptorV1 implements Processor {
 				const index = this.#index;
 				let verifiesAsMiddle = true;
 				try {
-					for (const part of this.#open(chunk, false)) part.fill(0);
+					zero(this.#open(chunk, false));
 				} catch {
 					verifiesAsMiddle = false;
 				}
@@ -427,6 +445,10 @@ function chunkFailed(index: bigint): DecryptionFailedError {
 	return new DecryptionFailedError(
 		`envelope chunk ${index} failed authentication: wrong data key, or the header or chunks were modified, reordered or removed`,
 	);
+}
+
+function zero(parts: readonly Uint8Array[]): void {
+	for (const part of parts) part.fill(0);
 }
 
 function append(out: Uint8Array[], more: Uint8Array[]): Uint8Array[] {

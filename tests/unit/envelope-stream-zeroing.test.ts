@@ -68,6 +68,18 @@ describe('failed chunks leave no plaintext behind (version 2)', () => {
 		expect(allZero(kept)).toBe(true);
 	});
 
+	it('a chunk verified in the same piece as a failing one is zeroed too', async () => {
+		const data = await collectBytes(
+			encryptChunks(key, CHUNK, new Uint8Array(randomBytes(3 * CHUNK)), { aad }),
+		);
+		data[UNIT + 3] = (data[UNIT + 3] as number) ^ 1; // chunk 1; chunk 0 verifies first
+		const { error, kept, released } = await run(data);
+		expect(error).toBeInstanceOf(DecryptionFailedError);
+		expect(released).toHaveLength(0);
+		expect(kept.map((buffer) => buffer.length)).toEqual([CHUNK, CHUNK]);
+		expect(allZero(kept)).toBe(true);
+	});
+
 	it('a modified final chunk', async () => {
 		const data = await collectBytes(
 			encryptChunks(key, CHUNK, new Uint8Array(randomBytes(40)), { aad }),
@@ -105,5 +117,15 @@ describe('failed chunks leave no plaintext behind (version 1)', () => {
 		expect(dropped.error).toBeInstanceOf(TruncatedInputError);
 		expect(dropped.kept.map((buffer) => buffer.length)).toEqual([CHUNK, CHUNK]);
 		expect(allZero(dropped.kept)).toBe(true);
+	});
+
+	it('a chunk verified in the same piece as a failing one is zeroed too', async () => {
+		const data = encryptChunksV1(key, CHUNK, new Uint8Array(randomBytes(3 * CHUNK)));
+		data[UNIT + 3] = (data[UNIT + 3] as number) ^ 1; // chunk 1; chunk 0 verifies first
+		const { error, kept, released } = await run(data, 1);
+		expect(error).toBeInstanceOf(DecryptionFailedError);
+		expect(released).toHaveLength(0);
+		expect(kept.map((buffer) => buffer.length)).toEqual([CHUNK, CHUNK]);
+		expect(allZero(kept)).toBe(true);
 	});
 });
