@@ -4,13 +4,14 @@
  * the headers of every answer, CORS preflight, the body limit, `service_id` forms, the clock and
  * TTL options, counters, and `close()`.
  */
-import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
+import { Agent, request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { Transaction } from '@mysten/sui/transactions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
 	InvalidInputError,
 	KeyServerRequestError,
+	KeyServerStartError,
 	type KeyServerErrorName,
 } from '../../ts/errors.js';
 import type { PolicyEvaluator } from '../../ts/keyserver/evaluator.js';
@@ -350,6 +351,22 @@ describe('body limit (180 KiB)', () => {
 		expect(over.text).toBe('length limit exceeded');
 		expect(over.headers['connection']).toBe('close');
 	});
+	it('a refused body is never routed, even when the rest of it arrives', async () => {
+		const served = server.stats.serviceRequests;
+		// Just over the limit, and far over it (chunks keep coming after the 413).
+		for (const size of [180 * 1024 + 10, 180 * 1024 + 10, 256 * 1024, 256 * 1024]) {
+			const answer = await send(server.url, {
+				method: 'GET',
+				path: `/v1/service?service_id=${objectId}`,
+				// Streamed, so the limit is met while reading (no Content-Length to refuse up front).
+				headers: { ...SDK_HEADERS, 'Transfer-Encoding': 'chunked' },
+				body: 'x'.repeat(size),
+			});
+			expect(answer.status).toBe(413);
+		}
+		await new Promise((resolve) => setTimeout(resolve, 20));
+		expect(server.stats.serviceRequests).toBe(served);
+	});
 });
 
 describe('/v1/service', () => {
@@ -514,6 +531,94 @@ describe('close()', () => {
 		expect(running.close()).toBe(first);
 		await first;
 		await expect(send(running.url, { method: 'GET', path: '/health' })).rejects.toThrow();
+	});
+
+	it('waits for an in-flight request, which still gets its answer; idle connections are dropped at once', async () => {
+		let release!: () => void;
+		const held = new Promise<void>((resolve) => (release = resolve));
+		let reached!: () => void;
+		const atEvaluator = new Promise<void>((resolve) => (reached = resolve));
+		const running = await startKeyServer(
+			options({
+				evaluator: {
+					evaluate: async () => {
+						reached();
+						await held;
+						return { allowed: true };
+					},
+				},
+			}),
+		);
+		const agent = new Agent({ keepAlive: true });
+		const viaAgent = (path: string, method = 'GET', payload?: string) =>
+			new Promise<number>((resolve, reject) => {
+				const req = httpRequest(
+					new URL(path, running.url),
+					{ method, headers: SDK_HEADERS, agent },
+					(res) => {
+						res.resume();
+						res.on('end', () => resolve(res.statusCode ?? 0));
+					},
+				);
+				req.on('error', reject);
+				req.end(payload);
+			});
+		try {
+			const pending = viaAgent('/v1/fetch_key', 'POST', body);
+			await atEvaluator;
+			// A second connection, answered and then idle in the agent's pool.
+			expect(await viaAgent('/health')).toBe(200);
+			let closed = false;
+			const closing = running.close().then(() => (closed = true));
+			await new Promise((resolve) => setTimeout(resolve, 50));
+			expect(closed).toBe(false);
+			expect(running.inFlight()).toBe(1);
+			// The idle connection was closed by the server: no request gets in during the drain.
+			await expect(viaAgent('/health')).rejects.toThrow();
+			release();
+			expect(await pending).toBe(200);
+			await closing;
+			expect(running.inFlight()).toBe(0);
+		} finally {
+			release();
+			agent.destroy();
+			await running.close();
+		}
+	});
+
+	it('the drain is bounded by drainTimeoutMs', async () => {
+		let reached!: () => void;
+		const atEvaluator = new Promise<void>((resolve) => (reached = resolve));
+		const running = await startKeyServer(
+			options({
+				drainTimeoutMs: 100,
+				evaluator: {
+					evaluate: () => {
+						reached();
+						return new Promise(() => {});
+					},
+				},
+			}),
+		);
+		const pending = send(running.url, { body }).catch((error: unknown) => error);
+		await atEvaluator;
+		const started = performance.now();
+		await running.close();
+		const took = performance.now() - started;
+		expect(took).toBeGreaterThanOrEqual(90);
+		expect(took).toBeLessThan(2000);
+		// The stuck request's connection is cut, not answered.
+		expect(await pending).toBeInstanceOf(Error);
+	});
+
+	it('a failed listen stops the worker threads it had started', async () => {
+		const ports = () =>
+			process.getActiveResourcesInfo().filter((kind) => kind === 'MessagePort').length;
+		const before = ports();
+		await expect(startKeyServer(options({ workers: 1, port: server.port }))).rejects.toThrow(
+			KeyServerStartError,
+		);
+		expect(ports()).toBe(before);
 	});
 });
 

@@ -15,6 +15,7 @@ import {
 } from '../../ts/keyserver/wrapper-watch.js';
 
 const linux = process.platform === 'linux';
+if (!linux) console.log('skip: wrapperAncestors and watchWrappers read /proc (Linux only)');
 const started: ChildProcess[] = [];
 
 afterEach(() => {
