@@ -112,10 +112,13 @@ async function metricValue(name: string, labels: Record<string, string> = {}): P
 
 describe('start-up options', () => {
 	it('refuses an object id that is not 0x + hex, and normalises a short one', async () => {
-		for (const bad of ['0xzz', 'hello', '0x' + '1'.repeat(65)]) {
-			const error = await startKeyServer(options({ objectId: bad })).catch((e: unknown) => e);
-			expect(error, bad).toBeInstanceOf(InvalidInputError);
-			expect((error as InvalidInputError).field, bad).toBe('objectId');
+		// (`0xab0x…` normalises to a string whose tail alone looks like an id.)
+		for (const bad of ['0xzz', 'hello', '0x' + '1'.repeat(65), '0xab0x' + '1'.repeat(64), 5]) {
+			const error = await startKeyServer(options({ objectId: bad as string })).catch(
+				(e: unknown) => e,
+			);
+			expect(error, String(bad)).toBeInstanceOf(InvalidInputError);
+			expect((error as InvalidInputError).field, String(bad)).toBe('objectId');
 		}
 		const short = await startKeyServer(options({ objectId: '0x2' }));
 		try {

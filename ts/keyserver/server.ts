@@ -156,16 +156,9 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 		stats.serviceRequests++;
 		metrics?.serviceRequests.inc();
 		// `Query<HashMap<String, String>>`: a repeated parameter keeps its LAST value.
-		const query = url.searchParams.getAll('service_id').at(-1);
-		let asked: string | undefined;
-		try {
-			asked =
-				query && /^0x[0-9a-fA-F]{0,64}$/.test(query)
-					? normalizeSuiObjectId(query.length === 2 ? '0x0' : query)
-					: undefined;
-		} catch {
-			asked = undefined;
-		}
+		const query = url.searchParams.getAll('service_id').at(-1) ?? '';
+		// `0x` and up to 64 hex digits, zero-padded (`0x` alone is object 0x0).
+		const asked = /^0x[0-9a-fA-F]{0,64}$/.test(query) ? normalizeSuiObjectId(query) : undefined;
 		if (asked !== objectId)
 			throw new KeyServerRequestError('InvalidServiceId', MESSAGES.InvalidServiceId);
 		sendJson(res, 200, { service_id: objectId, pop });
