@@ -15,6 +15,7 @@ import {
 	type KeyServerErrorName,
 } from '../../ts/errors.js';
 import type { PolicyEvaluator } from '../../ts/keyserver/evaluator.js';
+import { defaultWorkerCount } from '../../ts/keyserver/key-pool.js';
 import { generateMasterKey } from '../../ts/keyserver/keys.js';
 import { KeyServerMetrics } from '../../ts/keyserver/metrics.js';
 import { StaticPackageResolver } from '../../ts/keyserver/packages.js';
@@ -100,6 +101,14 @@ function send(
 		req.on('error', reject);
 		req.end(request.body);
 	});
+}
+
+/** Sum over every label set (only the series ending in `suffix`, for histograms). */
+async function metricSum(name: string, suffix = ''): Promise<number> {
+	const metric = await metrics.registry.getSingleMetric(name)!.get();
+	return metric.values
+		.filter((value) => (value.metricName ?? name) === name + suffix)
+		.reduce((sum, value) => sum + value.value, 0);
 }
 
 async function metricValue(name: string, labels: Record<string, string> = {}): Promise<number> {
@@ -309,6 +318,7 @@ describe('every answer', () => {
 		const head = await send(server.url, { method: 'HEAD', path: '/health' });
 		expect(head.status).toBe(200);
 		expect(head.text).toBe('');
+		expect(Number(get.headers['content-length'])).toBe(Buffer.byteLength(get.text));
 		expect(head.headers['content-length']).toBe(get.headers['content-length']);
 		expect(head.headers['content-type']).toBe('application/json');
 	});
@@ -423,6 +433,8 @@ describe('fetch_key', () => {
 		});
 		expect(plain.status).toBe(415);
 		expect(plain.text).toBe('Expected request with `Content-Type: application/json`');
+		expect(Number(plain.headers['content-length'])).toBe(Buffer.byteLength(plain.text));
+		expect(plain.headers['content-type']).toBe('text/plain; charset=utf-8');
 		const syntax = await send(server.url, { body: '{' });
 		expect(syntax.status).toBe(400);
 		expect(syntax.text).toMatch(/^Failed to parse the request body as JSON: ./);
@@ -483,25 +495,42 @@ describe('HTTP metrics', () => {
 	it('counts /v1/* requests by route and status, with their duration; /health is not tracked', async () => {
 		const labels = { route: '/v1/service', status: '400' };
 		const before = await metricValue('http_requests_total', labels);
-		const healthBefore = await metricValue('http_requests_total', { route: '/health' });
+		const all = await metricSum('http_requests_total');
+		const durations = await metricSum('http_request_duration_millis', '_sum');
+		const sdk = await metricValue('client_sdk_version', {
+			sdk_type: 'typescript',
+			version: '1.4.12',
+		});
+		const started = performance.now();
 		await send(server.url, { method: 'GET', path: '/v1/service?service_id=0x1' });
 		await send(server.url, { method: 'GET', path: '/health' });
 		// The counters move when the response closes.
 		await new Promise((resolve) => setTimeout(resolve, 20));
+		const took = performance.now() - started;
 		expect(await metricValue('http_requests_total', labels)).toBe(before + 1);
-		expect(await metricValue('http_requests_total', { route: '/health' })).toBe(healthBefore);
-		const duration = await metrics.registry.getSingleMetric('http_request_duration_millis')!.get();
-		const count = duration.values.find(
-			(value) =>
-				value.metricName === 'http_request_duration_millis_count' &&
-				value.labels['route'] === '/v1/service' &&
-				value.labels['status'] === '400',
-		);
-		expect(count?.value).toBe(before + 1);
+		expect(await metricSum('http_requests_total')).toBe(all + 1);
+		expect(
+			await metricValue('http_request_duration_millis', { ...labels, le: '+Inf' }),
+		).toBeGreaterThanOrEqual(before + 1);
+		const spent = (await metricSum('http_request_duration_millis', '_sum')) - durations;
+		expect(spent).toBeGreaterThanOrEqual(0);
+		expect(spent).toBeLessThanOrEqual(took);
 		expect(await metricValue('http_request_in_flight', { route: '/v1/service' })).toBe(0);
 		expect(
 			await metricValue('client_sdk_version', { sdk_type: 'typescript', version: '1.4.12' }),
-		).toBeGreaterThan(0);
+		).toBe(sdk + 1);
+	});
+
+	it('counts service and fetch_key requests, ids per request and policy-check time', async () => {
+		const service = await metricValue('service_requests');
+		const ids = await metricSum('requests_per_number_of_ids', '_count');
+		const checks = await metricSum('check_policy_duration', '_count');
+		await send(server.url, { method: 'GET', path: `/v1/service?service_id=${objectId}` });
+		expect((await send(server.url, { body })).status).toBe(200);
+		expect(await metricValue('service_requests')).toBe(service + 1);
+		expect(await metricSum('requests_per_number_of_ids', '_count')).toBe(ids + 1);
+		expect(await metricSum('requests_per_number_of_ids', '_sum')).toBeGreaterThanOrEqual(1);
+		expect(await metricSum('check_policy_duration', '_count')).toBe(checks + 1);
 	});
 
 	it('the in-flight gauge is up while a request is being answered', async () => {
@@ -613,16 +642,6 @@ describe('close()', () => {
 		// The stuck request's connection is cut, not answered.
 		expect(await pending).toBeInstanceOf(Error);
 	});
-
-	it('a failed listen stops the worker threads it had started', async () => {
-		const ports = () =>
-			process.getActiveResourcesInfo().filter((kind) => kind === 'MessagePort').length;
-		const before = ports();
-		await expect(startKeyServer(options({ workers: 1, port: server.port }))).rejects.toThrow(
-			KeyServerStartError,
-		);
-		expect(ports()).toBe(before);
-	});
 });
 
 describe('isJsonContentType', () => {
@@ -648,5 +667,35 @@ describe('isJsonContentType', () => {
 		]) {
 			expect(isJsonContentType(no), String(no)).toBe(false);
 		}
+	});
+});
+
+// Last: these start worker threads (slow), so the fast tests above meet a mutant first.
+describe('worker threads', () => {
+	it('takes the curve backend and worker count asked for; workers default to the cores', async () => {
+		const noble = await startKeyServer(options({ curveBackend: 'noble', workers: 1 }));
+		const pooled = await startKeyServer(options({ workers: undefined }));
+		try {
+			expect(noble.curveBackend).toBe('noble');
+			expect(noble.workers).toBe(1);
+			expect(pooled.workers).toBe(defaultWorkerCount());
+			expect(pooled.curveBackend).toBe('mcl');
+			// Both answer: the keys come from the worker threads.
+			for (const running of [noble, pooled]) {
+				expect((await send(running.url, { body })).status).toBe(200);
+			}
+		} finally {
+			await Promise.all([noble.close(), pooled.close()]);
+		}
+	});
+
+	it('a failed listen stops the worker threads it had started', async () => {
+		const ports = () =>
+			process.getActiveResourcesInfo().filter((kind) => kind === 'MessagePort').length;
+		const before = ports();
+		await expect(startKeyServer(options({ workers: 1, port: server.port }))).rejects.toThrow(
+			KeyServerStartError,
+		);
+		expect(ports()).toBe(before);
 	});
 });

@@ -226,8 +226,8 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 			res.end = ((..._args: unknown[]) => end()) as typeof res.end;
 		}
 		if (req.method === 'OPTIONS') return preflight(req, res);
-		const declared = Number(req.headers['content-length'] ?? '0');
-		if (Number.isFinite(declared) && declared > MAX_REQUEST_BYTES) {
+		// No or a malformed Content-Length is NaN: not refused here, counted while reading.
+		if (Number(req.headers['content-length']) > MAX_REQUEST_BYTES) {
 			return tooLarge(req, res);
 		}
 		const chunks: Buffer[] = [];
