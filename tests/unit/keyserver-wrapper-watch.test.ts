@@ -14,11 +14,29 @@ import {
 	wrapperAncestors,
 } from '../../ts/keyserver/wrapper-watch.js';
 
+// A fake /proc for the cases no real process tree can show (init running `keyserver start`,
+// a command line that cannot be read); off (real files) unless a test fills it.
+const fakeProc = vi.hoisted(() => ({ files: undefined as Map<string, string> | undefined }));
+vi.mock('node:fs', async (importOriginal) => {
+	const real = await importOriginal<typeof import('node:fs')>();
+	return {
+		...real,
+		readFileSync: ((path: string, ...rest: unknown[]) => {
+			if (!fakeProc.files)
+				return (real.readFileSync as (...a: unknown[]) => unknown)(path, ...rest);
+			const text = fakeProc.files.get(path);
+			if (text === undefined) throw Object.assign(new Error(`ENOENT ${path}`), { code: 'ENOENT' });
+			return text;
+		}) as typeof real.readFileSync,
+	};
+});
+
 const linux = process.platform === 'linux';
 if (!linux) console.log('skip: wrapperAncestors and watchWrappers read /proc (Linux only)');
 const started: ChildProcess[] = [];
 
 afterEach(() => {
+	fakeProc.files = undefined;
 	vi.restoreAllMocks();
 	// Each shell leads its own process group: end the whole chain, not only the outer shell.
 	for (const child of started.splice(0)) {
@@ -86,6 +104,8 @@ describe('isWrapperOfKeyserverStart', () => {
 		expect(isWrapperOfKeyserverStart(['node', 'cli.ts', 'keyserver'])).toBe(false);
 		expect(isWrapperOfKeyserverStart(['node', 'keyserverstart'])).toBe(false);
 		expect(isWrapperOfKeyserverStart([])).toBe(false);
+		// A bin named `keyserver` itself.
+		expect(isWrapperOfKeyserverStart(['keyserver', 'start', '--port', '1'])).toBe(true);
 	});
 });
 
@@ -135,7 +155,51 @@ describe.skipIf(!linux)('wrapperAncestors (reads /proc)', () => {
 	});
 });
 
+describe('wrapperAncestors on a fake /proc', () => {
+	const stat = (pid: number, comm: string, ppid: number) => `${pid} (${comm}) S ${ppid} ${pid} 0 0`;
+	const cmdline = (...args: string[]) => `${args.join('\0')}\0`;
+
+	it('never lists init, even when init itself runs `keyserver start` (a container)', () => {
+		fakeProc.files = new Map([
+			['/proc/50/stat', stat(50, 'node', 40)],
+			['/proc/40/stat', stat(40, 'npm run cli', 1)],
+			['/proc/40/cmdline', cmdline('npm', 'run', 'cli', '--', 'keyserver', 'start')],
+			['/proc/1/stat', stat(1, 'npm', 0)],
+			['/proc/1/cmdline', cmdline('npm', 'run', 'keyserver', 'start')],
+			['/proc/60/stat', stat(60, 'node', 0)],
+			['/proc/0/cmdline', cmdline('keyserver', 'start')],
+		]);
+		expect(wrapperAncestors(50)).toEqual([40]);
+		expect(wrapperAncestors(60)).toEqual([]);
+	});
+
+	it('a parent whose command line cannot be read ends the walk', () => {
+		fakeProc.files = new Map([
+			['/proc/70/stat', stat(70, 'node', 71)],
+			['/proc/71/stat', stat(71, 'sh', 72)],
+		]);
+		expect(wrapperAncestors(70)).toEqual([]);
+	});
+});
+
 describe.skipIf(!linux)('watchWrappers', () => {
+	it('a live process whose name reads like a zombie state (`a) Z (b`) is alive', async () => {
+		const dir = mkdtempSync(join(tmpdir(), 'wrapper-watch-'));
+		try {
+			const odd = join(dir, 'a) Z (b');
+			symlinkSync('/bin/sh', odd);
+			const pid = Number(await shell(`exec "${odd}" -c 'echo $$; sleep 30; :'`, []));
+			expect(readStat(pid)).toContain('(a) Z (b) S ');
+			const onGone = vi.fn();
+			const stop = watchWrappers([pid], onGone, 5);
+			await new Promise((r) => setTimeout(r, 60));
+			stop();
+			expect(onGone).not.toHaveBeenCalled();
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
+	});
+
 	it('calls onGone exactly once after a watched process exits, and not before', async () => {
 		const pid = Number(await shell('echo $$; sleep 30; :', []));
 		const onGone = vi.fn();
