@@ -107,7 +107,7 @@ function send(
 async function metricSum(name: string, suffix = ''): Promise<number> {
 	const metric = await metrics.registry.getSingleMetric(name)!.get();
 	return metric.values
-		.filter((value) => (value.metricName ?? name) === name + suffix)
+		.filter((value) => ((value as { metricName?: string }).metricName ?? name) === name + suffix)
 		.reduce((sum, value) => sum + value.value, 0);
 }
 
@@ -674,7 +674,9 @@ describe('isJsonContentType', () => {
 describe('worker threads', () => {
 	it('takes the curve backend and worker count asked for; workers default to the cores', async () => {
 		const noble = await startKeyServer(options({ curveBackend: 'noble', workers: 1 }));
-		const pooled = await startKeyServer(options({ workers: undefined }));
+		// No `workers` at all: the default.
+		const { workers: _, ...byDefault } = options();
+		const pooled = await startKeyServer(byDefault);
 		try {
 			expect(noble.curveBackend).toBe('noble');
 			expect(noble.workers).toBe(1);
