@@ -252,7 +252,11 @@ describe('error answers', () => {
 		};
 		const answer = await send(server.url, { body });
 		expect(answer.status).toBe(503);
-		expect(JSON.parse(answer.text)).toEqual({ error: 'Failure', message: MESSAGES.Failure });
+		// Mysten's fixed text (SEAL_NOTES §1.6), not the thrown value.
+		expect(JSON.parse(answer.text)).toEqual({
+			error: 'Failure',
+			message: 'Internal server error, please try again later',
+		});
 		expect(lines).toEqual([
 			{ level: 'warn', message: '/v1/fetch_key: internal error: a bare string' },
 		]);
@@ -260,6 +264,22 @@ describe('error answers', () => {
 			failures + 3,
 		);
 		decide = async () => ({ allowed: true });
+	});
+
+	it("SDK-header errors carry Mysten's fixed messages", async () => {
+		const version = (value: string, type = 'typescript') =>
+			send(server.url, {
+				body,
+				headers: { ...SDK_HEADERS, 'Client-Sdk-Type': type, 'Client-Sdk-Version': value },
+			});
+		expect(JSON.parse((await version('one')).text)).toEqual({
+			error: 'InvalidSDKVersion',
+			message: 'Invalid SDK version',
+		});
+		expect(JSON.parse((await version('0.4.4')).text)).toEqual({
+			error: 'DeprecatedSDKVersion',
+			message: 'Deprecated SDK version',
+		});
 	});
 
 	it('a request header error is answered on /v1/service as well, and nothing else is logged', async () => {
@@ -405,7 +425,7 @@ describe('/v1/service', () => {
 			expect(answer.status, query).toBe(400);
 			expect(JSON.parse(answer.text), query).toEqual({
 				error: 'InvalidServiceId',
-				message: MESSAGES.InvalidServiceId,
+				message: 'Invalid service ID',
 			});
 		}
 	});
