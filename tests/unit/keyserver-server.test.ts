@@ -144,14 +144,18 @@ describe('start-up options', () => {
 
 	it('workers must be an integer ≥ 0; a fixed randomness source needs workers: 0', async () => {
 		for (const workers of [-1, 1.5, Number.NaN]) {
-			await expect(startKeyServer(options({ workers }))).rejects.toThrow(/workers/);
+			await expect(startKeyServer(options({ workers }))).rejects.toMatchObject({
+				name: 'InvalidInputError',
+				field: 'workers',
+			});
 		}
 		await expect(
 			startKeyServer(options({ workers: 1, random: () => new Uint8Array(32).fill(1) })),
-		).rejects.toThrow(/random/);
-		await expect(startKeyServer(options({ masterKey: new Uint8Array(31) }))).rejects.toThrow(
-			InvalidInputError,
-		);
+		).rejects.toMatchObject({ name: 'InvalidInputError', field: 'random' });
+		await expect(startKeyServer(options({ masterKey: new Uint8Array(31) }))).rejects.toMatchObject({
+			name: 'InvalidInputError',
+			field: 'masterKey',
+		});
 	});
 
 	it('reports its settings: url without trailing slash, backend, worker count, public key', () => {
