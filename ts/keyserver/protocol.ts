@@ -14,9 +14,6 @@ export const MAX_REQUEST_BYTES = 180 * 1024;
 /** Mysten's default `session_key_ttl_max`. */
 export const DEFAULT_TTL_MAX_MINUTES = 30;
 
-/** Minimum `Client-Sdk-Version` accepted from `Client-Sdk-Type: typescript` (Mysten default). */
-export const MIN_TS_SDK_VERSION = [0, 4, 5] as const;
-
 export const HEADER_SDK_VERSION = 'client-sdk-version';
 export const HEADER_SDK_TYPE = 'client-sdk-type';
 

@@ -156,16 +156,9 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 		stats.serviceRequests++;
 		metrics?.serviceRequests.inc();
 		// `Query<HashMap<String, String>>`: a repeated parameter keeps its LAST value.
-		const query = url.searchParams.getAll('service_id').at(-1);
-		let asked: string | undefined;
-		try {
-			asked =
-				query && /^0x[0-9a-fA-F]{0,64}$/.test(query)
-					? normalizeSuiObjectId(query.length === 2 ? '0x0' : query)
-					: undefined;
-		} catch {
-			asked = undefined;
-		}
+		const query = url.searchParams.getAll('service_id').at(-1) ?? '';
+		// `0x` and up to 64 hex digits, zero-padded (`0x` alone is object 0x0).
+		const asked = /^0x[0-9a-fA-F]{0,64}$/.test(query) ? normalizeSuiObjectId(query) : undefined;
 		if (asked !== objectId)
 			throw new KeyServerRequestError('InvalidServiceId', MESSAGES.InvalidServiceId);
 		sendJson(res, 200, { service_id: objectId, pop });
@@ -233,8 +226,8 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 			res.end = ((..._args: unknown[]) => end()) as typeof res.end;
 		}
 		if (req.method === 'OPTIONS') return preflight(req, res);
-		const declared = Number(req.headers['content-length'] ?? '0');
-		if (Number.isFinite(declared) && declared > MAX_REQUEST_BYTES) {
+		// No or a malformed Content-Length is NaN: not refused here, counted while reading.
+		if (Number(req.headers['content-length']) > MAX_REQUEST_BYTES) {
 			return tooLarge(req, res);
 		}
 		const chunks: Buffer[] = [];
@@ -298,8 +291,8 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 		inFlight: () => inFlight,
 		close: () =>
 			(closing ??= (async () => {
+				// Also drops idle keep-alive connections (Node >= 19), so none sneaks a request in.
 				const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-				server.closeIdleConnections();
 				if (inFlight > 0) {
 					const done = new Promise<void>((resolve) => (drained = resolve));
 					const timer = new Promise<void>((resolve) => setTimeout(resolve, drainTimeoutMs).unref());
@@ -344,11 +337,10 @@ function preflight(req: IncomingMessage, res: ServerResponse): void {
 	req.resume();
 }
 
+/** Called only before any answer: from the declared length, or while the body is read. */
 function tooLarge(req: IncomingMessage, res: ServerResponse): void {
-	if (!res.headersSent) {
-		res.setHeader('Connection', 'close');
-		sendText(res, 413, 'length limit exceeded');
-	}
+	res.setHeader('Connection', 'close');
+	sendText(res, 413, 'length limit exceeded');
 	req.resume();
 }
 

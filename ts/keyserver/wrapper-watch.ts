@@ -14,7 +14,8 @@ export function wrapperAncestors(pid = process.pid, maxDepth = 8): number[] {
 	const wrappers: number[] = [];
 	let current = pid;
 	for (let depth = 0; depth < maxDepth; depth++) {
-		const parent = parentOf(current);
+		const parent = statOf(current)?.ppid;
+		// init (1) or the kernel (0) outlives us: never a wrapper to watch, whatever it runs.
 		if (parent === undefined || parent <= 1) break;
 		const args = commandLine(parent);
 		if (!args || !isWrapperOfKeyserverStart(args)) break;
@@ -26,7 +27,8 @@ export function wrapperAncestors(pid = process.pid, maxDepth = 8): number[] {
 
 /** True for a command line that runs `… keyserver … start …` (npm, npx, sh -c, tsx, node). */
 export function isWrapperOfKeyserverStart(args: string[]): boolean {
-	const words = args.flatMap((arg) => arg.split(/\s+/));
+	// Empty words (from repeated blanks) match neither `keyserver` nor `start`.
+	const words = args.flatMap((arg) => arg.split(/\s/));
 	const at = words.indexOf('keyserver');
 	return at >= 0 && words.slice(at + 1).includes('start');
 }
@@ -51,19 +53,22 @@ function alive(pid: number): boolean {
 		return (error as NodeJS.ErrnoException).code === 'EPERM';
 	}
 	// A zombie still answers kill(0): it is gone for our purpose.
-	return !/^\S+ \(.*\) Z /.test(read(`/proc/${pid}/stat`) ?? '');
+	return statOf(pid)?.state !== 'Z';
 }
 
-function parentOf(pid: number): number | undefined {
+/** State and parent pid from /proc/pid/stat: `pid (comm) state ppid …`. */
+function statOf(pid: number): { state: string; ppid: number } | undefined {
 	const stat = read(`/proc/${pid}/stat`);
-	// pid (comm) state ppid …; comm may contain spaces and parentheses.
-	const match = stat && /\) \S (\d+) /.exec(stat.slice(stat.lastIndexOf(')') - 1));
-	return match ? Number(match[1]) : undefined;
+	if (stat === undefined) return undefined;
+	// comm may contain spaces and parentheses: the fields start after its LAST `)`.
+	const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+	return { state: state!, ppid: Number(ppid) };
 }
 
 function commandLine(pid: number): string[] | undefined {
 	const raw = read(`/proc/${pid}/cmdline`);
-	return raw === undefined ? undefined : raw.split('\0').filter((part) => part.length > 0);
+	// (The trailing NUL leaves an empty last part: it matches no word.)
+	return raw?.split('\0');
 }
 
 function read(path: string): string | undefined {
