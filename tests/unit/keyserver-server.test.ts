@@ -6,6 +6,7 @@
  */
 import { Agent, request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
+import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { Transaction } from '@mysten/sui/transactions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -270,6 +271,33 @@ describe('error answers', () => {
 		decide = async () => ({ allowed: true });
 	});
 
+	it('a server without metrics answers any thrown value as Failure, typed or not', async () => {
+		let thrown: unknown = new Error('boom');
+		const bare = await startKeyServer(
+			options({
+				evaluator: {
+					evaluate: async () => {
+						throw thrown;
+					},
+				},
+			}),
+		);
+		try {
+			for (const value of [
+				new Error('boom'),
+				'a bare string',
+				new KeyServerRequestError('Failure', MESSAGES.Failure),
+			]) {
+				thrown = value;
+				const answer = await send(bare.url, { body });
+				expect(answer.status).toBe(503);
+				expect(JSON.parse(answer.text).error).toBe('Failure');
+			}
+		} finally {
+			await bare.close();
+		}
+	});
+
 	it("SDK-header errors carry Mysten's fixed messages", async () => {
 		const version = (value: string, type = 'typescript') =>
 			send(server.url, {
@@ -416,6 +444,21 @@ describe('/v1/service', () => {
 		const json = JSON.parse(ok.text);
 		expect(json.service_id).toBe(objectId);
 		expect(Buffer.from(json.pop, 'base64')).toHaveLength(48);
+		// The proof of possession verifies as the SDK checks it (key-server.mjs verifyKeyServer):
+		// a min-sig BLS signature over DST_POP ‖ public key ‖ object id bytes.
+		const message = Buffer.concat([
+			Buffer.from('SUI-SEAL-IBE-BLS12381-POP-00'),
+			server.publicKey,
+			Buffer.from(objectId.slice(2), 'hex'),
+		]);
+		const popValid = (signed: Uint8Array) =>
+			bls12_381.shortSignatures.verify(
+				Buffer.from(json.pop, 'base64'),
+				bls12_381.shortSignatures.hash(signed),
+				server.publicKey,
+			);
+		expect(popValid(message)).toBe(true);
+		expect(popValid(Buffer.concat([message.subarray(0, -32), Buffer.alloc(32)]))).toBe(false);
 		for (const query of [
 			'',
 			'?service_id=',
@@ -596,6 +639,8 @@ describe('close()', () => {
 		const atEvaluator = new Promise<void>((resolve) => (reached = resolve));
 		const running = await startKeyServer(
 			options({
+				// Far above the test's own timeout: the close must end because the request did.
+				drainTimeoutMs: 600_000,
 				evaluator: {
 					evaluate: async () => {
 						reached();
@@ -633,7 +678,9 @@ describe('close()', () => {
 			await expect(viaAgent('/health')).rejects.toThrow();
 			release();
 			expect(await pending).toBe(200);
+			const afterAnswer = performance.now();
 			await closing;
+			expect(performance.now() - afterAnswer).toBeLessThan(5_000);
 			expect(running.inFlight()).toBe(0);
 		} finally {
 			release();
