@@ -205,14 +205,7 @@ class Decryptor implements Processor {
 	}
 
 	push(bytes: Uint8Array): Uint8Array[] {
-		const out: Uint8Array[] = [];
-		try {
-			this.#push(bytes, out);
-		} catch (error) {
-			zero(out); // chunks verified earlier in this call are never released
-			throw error;
-		}
-		return out;
+		return verifiedOrZeroed((out) => this.#push(bytes, out));
 	}
 
 	#push(bytes: Uint8Array, out: Uint8Array[]): void {
@@ -357,14 +350,7 @@ class DecryptorV1 implements Processor {
 	}
 
 	push(bytes: Uint8Array): Uint8Array[] {
-		const out: Uint8Array[] = [];
-		try {
-			this.#push(bytes, out);
-		} catch (error) {
-			zero(out); // chunks verified earlier in this call are never released
-			throw error;
-		}
-		return out;
+		return verifiedOrZeroed((out) => this.#push(bytes, out));
 	}
 
 	#push(bytes: Uint8Array, out: Uint8Array[]): void {
@@ -445,6 +431,18 @@ function chunkFailed(index: bigint): DecryptionFailedError {
 	return new DecryptionFailedError(
 		`envelope chunk ${index} failed authentication: wrong data key, or the header or chunks were modified, reordered or removed`,
 	);
+}
+
+/** Runs `push`; if it throws, chunks it verified before are zeroed, never released. */
+function verifiedOrZeroed(push: (out: Uint8Array[]) => void): Uint8Array[] {
+	const out: Uint8Array[] = [];
+	try {
+		push(out);
+	} catch (error) {
+		zero(out);
+		throw error;
+	}
+	return out;
 }
 
 function zero(parts: readonly Uint8Array[]): void {
