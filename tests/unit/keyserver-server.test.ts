@@ -153,10 +153,26 @@ describe('start-up options', () => {
 		await expect(
 			startKeyServer(options({ workers: 1, random: () => new Uint8Array(32).fill(1) })),
 		).rejects.toMatchObject({ name: 'InvalidInputError', field: 'random' });
+		// …and with workers: 0 it is accepted.
+		const fixed = await startKeyServer(
+			options({ workers: 0, random: () => new Uint8Array(32).fill(1) }),
+		);
+		await fixed.close();
 		await expect(startKeyServer(options({ masterKey: new Uint8Array(31) }))).rejects.toMatchObject({
 			name: 'InvalidInputError',
 			field: 'masterKey',
 		});
+	});
+
+	it('a new server counts requests from zero', async () => {
+		const fresh = await startKeyServer(options());
+		try {
+			expect(fresh.stats).toEqual({ fetchKeyRequests: 0, fetchKeyIds: 0, serviceRequests: 0 });
+			await send(fresh.url, { method: 'GET', path: `/v1/service?service_id=${objectId}` });
+			expect(fresh.stats.serviceRequests).toBe(1);
+		} finally {
+			await fresh.close();
+		}
 	});
 
 	it('reports its settings: url without trailing slash, backend, worker count, public key', () => {
