@@ -8,13 +8,12 @@ import type { Pool, PoolClient } from 'pg';
 import { VaultDatabaseError, VaultLockedError } from '../errors.js';
 import { toHex } from '../identity.js';
 import type { SealedRecord } from './record-cipher.js';
-import { epochRow, sealedRecord } from './rows.js';
+import { epochRow, metaRow, sealedRecord } from './rows.js';
 import {
 	VAULT_SCHEMA_VERSION,
 	type EpochRow,
 	type StorageStats,
 	type VaultMeta,
-	type VaultPolicy,
 	type VaultStorage,
 } from './storage.js';
 
@@ -213,15 +212,7 @@ class PostgresStorage implements VaultStorage {
 		const { rows } = await this.#query('SELECT * FROM seal_vaults WHERE vault_id = $1', [this.#id]);
 		const row = rows[0];
 		if (row === undefined) throw new VaultDatabaseError('missing', 'the vault row is gone');
-		return {
-			vaultId: new Uint8Array(row.vault_id as Buffer),
-			policy: row.policy as VaultPolicy,
-			target: row.target as string,
-			packageId: row.package_id as string,
-			threshold: Number(row.threshold),
-			servers: JSON.parse(row.servers as string) as string[],
-			createdAtMs: Number(row.created_at),
-		};
+		return metaRow(row);
 	}
 
 	async latestEpoch(): Promise<EpochRow> {

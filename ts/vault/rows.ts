@@ -4,13 +4,25 @@
  * plain arrays so both adapters return the same type.
  */
 import type { SealedRecord } from './record-cipher.js';
-import type { EpochRow } from './storage.js';
+import type { EpochRow, VaultMeta, VaultPolicy } from './storage.js';
 
 type Row = Record<string, unknown>;
 
 function bytes(value: unknown): Uint8Array {
 	const array = value as Uint8Array;
 	return Object.getPrototypeOf(array) === Uint8Array.prototype ? array : new Uint8Array(array);
+}
+
+export function metaRow(row: Row): VaultMeta {
+	return {
+		vaultId: bytes(row.vault_id),
+		policy: row.policy as VaultPolicy,
+		target: row.target as string,
+		packageId: row.package_id as string,
+		threshold: Number(row.threshold),
+		servers: JSON.parse(row.servers as string) as string[],
+		createdAtMs: Number(row.created_at),
+	};
 }
 
 export function epochRow(row: Row): EpochRow {

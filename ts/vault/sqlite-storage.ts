@@ -8,13 +8,12 @@ import { closeSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { VaultDatabaseError, VaultLockedError } from '../errors.js';
 import type { SealedRecord } from './record-cipher.js';
-import { epochRow, sealedRecord } from './rows.js';
+import { epochRow, metaRow, sealedRecord } from './rows.js';
 import {
 	VAULT_SCHEMA_VERSION,
 	type EpochRow,
 	type StorageStats,
 	type VaultMeta,
-	type VaultPolicy,
 	type VaultStorage,
 } from './storage.js';
 
@@ -276,15 +275,7 @@ class SqliteStorage implements VaultStorage {
 		const row = this.#run(() => this.#stmt('SELECT * FROM vault_meta WHERE singleton = 1').get());
 		if (row === undefined)
 			throw new VaultDatabaseError('corrupt', `${this.#path} has no vault row`);
-		return {
-			vaultId: new Uint8Array(row.vault_id as Uint8Array),
-			policy: row.policy as VaultPolicy,
-			target: row.target as string,
-			packageId: row.package_id as string,
-			threshold: Number(row.threshold),
-			servers: JSON.parse(row.servers as string) as string[],
-			createdAtMs: Number(row.created_at),
-		};
+		return metaRow(row);
 	}
 
 	async latestEpoch(): Promise<EpochRow> {
