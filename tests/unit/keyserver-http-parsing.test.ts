@@ -3,7 +3,7 @@
  * lines cited are in MystenLabs/seal at ddc7e5d6 (crate versions from its Cargo.toml:
  * axum 0.8, serde_json 1.0.150, semver 1.0.28, fastcrypto 5f87e04).
  */
-import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { Transaction } from '@mysten/sui/transactions';
 import { randomBytes } from 'node:crypto';
@@ -14,6 +14,7 @@ import { StaticPackageResolver } from '../../ts/keyserver/packages.js';
 import { startKeyServer, type RunningKeyServer } from '../../ts/keyserver/server.js';
 import { handRequest } from '../support/fetch-key-request.js';
 import { randomObjectId } from '../support/offline-sui-registry.js';
+import { rawRequest, type RawAnswer } from '../support/raw-http.js';
 
 let server: RunningKeyServer;
 const packageId = randomObjectId();
@@ -46,46 +47,21 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-interface Answer {
-	status: number;
-	headers: Record<string, string | string[] | undefined>;
-	text: string;
-}
-
-/** Raw HTTP, so repeated headers and exact bytes reach the server as written. */
+/** Raw HTTP with the SDK's headers unless overridden. */
 function send(options: {
 	method?: string;
 	path?: string;
 	headers?: OutgoingHttpHeaders;
 	body?: string | Buffer;
-}): Promise<Answer> {
-	const url = new URL(options.path ?? '/v1/fetch_key', server.url);
-	return new Promise((resolve, reject) => {
-		const req = httpRequest(
-			url,
-			{
-				method: options.method ?? 'POST',
-				headers: {
-					'Content-Type': 'application/json',
-					'Client-Sdk-Type': 'typescript',
-					'Client-Sdk-Version': '1.4.12',
-					...options.headers,
-				},
-			},
-			(res) => {
-				const chunks: Buffer[] = [];
-				res.on('data', (chunk: Buffer) => chunks.push(chunk));
-				res.on('end', () =>
-					resolve({
-						status: res.statusCode ?? 0,
-						headers: res.headers,
-						text: Buffer.concat(chunks).toString('utf8'),
-					}),
-				);
-			},
-		);
-		req.on('error', reject);
-		req.end(options.body);
+}): Promise<RawAnswer> {
+	return rawRequest(server.url, {
+		...options,
+		headers: {
+			'Content-Type': 'application/json',
+			'Client-Sdk-Type': 'typescript',
+			'Client-Sdk-Version': '1.4.12',
+			...options.headers,
+		},
 	});
 }
 

@@ -30,6 +30,7 @@ import {
 import type { Logger } from '../../ts/logger.js';
 import { handRequest, SDK_HEADERS } from '../support/fetch-key-request.js';
 import { randomObjectId } from '../support/offline-sui-registry.js';
+import { rawRequest, type RawAnswer } from '../support/raw-http.js';
 
 const packageId = randomObjectId();
 const objectId = randomObjectId();
@@ -72,36 +73,12 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-interface Answer {
-	status: number;
-	headers: Record<string, string | string[] | undefined>;
-	text: string;
-}
-
-/** Raw HTTP (exact methods, headers and bytes). */
+/** Raw HTTP (exact methods, headers and bytes), with the SDK's headers by default. */
 function send(
 	url: string,
 	request: { method?: string; path?: string; headers?: OutgoingHttpHeaders; body?: string } = {},
-): Promise<Answer> {
-	return new Promise((resolve, reject) => {
-		const req = httpRequest(
-			new URL(request.path ?? '/v1/fetch_key', url),
-			{ method: request.method ?? 'POST', headers: request.headers ?? SDK_HEADERS },
-			(res) => {
-				const chunks: Buffer[] = [];
-				res.on('data', (chunk: Buffer) => chunks.push(chunk));
-				res.on('end', () =>
-					resolve({
-						status: res.statusCode ?? 0,
-						headers: res.headers,
-						text: Buffer.concat(chunks).toString('utf8'),
-					}),
-				);
-			},
-		);
-		req.on('error', reject);
-		req.end(request.body);
-	});
+): Promise<RawAnswer> {
+	return rawRequest(url, { ...request, headers: request.headers ?? SDK_HEADERS });
 }
 
 /** Sum over every label set (only the series ending in `suffix`, for histograms). */
