@@ -8,8 +8,16 @@ import path from 'node:path';
 import { MoveBuildError, UsageError } from '../ts/errors.js';
 import { stderrLogger } from '../ts/logger.js';
 import { buildEnvironment, type BuildEnvironment } from '../ts/move/build-env.js';
-import type { MoveIo } from './commands/move.js';
+import type { Logger } from '../ts/logger.js';
 import { packageRoot } from './package-root.js';
+
+/** What a move subcommand writes to and reads from (the CLI and the npm scripts pass their own). */
+export interface MoveIo {
+	json: boolean;
+	logger: Logger;
+	env: NodeJS.ProcessEnv;
+	stdout: (text: string) => void;
+}
 
 /** `--path` (default move/), shown relative to the working directory. */
 export function packagePathArg(value: string | undefined): string {
@@ -28,7 +36,8 @@ export function buildEnvironmentArg(values: {
 		return buildEnvironment(values['build-env'] ?? 'testnet', values['chain-id']);
 	} catch (error) {
 		// A wrong --build-env / --chain-id is a wrong command line: exit 2 like other usage errors.
-		const flag = error instanceof Error && /^chainId/.test(error.message) ? '--chain-id' : '--build-env';
+		const flag =
+			error instanceof Error && /^chainId/.test(error.message) ? '--chain-id' : '--build-env';
 		const reason = error instanceof Error ? error.message.replace(/^\w+: /, '') : String(error);
 		throw new UsageError(flag, reason, { cause: error });
 	}

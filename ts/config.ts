@@ -16,19 +16,7 @@ import {
 	ThresholdConfigError,
 } from './errors.js';
 import { normalizeObjectId } from './identity.js';
-import { NETWORKS, parseNetwork } from './networks.js';
-
-export type NetworkName = 'localnet' | 'devnet' | 'testnet' | 'mainnet';
-
-/** One key server as the Seal SDK's `KeyServerConfig` wants it (ids normalised). */
-export interface KeyServerEntry {
-	objectId: string;
-	weight: number;
-	aggregatorUrl?: string;
-	apiKeyName?: string;
-	/** Secret: never printed, never put in an error message. */
-	apiKey?: string;
-}
+import { NETWORKS, parseNetwork, type KeyServerEntry, type NetworkName } from './networks.js';
 
 export interface SealSettings {
 	/** Original (version 1) package id of the policy package; identities and session keys use it. */

@@ -2,9 +2,20 @@
  * Built-in network presets: the lowest-precedence configuration source (see `loadConfig`).
  * Seal facts come from SEAL_NOTES §6.4 (package ids) and §6.5 (verified open key servers).
  */
-import type { KeyServerEntry, NetworkName } from './config.js';
 import type { ConfigSource } from './errors.js';
 import { UnknownNetworkError } from './errors.js';
+
+export type NetworkName = 'localnet' | 'devnet' | 'testnet' | 'mainnet';
+
+/** One key server as the Seal SDK's `KeyServerConfig` wants it (ids normalised). */
+export interface KeyServerEntry {
+	objectId: string;
+	weight: number;
+	aggregatorUrl?: string;
+	apiKeyName?: string;
+	/** Secret: never printed, never put in an error message. */
+	apiKey?: string;
+}
 
 export interface NetworkPreset {
 	name: NetworkName;

@@ -17,7 +17,6 @@ import {
 	type MoveAbortDetails,
 } from './errors.js';
 import { silentLogger, type Logger } from './logger.js';
-import { findPolicyAbort } from './policies/errors.js';
 import type { SuiClient } from './sui-client.js';
 
 const INCLUDE = { effects: true, events: true, objectTypes: true } as const;
@@ -40,9 +39,29 @@ export interface ExecuteTransactionOptions {
 	label?: string;
 	/** How long to wait for the executed transaction to become readable (default 60 s). */
 	waitTimeoutMs?: number;
-	/** Every id of the policy package (original + upgrades): its aborts become typed errors. */
-	policyPackageIds?: readonly string[] | undefined;
+	/** Turns the aborts of a known package into typed errors (e.g. `policyAbortClassifier`). */
+	classifyAbort?: AbortClassifier | undefined;
 }
+
+/** The constructor of a typed abort error (e.g. `NotMemberError`). */
+export type MoveAbortErrorClass = new (
+	message: string,
+	details: MoveAbortDetails,
+) => MoveAbortError;
+
+/** What a classifier knows about one abort: its constant, its error class and what to do. */
+export interface KnownAbort {
+	constantName: string;
+	errorClass: MoveAbortErrorClass;
+	hint: string;
+}
+
+/**
+ * Recognises the aborts of one package (its module, constant name or `#[error(code = N)]` code,
+ * and location). The executor knows no package: the caller passes the classifier for the
+ * package it calls, so this chain plumbing never imports policy code.
+ */
+export type AbortClassifier = (details: MoveAbortDetails) => KnownAbort | undefined;
 
 /**
  * Builds (with the client resolving objects, gas and budget), signs and executes `transaction`,
@@ -55,7 +74,7 @@ export async function executeTransaction({
 	logger = silentLogger,
 	label = 'transaction',
 	waitTimeoutMs = 60_000,
-	policyPackageIds,
+	classifyAbort,
 }: ExecuteTransactionOptions): Promise<ExecutedTransaction> {
 	transaction.setSenderIfNotSet(signer.toSuiAddress());
 	let bytes: Uint8Array;
@@ -63,7 +82,7 @@ export async function executeTransaction({
 		// Building simulates the transaction to set the gas budget, so most aborts surface here.
 		bytes = await transaction.build({ client });
 	} catch (error) {
-		throw buildFailure(error, label, policyPackageIds);
+		throw buildFailure(error, label, classifyAbort);
 	}
 	const { signature } = await signer.signTransaction(bytes);
 	logger.debug(`${label}: submitting`);
@@ -83,7 +102,7 @@ export async function executeTransaction({
 	}
 	const executed = result.Transaction ?? result.FailedTransaction;
 	if (result.$kind === 'FailedTransaction' || !executed.status.success) {
-		throw errorFromExecutionStatus(executed.status, executed.digest, label, policyPackageIds);
+		throw errorFromExecutionStatus(executed.status, executed.digest, label, classifyAbort);
 	}
 	try {
 		await client.core.waitForTransaction({ result, timeout: waitTimeoutMs });
@@ -109,7 +128,7 @@ export function errorFromExecutionStatus(
 	status: SuiClientTypes.ExecutionStatus,
 	digest: string | undefined,
 	label = 'transaction',
-	policyPackageIds?: readonly string[],
+	classifyAbort?: AbortClassifier,
 ): TransactionFailedError {
 	if (status.success) {
 		return new TransactionFailedError(`${label}: reported as failed with a success status`, {
@@ -117,7 +136,7 @@ export function errorFromExecutionStatus(
 			kind: 'Unknown',
 		});
 	}
-	return errorFromExecutionError(status.error, digest, label, policyPackageIds);
+	return errorFromExecutionError(status.error, digest, label, classifyAbort);
 }
 
 /** The typed error for an SDK `ExecutionError` (from effects or from a failed simulation). */
@@ -125,13 +144,13 @@ export function errorFromExecutionError(
 	error: SuiClientTypes.ExecutionError,
 	digest: string | undefined,
 	label = 'transaction',
-	policyPackageIds?: readonly string[],
+	classifyAbort?: AbortClassifier,
 ): TransactionFailedError {
 	if (error.$kind === 'MoveAbort') {
 		return errorFromMoveAbort(error.MoveAbort, {
 			digest,
 			command: error.command,
-			policyPackageIds,
+			classifyAbort,
 		});
 	}
 	const where = digest ? ` (tx ${digest})` : ' (in simulation, nothing was executed)';
@@ -143,16 +162,16 @@ export function errorFromExecutionError(
 }
 
 /**
- * Maps a structured Move abort to the policy error named after its constant, falling back to
- * the `#[error(code = N)]` code when the transport (JSON-RPC) gives no constant name. With
- * `policyPackageIds`, only aborts located in one of those packages are mapped.
+ * Maps a structured Move abort to the typed error `classifyAbort` names for it (by constant
+ * name, or by the `#[error(code = N)]` code when the transport (JSON-RPC) gives no name), else
+ * to a plain `MoveAbortError`.
  */
 export function errorFromMoveAbort(
 	abort: SuiClientTypes.MoveAbort,
 	context: {
 		digest: string | undefined;
 		command?: number | undefined;
-		policyPackageIds?: readonly string[] | undefined;
+		classifyAbort?: AbortClassifier | undefined;
 	},
 ): MoveAbortError {
 	const location = abort.location;
@@ -169,10 +188,7 @@ export function errorFromMoveAbort(
 	const where =
 		[details.module, details.functionName].filter(Boolean).join('::') || 'unknown location';
 	const tx = details.digest ? `tx ${details.digest}` : 'in simulation, nothing was executed';
-	const known = findPolicyAbort(details.module, details.constantName, details.errorCode, {
-		packageId: details.packageId,
-		policyPackageIds: context.policyPackageIds,
-	});
+	const known = context.classifyAbort?.(details);
 	if (known) {
 		const message = `${known.constantName} in ${where}: ${known.hint} (${tx})`;
 		return new known.errorClass(message, { ...details, constantName: known.constantName });
@@ -268,11 +284,11 @@ export function findCreatedObject(
 function buildFailure(
 	error: unknown,
 	label: string,
-	policyPackageIds: readonly string[] | undefined,
+	classifyAbort: AbortClassifier | undefined,
 ): HarnessError {
 	if (error instanceof HarnessError) return error;
 	if (error instanceof SimulationError && error.executionError) {
-		return errorFromExecutionError(error.executionError, undefined, label, policyPackageIds);
+		return errorFromExecutionError(error.executionError, undefined, label, classifyAbort);
 	}
 	return new TransactionFailedError(
 		`${label} could not be prepared: ${messageOf(error)}`,

@@ -12,7 +12,7 @@ import { Transaction } from '@mysten/sui/transactions';
 import { normalizeSuiAddress } from '@mysten/sui/utils';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import type { CurveBackendName } from '../../ts/keyserver/curve/backend.js';
+import type { CurveBackendName } from '../../ts/keyserver/curve/curve.js';
 import { FixedEvaluator } from '../../ts/keyserver/evaluator.js';
 import { generateMasterKey } from '../../ts/keyserver/keys.js';
 import { StaticPackageResolver } from '../../ts/keyserver/packages.js';

@@ -8,7 +8,7 @@ import type { ClientWithCoreApi } from '@mysten/sui/client';
 import { InvalidInputError, KeyServerStartError, UsageError } from '../../ts/errors.js';
 import { parseKeyServerConfig } from '../../ts/keyserver/config-file.js';
 import { DEFAULT_CURVE_BACKEND, parseCurveBackendName } from '../../ts/keyserver/curve/backend.js';
-import { NodeEvaluator } from '../../ts/keyserver/evaluator.js';
+import { NodeEvaluator } from '../../ts/keyserver/node-evaluator.js';
 import {
 	generateMasterKey,
 	parseMasterKeyHex,

@@ -4,12 +4,11 @@
  * with the first available toolchain (a `sui` binary, else the bundled WASM compiler).
  */
 import { UsageError } from '../../ts/errors.js';
-import type { Logger } from '../../ts/logger.js';
 import { buildMovePackage } from '../../ts/move/build.js';
 import { runMoveTests } from '../../ts/move/test-runner.js';
 import { parseCommandArgs, rejectPositionals } from '../args.js';
 import type { Command } from '../cli-io.js';
-import { buildEnvironmentArg, packagePathArg } from '../move-script.js';
+import { buildEnvironmentArg, packagePathArg, type MoveIo } from '../move-script.js';
 
 const ENV_HELP = `--build-env testnet|mainnet (default testnet) builds as \`sui --build-env\` does; for
 localnet|devnet also give --chain-id ID (a temporary copy declaring [environments] is built).`;
@@ -36,12 +35,6 @@ toolchain: a \`sui\` binary (SUI_BIN or PATH), else the bundled WASM compiler an
 with Sui framework sources from SUI_FRAMEWORK_DIR or ~/.move.`;
 
 /** What both subcommands print to and read from. */
-export interface MoveIo {
-	json: boolean;
-	logger: Logger;
-	env: NodeJS.ProcessEnv;
-	stdout: (text: string) => void;
-}
 
 /** `move build`: returns the exit code. */
 export async function moveBuild(args: string[], io: MoveIo): Promise<number> {

@@ -5,7 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import type { KeyServerEntry } from '../../ts/config.js';
+import type { KeyServerEntry } from '../../ts/networks.js';
 import { readEnvelopeHeader, rewrapEnvelope } from '../../ts/envelope.js';
 import { InvalidInputError } from '../../ts/errors.js';
 import { SEAL_KIND_ENVELOPE, SEAL_KIND_OBJECT, TAG_SEAL, TAG_WALLET_AES } from '../../ts/format.js';

@@ -31,7 +31,7 @@ import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { Transaction } from '@mysten/sui/transactions';
 import type { Logger } from '../../ts/logger.js';
 import { buildApproveTxBytes, type ApproveTarget } from '../../ts/seal/approve.js';
-import type { CurveBackendName } from '../../ts/keyserver/curve/backend.js';
+import type { CurveBackendName } from '../../ts/keyserver/curve/curve.js';
 import { FixedEvaluator } from '../../ts/keyserver/evaluator.js';
 import { generateMasterKey } from '../../ts/keyserver/keys.js';
 import { StaticPackageResolver } from '../../ts/keyserver/packages.js';

@@ -36,6 +36,7 @@ import {
 	WrongVersionError,
 } from '../../ts/errors.js';
 import { POLICY_ABORTS } from '../../ts/policies/errors.js';
+import { policyAbortClassifier } from '../../ts/policies/errors.js';
 import { errorFromExecutionStatus } from '../../ts/transactions.js';
 import { encode, grpcWebFetch } from '../support/grpc-web.js';
 
@@ -244,7 +245,7 @@ describe('policy aborts are typed on both transports', () => {
 			} else {
 				throw new Error('expected a MoveAbort status');
 			}
-			const error = errorFromExecutionStatus(status, DIGEST, 'tx', OURS);
+			const error = errorFromExecutionStatus(status, DIGEST, 'tx', policyAbortClassifier(OURS));
 			expect(error).toBeInstanceOf(CLASSES[p.constantName as keyof typeof CLASSES]);
 			expect(error).toMatchObject({
 				module: p.module,
@@ -266,7 +267,9 @@ describe('policy aborts are typed on both transports', () => {
 				code: 3,
 				line: 40,
 			});
-			expect(errorFromExecutionStatus(status, DIGEST, 'tx', OURS)).toBeInstanceOf(NotMemberError);
+			expect(
+				errorFromExecutionStatus(status, DIGEST, 'tx', policyAbortClassifier(OURS)),
+			).toBeInstanceOf(NotMemberError);
 		},
 	);
 
@@ -281,7 +284,7 @@ describe('policy aborts are typed on both transports', () => {
 				code: 3,
 				line: 40,
 			});
-			const error = errorFromExecutionStatus(status, DIGEST, 'tx', OURS);
+			const error = errorFromExecutionStatus(status, DIGEST, 'tx', policyAbortClassifier(OURS));
 			expect(error.constructor).toBe(MoveAbortError);
 			expect(error).toMatchObject({ module: 'allowlist', packageId: FOREIGN });
 		},

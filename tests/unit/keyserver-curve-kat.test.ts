@@ -17,14 +17,16 @@ import {
 	checkedScalar,
 	concat,
 	CURVE_BACKENDS,
-	DEFAULT_CURVE_BACKEND,
 	DST_ID,
 	HASH_TO_G1_DST,
-	loadCurveBackend,
-	parseCurveBackendName,
 	randomScalar,
 	SCALAR_ORDER,
 	type CurveBackendName,
+} from '../../ts/keyserver/curve/curve.js';
+import {
+	DEFAULT_CURVE_BACKEND,
+	loadCurveBackend,
+	parseCurveBackendName,
 } from '../../ts/keyserver/curve/backend.js';
 import { encodeG1Trusted } from '../../ts/keyserver/curve/noble.js';
 

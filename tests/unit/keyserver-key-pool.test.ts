@@ -9,13 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadCurveBackend } from '../../ts/keyserver/curve/backend.js';
 import {
-	loadCurveBackend,
 	randomScalar,
 	type CurveBackendName,
 	type MasterKeyOps,
 	type WrappedKey,
-} from '../../ts/keyserver/curve/backend.js';
+} from '../../ts/keyserver/curve/curve.js';
 import {
 	defaultWorkerCount,
 	inlineDeriver,

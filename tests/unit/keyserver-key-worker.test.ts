@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { describe, expect, it } from 'vitest';
 import { nobleBackend } from '../../ts/keyserver/curve/noble.js';
-import { CURVE_BACKENDS, type CurveBackendName } from '../../ts/keyserver/curve/backend.js';
+import { CURVE_BACKENDS, type CurveBackendName } from '../../ts/keyserver/curve/curve.js';
 import {
 	serveKeyWorker,
 	type WorkerInit,

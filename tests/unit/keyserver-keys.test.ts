@@ -3,11 +3,8 @@ import { bytesToNumberBE } from '@noble/curves/utils.js';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../ts/errors.js';
-import {
-	loadCurveBackend,
-	randomScalar,
-	CURVE_BACKENDS,
-} from '../../ts/keyserver/curve/backend.js';
+import { loadCurveBackend } from '../../ts/keyserver/curve/backend.js';
+import { randomScalar, CURVE_BACKENDS } from '../../ts/keyserver/curve/curve.js';
 import { nobleBackend } from '../../ts/keyserver/curve/noble.js';
 import {
 	deriveUserKey,

@@ -13,6 +13,7 @@ import {
 	WrongCapError,
 	WrongVersionError,
 } from '../../ts/errors.js';
+import { policyAbortClassifier } from '../../ts/policies/errors.js';
 import type { SuiClient } from '../../ts/sui-client.js';
 import {
 	createdObjects,
@@ -24,6 +25,9 @@ import {
 	type ExecutedTransaction,
 } from '../../ts/transactions.js';
 import { effectsFixture as effectsWith } from '../support/effects.js';
+
+/** Our package's classifier, matching by module and constant/code in any package. */
+const classifyAbort = policyAbortClassifier();
 
 const PKG = `0x${'ab'.repeat(32)}`;
 
@@ -74,7 +78,11 @@ describe('errorFromMoveAbort (gRPC: by module + constant name)', () => {
 		['allowlist', 'EAlreadyMigrated', AlreadyMigratedError],
 		['owner', 'ENoAccess', PolicyNoAccessError],
 	] as const)('%s::%s → %s', (module, constant, errorClass) => {
-		const error = errorFromMoveAbort(grpcAbort(module, constant), { digest: 'DIG', command: 0 });
+		const error = errorFromMoveAbort(grpcAbort(module, constant), {
+			digest: 'DIG',
+			command: 0,
+			classifyAbort,
+		});
 		expect(error).toBeInstanceOf(errorClass);
 		expect(error).toBeInstanceOf(MoveAbortError);
 		expect(error).toBeInstanceOf(TransactionFailedError);
@@ -99,7 +107,7 @@ describe('errorFromMoveAbort (gRPC: by module + constant name)', () => {
 				location: { package: '0x2', module: 'dynamic_field', functionName: 'add' },
 				cleverError: { constantName: 'EFieldAlreadyExists' },
 			},
-			{ digest: undefined },
+			{ digest: undefined, classifyAbort },
 		);
 		expect(error.constructor).toBe(MoveAbortError);
 		expect(error).toMatchObject({
@@ -115,13 +123,16 @@ describe('errorFromMoveAbort (gRPC: by module + constant name)', () => {
 	});
 
 	it('does not map a known constant name raised by another module', () => {
-		const error = errorFromMoveAbort(grpcAbort('registry', 'ENotMember'), { digest: 'D' });
+		const error = errorFromMoveAbort(grpcAbort('registry', 'ENotMember'), {
+			digest: 'D',
+			classifyAbort,
+		});
 		expect(error.constructor).toBe(MoveAbortError);
 	});
 
 	it('trusts the constant name over a code that would map elsewhere', () => {
 		const abort = { ...grpcAbort('allowlist', 'EWrongCap'), abortCode: cleverCode(3).toString() };
-		expect(errorFromMoveAbort(abort, { digest: 'D' })).toBeInstanceOf(WrongCapError);
+		expect(errorFromMoveAbort(abort, { digest: 'D', classifyAbort })).toBeInstanceOf(WrongCapError);
 	});
 });
 
@@ -134,7 +145,10 @@ describe('errorFromMoveAbort (JSON-RPC: by module + #[error(code = N)])', () => 
 		[5, WrongVersionError, 'EWrongVersion'],
 		[6, AlreadyMigratedError, 'EAlreadyMigrated'],
 	] as const)('allowlist code %i → %s', (code, errorClass, constant) => {
-		const error = errorFromMoveAbort(jsonRpcAbort('allowlist', cleverCode(code)), { digest: 'D' });
+		const error = errorFromMoveAbort(jsonRpcAbort('allowlist', cleverCode(code)), {
+			digest: 'D',
+			classifyAbort,
+		});
 		expect(error).toBeInstanceOf(errorClass);
 		expect(error.constantName).toBe(constant);
 		expect(error.errorCode).toBe(code);
@@ -142,27 +156,36 @@ describe('errorFromMoveAbort (JSON-RPC: by module + #[error(code = N)])', () => 
 
 	it('maps owner code 1 to PolicyNoAccessError, and leaves large plain u64 codes unmapped', () => {
 		expect(
-			errorFromMoveAbort(jsonRpcAbort('owner', cleverCode(1)), { digest: 'D' }),
+			errorFromMoveAbort(jsonRpcAbort('owner', cleverCode(1)), { digest: 'D', classifyAbort }),
 		).toBeInstanceOf(PolicyNoAccessError);
-		const plain = errorFromMoveAbort(jsonRpcAbort('allowlist', 1003n), { digest: 'D' });
+		const plain = errorFromMoveAbort(jsonRpcAbort('allowlist', 1003n), {
+			digest: 'D',
+			classifyAbort,
+		});
 		expect(plain.constructor).toBe(MoveAbortError);
 		expect(plain.message).toContain('abort code 1003');
 	});
 
 	it('reads an already-decoded small code (what a JSON-RPC full node reports) as N', () => {
-		const error = errorFromMoveAbort(jsonRpcAbort('allowlist', 3n), { digest: 'D' });
+		const error = errorFromMoveAbort(jsonRpcAbort('allowlist', 3n), { digest: 'D', classifyAbort });
 		expect(error).toBeInstanceOf(NotMemberError);
 		expect(error.errorCode).toBe(3);
 	});
 
 	it('with policyPackageIds, maps only aborts located in one of those packages', () => {
-		const ours = { digest: 'D', policyPackageIds: [PKG] };
+		const ours = { digest: 'D', classifyAbort: policyAbortClassifier([PKG]) };
 		expect(errorFromMoveAbort(jsonRpcAbort('allowlist', 3n), ours)).toBeInstanceOf(NotMemberError);
 		const foreign = errorFromMoveAbort(jsonRpcAbort('allowlist', 3n), {
 			digest: 'D',
-			policyPackageIds: [`0x${'cd'.repeat(32)}`],
+			classifyAbort: policyAbortClassifier([`0x${'cd'.repeat(32)}`]),
 		});
 		expect(foreign.constructor).toBe(MoveAbortError);
+	});
+
+	it('without a classifier, maps nothing: the executor knows no package of its own', () => {
+		const error = errorFromMoveAbort(grpcAbort('allowlist', 'ENotMember'), { digest: 'D' });
+		expect(error.constructor).toBe(MoveAbortError);
+		expect(error.constantName).toBe('ENotMember');
 	});
 });
 
@@ -176,6 +199,8 @@ describe('errorFromExecutionError', () => {
 				MoveAbort: grpcAbort('allowlist', 'ENotMember'),
 			},
 			'DIG',
+			'transaction',
+			classifyAbort,
 		);
 		expect(error).toBeInstanceOf(NotMemberError);
 		expect(error.command).toBe(1);
@@ -324,6 +349,7 @@ describe('executeTransaction (transport stubbed at the SDK core interface)', () 
 			client,
 			signer,
 			transaction: resolvedTransaction(),
+			classifyAbort,
 		}).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(DuplicateMemberError);
 		expect((error as DuplicateMemberError).digest).toBe('DIG');
@@ -353,9 +379,12 @@ describe('executeTransaction (transport stubbed at the SDK core interface)', () 
 			target: `${PKG}::allowlist::remove`,
 			arguments: [tx.object(`0x${'cd'.repeat(32)}`)],
 		});
-		const error = await executeTransaction({ client, signer, transaction: tx }).catch(
-			(e: unknown) => e,
-		);
+		const error = await executeTransaction({
+			client,
+			signer,
+			transaction: tx,
+			classifyAbort,
+		}).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(NotMemberError);
 		expect(error).toMatchObject({ digest: undefined, functionName: 'remove' });
 		expect(executeTx).not.toHaveBeenCalled();

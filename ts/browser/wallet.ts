@@ -26,6 +26,7 @@ import {
 	removeMemberTx,
 	ALLOWLIST_MODULE,
 } from '../policies/allowlist.js';
+import { policyAbortClassifier } from '../policies/errors.js';
 import { errorFromExecutionStatus } from '../transactions.js';
 
 /** What the Seal flows need from a wallet (dapp-kit's hooks, or `walletFromSigner`). */
@@ -173,7 +174,12 @@ async function submit(
 	});
 	const executed = result.Transaction ?? result.FailedTransaction;
 	if (result.$kind === 'FailedTransaction' || !executed.status.success) {
-		throw errorFromExecutionStatus(executed.status, executed.digest, label);
+		throw errorFromExecutionStatus(
+			executed.status,
+			executed.digest,
+			label,
+			policyAbortClassifier(),
+		);
 	}
 	return executed;
 }

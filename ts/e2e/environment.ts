@@ -6,7 +6,8 @@
 import { resolve } from 'node:path';
 import type { Keypair } from '@mysten/sui/cryptography';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
-import { loadConfig, type KeyServerEntry, type NetworkName } from '../config.js';
+import { loadConfig } from '../config.js';
+import { type KeyServerEntry, type NetworkName } from '../networks.js';
 import { readDeployment } from '../deployments.js';
 import { HarnessError, PrerequisiteMissingError } from '../errors.js';
 import { localnetPaths } from '../localnet/paths.js';

@@ -4,11 +4,11 @@
  * for real. The shared stack's servers are never touched, so a user's `localnet up` survives.
  */
 import { HarnessError } from '../errors.js';
-import { NodeEvaluator } from '../keyserver/evaluator.js';
+import { NodeEvaluator } from '../keyserver/node-evaluator.js';
 import { generateMasterKey, publicKeyFromMasterKey } from '../keyserver/keys.js';
 import { NodePackageResolver } from '../keyserver/packages.js';
 import { startKeyServer, type RunningKeyServer } from '../keyserver/server.js';
-import type { KeyServerEntry } from '../config.js';
+import type { KeyServerEntry } from '../networks.js';
 import { buildRegisterKeyServerTx } from '../localnet/register.js';
 import { executeTransaction, findCreatedObject } from '../transactions.js';
 import type { E2eEnvironment } from './environment.js';

@@ -8,7 +8,7 @@ import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as pause } from 'node:timers/promises';
 import { verifyAuditLog, type AuditAction, type AuditOutcome } from '../audit.js';
-import type { KeyServerEntry } from '../config.js';
+import type { KeyServerEntry } from '../networks.js';
 import {
 	collectBytes,
 	decryptEnvelope,

@@ -5,8 +5,6 @@
  */
 import type { ValidPtb } from './valid-ptb.js';
 
-export { NodeEvaluator, type NodeEvaluatorOptions } from './node-evaluator.js';
-
 export interface PolicyRequest {
 	/** BCS `ProgrammableTransaction` exactly as the client sent it. */
 	ptb: Uint8Array;

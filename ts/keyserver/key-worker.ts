@@ -3,7 +3,8 @@
  * and wraps user keys for the main thread. Messages carry ids and points, never the key.
  * key-worker-thread.ts runs it on the thread's parent port; tests run it on a stand-in port.
  */
-import { loadCurveBackend, type CurveBackendName } from './curve/backend.js';
+import { loadCurveBackend } from './curve/backend.js';
+import { type CurveBackendName } from './curve/curve.js';
 
 export interface WorkerInit {
 	masterKey: Uint8Array;

@@ -7,7 +7,7 @@
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { concatBytes, numberToBytesBE } from '@noble/curves/utils.js';
 import { InvalidInputError } from '../errors.js';
-import { checkedScalar } from './curve/backend.js';
+import { checkedScalar } from './curve/curve.js';
 
 const DST_ID = new TextEncoder().encode('SUI-SEAL-IBE-BLS12381-00');
 const DST_POP = new TextEncoder().encode('SUI-SEAL-IBE-BLS12381-POP-00');

@@ -19,7 +19,7 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { parseSerializedSignature } from '@mysten/sui/cryptography';
-import type { CurveBackend } from './curve/backend.js';
+import type { CurveBackend } from './curve/curve.js';
 import { BodyDataError, readJson, U16_MAX, U64_MAX, type StructType } from './json-body.js';
 
 export { BodyDataError, JsonSyntaxError } from './json-body.js';

@@ -15,12 +15,11 @@ import { silentLogger, type Logger } from '../logger.js';
 import {
 	checkedScalar,
 	concat,
-	DEFAULT_CURVE_BACKEND,
 	DST_POP,
-	loadCurveBackend,
 	type CurveBackendName,
 	type ScalarSource,
-} from './curve/backend.js';
+} from './curve/curve.js';
+import { DEFAULT_CURVE_BACKEND, loadCurveBackend } from './curve/backend.js';
 import type { PolicyEvaluator } from './evaluator.js';
 import { fetchKey } from './fetch-key.js';
 import { checkSdkHeaders } from './headers.js';

@@ -17,6 +17,7 @@ import { normalizeObjectId } from '../identity.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { SuiClient } from '../sui-client.js';
 import { executeTransaction, findCreatedObject } from '../transactions.js';
+import { policyAbortClassifier } from './errors.js';
 import { ALLOWLIST_MODULE, moveTarget } from './modules.js';
 
 export { ALLOWLIST_MODULE };
@@ -166,7 +167,7 @@ export async function createAllowlist({
 		transaction,
 		logger,
 		label: `create allowlist '${name}'`,
-		policyPackageIds,
+		classifyAbort: policyAbortClassifier(policyPackageIds),
 	});
 	return {
 		allowlistId: findCreatedObject(executed, { module: ALLOWLIST_MODULE, name: 'Allowlist' }),
@@ -222,7 +223,7 @@ async function executeWithCap(
 		transaction,
 		logger,
 		label,
-		policyPackageIds,
+		classifyAbort: policyAbortClassifier(policyPackageIds),
 	});
 	return { digest };
 }

@@ -11,25 +11,15 @@ import {
 	PolicyNoAccessError,
 	WrongCapError,
 	WrongVersionError,
-	type MoveAbortDetails,
-	type MoveAbortError,
 } from '../errors.js';
 import { normalizeSuiAddress } from '@mysten/sui/utils';
 
+import type { AbortClassifier, KnownAbort } from '../transactions.js';
 import type { PolicyModule } from './modules.js';
 
-export type MoveAbortErrorClass = new (
-	message: string,
-	details: MoveAbortDetails,
-) => MoveAbortError;
-
-export interface PolicyAbort {
+export interface PolicyAbort extends KnownAbort {
 	module: PolicyModule;
-	constantName: string;
 	code: number;
-	errorClass: MoveAbortErrorClass;
-	/** What went wrong and what to do, for the error message. */
-	hint: string;
 }
 
 export const POLICY_ABORTS: readonly PolicyAbort[] = [
@@ -123,4 +113,16 @@ function isOurPackage({ packageId, policyPackageIds }: AbortOrigin): boolean {
 	if (packageId === undefined) return false;
 	const id = normalizeSuiAddress(packageId);
 	return policyPackageIds.some((ours) => normalizeSuiAddress(ours) === id);
+}
+
+/**
+ * The executor's classifier for our package: with `policyPackageIds` (original id and every
+ * upgrade), only aborts located in one of them are mapped; without, module + name/code decide.
+ */
+export function policyAbortClassifier(policyPackageIds?: readonly string[]): AbortClassifier {
+	return (details) =>
+		findPolicyAbort(details.module, details.constantName, details.errorCode, {
+			packageId: details.packageId,
+			policyPackageIds,
+		});
 }

@@ -3,7 +3,8 @@
  * verification switch come from the harness config; nothing is read from the environment here.
  */
 import { SealClient, type KeyServerConfig, type SealCompatibleClient } from '@mysten/seal';
-import type { HarnessConfig, KeyServerEntry } from '../config.js';
+import type { HarnessConfig } from '../config.js';
+import type { KeyServerEntry } from '../networks.js';
 import { ConfigError } from '../errors.js';
 
 export interface SealClientOptions {

@@ -17,7 +17,7 @@ import {
 	type MasterKeyOps,
 	type ScalarSource,
 	type WrappedKey,
-} from './backend.js';
+} from './curve.js';
 
 /** The raw WASM exports (mcl-wasm's typed API has no constant-time multiply or DST setter). */
 interface MclModule {

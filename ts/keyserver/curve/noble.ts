@@ -14,7 +14,7 @@ import {
 	type MasterKeyOps,
 	type ScalarSource,
 	type WrappedKey,
-} from './backend.js';
+} from './curve.js';
 
 const G1 = bls12_381.G1.Point;
 const G2 = bls12_381.G2.Point;
