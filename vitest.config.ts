@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // One project per test tier. Tiers that need something this machine may lack (a Sui framework
@@ -5,6 +6,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
 	test: {
 		reporters: ['default', './tests/support/summary-reporter.ts'],
+		// One test file per core (vitest's default leaves one core idle): most files wait on
+		// child processes, sockets or worker threads, so a 2-core machine runs two at once.
+		maxWorkers: availableParallelism(),
 		projects: [
 			{ test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], testTimeout: 30_000 } },
 			{
