@@ -2,10 +2,10 @@
  * `seal-policies decrypt`: decrypt one or many files encrypted by `encrypt`. Many Seal objects
  * share one key request per 100 identities; envelopes stream to their output.
  */
-import { createReadStream } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { createReadStream, statSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rmdir, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { AuditLog } from '../../ts/audit.js';
 import type { HarnessConfig } from '../../ts/config.js';
 import { decryptEnvelope, readEnvelopeHeader } from '../../ts/envelope.js';
@@ -48,7 +48,8 @@ keystore). Key servers release keys only if the policy approves the signer.
 
 options:
   --out FILE             output for a single input (written whole or not at all, mode 0600)
-  --out-dir DIR          outputs for many inputs: DIR/<name without .seal>
+  --out-dir DIR          outputs for many inputs: DIR/<name without .seal> (DIR is created,
+                         mode 0700, when missing; its parent must exist)
   --policy P             allowlist | owner | auto (default auto: owner when the identity names you)
   --ttl MIN              session-key lifetime, 1..30 minutes (default ${DEFAULT_SESSION_TTL_MIN}; renewed as needed)
   --no-verify            skip the key servers' proof-of-possession check
@@ -162,8 +163,28 @@ export async function openAuditLog(path: string | undefined): Promise<AuditLog |
 /** Every input readable and every output writable, before config, chain or key servers. */
 export function checkDecryptFiles(request: DecryptRequest, outDir: string | undefined): void {
 	for (const input of request.inputs) checkInputFile(input, 'FILE');
-	if (outDir !== undefined) checkOutputDir(outDir, '--out-dir');
-	else for (const output of request.outputs) checkOutputFile(output, '--out');
+	if (outDir === undefined) {
+		for (const output of request.outputs) checkOutputFile(output, '--out');
+	} else if (statSync(outDir, { throwIfNoEntry: false }) === undefined) {
+		// A missing DIR is created later (`createOutDir`): its parent must take it.
+		checkOutputDir(dirname(resolve(outDir)), '--out-dir', outDir);
+	} else {
+		checkOutputDir(outDir, '--out-dir');
+	}
+}
+
+/**
+ * Creates a missing `--out-dir` (mode 0700: it will hold plaintext). Returns a cleanup that
+ * removes it again if it is still empty, so a failed run leaves nothing behind.
+ */
+export async function createOutDir(outDir: string | undefined): Promise<() => Promise<void>> {
+	if (outDir === undefined || statSync(outDir, { throwIfNoEntry: false }) !== undefined) {
+		return async () => {};
+	}
+	await mkdir(outDir, { mode: 0o700 });
+	return async () => {
+		if ((await readdir(outDir)).length === 0) await rmdir(outDir);
+	};
 }
 
 /** `x.seal` → `x`, anything else → `<name>.plain`. */
@@ -182,8 +203,12 @@ export const command: Command = {
 		const ctx = suiContext(io, values);
 		// Open (and verify) the log before any key is requested: a damaged log stops us here.
 		const audit = await openAuditLog(auditLogPath(request.auditLog, ctx.config));
+		const removeIfEmpty = await createOutDir(values['out-dir']);
 		try {
 			return await decryptFiles(request, ctx, audit, io);
+		} catch (error) {
+			await removeIfEmpty();
+			throw error;
 		} finally {
 			await audit?.close();
 		}

@@ -48,7 +48,7 @@ const USAGE = `usage:
       --host <host>            listen address (default 127.0.0.1)
       --port <n>               listen port (default PORT or 2024)
       --ttl-max-minutes <n>    longest session TTL accepted (default 30)
-      --backend mcl|noble      curve arithmetic (default mcl; noble = reference, ~7x slower)
+      --backend mcl|noble      curve arithmetic (default mcl; noble = reference, ~5x slower)
       --workers <n>            key-derivation threads (default: number of cores; 0 = none)
       --metrics-port <n|off>   Prometheus port (default metrics_host_port or 9184)
       --check-node fail|warn   probe the full node at start; stop (fail) or only warn

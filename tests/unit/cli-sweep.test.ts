@@ -5,7 +5,15 @@
  * endpoint, the cause and the next step; config errors name their real source; SUI_PRIVATE_KEY
  * may come from .env; the wallet-key fallback works from the CLI.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readFileSync,
+	rmSync,
+	statSync,
+	writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,12 +142,17 @@ describe('file-system failures: one line naming file and flag, before anything e
 		],
 		['decrypt', [missing, '--out', join(dir, 'o')], `FILE: ${missing} does not exist`],
 		['decrypt', [plain, missing, '--out-dir', dir], `FILE: ${missing} does not exist`],
+		// A missing --out-dir is created, but only inside a directory that exists.
 		[
 			'decrypt',
-			[plain, '--out-dir', join(dir, 'nodir')],
-			`--out-dir: ${join(dir, 'nodir')} does not exist`,
+			[plain, '--out-dir', join(dir, 'nodir', 'sub')],
+			`--out-dir: ${join(dir, 'nodir', 'sub')}: directory ${join(dir, 'nodir')} does not exist`,
 		],
-		['decrypt', [plain, '--out-dir', plain + '.d'], `--out-dir: ${plain}.d does not exist`],
+		[
+			'decrypt',
+			[plain, '--out-dir', join(plain, 'sub')],
+			`--out-dir: ${join(plain, 'sub')}: directory ${plain} is not a directory`,
+		],
 		['rewrap', ['--in', missing, '--out', join(dir, 'o')], `--in: ${missing} does not exist`],
 		['rewrap', ['--in', adir, '--out', join(dir, 'o')], `--in: ${adir} is a directory, not a file`],
 	];
@@ -242,6 +255,45 @@ describe('wallet-key fallback (format 0x01) from the CLI', () => {
 		expect(error.message).toMatch(
 			/note\.bin: DecryptionFailedError: wallet blob failed authentication/,
 		);
+	});
+
+	it('decrypt --out-dir creates a missing directory (mode 0700) and writes into it', async () => {
+		const dir = tempDir();
+		writeFileSync(join(dir, 'a.txt'), 'first');
+		writeFileSync(join(dir, 'b.txt'), 'second');
+		const io = quietIo({ SUI_PRIVATE_KEY: Ed25519Keypair.generate().getSecretKey() });
+		const { command: encrypt } = await COMMANDS['encrypt']!.load();
+		for (const name of ['a', 'b']) {
+			const args = [
+				'--wallet-key',
+				'--in',
+				join(dir, `${name}.txt`),
+				'--out',
+				join(dir, `${name}.seal`),
+			];
+			expect(await encrypt.run(args, io)).toBe(0);
+		}
+		const { command: decrypt } = await COMMANDS['decrypt']!.load();
+		const plainDir = join(dir, 'plain');
+		const inputs = [join(dir, 'a.seal'), join(dir, 'b.seal')];
+		expect(await decrypt.run([...inputs, '--out-dir', `${plainDir}/`], io)).toBe(0);
+		expect(statSync(plainDir).mode & 0o777).toBe(0o700);
+		expect(readFileSync(join(plainDir, 'a'), 'utf8')).toBe('first');
+		expect(readFileSync(join(plainDir, 'b'), 'utf8')).toBe('second');
+	});
+
+	it('decrypt --out-dir removes the directory it created when decryption fails', async () => {
+		const dir = tempDir();
+		writeFileSync(join(dir, 'a.txt'), 'first');
+		const { command: encrypt } = await COMMANDS['encrypt']!.load();
+		const owner = quietIo({ SUI_PRIVATE_KEY: Ed25519Keypair.generate().getSecretKey() });
+		const args = ['--wallet-key', '--in', join(dir, 'a.txt'), '--out', join(dir, 'a.seal')];
+		expect(await encrypt.run(args, owner)).toBe(0);
+		const other = quietIo({ SUI_PRIVATE_KEY: Ed25519Keypair.generate().getSecretKey() });
+		const plainDir = join(dir, 'plain');
+		const error = await failure('decrypt', [join(dir, 'a.seal'), '--out-dir', plainDir], other);
+		expect(error.message).toMatch(/DecryptionFailedError/);
+		expect(existsSync(plainDir)).toBe(false);
 	});
 });
 
