@@ -21,7 +21,7 @@ options:
   --force                publish even when the package is unchanged
   --upgrade-policy P     compatible (default) | additive | dependency-only | immutable: right
                          after publishing, restrict the UpgradeCap (a second transaction; see
-                         README "Trust model"). Production: immutable or dependency-only.
+                         docs/publish-and-allowlists.md). Production: immutable or dependency-only.
   --package-path DIR     Move package directory (default: move)
   --deployments-dir DIR  where <network>.json is kept (default: deployments)
   --config FILE          config file (default: ./config.yaml)

@@ -54,7 +54,7 @@ export function findSuiFramework(env: MoveToolchainEnv): FrameworkLookup {
 			`no Sui framework sources: SUI_FRAMEWORK_DIR is not set and the Sui CLI cache has none ` +
 			`(${cachePattern}). Set SUI_FRAMEWORK_DIR to a folder holding sui-framework/ and ` +
 			'move-stdlib/ (crates/sui-framework/packages of a Sui checkout), or install the sui CLI ' +
-			'(https://docs.sui.io/guides/getting-started/sui-install).',
+			'(https://docs.sui.io/guides/developer/getting-started/sui-install).',
 	};
 }
 
