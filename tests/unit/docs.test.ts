@@ -579,6 +579,7 @@ describe('docs: every shell command is run or checked', () => {
 		'%s: the offline commands run',
 		async (page) => {
 			const { code, output } = (await results.get(page))!;
+			if (process.env['DOCS_TEST_LIST']) console.log(output);
 			const failed = /@@FAIL (.*)/.exec(output)?.[1];
 			const last = [...output.matchAll(/@@ (\S+)/g)].at(-1)?.[1];
 			expect(
@@ -610,6 +611,14 @@ describe('docs: every shell command is run or checked', () => {
 			const text = readFileSync(join(ROOT, page), 'utf8');
 			expect(text, page).not.toMatch(/\bissues? #?\d+|(?<![\w&/])#\d+\b/i);
 		}
+	});
+
+	it('the key server --help and docs/keyserver.md give the same noble slowdown', async () => {
+		const usage = await usageOf('keyserver');
+		const help = /~(\d+)x slower/.exec(usage)?.[1];
+		const page = readFileSync(join(ROOT, 'docs', 'keyserver.md'), 'utf8');
+		expect(help).toBeDefined();
+		expect(/about (\d+)× slower/.exec(page)?.[1]).toBe(help);
 	});
 
 	it('one Sui install URL everywhere', () => {
