@@ -188,7 +188,7 @@ function withoutAssignments(ws: string[]): string[] {
 }
 
 type Plan =
-	| { kind: 'run'; expect: number; background?: 'keyserver' }
+	| { kind: 'run'; expect: number; prints?: string; background?: 'keyserver' }
 	| { kind: 'check'; why: string; checks: (() => Promise<string[]>)[] };
 
 interface PageState {
@@ -250,7 +250,12 @@ function classifyPart(part: string, state: PageState, comment: string): Plan | s
 	const [head, ...rest] = ws;
 	const placeholders = ws.some(isPlaceholder);
 	const expect = Number(/\bexits (\d+)/.exec(comment)?.[1] ?? 0);
-	const run = (): Plan => ({ kind: 'run', expect });
+	const prints = /\bprints (.+)$/.exec(comment)?.[1];
+	const run = (): Extract<Plan, { kind: 'run' }> => ({
+		kind: 'run',
+		expect,
+		...(prints === undefined ? {} : { prints }),
+	});
 	const check = (why: string, ...checks: (() => Promise<string[]>)[]): Plan => ({
 		kind: 'check',
 		why,
@@ -262,7 +267,7 @@ function classifyPart(part: string, state: PageState, comment: string): Plan | s
 	let cliArgs: string[] | undefined;
 	if (head === 'npx' && rest[0] === 'seal-policies') cliArgs = rest.slice(1);
 	if (head === 'npm' && rest[0] === 'run' && rest[1] === 'cli') cliArgs = rest.slice(3);
-	if (cliArgs) return classifyCli(cliArgs, part, state, placeholders, expect);
+	if (cliArgs) return classifyCli(cliArgs, part, state, placeholders, run());
 
 	if (head === 'npm') {
 		const [verb, script, dashdash, ...args] = rest;
@@ -371,7 +376,7 @@ function classifyCli(
 	text: string,
 	state: PageState,
 	placeholders: boolean,
-	expect: number,
+	run: Extract<Plan, { kind: 'run' }>,
 ): Plan | string {
 	const [name, sub] = args;
 	const check = (why: string): Plan => ({ kind: 'check', why, checks: [checkCli(args, text)] });
@@ -379,7 +384,6 @@ function classifyCli(
 	if (!COMMANDS[name] && !['--help', '--version'].includes(name))
 		return `seal-policies has no command '${name}'`;
 	if (placeholders) return check('shows placeholders');
-	const run: Plan = { kind: 'run', expect };
 	if (args.includes('--help') || args.includes('--version')) return run;
 	const inputsExist = (inputs: string[]) => inputs.every((file) => state.files.has(file));
 	if (name === 'keyserver' && sub === 'genkey') return run;
@@ -387,7 +391,7 @@ function classifyCli(
 		const port = args[args.indexOf('--port') + 1];
 		if (!args.includes('--port') || port === undefined) return check('no --port to reach it on');
 		state.keyServerPorts.add(port);
-		return { kind: 'run', expect, background: 'keyserver' };
+		return { ...run, background: 'keyserver' };
 	}
 	const out = args[args.indexOf('--out') + 1];
 	if (name === 'encrypt' && args.includes('--wallet-key')) {
@@ -484,9 +488,18 @@ function script(classified: Classified[]): string {
 				line = `( exec "$DOCS_NODE" --import "$DOCS_TSX" "$DOCS_CLI" ${args} ) > ${log} 2>&1 &
 KS_PIDS="$KS_PIDS $!"; wait_listening ${log} $!`;
 			}
-			return `echo "@@ ${at} $(date +%s.%N)" >&2
+			const prints = plan.kind === 'run' ? plan.prints : undefined;
+			const fail = (why: string) => `{ echo "@@FAIL ${at}: ${why}" >&2; exit 1; }`;
+			if (prints !== undefined && plan.kind === 'run' && !plan.background) {
+				// `# prints TEXT`: the command's output must contain TEXT.
+				const quoted = `'${prints.replaceAll("'", `'\\''`)}'`;
+				line = `{ ${line}\n} > .docs-out 2>&1; rc=$?; cat .docs-out
+grep -qF -- ${quoted} .docs-out || ${fail(`output lacks ${prints.replaceAll('"', '\\"').replaceAll('`', '')}`)}
+(exit $rc)`;
+			}
+			return `echo "@@ ${at}" >&2
 ${line}
-rc=$?; if [ "$rc" -ne ${expected} ]; then echo "@@FAIL ${at}: exit code $rc, expected ${expected}" >&2; exit 1; fi`;
+rc=$?; [ "$rc" -eq ${expected} ] || ${fail(`exit code $rc, expected ${expected}`)}`;
 		});
 	return [PRELUDE, ...body].join('\n');
 }
