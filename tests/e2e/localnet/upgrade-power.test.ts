@@ -31,7 +31,7 @@ describe.skipIf(localnetSkipReason !== undefined)('localnet: upgrade power', () 
 		// Localnet's chain id is known only now: each fixture is built for it (a temporary copy
 		// declaring [environments] localnet = "<chain id>").
 		const { chainIdentifier } = await env.client.core.getChainIdentifier();
-		const environment = buildEnvironment('localnet', chainIdentifier);
+		const environment = buildEnvironment('localnet', chainIdentifier, env.rpcUrl);
 		for (const version of ['v1', 'v2-body', 'v2-additive'] as const) {
 			built[version] = await buildMovePackage({
 				packagePath: resolve(FIXTURES, version),
