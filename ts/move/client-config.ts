@@ -93,14 +93,15 @@ export function requestedUserConfig(env: MoveToolchainEnv): SuiClientConfig | un
 }
 
 /**
- * Runs `use` with the client config for `target` and a scratch directory of its own: a fresh
- * private config in that directory (or the user's, when asked), all removed when `use` settles.
+ * Runs `use` with the client config for `target` and a scratch directory of its own (under
+ * `tmpRoot`, default the env's TMPDIR, else the system's): a fresh private config in that
+ * directory (or the user's, when asked), all removed when `use` settles.
  */
 export async function withClientConfig<T>(
 	target: ClientConfigTarget,
 	env: MoveToolchainEnv,
 	use: (config: SuiClientConfig, scratchDir: string) => Promise<T>,
-	{ tmpRoot = tmpdir() }: { tmpRoot?: string } = {},
+	{ tmpRoot = env['TMPDIR']?.trim() || tmpdir() }: { tmpRoot?: string } = {},
 ): Promise<T> {
 	const scratch = await mkdtemp(path.join(tmpRoot, 'seal-policies-sui-'));
 	try {
