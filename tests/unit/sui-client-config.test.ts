@@ -8,11 +8,9 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import type { SuiClientTypes } from '@mysten/sui/client';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
-import type { TransactionPlugin } from '@mysten/sui/transactions';
 import { parse as parseYaml } from 'yaml';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 import { silentLogger } from '../../ts/logger.js';
 import { buildEnvironment } from '../../ts/move/build-env.js';
@@ -20,8 +18,7 @@ import { buildMovePackage } from '../../ts/move/build.js';
 import { USER_SUI_CONFIG_VAR } from '../../ts/move/client-config.js';
 import { publishAndRecord } from '../../ts/move/publish.js';
 import { runMoveTests } from '../../ts/move/test-runner.js';
-import type { SuiClient } from '../../ts/sui-client.js';
-import { effectsFixture } from '../support/effects.js';
+import { publishingClient as stubClient } from '../support/publishing-client.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'sui-client-config-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -106,39 +103,6 @@ function userHome(): { home: string; userConfigDir: string } {
 	const userConfigDir = path.join(home, '.sui', 'sui_config');
 	mkdirSync(userConfigDir, { recursive: true });
 	return { home, userConfigDir };
-}
-
-/** The SDK core with canned answers for one publish on `chainIdentifier`. */
-function stubClient(chainIdentifier: string): SuiClient {
-	const id = (byte: string) => `0x${byte.repeat(32)}`;
-	const digest = 'FKxvBPD1USPz5ri4zCx7Gcz7JrVSLhxnimwuhgMpRHKV';
-	const resolve: TransactionPlugin = async (data, _options, next) => {
-		data.gasData.price = '1000';
-		data.gasData.budget = '50000000';
-		data.gasData.payment = [{ objectId: id('09'), version: '3', digest }];
-		await next();
-	};
-	const changed: Partial<SuiClientTypes.ChangedObject>[] = [
-		{ objectId: id('0b'), outputState: 'PackageWrite', outputVersion: '1' },
-		{ objectId: id('0c') },
-	];
-	return {
-		core: {
-			getChainIdentifier: vi.fn(async () => ({ chainIdentifier })),
-			resolveTransactionPlugin: () => resolve,
-			executeTransaction: vi.fn(async () => ({
-				$kind: 'Transaction',
-				Transaction: {
-					digest: 'TX1',
-					status: { success: true, error: null },
-					effects: effectsFixture(changed, 'TX1'),
-					objectTypes: { [id('0c')]: '0x2::package::UpgradeCap' },
-					events: [],
-				},
-			})),
-			waitForTransaction: vi.fn(async () => ({})),
-		},
-	} as unknown as SuiClient;
 }
 
 function expectPrivateConfig(call: SuiCall | undefined, alias: string, rpcUrl: string) {
