@@ -3,7 +3,15 @@
  * user's ~/.sui (unless SEAL_POLICIES_SUI_CONFIG asks for one): checked against a stand-in `sui`
  * on PATH that records its arguments, its environment (`export -p`) and the config it was given.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import {
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readFileSync,
+	readdirSync,
+	rmSync,
+	statSync,
+} from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,7 +23,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../ts/logger.js';
 import { buildEnvironment } from '../../ts/move/build-env.js';
 import { buildMovePackage } from '../../ts/move/build.js';
-import { USER_SUI_CONFIG_VAR } from '../../ts/move/client-config.js';
+import {
+	renderClientYaml,
+	USER_SUI_CONFIG_VAR,
+	withClientConfig,
+	writeClientConfig,
+} from '../../ts/move/client-config.js';
+import { InvalidInputError } from '../../ts/errors.js';
 import { publishAndRecord } from '../../ts/move/publish.js';
 import { runMoveTests } from '../../ts/move/test-runner.js';
 import { publishingClient as stubClient } from '../support/publishing-client.js';
@@ -160,7 +174,7 @@ describe('the sui client config of every call', () => {
 			'--dump-bytecode-as-base64',
 		]);
 		// The build made its config in TMPDIR, never in the user's config dir or home.
-		expect(dir.startsWith(env.TMPDIR)).toBe(true);
+		expect(path.relative(env.TMPDIR, dir).split(path.sep)[0]).toMatch(/^seal-policies-sui-/);
 		for (const call of calls) {
 			expect(call.env['SUI_PRIVATE_KEY']).toBeUndefined();
 			expect(call.env['SUI_CONFIG_DIR']).not.toBe(userConfigDir);
@@ -232,5 +246,55 @@ describe('the sui client config of every call', () => {
 		]);
 		expect(build?.env['SUI_CONFIG_DIR']).toBe(userConfigDir);
 		expect(build?.clientYaml).toBe(own);
+	});
+
+	it('treats a blank SEAL_POLICIES_SUI_CONFIG as unset', async () => {
+		const sui = await fakeSui();
+		await buildMovePackage({
+			packagePath: freshDir(),
+			environment: buildEnvironment('testnet'),
+			env: { PATH: sui.bin, HOME: userHome().home, [USER_SUI_CONFIG_VAR]: '  ' },
+			logger: silentLogger,
+		});
+		expectPrivateConfig(sui.calls()[0], 'testnet', 'https://fullnode.testnet.sui.io:443');
+	});
+});
+
+describe('the private config files', () => {
+	it('are readable by the owner only: directory 0700, keystore 0600', async () => {
+		const dir = path.join(freshDir(), 'config');
+		const config = await writeClientConfig(dir, { alias: 'testnet', rpcUrl: 'https://x.example' });
+		expect(config).toEqual({ dir, file: path.join(dir, 'client.yaml') });
+		expect(statSync(dir).mode & 0o777).toBe(0o700);
+		expect(statSync(path.join(dir, 'sui.keystore')).mode & 0o777).toBe(0o600);
+	});
+
+	it('refuse an alias or node URL that would not make a valid client.yaml', () => {
+		const bad = [
+			{ alias: 'local net', rpcUrl: 'http://127.0.0.1:9000' },
+			{ alias: 'localnet\nactive_env: mainnet', rpcUrl: 'http://127.0.0.1:9000' },
+			{ alias: 'localnet', rpcUrl: 'not a url' },
+			{ alias: 'localnet', rpcUrl: 'file:///etc/passwd' },
+		];
+		for (const target of bad) {
+			expect(() => renderClientYaml('/c', target)).toThrow(InvalidInputError);
+		}
+		expect(() => renderClientYaml('/c', bad[0]!)).toThrow(/network: 'local net'/);
+		expect(() => renderClientYaml('/c', bad[2]!)).toThrow(/rpcUrl: 'not a url' is not a URL/);
+		expect(() => renderClientYaml('/c', bad[3]!)).toThrow(/must be an http\(s\) URL/);
+	});
+
+	it('are removed even when the call fails', async () => {
+		const tmpRoot = freshDir();
+		const failing = withClientConfig(
+			{ alias: 'testnet', rpcUrl: 'https://x.example' },
+			{},
+			async () => {
+				throw new Error('sui failed');
+			},
+			{ tmpRoot },
+		);
+		await expect(failing).rejects.toThrow('sui failed');
+		expect(readdirSync(tmpRoot)).toEqual([]);
 	});
 });

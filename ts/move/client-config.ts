@@ -43,8 +43,6 @@ export interface SuiClientConfig {
 	readonly dir: string;
 	/** `--client.config` of the invocation. */
 	readonly file: string;
-	/** False when the user asked for their own config (`SEAL_POLICIES_SUI_CONFIG`). */
-	readonly private: boolean;
 }
 
 const ALIAS = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
@@ -81,7 +79,7 @@ export async function writeClientConfig(
 	await writeFile(path.join(configDir, KEYSTORE_FILE), '[]\n', { mode: 0o600 });
 	const file = path.join(configDir, CLIENT_CONFIG_FILE);
 	await writeFileAtomic(file, yaml);
-	return { dir: configDir, file, private: true };
+	return { dir: configDir, file };
 }
 
 /** The config the user asked for with `SEAL_POLICIES_SUI_CONFIG`, or undefined. */
@@ -89,7 +87,7 @@ export function requestedUserConfig(env: MoveToolchainEnv): SuiClientConfig | un
 	const dir = env[USER_SUI_CONFIG_VAR]?.trim();
 	if (!dir) return undefined;
 	const resolved = path.resolve(dir);
-	return { dir: resolved, file: path.join(resolved, CLIENT_CONFIG_FILE), private: false };
+	return { dir: resolved, file: path.join(resolved, CLIENT_CONFIG_FILE) };
 }
 
 /**
@@ -101,7 +99,7 @@ export async function withClientConfig<T>(
 	target: ClientConfigTarget,
 	env: MoveToolchainEnv,
 	use: (config: SuiClientConfig, scratchDir: string) => Promise<T>,
-	{ tmpRoot = env['TMPDIR']?.trim() || tmpdir() }: { tmpRoot?: string } = {},
+	{ tmpRoot = env['TMPDIR'] || tmpdir() }: { tmpRoot?: string } = {},
 ): Promise<T> {
 	const scratch = await mkdtemp(path.join(tmpRoot, 'seal-policies-sui-'));
 	try {
