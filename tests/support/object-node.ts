@@ -22,7 +22,7 @@ export interface NodeObject {
 }
 
 export interface ObjectNodeOptions {
-	/** Objects the node holds, by id. */
+	/** Objects the node holds, by id (read on every call: a test may add objects later). */
 	objects?: Record<string, NodeObject>;
 	/**
 	 * A per-object error other than "not there": `deleted` (JSON-RPC `deleted`; gRPC answers
@@ -44,9 +44,12 @@ export function objectNode(
 	options: ObjectNodeOptions = {},
 ): { client: SuiGrpcClient | SuiJsonRpcClient; asked: string[] } {
 	const asked: string[] = [];
-	const held = new Map(
-		Object.entries(options.objects ?? {}).map(([id, o]) => [normalizeSuiAddress(id), o]),
-	);
+	const held = {
+		get: (id: string) =>
+			Object.entries(options.objects ?? {}).find(
+				([key]) => normalizeSuiAddress(key) === normalizeSuiAddress(id),
+			)?.[1],
+	};
 	if (transport === 'grpc') {
 		const { fetch } = grpcWebFetch(({ path, request }) => {
 			if (options.down) throw new GrpcWebStatus(14, 'node unavailable');
@@ -55,7 +58,7 @@ export function objectNode(
 			return encode(GrpcTypes.BatchGetObjectsResponse, {
 				objects: requests.map(({ objectId = '' }) => {
 					asked.push(objectId);
-					const object = held.get(normalizeSuiAddress(objectId));
+					const object = held.get(objectId);
 					if (!object) {
 						const internal = options.errors?.[objectId] === 'unknown';
 						return {
@@ -105,7 +108,7 @@ export function objectNode(
 		const ids = request.params[0] as string[];
 		const result = ids.map((objectId) => {
 			asked.push(objectId);
-			const object = held.get(normalizeSuiAddress(objectId));
+			const object = held.get(objectId);
 			const error = options.errors?.[objectId];
 			if (!object) return { error: { code: error ?? 'notExists', object_id: objectId } };
 			const version = String(object.version ?? 1);

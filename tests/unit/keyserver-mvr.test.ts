@@ -29,6 +29,16 @@ import { StaticPackageResolver } from '../../ts/keyserver/packages.js';
 import { parseFetchKeyRequest } from '../../ts/keyserver/request.js';
 import fixture from '../fixtures/mvr-mainnet-record.json' with { type: 'json' };
 import { handRequest } from '../support/fetch-key-request.js';
+import {
+	appInfo,
+	FIELD_TYPE,
+	PACKAGE_INFO_ID,
+	PACKAGE_INFO_TYPE,
+	packageInfoContents,
+	packageInfoObject,
+	registryEntry,
+	TESTNET_PACKAGE,
+} from '../support/mvr-objects.js';
 import { objectNode, TRANSPORTS, type NodeObject } from '../support/object-node.js';
 
 const hex = (text: string) => Uint8Array.from(Buffer.from(text, 'hex'));
@@ -109,73 +119,8 @@ describe('registry entry id', () => {
 	});
 });
 
-// --- Objects in the node's shapes -----------------------------------------------------------
-
-const uleb = (n: number) => {
-	const out: number[] = [];
-	do {
-		let byte = n & 0x7f;
-		n >>>= 7;
-		if (n) byte |= 0x80;
-		out.push(byte);
-	} while (n);
-	return Buffer.from(out);
-};
-const str = (s: string) => Buffer.concat([uleb(Buffer.byteLength(s)), Buffer.from(s)]);
-const addr = (a: string) => Buffer.from(a.slice(2).padStart(64, '0'), 'hex');
-const some = (a: string | undefined) =>
-	a ? Buffer.concat([Buffer.from([1]), addr(a)]) : Buffer.from([0]);
-const vec = (items: Buffer[]) => Buffer.concat([uleb(items.length), ...items]);
-const appInfo = (i: { packageInfoId?: string; packageAddress?: string; upgradeCapId?: string }) =>
-	Buffer.concat([some(i.packageInfoId), some(i.packageAddress), some(i.upgradeCapId)]);
-/** BCS `Name` of `@<org>/<app>`. */
-const nameBytes = (org: string, app: string) =>
-	Buffer.concat([vec([str('sui'), str(org)]), vec([str(app)])]);
-
-const PACKAGE_INFO_ID = `0x${'1f'.repeat(32)}`;
-const TESTNET_PACKAGE = `0x${'7e'.repeat(32)}`;
 const MAINNET_PACKAGE = fixture.withAppInfo.packageAddress;
-const FIELD_TYPE = fixture.type;
-const PACKAGE_INFO_TYPE = `0x${'0b'.repeat(32)}::package_info::PackageInfo`;
-
-/** Field<Name, AppRecord> for `@<org>/<app>` (app_record.move field order). */
-function recordContents(
-	org: string,
-	app: string,
-	record: { appInfo?: Buffer; networks?: [string, Buffer][] },
-): Uint8Array {
-	return Buffer.concat([
-		addr(mvrRecordId(parseMvrName(`@${org}/${app}`)!)),
-		nameBytes(org, app),
-		addr(`0x${'c1'.repeat(32)}`), // app_cap_id
-		addr(`0x${'c2'.repeat(32)}`), // ns_nft_id
-		record.appInfo ? Buffer.concat([Buffer.from([1]), record.appInfo]) : Buffer.from([0]),
-		vec((record.networks ?? []).map(([key, info]) => Buffer.concat([str(key), info]))),
-		vec([]), // metadata
-		addr(`0x${'c3'.repeat(32)}`), // storage UID
-	]);
-}
-
-/** PackageInfo (package_info.move field order) with `metadata` entries. */
-function packageInfoContents(metadata: [string, string][], packageAddress = TESTNET_PACKAGE) {
-	return Buffer.concat([
-		addr(PACKAGE_INFO_ID),
-		...['#000', '#fff', '#111', 'Demo', 'Demo'].map(str), // PackageDisplay
-		addr(`0x${'c4'.repeat(32)}`), // upgrade_cap_id
-		addr(packageAddress),
-		vec(metadata.map(([k, v]) => Buffer.concat([str(k), str(v)]))),
-		addr(`0x${'c5'.repeat(32)}`), // git_versioning: Table { id, size }
-		Buffer.alloc(8),
-	]);
-}
-
-const record = (org: string, app: string, r: Parameters<typeof recordContents>[2]) => ({
-	[mvrRecordId(parseMvrName(`@${org}/${app}`)!)]: {
-		type: FIELD_TYPE,
-		contents: recordContents(org, app, r),
-		owner: { address: MVR_REGISTRY_ID },
-	} satisfies NodeObject,
-});
+const record = registryEntry;
 
 const mainnetEntry = (version: 'withAppInfo' | 'withoutAppInfo', contents?: Uint8Array) => ({
 	[fixture.objectId]: {
@@ -264,9 +209,7 @@ describe.each(TRANSPORTS)('testnet resolution over %s', (transport) => {
 		return { registry, testnet, mvr, rpc };
 	}
 	const onTestnet = (info: Buffer) => record('org', 'app', { networks: [['4c78adac', info]] });
-	const packageInfo = (metadata: [string, string][]) => ({
-		[PACKAGE_INFO_ID]: { type: PACKAGE_INFO_TYPE, contents: packageInfoContents(metadata) },
-	});
+	const packageInfo = (metadata: [string, string][]) => packageInfoObject(metadata);
 
 	it("follows networks['4c78adac'].package_info_id to the testnet PackageInfo", async () => {
 		const { registry, testnet, mvr, rpc } = setup(
