@@ -62,7 +62,7 @@ export class NodeAddressAliases implements AddressAliasLookup {
 			ok = true;
 			return true;
 		} catch (error) {
-			if (isAbsent(error)) {
+			if (isMissingObjectError(error)) {
 				ok = true;
 				return false;
 			}
@@ -73,7 +73,8 @@ export class NodeAddressAliases implements AddressAliasLookup {
 	}
 }
 
-function isAbsent(error: unknown): boolean {
+/** A core-client object error saying the object is not (or no longer) there. */
+export function isMissingObjectError(error: unknown): boolean {
 	const reason = (error as { reason?: unknown } | null)?.reason;
 	return reason === 'notFound' || reason === 'deleted';
 }

@@ -19,6 +19,7 @@ import { bcs, type BcsType } from '@mysten/sui/bcs';
 import type { ClientWithCoreApi } from '@mysten/sui/client';
 import { deriveDynamicFieldID, normalizeSuiAddress } from '@mysten/sui/utils';
 import { InvalidInputError, KeyServerRequestError } from '../errors.js';
+import { isMissingObjectError } from './address-aliases.js';
 import { MESSAGES } from './protocol.js';
 
 /** The registry table on mainnet (`MVR_REGISTRY` in seal's mvr.rs). */
@@ -213,7 +214,7 @@ export class MvrResolver implements MvrLookup {
 
 	#record(name: MvrName) {
 		return this.#read(this.#registry, mvrRecordId(name), MvrRecordField, (error) =>
-			isAbsent(error)
+			isMissingObjectError(error)
 				? invalidName()
 				: failure('Failed to get dynamic field object from MVR registry', error),
 		);
@@ -262,11 +263,6 @@ function decodeExactly<T>(type: BcsType<T, any>, bytes: Uint8Array): T | undefin
 /** A `VecMap` as a map (a repeated key keeps its last value, as Rust's collect does). */
 function entries<V>(map: { contents: { key: string; value: V }[] }): Map<string, V> {
 	return new Map(map.contents.map((entry) => [entry.key, entry.value]));
-}
-
-function isAbsent(error: unknown): boolean {
-	const reason = (error as { reason?: unknown } | null)?.reason;
-	return reason === 'notFound' || reason === 'deleted';
 }
 
 function invalidName(): KeyServerRequestError {
