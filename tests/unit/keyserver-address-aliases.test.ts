@@ -6,6 +6,7 @@
  * (`InvalidSignature` when the object exists, `Failure` when the node cannot tell).
  */
 import { bcs } from '@mysten/sui/bcs';
+import type { ClientWithCoreApi } from '@mysten/sui/client';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { Transaction } from '@mysten/sui/transactions';
 import { deriveObjectID } from '@mysten/sui/utils';
@@ -83,10 +84,15 @@ describe('the AddressAliases object id', () => {
 describe.each(TRANSPORTS)('NodeAddressAliases over %s', (transport) => {
 	it('asks for the derived object: present → aliases, missing → none', async () => {
 		const node = objectNode(transport, { objects: aliasObject(USER) });
-		const rpc: unknown[][] = [];
+		const rpc: [string, boolean, number][] = [];
 		const lookup = new NodeAddressAliases(node.client, { onRpc: (...a) => rpc.push(a) });
+		const before = performance.now();
 		expect(await lookup.hasAddressAliases(USER)).toBe(true);
 		expect(await lookup.hasAddressAliases(`0x${'77'.repeat(32)}`)).toBe(false);
+		// Each call is timed by itself: never longer than the whole test took.
+		const elapsed = performance.now() - before;
+		for (const [, , ms] of rpc) expect(ms).toBeGreaterThanOrEqual(0);
+		for (const [, , ms] of rpc) expect(ms).toBeLessThanOrEqual(elapsed);
 		expect(node.asked).toEqual([
 			addressAliasesObjectId(USER),
 			addressAliasesObjectId(`0x${'77'.repeat(32)}`),
@@ -109,6 +115,9 @@ describe.each(TRANSPORTS)('NodeAddressAliases over %s', (transport) => {
 	it('a deleted object means no aliases; any other per-object error throws', async () => {
 		const id = addressAliasesObjectId(USER);
 		const deleted = objectNode(transport, { errors: { [id]: 'deleted' } });
+		// A client that fails with something that is not even an object: passed on as it is.
+		const odd = { core: { getObject: () => Promise.reject(null) } } as unknown as ClientWithCoreApi;
+		await expect(new NodeAddressAliases(odd).hasAddressAliases(USER)).rejects.toBeNull();
 		expect(await new NodeAddressAliases(deleted.client).hasAddressAliases(USER)).toBe(false);
 		const broken = objectNode(transport, { errors: { [id]: 'unknown' } });
 		await expect(new NodeAddressAliases(broken.client).hasAddressAliases(USER)).rejects.toThrow();
@@ -140,9 +149,9 @@ describe('checkAddressAliases', () => {
 			errorName: 'Failure',
 			wireMessage: 'Internal server error, please try again later',
 		});
-		expect(((failed as KeyServerRequestError).cause as Error).message).toBe(
-			'Failed to check address aliases: node down',
-		);
+		const cause = (failed as KeyServerRequestError).cause as Error;
+		expect(cause.message).toBe('Failed to check address aliases: node down');
+		expect((cause.cause as Error).message).toBe('node down');
 		// A thrown non-Error still makes a readable detail.
 		const thrower: AddressAliasLookup = {
 			hasAddressAliases: () => Promise.reject('node said no'),

@@ -10,6 +10,7 @@
  * the Move struct definitions (mvr packages/mvr/sources/app_record.move, app_info.move and
  * packages/package_info/sources/package_info.move at b4771074), not from our BCS types.
  */
+import type { ClientWithCoreApi } from '@mysten/sui/client';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { Transaction } from '@mysten/sui/transactions';
 import { describe, expect, it } from 'vitest';
@@ -51,6 +52,17 @@ async function outcome(promise: Promise<unknown>): Promise<unknown> {
 	);
 }
 
+/** The `Failure` detail kept for the log (the cause's message), or the error name otherwise. */
+async function failureDetail(promise: Promise<unknown>): Promise<string> {
+	const error = await promise.then(
+		() => undefined,
+		(e: unknown) => e,
+	);
+	if (!(error instanceof KeyServerRequestError)) return `not a key-server error: ${String(error)}`;
+	if (error.errorName !== 'Failure') return error.errorName;
+	return (error.cause as Error).message;
+}
+
 describe('MVR name grammar (mvr_types VersionedName::from_str)', () => {
 	it('accepts the names upstream accepts, with the org as SuiNS labels, TLD first', () => {
 		expect(parseMvrName('@org/app')).toEqual({
@@ -88,6 +100,10 @@ describe('MVR name grammar (mvr_types VersionedName::from_str)', () => {
 			'@',
 			'@org/ap@',
 			'!org/ap',
+			'!@org/app',
+			' @org/app',
+			'org@/app',
+			'@org/app ',
 			'org/@app',
 			'',
 			' ',
@@ -154,7 +170,9 @@ describe.each(TRANSPORTS)('mainnet resolution over %s', (transport) => {
 		const { mvr } = resolver(
 			record('org', 'app', { appInfo: appInfo({ packageInfoId: PACKAGE_INFO_ID }) }),
 		);
-		expect(await outcome(mvr.packageId('@org/app'))).toBe('Failure');
+		expect(await failureDetail(mvr.packageId('@org/app'))).toBe(
+			'No package_address on app_info for @org/app',
+		);
 	});
 
 	it('an invalid or versioned name → InvalidMVRName without asking the node', async () => {
@@ -178,9 +196,38 @@ describe.each(TRANSPORTS)('mainnet resolution over %s', (transport) => {
 		const { mvr } = resolver(mainnetEntry('withAppInfo'), true);
 		const error = await mvr.packageId(fixture.name).catch((e: KeyServerRequestError) => e);
 		expect(error).toMatchObject({ errorName: 'Failure' });
-		expect(((error as KeyServerRequestError).cause as Error).message).toMatch(
-			/^Failed to get dynamic field object from MVR registry: /,
+		const cause = (error as KeyServerRequestError).cause as Error;
+		expect(cause.message).toMatch(/^Failed to get dynamic field object from MVR registry: \S/);
+		expect(cause.cause).toBeInstanceOf(Error);
+		expect(cause.message).toContain((cause.cause as Error).message);
+	});
+
+	it('a client failing with a non-error still answers Failure', async () => {
+		const odd = { core: { getObject: () => Promise.reject(null) } } as unknown as ClientWithCoreApi;
+		const mvr = new MvrResolver({ network: 'mainnet', client: odd });
+		expect(await failureDetail(mvr.packageId('@org/app'))).toBe(
+			'Failed to get dynamic field object from MVR registry',
 		);
+	});
+
+	it('times each node call by itself', async () => {
+		const node = objectNode(transport, { objects: mainnetEntry('withAppInfo') });
+		const rpc: [string, boolean, number][] = [];
+		const mvr = new MvrResolver({
+			network: 'mainnet',
+			client: node.client,
+			onRpc: (...a) => rpc.push(a),
+		});
+		const before = performance.now();
+		await mvr.packageId(fixture.name);
+		await mvr.packageId('@nobody/app').catch(() => undefined);
+		const elapsed = performance.now() - before;
+		expect(rpc.map(([method, ok]) => [method, ok])).toEqual([
+			['get_object', true],
+			['get_object', false],
+		]);
+		for (const [, , ms] of rpc) expect(ms).toBeGreaterThanOrEqual(0);
+		for (const [, , ms] of rpc) expect(ms).toBeLessThanOrEqual(elapsed);
 	});
 });
 
@@ -244,7 +291,9 @@ describe.each(TRANSPORTS)('testnet resolution over %s', (transport) => {
 		);
 		expect(await outcome(dotted.mvr.packageId('org.sui/app'))).toBe('InvalidMVRName');
 		const none = setup(onTestnet(appInfo({ packageInfoId: PACKAGE_INFO_ID })), packageInfo([]));
-		expect(await outcome(none.mvr.packageId('@org/app'))).toBe('Failure');
+		expect(await failureDetail(none.mvr.packageId('@org/app'))).toBe(
+			"No 'default' field on package_info object",
+		);
 	});
 
 	it('no testnet entry → InvalidMVRName; an entry without package_info_id → Failure', async () => {
@@ -258,12 +307,16 @@ describe.each(TRANSPORTS)('testnet resolution over %s', (transport) => {
 		expect(await outcome(mainnetOnly.mvr.packageId('@org/app'))).toBe('InvalidMVRName');
 		expect(mainnetOnly.testnet.asked).toEqual([]);
 		const noInfo = setup(onTestnet(appInfo({ packageAddress: TESTNET_PACKAGE })), {});
-		expect(await outcome(noInfo.mvr.packageId('@org/app'))).toBe('Failure');
+		expect(await failureDetail(noInfo.mvr.packageId('@org/app'))).toBe(
+			'No package info ID for MVR name @org/app on testnet',
+		);
 	});
 
 	it('the PackageInfo missing or unreadable on testnet → Failure; malformed → InvalidPackage', async () => {
 		const entry = onTestnet(appInfo({ packageInfoId: PACKAGE_INFO_ID }));
-		expect(await outcome(setup(entry, {}).mvr.packageId('@org/app'))).toBe('Failure');
+		expect(await failureDetail(setup(entry, {}).mvr.packageId('@org/app'))).toMatch(
+			new RegExp(`^Failed to get object ${PACKAGE_INFO_ID}: \\S`),
+		);
 		const down = setup(entry, packageInfo([['default', '@org/app']]), { testnetDown: true });
 		expect(await outcome(down.mvr.packageId('@org/app'))).toBe('Failure');
 		expect(down.rpc).toEqual([
@@ -294,16 +347,21 @@ describe('MvrResolver: networks and cache', () => {
 		for (const network of ['localnet', 'devnet', 'Devnet', '']) {
 			const node = objectNode('grpc', {});
 			const mvr = new MvrResolver({ network, client: node.client });
-			expect(await outcome(mvr.packageId('@org/app'))).toBe('Failure');
+			expect(await failureDetail(mvr.packageId('@org/app'))).toBe(
+				'MVR names are resolved only on mainnet and testnet',
+			);
 			expect(await outcome(mvr.packageId('not a name'))).toBe('Failure');
 			expect(node.asked).toEqual([]);
 		}
-		expect(await outcome(MVR_UNSUPPORTED.packageId('@org/app'))).toBe('Failure');
+		expect(await failureDetail(MVR_UNSUPPORTED.packageId('@org/app'))).toBe(
+			'MVR names are resolved only on mainnet and testnet',
+		);
 	});
 
 	it('testnet needs a mainnet client for the registry', () => {
 		const { client } = objectNode('grpc', {});
 		expect(() => new MvrResolver({ network: 'Testnet', client })).toThrow(InvalidInputError);
+		expect(() => new MvrResolver({ network: 'Testnet', client })).toThrow(/^registryClient: /);
 		expect(() => new MvrResolver({ network: 'TESTNET', client })).toThrow(
 			/mainnet client \(https:\/\/fullnode\.mainnet\.sui\.io:443\)/,
 		);
@@ -324,6 +382,37 @@ describe('MvrResolver: networks and cache', () => {
 		expect(await outcome(mvr.packageId('@nobody/app'))).toBe('InvalidMVRName');
 		expect(await outcome(mvr.packageId('@nobody/app'))).toBe('InvalidMVRName');
 		expect(node.asked).toHaveLength(4);
+	});
+
+	it('a deleted registry entry is no entry: InvalidMVRName', async () => {
+		const id = mvrRecordId(parseMvrName('@org/app')!);
+		const node = objectNode('jsonrpc', { errors: { [id]: 'deleted' } });
+		const mvr = new MvrResolver({ network: 'mainnet', client: node.client });
+		expect(await outcome(mvr.packageId('@org/app'))).toBe('InvalidMVRName');
+	});
+
+	it('an expired name resolved again counts as just used', async () => {
+		let now = 0;
+		const objects: Record<string, NodeObject> = {};
+		const names = Array.from({ length: 1001 }, (_, i) => `app${i}`);
+		for (const app of names) {
+			Object.assign(
+				objects,
+				record('org', app, { appInfo: appInfo({ packageAddress: MAINNET_PACKAGE }) }),
+			);
+		}
+		const node = objectNode('jsonrpc', { objects });
+		const mvr = new MvrResolver({ network: 'mainnet', client: node.client, now: () => now });
+		await mvr.packageId('@org/app0');
+		now = 2 * 60 * 60_000; // app0 expired
+		for (const app of names.slice(1, 1000)) await mvr.packageId(`@org/${app}`);
+		await mvr.packageId('@org/app0'); // resolved again: now the most recently used
+		await mvr.packageId('@org/app1000'); // evicts app1, not app0
+		const asked = node.asked.length;
+		await mvr.packageId('@org/app0');
+		expect(node.asked).toHaveLength(asked);
+		await mvr.packageId('@org/app1');
+		expect(node.asked).toHaveLength(asked + 1);
 	});
 
 	it('keeps the 1000 most recently used names', async () => {

@@ -92,26 +92,29 @@ export interface MvrName {
 export function parseMvrName(text: string): MvrName | undefined {
 	const match = /^([a-z0-9.\-@]*)\/([a-z0-9.-]*)(?:\/(\d+))?$/.exec(text);
 	if (!match) return undefined;
-	const [, org = '', app = '', version] = match;
-	const orgLabels = domainLabels(org);
+	// Groups 1 and 2 always take part in a match (possibly empty); group 3 is optional.
+	const orgLabels = domainLabels(match[1]!);
+	const app = match[2]!;
 	if (!orgLabels || !isLabel(app)) return undefined;
-	return { orgLabels, app, version };
+	return { orgLabels, app, version: match[3] };
 }
 
-/** mvr_types `Domain::from_str`: `sub@org` means `sub.org.sui`; labels reversed (TLD first). */
+/**
+ * mvr_types `Domain::from_str`: `sub@org` means `sub.org.sui` and the part after `@` is a single
+ * label; labels reversed (TLD first). A second `@` or an empty label fails the label check.
+ */
 function domainLabels(org: string): string[] | undefined {
 	if (org.length > 200) return undefined;
-	const parts = org.split('@');
+	const at = org.indexOf('@');
 	let dotted = org;
-	if (parts.length > 2) return undefined;
-	if (parts.length === 2) {
-		const [before = '', after = ''] = parts;
-		if (after === '' || after.includes('.')) return undefined;
-		dotted = [...(before === '' ? [] : [before]), after, 'sui'].join('.');
+	if (at >= 0) {
+		const before = org.slice(0, at);
+		const after = org.slice(at + 1);
+		if (after.includes('.')) return undefined;
+		dotted = [...(before ? [before] : []), after, 'sui'].join('.');
 	}
 	const labels = dotted.split('.').reverse();
-	if (!labels.every(isLabel) || labels.length < 2) return undefined;
-	return labels;
+	return labels.length >= 2 && labels.every(isLabel) ? labels : undefined;
 }
 
 function isLabel(label: string): boolean {
