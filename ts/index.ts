@@ -65,6 +65,8 @@ export * from './keyserver/keys.js';
 export * from './keyserver/evaluator.js';
 export * from './keyserver/node-evaluator.js';
 export * from './keyserver/packages.js';
+export * from './keyserver/address-aliases.js';
+export * from './keyserver/mvr.js';
 export * from './keyserver/valid-ptb.js';
 
 // Records vault (one Seal-sealed key per epoch, AES-256-GCM per record; SQLite / PostgreSQL)

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ClientWithCoreApi } from '@mysten/sui/client';
 import { InvalidInputError, KeyServerStartError, UsageError } from '../../ts/errors.js';
+import { NodeAddressAliases } from '../../ts/keyserver/address-aliases.js';
 import { parseKeyServerConfig } from '../../ts/keyserver/config-file.js';
 import { DEFAULT_CURVE_BACKEND, parseCurveBackendName } from '../../ts/keyserver/curve/backend.js';
 import { NodeEvaluator } from '../../ts/keyserver/node-evaluator.js';
@@ -15,6 +16,7 @@ import {
 	publicKeyFromMasterKey,
 } from '../../ts/keyserver/keys.js';
 import { KeyServerMetrics, startMetricsServer } from '../../ts/keyserver/metrics.js';
+import { MVR_REGISTRY_NODE_URL, MvrResolver } from '../../ts/keyserver/mvr.js';
 import { NodePackageResolver } from '../../ts/keyserver/packages.js';
 import { startKeyServer } from '../../ts/keyserver/server.js';
 import { watchWrappers, wrapperAncestors } from '../../ts/keyserver/wrapper-watch.js';
@@ -44,7 +46,8 @@ const USAGE = `usage:
       --node-url <url>         Sui full node for policy simulation (e.g. http://127.0.0.1:9000)
       --seal-package <id>      Seal package (published-at) id: run seal::time::check_staleness first
       --transport grpc|jsonrpc full-node API (default grpc; jsonrpc = dry run)
-      --network <name>         network label for the Sui client (default localnet)
+      --network <name>         network served (default localnet); on mainnet and testnet,
+                               session keys may carry MVR names (testnet: read on mainnet)
       --host <host>            listen address (default 127.0.0.1)
       --port <n>               listen port (default PORT or 2024)
       --ttl-max-minutes <n>    longest session TTL accepted (default 30)
@@ -87,6 +90,8 @@ export interface StartSettings {
 	metricsPort: number | undefined;
 	allowedStalenessMs: number | undefined;
 	rgpUpdateIntervalMs: number | undefined;
+	/** Network served (`mainnet`, `testnet`, …): where MVR names resolve. */
+	network: string;
 }
 
 const START_OPTIONS = {
@@ -155,6 +160,7 @@ export async function startSettings(
 			metricsPort: metricsFromFlag === -1 ? undefined : (metricsFromFlag ?? file.metricsPort),
 			allowedStalenessMs: file.allowedStalenessMs,
 			rgpUpdateIntervalMs: file.rgpUpdateIntervalMs,
+			network: file.network.toLowerCase(),
 		};
 	}
 	return {
@@ -166,6 +172,7 @@ export async function startSettings(
 		metricsPort: metricsFromFlag === -1 ? undefined : (metricsFromFlag ?? 9184),
 		allowedStalenessMs: undefined,
 		rgpUpdateIntervalMs: undefined,
+		network: values.network ?? 'localnet',
 	};
 }
 
@@ -202,6 +209,8 @@ async function start(args: string[], io: CliIo): Promise<number> {
 		io.logger.warn('no --seal-package: the staleness check (seal::time) is skipped');
 	}
 	const metrics = new KeyServerMetrics();
+	const onRpc = (method: string, ok: boolean, ms: number) =>
+		metrics.rpcDuration.observe({ method, status: ok ? 'success' : 'failure' }, ms);
 	const evaluator = new NodeEvaluator({
 		client,
 		...(settings.sealPackageId ? { sealPackageId: settings.sealPackageId } : {}),
@@ -213,6 +222,21 @@ async function start(args: string[], io: CliIo): Promise<number> {
 			: {}),
 		onRpc: (method, ok, ms) =>
 			metrics.rpcDuration.observe({ method, status: ok ? 'success' : 'failure' }, ms),
+	});
+	// Testnet MVR names live in the mainnet registry, read on mainnet's default node (as Mysten).
+	const mvr = new MvrResolver({
+		network: settings.network,
+		client,
+		...(settings.network.toLowerCase() === 'testnet'
+			? {
+					registryClient: createSuiClient({
+						network: 'mainnet',
+						rpcUrl: MVR_REGISTRY_NODE_URL,
+						transport: usageErrors(() => parseSuiTransport(values.transport)),
+					}),
+				}
+			: {}),
+		onRpc,
 	});
 	let server;
 	try {
@@ -229,6 +253,8 @@ async function start(args: string[], io: CliIo): Promise<number> {
 			curveBackend,
 			...(workers !== undefined ? { workers } : {}),
 			metrics,
+			addressAliases: new NodeAddressAliases(client, { onRpc }),
+			mvr,
 		});
 	} finally {
 		masterKey.fill(0);

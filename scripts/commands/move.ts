@@ -11,7 +11,7 @@ import type { Command } from '../cli-io.js';
 import { buildEnvironmentArg, packagePathArg, type MoveIo } from '../move-script.js';
 
 const ENV_HELP = `--build-env testnet|mainnet (default testnet) builds as \`sui --build-env\` does; for
-localnet|devnet also give --chain-id ID (a temporary copy declaring [environments] is built).`;
+localnet|devnet also give --chain-id ID (built as testnet, as sui's ephemeral publications are).`;
 
 export const MOVE_BUILD_USAGE = `usage: seal-policies move build [--path DIR] [--build-env ENV [--chain-id ID]] [--json] [--verbose]
        npm run move:build [-- --path DIR --build-env ENV --chain-id ID --json --verbose]

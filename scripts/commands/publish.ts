@@ -66,6 +66,7 @@ export const command: Command = {
 			upgrade: values.upgrade ?? false,
 			logger: io.logger,
 			env: io.env,
+			rpcUrl: context.config.rpcUrl,
 		});
 		let { record } = result;
 		if (upgradePolicy !== undefined) {

@@ -31,9 +31,11 @@ import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { Transaction } from '@mysten/sui/transactions';
 import type { Logger } from '../../ts/logger.js';
 import { buildApproveTxBytes, type ApproveTarget } from '../../ts/seal/approve.js';
+import type { AddressAliasLookup } from '../../ts/keyserver/address-aliases.js';
 import type { CurveBackendName } from '../../ts/keyserver/curve/curve.js';
 import { FixedEvaluator } from '../../ts/keyserver/evaluator.js';
 import { generateMasterKey } from '../../ts/keyserver/keys.js';
+import type { MvrLookup } from '../../ts/keyserver/mvr.js';
 import { StaticPackageResolver } from '../../ts/keyserver/packages.js';
 import {
 	startKeyServer,
@@ -89,6 +91,10 @@ export interface SealTestbedOptions {
 	ttlMaxMinutes?: number;
 	/** Curve backend per server (default: the server's default, mcl). */
 	curveBackends?: CurveBackendName[];
+	/** The servers' address-alias check (default: none, no node to ask). */
+	addressAliases?: AddressAliasLookup;
+	/** The servers' MVR resolver (default: none, every name answers `Failure`). */
+	mvr?: MvrLookup;
 }
 
 export async function startSealTestbed(options: SealTestbedOptions): Promise<SealTestbed> {
@@ -112,6 +118,8 @@ export async function startSealTestbed(options: SealTestbedOptions): Promise<Sea
 					...(options.now ? { now: options.now } : {}),
 					...(options.ttlMaxMinutes ? { ttlMaxMinutes: options.ttlMaxMinutes } : {}),
 					...(options.curveBackends?.[i] ? { curveBackend: options.curveBackends[i] } : {}),
+					...(options.addressAliases ? { addressAliases: options.addressAliases } : {}),
+					...(options.mvr ? { mvr: options.mvr } : {}),
 				}),
 			);
 			await server.start();

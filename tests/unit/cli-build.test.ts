@@ -109,14 +109,17 @@ describe('build configuration', () => {
 });
 
 describe('Node requirement', () => {
-	it('README states the same minimum as engines, and explains the install-script notices', () => {
+	it('README and docs/configuration.md state the same minimum as engines, and explain the install-script notices', () => {
 		const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+		const install = readFileSync(join(ROOT, 'docs', 'configuration.md'), 'utf8');
 		const major = /^>=(\d+)$/.exec(manifest.engines.node)?.[1];
 		expect(major).toBeDefined();
 		expect(readme).toContain(`Node.js ${major} or newer`);
+		expect(install).toContain(`Node.js ${major} or newer`);
 		expect(readme).toContain('EBADENGINE');
-		expect(readme).toMatch(/allowScripts/);
-		expect(readme).toMatch(/`node`.*preinstall/s);
-		expect(readme).toMatch(/`esbuild`.*postinstall/s);
+		expect(install).toContain('EBADENGINE');
+		expect(install).toMatch(/allowScripts/);
+		expect(install).toMatch(/`node`.*preinstall/s);
+		expect(install).toMatch(/`esbuild`.*postinstall/s);
 	});
 });

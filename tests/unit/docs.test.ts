@@ -329,6 +329,7 @@ function classifyPart(part: string, state: PageState, comment: string): Plan | s
 	}
 	if (head === 'curl') {
 		const url = ws.find((word) => /^https?:\/\//.test(word)) ?? '';
+		if (!/^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url)) return check('downloads: not run');
 		const port = /^https?:\/\/127\.0\.0\.1:(\d+)\//.exec(url)?.[1];
 		const route = /^https?:\/\/[^/]+(\/[^?]*)/.exec(url)?.[1] ?? '';
 		if (!['/health', '/v1/service', '/v1/fetch_key', '/metrics'].includes(route))
@@ -363,7 +364,16 @@ function classifyPart(part: string, state: PageState, comment: string): Plan | s
 		if (head === 'set') return check('shell option');
 		return `sourcing ${sourced ?? '?'}: unknown file`;
 	}
-	if (['echo', 'cat', 'sed', 'grep', 'node'].includes(head)) {
+	if (head === 'node' && rest[0] === 'dist/scripts/cli.js')
+		return check('needs the build', checkCli(rest.slice(1), rest.slice(1).join(' ')));
+	if (head === 'node' && rest[0] !== undefined && !rest[0].startsWith('-'))
+		return check('runs a file', checkFiles([rest[0]].filter((f) => !f.startsWith('dist/'))));
+	if (['sui', 'suiup', 'brew', 'cargo'].includes(head)) return check('needs or installs sui');
+	if (
+		['echo', 'printf', 'cat', 'sed', 'grep', 'head', 'tail', 'wc', 'ls', 'mkdir', 'node'].includes(
+			head,
+		)
+	) {
 		if (placeholders) return `${head} with a placeholder cannot run`;
 		return run();
 	}

@@ -143,4 +143,35 @@ describe('e2e steps after an upgrade (offline key servers, real Seal SDK)', () =
 		const stranger = bed.newUser();
 		await expect(decryptAs(v2, stranger, blob, 'owner')).rejects.toThrow(SealAccessDeniedError);
 	});
+
+	it('after the upgrade the old version stays callable: a PTB naming v1 is served too (docs/trust-model.md)', async () => {
+		const owner = bed.newUser();
+		const blob = await encryptFor(
+			env,
+			{ policy: 'owner', owner: owner.toSuiAddress() },
+			new Uint8Array([1, 2]),
+		);
+		const sealed = readBlob(blob);
+		if (sealed.format !== 'seal-object') throw new Error('expected a Seal object');
+		bed.policy.allow(EncryptedObject.parse(sealed.encryptedObject).id, owner.toSuiAddress());
+		// v2 exists on chain (registered in beforeAll); the caller still names v1.
+		const named: string[] = [];
+		const spy = (async (input: string | URL | Request, init?: RequestInit) => {
+			const url = String(input instanceof Request ? input.url : input);
+			if (url.includes('/v1/fetch_key') && init?.body) {
+				const ptb = bcs.ProgrammableTransaction.parse(
+					fromBase64((JSON.parse(String(init.body)) as { ptb: string }).ptb),
+				);
+				named.push(...ptb.commands.map((c) => c.MoveCall?.package ?? ''));
+			}
+			return fetch(input, init);
+		}) as typeof fetch;
+		const v1 = withPackages(env, {
+			originalId: bed.packageId,
+			latestId: bed.packageId,
+			source: 'deployment',
+		});
+		expect(Array.from(await decryptAs(v1, owner, blob, 'owner', { fetch: spy }))).toEqual([1, 2]);
+		expect(new Set(named)).toEqual(new Set([bed.packageId]));
+	});
 });

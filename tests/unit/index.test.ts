@@ -37,6 +37,8 @@ describe('ts/index.ts', () => {
 		'sealEncrypt',
 		'batchDecrypt',
 		'startKeyServer',
+		'NodeAddressAliases',
+		'MvrResolver',
 		'validatePtb',
 		'HarnessError',
 		'ConfigError',

@@ -238,6 +238,7 @@ describe('keyserver start settings', () => {
 			metricsPort: 9300,
 			allowedStalenessMs: 120_000,
 			rgpUpdateIntervalMs: 60_000,
+			network: 'devnet',
 		});
 		const flags = await startSettings(
 			{ config: file, port: '2200', 'metrics-port': 'off' },
@@ -261,6 +262,14 @@ describe('keyserver start settings', () => {
 			silentLogger,
 		);
 		expect(settings).toMatchObject({ port: 2024, metricsPort: 9184, ttlMaxMinutes: 30 });
+		// The network served decides where MVR names resolve (mainnet/testnet only).
+		expect(settings.network).toBe('localnet');
+		const onTestnet = await startSettings(
+			{ 'object-id': '0x2', 'node-url': 'http://n:9000', network: 'testnet' },
+			{},
+			silentLogger,
+		);
+		expect(onTestnet.network).toBe('testnet');
 		await expect(startSettings({ 'node-url': 'http://n' }, {}, silentLogger)).rejects.toThrow(
 			/object-id/,
 		);

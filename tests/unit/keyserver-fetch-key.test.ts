@@ -116,10 +116,14 @@ describe('fetchKey', () => {
 		expect(seen.policy).toHaveLength(0);
 	});
 
-	it('refuses any MVR name', async () => {
+	it('answers Failure for an MVR name when no resolver is set (not mainnet/testnet)', async () => {
 		const { parsed } = await request({ mvrName: '@org/app' });
 		const { ctx, seen } = context({ allowed: true });
-		expect((await failure(fetchKey(parsed, ctx))).errorName).toBe('InvalidMVRName');
+		const error = await failure(fetchKey(parsed, ctx));
+		expect(error.errorName).toBe('Failure');
+		expect((error.cause as Error).message).toBe(
+			'MVR names are resolved only on mainnet and testnet',
+		);
 		expect(seen.policy).toHaveLength(0);
 	});
 

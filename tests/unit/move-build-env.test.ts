@@ -1,22 +1,15 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { InvalidInputError } from '../../ts/errors.js';
+import { buildEnvArgs, buildEnvironment, moveChainId } from '../../ts/move/build-env.js';
 import {
-	buildEnvArgs,
-	buildEnvironment,
-	manifestWithEnvironment,
-	moveChainId,
-} from '../../ts/move/build-env.js';
-import {
-	absoluteLocalDependencies,
 	parseSuiVersion,
 	runSuiMove,
 	suiMoveArgs,
 	suiToolchainVersion,
-	withBuildPackage,
 } from '../../ts/move/sui-move.js';
 import type { SuiProcessResult } from '../../ts/move/sui-cli.js';
 
@@ -27,23 +20,36 @@ describe('buildEnvironment', () => {
 	it("uses Sui's built-in testnet and mainnet with their chain ids", () => {
 		expect(buildEnvironment('testnet')).toEqual({
 			name: 'testnet',
+			buildEnv: 'testnet',
 			chainId: '4c78adac',
 			ephemeral: false,
+			rpcUrl: 'https://fullnode.testnet.sui.io:443',
 		});
-		expect(buildEnvironment('mainnet', '35834a8a')).toEqual({
+		expect(buildEnvironment('mainnet', '35834a8a', 'https://rpc.example')).toEqual({
 			name: 'mainnet',
+			buildEnv: 'mainnet',
 			chainId: '35834a8a',
 			ephemeral: false,
+			rpcUrl: 'https://rpc.example',
 		});
 	});
 
-	it('makes localnet and devnet ephemeral, with the chain id in Move form', () => {
+	it('builds localnet and devnet as testnet with their own chain id, as test-publish does', () => {
 		expect(buildEnvironment('localnet', '69WiPg3DAQiwdxfncX6wYQ2siKwAe6L9BZthQea3JNMD')).toEqual({
 			name: 'localnet',
+			buildEnv: 'testnet',
 			chainId: '4c78adac',
 			ephemeral: true,
+			rpcUrl: 'http://127.0.0.1:9000',
 		});
-		expect(buildEnvironment('devnet', '01accae1').ephemeral).toBe(true);
+		expect(buildEnvironment('devnet', '01accae1')).toMatchObject({
+			buildEnv: 'testnet',
+			ephemeral: true,
+		});
+		expect(() => buildEnvironment('mynet', '01accae1')).toThrow(/no preset full node/);
+		expect(buildEnvironment('mynet', '01accae1', 'http://10.0.0.2:9000').rpcUrl).toBe(
+			'http://10.0.0.2:9000',
+		);
 	});
 
 	it('needs the chain id for a chain Sui does not know, and refuses a mismatched public one', () => {
@@ -69,37 +75,14 @@ describe('moveChainId', () => {
 	});
 });
 
-describe('manifestWithEnvironment', () => {
-	const manifest = '[package]\nname = "seal"\nedition = "2024"\n';
-
-	it('appends an [environments] table with the chain id', () => {
-		expect(manifestWithEnvironment(manifest, 'localnet', 'abcd1234')).toBe(
-			'[package]\nname = "seal"\nedition = "2024"\n\n[environments]\nlocalnet = "abcd1234"\n',
-		);
-	});
-
-	it('replaces an existing entry and keeps other environments and tables', () => {
-		const existing = `${manifest}\n[environments]\nlocalnet = "00000000"\ntestnet = "4c78adac"\n\n[dependencies]\n`;
-		const out = manifestWithEnvironment(existing, 'localnet', 'ffff0000');
-		expect(out).toContain('[environments]\nlocalnet = "ffff0000"\ntestnet = "4c78adac"');
-		expect(out).not.toContain('00000000');
-		expect(out).toContain('[dependencies]');
-	});
-
-	it('refuses something that is not a chain id or an environment name', () => {
-		expect(() => manifestWithEnvironment(manifest, 'localnet', 'x"\n[evil]')).toThrow(
-			InvalidInputError,
-		);
-		expect(() => manifestWithEnvironment(manifest, 'a = "b"\n[x]', 'abcd1234')).toThrow(
-			InvalidInputError,
-		);
-	});
-});
-
 describe('suiMoveArgs', () => {
-	it('names the build environment for build and test', () => {
-		expect(suiMoveArgs('build', 'move', testnet)).toEqual([
+	it('names the client config, the build environment and, for ephemeral builds, the pubfile', () => {
+		// `sui move --client.config "$CONFIG" build -p main_pkg --dump --pubfile-path Pub.test.toml
+		// -e testnet` (ephemeral_dump/dump_with_pubfile.snap @ 086bf8a2).
+		expect(suiMoveArgs('build', 'move', testnet, { clientConfig: '/c/client.yaml' })).toEqual([
 			'move',
+			'--client.config',
+			'/c/client.yaml',
 			'build',
 			'--path',
 			'move',
@@ -107,111 +90,114 @@ describe('suiMoveArgs', () => {
 			'testnet',
 			'--dump-bytecode-as-base64',
 		]);
-		expect(suiMoveArgs('test', '/tmp/copy/move', localnet, { filter: 'allowlist' })).toEqual([
+		expect(
+			suiMoveArgs('build', '/repo/move', localnet, {
+				clientConfig: '/c/client.yaml',
+				pubfile: '/repo/move/Pub.localnet.toml',
+			}),
+		).toEqual([
 			'move',
+			'--client.config',
+			'/c/client.yaml',
+			'build',
+			'--path',
+			'/repo/move',
+			'--build-env',
+			'testnet',
+			'--pubfile-path',
+			'/repo/move/Pub.localnet.toml',
+			'--dump-bytecode-as-base64',
+		]);
+		expect(
+			suiMoveArgs('test', '/repo/move', localnet, { clientConfig: '/c/y', filter: 'allowlist' }),
+		).toEqual([
+			'move',
+			'--client.config',
+			'/c/y',
 			'test',
 			'--path',
-			'/tmp/copy/move',
+			'/repo/move',
 			'--build-env',
-			'localnet',
+			'testnet',
 			'allowlist',
 		]);
 		expect(buildEnvArgs(buildEnvironment('mainnet'))).toEqual(['--build-env', 'mainnet']);
-	});
-});
-
-describe('absoluteLocalDependencies', () => {
-	it('makes relative local dependencies absolute and leaves the rest alone', () => {
-		const toml =
-			'[dependencies]\na = { local = "../a" }\nb = { local = "/abs/b" }\nc = { git = "https://x", rev = "r" }\n';
-		expect(absoluteLocalDependencies(toml, '/repo/pkg')).toBe(
-			'[dependencies]\na = { local = "/repo/a" }\nb = { local = "/abs/b" }\nc = { git = "https://x", rev = "r" }\n',
+		expect(() => suiMoveArgs('build', 'move', localnet, { clientConfig: '/c/y' })).toThrow(
+			/needs its publication file/,
 		);
 	});
 });
 
-describe('withBuildPackage and runSuiMove', () => {
+describe('runSuiMove', () => {
 	let dir: string;
-	let pkg: string;
 	let tmpRoot: string;
 	beforeEach(async () => {
 		dir = await mkdtemp(path.join(tmpdir(), 'build-env-'));
-		pkg = path.join(dir, 'move');
 		tmpRoot = path.join(dir, 'tmp');
-		await mkdir(path.join(pkg, 'sources'), { recursive: true });
-		await mkdir(path.join(pkg, 'build', 'old'), { recursive: true });
 		await mkdir(tmpRoot);
-		await writeFile(path.join(pkg, 'Move.toml'), '[package]\nname = "p"\nedition = "2024"\n');
-		await writeFile(path.join(pkg, 'sources', 'p.move'), 'module p::p;\n');
-		await writeFile(path.join(pkg, 'Published.toml'), '# kept\n');
-		await writeFile(path.join(pkg, 'Pub.localnet.toml'), '# not copied\n');
 	});
 	afterEach(async () => {
 		await rm(dir, { recursive: true, force: true });
 	});
 
-	it('hands testnet builds the package folder itself', async () => {
-		const use = vi.fn(async (packageDir: string) => packageDir);
-		await expect(withBuildPackage(pkg, testnet, use, { tmpRoot })).resolves.toBe(pkg);
-		expect(await readdir(tmpRoot)).toEqual([]);
-	});
-
-	it('hands localnet builds a declared copy without build output or ephemeral files, then removes it', async () => {
-		const seen = await withBuildPackage(
-			pkg,
-			localnet,
-			async (copy) => ({
-				copy,
-				entries: (await readdir(copy)).sort(),
-				manifest: await readFile(path.join(copy, 'Move.toml'), 'utf8'),
-				source: await readFile(path.join(copy, 'sources', 'p.move'), 'utf8'),
-			}),
-			{ tmpRoot },
-		);
-		expect(path.dirname(path.dirname(seen.copy))).toBe(tmpRoot);
-		expect(seen.entries).toEqual(['Move.toml', 'Published.toml', 'sources']);
-		expect(seen.manifest).toBe(
-			'[package]\nname = "p"\nedition = "2024"\n\n[environments]\nlocalnet = "abcd1234"\n',
-		);
-		expect(seen.source).toBe('module p::p;\n');
-		expect(await readdir(tmpRoot)).toEqual([]);
-		expect(await readFile(path.join(pkg, 'Move.toml'), 'utf8')).not.toContain('environments');
-	});
-
-	it('removes the copy when the build throws', async () => {
-		await expect(
-			withBuildPackage(
-				pkg,
-				localnet,
-				async () => {
-					throw new Error('boom');
-				},
-				{ tmpRoot },
-			),
-		).rejects.toThrow('boom');
-		expect(await readdir(tmpRoot)).toEqual([]);
-	});
-
-	it('runs sui on the copy and reports its paths as the real package', async () => {
-		const calls: string[][] = [];
-		const run = async (_bin: string, args: readonly string[]): Promise<SuiProcessResult> => {
-			calls.push([...args]);
-			return { code: 1, stdout: '', stderr: `error[E1]: x\n  ┌─ ${args[3]}/sources/p.move:1:1\n` };
+	/** A fake process runner that records what it was given and the config it could read. */
+	function recorder() {
+		const calls: { args: string[]; env: Record<string, string | undefined>; yaml: string }[] = [];
+		const run = async (
+			_bin: string,
+			args: readonly string[],
+			{ env }: { env: Record<string, string | undefined> },
+		): Promise<SuiProcessResult> => {
+			const file = args[args.indexOf('--client.config') + 1] ?? '';
+			calls.push({ args: [...args], env: { ...env }, yaml: await readFile(file, 'utf8') });
+			return { code: 0, stdout: '', stderr: '' };
 		};
-		const result = await runSuiMove({
+		return { calls, run };
+	}
+
+	it('hands sui a private config for the target node and a scratch pubfile, then removes both', async () => {
+		const { calls, run } = recorder();
+		await runSuiMove({
 			suiBin: 'sui',
-			command: 'test',
-			packagePath: pkg,
+			command: 'build',
+			packagePath: '/repo/move',
 			environment: localnet,
-			env: {},
-			filter: 'p::',
+			env: { PATH: '/bin', HOME: '/home/u', SUI_CONFIG_DIR: '/home/u/.sui/sui_config' },
 			run,
 			tmpRoot,
 		});
-		expect(calls).toHaveLength(1);
-		expect(calls[0]?.slice(4)).toEqual(['--build-env', 'localnet', 'p::']);
-		expect(result.stderr).toContain(`${pkg}/sources/p.move:1:1`);
-		expect(result.stderr).not.toContain(tmpRoot);
+		const [call] = calls;
+		const configFile = call?.args[2] ?? '';
+		expect(path.dirname(path.dirname(path.dirname(configFile)))).toBe(tmpRoot);
+		expect(call?.env['SUI_CONFIG_DIR']).toBe(path.dirname(configFile));
+		expect(call?.yaml).toContain('active_env: localnet');
+		expect(call?.yaml).toContain('rpc: http://127.0.0.1:9000');
+		const pubfile = call?.args[call.args.indexOf('--pubfile-path') + 1] ?? '';
+		expect(path.basename(pubfile)).toBe('Pub.localnet.toml');
+		expect(pubfile.startsWith(tmpRoot)).toBe(true);
+		expect(await readdir(tmpRoot)).toEqual([]);
+	});
+
+	it('uses the pubfile it is given, and no pubfile for tests', async () => {
+		const { calls, run } = recorder();
+		const common = { suiBin: 'sui', packagePath: '/repo/move', environment: localnet, env: {} };
+		await runSuiMove({
+			...common,
+			command: 'build',
+			pubfile: '/repo/move/Pub.localnet.toml',
+			run,
+			tmpRoot,
+		});
+		await runSuiMove({ ...common, command: 'test', filter: 'p::', run, tmpRoot });
+		expect(calls[0]?.args).toContain('/repo/move/Pub.localnet.toml');
+		expect(calls[1]?.args.slice(3)).toEqual([
+			'test',
+			'--path',
+			'/repo/move',
+			'--build-env',
+			'testnet',
+			'p::',
+		]);
 	});
 });
 
@@ -226,8 +212,10 @@ describe('the toolchain version', () => {
 			stdout: 'sui 1.64.2-abc\n',
 			stderr: '',
 		});
-		await expect(suiToolchainVersion('sui', {}, run)).resolves.toBe('1.64.2');
+		await expect(suiToolchainVersion('sui', {}, testnet, { run })).resolves.toBe('1.64.2');
 		const broken = async (): Promise<SuiProcessResult> => ({ code: 2, stdout: '', stderr: 'no' });
-		await expect(suiToolchainVersion('sui', {}, broken)).rejects.toThrow(/printed no version/);
+		await expect(suiToolchainVersion('sui', {}, testnet, { run: broken })).rejects.toThrow(
+			/printed no version/,
+		);
 	});
 });

@@ -371,26 +371,23 @@ describe('buildMovePackage with a sui binary', () => {
 
 	/**
 	 * A stand-in `sui`: answers `--version` like sui 1.71.1, else appends its arguments (one per
-	 * line, then `@@`) to ARGS_FILE, copies the Move.toml of its `--path` to SEEN_MANIFEST, and
-	 * runs `script`.
+	 * line, then `@@`) to args.txt next to it and runs `script`. The paths are written into the
+	 * script: `sui` children get only PATH, HOME and the like of our environment.
 	 */
 	function fakeSui(script: string) {
 		const bin = freshDir();
 		const argsFile = path.join(bin, 'args.txt');
-		const seenManifest = path.join(bin, 'seen-Move.toml');
 		writeFile(
 			path.join(bin, 'sui'),
 			[
 				'#!/bin/sh',
 				'if [ "$1" = "--version" ]; then echo "sui 1.71.1-0123abc"; exit 0; fi',
-				'printf \'%s\\n\' "$@" @@ >> "$ARGS_FILE"',
-				// Shell builtins only: PATH holds nothing but this stand-in.
-				'while IFS= read -r l; do printf \'%s\\n\' "$l"; done < "$4/Move.toml" > "$SEEN_MANIFEST"',
+				`printf '%s\\n' "$@" @@ >> '${argsFile}'`,
 				script,
 			].join('\n'),
 			0o755,
 		);
-		const env = { PATH: bin, ARGS_FILE: argsFile, SEEN_MANIFEST: seenManifest, HOME: freshDir() };
+		const env = { PATH: bin, HOME: freshDir() };
 		const calls = () =>
 			readFileSync(argsFile, 'utf8')
 				.trim()
@@ -398,12 +395,12 @@ describe('buildMovePackage with a sui binary', () => {
 				.map((call) => call.trim())
 				.filter((call) => call !== '')
 				.map((call) => call.split('\n'));
-		return { env, calls, seenManifest };
+		return { env, calls };
 	}
 
 	const DUMP = `echo '{"modules":["AQID"],"dependencies":["0x1","0x0000000000000000000000000000000000000000000000000000000000000002"],"digest":[${DIGEST.join(',')}]}'\n`;
 
-	it('runs sui move build --path --build-env testnet --dump-bytecode-as-base64 and parses its JSON', async () => {
+	it('runs sui move --client.config … build --path --build-env testnet --dump-bytecode-as-base64 and parses its JSON', async () => {
 		const { env, calls } = fakeSui(`echo 'INCLUDING DEPENDENCY Sui'\n${DUMP}`);
 		const built = await buildMovePackage({
 			packagePath: 'move',
@@ -411,8 +408,16 @@ describe('buildMovePackage with a sui binary', () => {
 			env,
 			logger: silentLogger,
 		});
-		expect(calls()).toEqual([
-			['move', 'build', '--path', 'move', '--build-env', 'testnet', '--dump-bytecode-as-base64'],
+		const [args] = calls();
+		expect(args?.slice(0, 2)).toEqual(['move', '--client.config']);
+		expect(path.basename(args?.[2] ?? '')).toBe('client.yaml');
+		expect(args?.slice(3)).toEqual([
+			'build',
+			'--path',
+			'move',
+			'--build-env',
+			'testnet',
+			'--dump-bytecode-as-base64',
 		]);
 		expect(built).toEqual({
 			modules: ['AQID'],
@@ -423,31 +428,32 @@ describe('buildMovePackage with a sui binary', () => {
 		});
 	});
 
-	it('builds a localnet package from a temporary copy that declares the chain, then removes it', async () => {
+	it('builds a localnet package in place as testnet with its Pub.localnet.toml', async () => {
 		const pkg = freshDir();
 		writeFile(path.join(pkg, 'Move.toml'), '[package]\nname = "p"\nedition = "2024"\n');
 		writeFile(path.join(pkg, 'sources', 'p.move'), 'module p::p;\n');
-		const { env, calls, seenManifest } = fakeSui(DUMP);
+		const { env, calls } = fakeSui(DUMP);
 		const localnet = buildEnvironment('localnet', 'abcd1234');
-		await buildMovePackage({ packagePath: pkg, environment: localnet, env, logger: silentLogger });
-		const [args] = calls();
-		const copy = args?.[3] ?? '';
-		expect(args).toEqual([
-			'move',
+		const pubfile = path.join(pkg, 'Pub.localnet.toml');
+		await buildMovePackage({
+			packagePath: pkg,
+			environment: localnet,
+			env,
+			pubfile,
+			logger: silentLogger,
+		});
+		expect(calls()[0]?.slice(3)).toEqual([
 			'build',
 			'--path',
-			copy,
+			pkg,
 			'--build-env',
-			'localnet',
+			'testnet',
+			'--pubfile-path',
+			pubfile,
 			'--dump-bytecode-as-base64',
 		]);
-		expect(path.resolve(copy)).not.toBe(path.resolve(pkg));
-		expect(readFileSync(seenManifest, 'utf8')).toBe(
-			'[package]\nname = "p"\nedition = "2024"\n\n[environments]\nlocalnet = "abcd1234"\n',
-		);
-		// The original is untouched and the copy is gone.
+		// move/Move.toml is never edited.
 		expect(readFileSync(path.join(pkg, 'Move.toml'), 'utf8')).not.toContain('[environments]');
-		expect(() => readFileSync(path.join(copy, 'Move.toml'))).toThrow();
 	});
 
 	it('turns a compiler error into MoveBuildError with file and line', async () => {
@@ -465,12 +471,12 @@ describe('buildMovePackage with a sui binary', () => {
 		await expect(failure).rejects.toThrow(`${path.join('move', 'sources', 'allowlist.move')}:7:3`);
 	});
 
-	it('reports compiler errors of a localnet copy against the real package path', async () => {
+	it('reports compiler errors of a localnet build against the real package path', async () => {
 		const pkg = freshDir();
 		writeFile(path.join(pkg, 'Move.toml'), '[package]\nname = "p"\nedition = "2024"\n');
 		const { env } = fakeSui(
 			`echo 'error[E04007]: incompatible types' >&2\n` +
-				`echo "   ┌─ $4/sources/p.move:7:3" >&2\nexit 1\n`,
+				`echo "   ┌─ $6/sources/p.move:7:3" >&2\nexit 1\n`,
 		);
 		const failure = buildMovePackage({
 			packagePath: pkg,

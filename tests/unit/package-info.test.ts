@@ -31,6 +31,13 @@ const PUBLISH_DIGEST = 'FKxvBPD1USPz5ri4zCx7Gcz7JrVSLhxnimwuhgMpRHKV';
  * the object's BCS contents, `previousTransaction` the last writing digest). The UpgradeCap
  * content is BCS `{ id, package, version: u64, policy: u8 }` (MystenLabs/sui
  * crates/sui-framework/packages/sui-framework/sources/package.move, `public struct UpgradeCap`).
+ *
+ * The cap's `version` is the newest package version itself: a publish creates the cap with
+ * `version: 1` (crates/sui-types/src/move_package.rs `UpgradeCap::new`, and the transactional
+ * test crates/sui-adapter-transactional-tests/tests/publish/publish_with_upgrade.snap: after
+ * `publish --upgradeable` the cap reads `package: Test, version: 1u64, policy: 0u8`), and each
+ * `commit_upgrade` adds one (package.move `cap.version = cap.version + 1`; package_tests.move
+ * `cap.version() == version + 1`), all at shxdow-osec/sui 94cdbdacbafebbf22fb04e302ce113da931651f1.
  */
 function packageObject(
 	id: string,
@@ -115,13 +122,31 @@ function stubClient({
 }
 
 describe('readPackageInfo', () => {
-	it('reports version, policy, holder and latest version of an upgradable package', async () => {
+	it('a freshly published package is its own latest version 1 (publish_with_upgrade.snap)', async () => {
 		const info = await readPackageInfo({
 			client: stubClient({
-				pkg: packageObject(PKG_V1, '1'),
+				pkg: packageObject(PKG_V2, '1'),
+				// view-object of the cap right after `publish --upgradeable`: version 1u64, policy 0u8.
 				cap: capObject(
 					{ $kind: 'AddressOwner', AddressOwner: PUBLISHER },
 					{ package: PKG_V2, version: 1, policy: 0 },
+				),
+			}),
+			packageId: PKG_V2,
+		});
+		expect(info.version).toBe(1);
+		expect(info.upgradeCap).toMatchObject({ latestPackageId: PKG_V2, latestVersion: 1 });
+		expect(describePackageInfo(info)).toContain(`latest version   1 (${PKG_V2})`);
+	});
+
+	it('reports version, policy, holder and latest version of an upgraded package', async () => {
+		const info = await readPackageInfo({
+			client: stubClient({
+				pkg: packageObject(PKG_V1, '1'),
+				// After one commit_upgrade: the cap tracks v2 and its version went from 1 to 2.
+				cap: capObject(
+					{ $kind: 'AddressOwner', AddressOwner: PUBLISHER },
+					{ package: PKG_V2, version: 2, policy: 0 },
 				),
 			}),
 			packageId: PKG_V1,
@@ -151,7 +176,7 @@ describe('readPackageInfo', () => {
 					pkg: packageObject(PKG_V2, '2'),
 					cap: capObject(
 						{ $kind: 'ObjectOwner', ObjectOwner: PKG_V1 },
-						{ package: PKG_V2, version: 1, policy: code },
+						{ package: PKG_V2, version: 2, policy: code },
 					),
 					transaction: publishTransaction('None'),
 				}),

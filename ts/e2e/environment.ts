@@ -148,6 +148,7 @@ export async function testnetEnvironment(options: {
 			packagePath: resolve(options.root, 'move'),
 			deploymentsDir,
 			env: options.env,
+			rpcUrl: config.rpcUrl,
 			logger: options.logger,
 		});
 		packages = {

@@ -74,6 +74,7 @@ export async function publishUpgradeableCopy(
 			network: env.network,
 			deploymentsDir,
 			env: options.buildEnv,
+			rpcUrl: env.rpcUrl,
 			logger,
 		};
 		const v1Dir = await assemblePackageCopy({ root: options.root, workDir, name: 'v1' });

@@ -1,10 +1,11 @@
 /**
  * `fetch_key` after the HTTP layer: Mysten's checks in Mysten's order (PTB rules, original
- * package, MVR name, certificate time, user signature, session signature, policy), then one
- * ElGamal-wrapped IBE user key per PTB command.
+ * package, MVR name, certificate time, address aliases, user signature, session signature,
+ * policy), then one ElGamal-wrapped IBE user key per PTB command.
  */
 import type { ClientWithCoreApi } from '@mysten/sui/client';
 import { KeyServerRequestError } from '../errors.js';
+import { checkAddressAliases, type AddressAliasLookup } from './address-aliases.js';
 import {
 	checkCertificateTime,
 	checkSessionSignature,
@@ -15,6 +16,7 @@ import type { PolicyEvaluator } from './evaluator.js';
 import type { KeyDeriver } from './key-pool.js';
 import type { KeyServerMetrics } from './metrics.js';
 import type { PackageResolver } from './packages.js';
+import { checkMvrName, MVR_UNSUPPORTED, type MvrLookup } from './mvr.js';
 import { MESSAGES } from './protocol.js';
 import type { FetchKeyRequest } from './request.js';
 import { validatePtbBase64 } from './valid-ptb.js';
@@ -28,6 +30,10 @@ export interface FetchKeyContext {
 	ttlMaxMinutes: number;
 	/** Used only to verify zkLogin user signatures. */
 	suiClient?: ClientWithCoreApi;
+	/** Mysten's address-alias check; omitted = no node to ask (offline), nobody has aliases. */
+	addressAliases?: AddressAliasLookup;
+	/** Resolves certificate MVR names; omitted = every name answers `Failure` (not mainnet/testnet). */
+	mvr?: MvrLookup;
 	metrics?: KeyServerMetrics;
 }
 
@@ -54,11 +60,12 @@ export async function fetchKey(
 		: await lookup();
 	if (!original) throw new KeyServerRequestError('InvalidPackage', MESSAGES.InvalidPackage);
 	const cert = request.certificate;
-	// MVR names resolve only on mainnet/testnet; this server never resolves them.
 	if (cert.mvrName !== undefined)
-		throw new KeyServerRequestError('InvalidMVRName', MESSAGES.InvalidMVRName);
+		await checkMvrName(ctx.mvr ?? MVR_UNSUPPORTED, cert.mvrName, original);
 	checkCertificateTime(cert, ctx.nowMs, ctx.ttlMaxMinutes);
-	await checkUserSignature(cert, original, ctx.suiClient);
+	if (ctx.addressAliases) await checkAddressAliases(ctx.addressAliases, cert.user);
+	// The user signed the MVR name when the session key carries one, else the original id.
+	await checkUserSignature(cert, cert.mvrName ?? original, ctx.suiClient);
 	const ptbBytes = Uint8Array.from(Buffer.from(request.ptbBase64, 'base64'));
 	await checkSessionSignature(
 		cert,

@@ -20,11 +20,13 @@ import {
 	type ScalarSource,
 } from './curve/curve.js';
 import { DEFAULT_CURVE_BACKEND, loadCurveBackend } from './curve/backend.js';
+import { NodeAddressAliases, type AddressAliasLookup } from './address-aliases.js';
 import type { PolicyEvaluator } from './evaluator.js';
 import { fetchKey } from './fetch-key.js';
 import { checkSdkHeaders } from './headers.js';
 import { defaultWorkerCount, inlineDeriver, startWorkerPool, type KeyDeriver } from './key-pool.js';
 import type { KeyServerMetrics } from './metrics.js';
+import type { MvrLookup } from './mvr.js';
 import type { PackageResolver } from './packages.js';
 import {
 	DEFAULT_TTL_MAX_MINUTES,
@@ -52,8 +54,12 @@ export interface KeyServerOptions {
 	now?: () => number;
 	/** Mysten's `session_key_ttl_max` in minutes; default 30. */
 	ttlMaxMinutes?: number;
-	/** Only needed to verify zkLogin user signatures. */
+	/** The full node: verifies zkLogin user signatures and, by default, answers the alias check. */
 	suiClient?: ClientWithCoreApi;
+	/** Mysten's address-alias check; default: asks `suiClient`, or nobody has aliases without one. */
+	addressAliases?: AddressAliasLookup;
+	/** Resolves certificate MVR names (`MvrResolver`); default: every name answers `Failure`. */
+	mvr?: MvrLookup;
 	/** Curve arithmetic: `mcl` (default, WASM) or `noble` (reference); byte-identical answers. */
 	curveBackend?: CurveBackendName;
 	/** Worker threads for key derivation; default = cores; 0 = on the event loop. */
@@ -111,6 +117,9 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 	const metrics = options.metrics;
 	const now = options.now ?? Date.now;
 	const ttlMaxMinutes = options.ttlMaxMinutes ?? DEFAULT_TTL_MAX_MINUTES;
+	const addressAliases =
+		options.addressAliases ??
+		(options.suiClient ? new NodeAddressAliases(options.suiClient) : undefined);
 	const curve = await loadCurveBackend(options.curveBackend ?? DEFAULT_CURVE_BACKEND);
 	const ops = curve.withMasterKey(options.masterKey);
 	const publicKey = ops.publicKey();
@@ -193,6 +202,8 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 			ttlMaxMinutes,
 			...(metrics ? { metrics } : {}),
 			...(options.suiClient ? { suiClient: options.suiClient } : {}),
+			...(addressAliases ? { addressAliases } : {}),
+			...(options.mvr ? { mvr: options.mvr } : {}),
 		});
 		const count = outcome.response.decryption_keys.length;
 		stats.fetchKeyIds += count;

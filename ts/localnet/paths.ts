@@ -15,7 +15,7 @@ export interface LocalnetPaths {
 	stateFile: string;
 	/** Key-server YAML configs for Mysten's binary. */
 	keyServerConfigDir: string;
-	/** Working copy of Mysten's Seal Move package with a localnet `[environments]` entry. */
+	/** Reserved for a working copy of Mysten's Seal Move package (builds use the cached checkout). */
 	sealWorkDir: string;
 	/** Shared clone cache of Mysten's Seal repository (per pinned tag). */
 	cacheDir: string;

@@ -1,8 +1,8 @@
 /**
  * Mysten's Seal Move package for localnet. Localnet has no Seal deployment, so `up` publishes
  * `move/seal` from a pinned release of github.com/MystenLabs/seal, cloned once into a cache and
- * built for the local chain like our own package (ts/move/sui-move.ts: a temporary copy that
- * declares `[environments] localnet = "<chain id>"`; the checkout is never edited).
+ * built for the local chain like our own package (ts/move/build-env.ts: `--build-env testnet`
+ * with a scratch `--pubfile-path`; the checkout is never edited).
  *
  * Pin: `seal-v0.6.10` (2026-06-24), the latest release tag when this was written. Its
  * `move/seal` has `key_server::create_and_transfer_v2_independent_server` (registration) and

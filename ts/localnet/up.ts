@@ -183,7 +183,7 @@ export async function localnetUp(options: LocalnetUpOptions): Promise<LocalnetUp
 		const checkout = await ensureSealCheckout({ cacheDir: paths.cacheDir, logger });
 		const sealBuilt = await buildMovePackage({
 			packagePath: join(checkout, 'move', 'seal'),
-			environment: buildEnvironment(LOCALNET_ENV, state.chainId),
+			environment: buildEnvironment(LOCALNET_ENV, state.chainId, rpcUrl),
 			env: childEnv,
 			logger,
 		});
@@ -201,6 +201,7 @@ export async function localnetUp(options: LocalnetUpOptions): Promise<LocalnetUp
 			deploymentsDir: join(paths.root, 'deployments'),
 			force: true,
 			env: childEnv,
+			rpcUrl,
 			logger,
 		});
 		state.policyPackageId = published.record.originalPackageId;

@@ -3,33 +3,43 @@
  *
  * Sui's package manager (Sui >= 1.63) resolves dependencies per environment. testnet and mainnet
  * are built in (move-package-alt DESIGN.md: "these two environments ... are added implicitly");
- * any other chain must be declared in Move.toml as `[environments] <name> = "<chain id>"`, or
- * `sui move build|test` stops with "Could not determine the correct dependencies to use for
- * `devnet`; pass one of `--build-env testnet` or `--build-env mainnet`"
+ * any other chain is unknown to a manifest that does not declare it, and `sui move build|test`
+ * stops with "Could not determine the correct dependencies to use for `devnet`; pass one of
+ * `--build-env testnet` or `--build-env mainnet`"
  * (MystenLabs/sui crates/sui/tests/shell_tests/env_error/no_env_build.snap @ 23ccee61).
- * A localnet's or devnet's chain id is known only at run time, so those builds run on a
- * temporary copy of the package whose Move.toml gains that entry, as Sui's own localnet shell
- * tests do (crates/sui/tests/shell_tests/with_network/publish_upgrade/publish.sh @ 0452dcbd,
- * `add_env_to_toml`) and Seal's localnet runbook says (MystenLabs/seal
- * docs/content/KeyServerOps.mdx @ ddc7e5d6, "Running on localnet", step 2). move/Move.toml itself
- * is never edited.
+ * A localnet or devnet is therefore built as Sui's ephemeral publications are: with
+ * `--build-env testnet` (the framework packages live at the same addresses on every chain) and
+ * the addresses of that chain in an ephemeral publication file `--pubfile-path Pub.<env>.toml`
+ * whose `build-env = "testnet"` and `chain-id` is the local chain's
+ * (crates/sui/tests/shell_tests/with_network/ephemeral/ephemeral_publish.snap @ 726817eb,
+ * `sui client test-publish --build-env testnet --pubfile-path …`; ephemeral_dump/
+ * dump_with_pubfile.snap @ 086bf8a2; the ts-sdks e2e setup builds the same way, MystenLabs/ts-sdks
+ * packages/sui/test/e2e/utils/setup.ts @ 03fe26bf). move/Move.toml is never edited.
  */
 import { fromBase58, toHex } from '@mysten/bcs';
 
 import { InvalidInputError } from '../errors.js';
+import { NETWORKS } from '../networks.js';
 
 /** Chain ids of Sui's built-in environments (short form, as Move.toml and Published.toml hold). */
 export const PUBLIC_CHAIN_IDS = { testnet: '4c78adac', mainnet: '35834a8a' } as const;
 export type PublicNetwork = keyof typeof PUBLIC_CHAIN_IDS;
 
 export interface BuildEnvironment {
-	/** Environment name passed as `--build-env` (and, if ephemeral, declared in the copy). */
+	/** The network: Published.toml's `[published.<name>]` table, or the file Pub.<name>.toml. */
 	readonly name: string;
+	/** What `--build-env` names: `name` for testnet/mainnet, `testnet` for an ephemeral chain. */
+	readonly buildEnv: PublicNetwork;
 	/** Short chain id (8 hex digits). */
 	readonly chainId: string;
-	/** True for chains Sui does not know (localnet, devnet): built from a temporary copy. */
+	/** True for chains Sui does not know (localnet, devnet): addresses live in Pub.<name>.toml. */
 	readonly ephemeral: boolean;
+	/** The full node the build's private client config points at. */
+	readonly rpcUrl: string;
 }
+
+/** The `--build-env` of every ephemeral chain (Sui's own ephemeral tests use testnet too). */
+export const EPHEMERAL_BUILD_ENV: PublicNetwork = 'testnet';
 
 const ENV_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 
@@ -41,13 +51,28 @@ export function isPublicNetwork(network: string): network is PublicNetwork {
  * The build environment for `network`. testnet/mainnet are Sui's own; every other network
  * needs `chainIdentifier` (the node's, in either form the SDK returns). A testnet/mainnet node
  * that serves another chain is refused: building and recording for the wrong chain would put
- * a false entry in Published.toml.
+ * a false entry in Published.toml. `rpcUrl` defaults to the network's preset.
  */
-export function buildEnvironment(network: string, chainIdentifier?: string): BuildEnvironment {
+export function buildEnvironment(
+	network: string,
+	chainIdentifier?: string,
+	rpcUrl?: string,
+): BuildEnvironment {
 	if (!ENV_NAME.test(network)) {
 		throw new InvalidInputError('network', `'${network}' is not a valid environment name`);
 	}
 	const chainId = chainIdentifier === undefined ? undefined : moveChainId(chainIdentifier);
+	const url =
+		rpcUrl ??
+		(Object.hasOwn(NETWORKS, network)
+			? NETWORKS[network as keyof typeof NETWORKS].rpcUrl
+			: undefined);
+	if (url === undefined) {
+		throw new InvalidInputError(
+			'rpcUrl',
+			`${network} has no preset full node: building for it needs the URL of its node (SUI_RPC_URL)`,
+		);
+	}
 	if (isPublicNetwork(network)) {
 		const expected = PUBLIC_CHAIN_IDS[network];
 		if (chainId !== undefined && chainId !== expected) {
@@ -56,7 +81,7 @@ export function buildEnvironment(network: string, chainIdentifier?: string): Bui
 				`the node serves chain ${chainId}, but ${network} is chain ${expected}; point SUI_RPC_URL at a ${network} full node or choose the network that node belongs to`,
 			);
 		}
-		return { name: network, chainId: expected, ephemeral: false };
+		return { name: network, buildEnv: network, chainId: expected, ephemeral: false, rpcUrl: url };
 	}
 	if (chainId === undefined) {
 		throw new InvalidInputError(
@@ -64,7 +89,7 @@ export function buildEnvironment(network: string, chainIdentifier?: string): Bui
 			`${network} is not one of Sui's built-in environments (testnet, mainnet): building for it needs the chain id of its node (\`sui client chain-identifier\`)`,
 		);
 	}
-	return { name: network, chainId, ephemeral: true };
+	return { name: network, buildEnv: EPHEMERAL_BUILD_ENV, chainId, ephemeral: true, rpcUrl: url };
 }
 
 /**
@@ -91,30 +116,5 @@ export function moveChainId(chainIdentifier: string): string {
 
 /** The `sui` arguments that name the environment (both `move build` and `move test` take it). */
 export function buildEnvArgs(environment: BuildEnvironment): string[] {
-	return ['--build-env', environment.name];
-}
-
-/**
- * `toml` with `[environments] <name> = "<chainId>"`: added to an existing `[environments]` table
- * or appended as a new one; an existing entry for `name` is replaced.
- */
-export function manifestWithEnvironment(toml: string, name: string, chainId: string): string {
-	if (!ENV_NAME.test(name)) {
-		throw new InvalidInputError('network', `'${name}' is not a valid environment name`);
-	}
-	const short = moveChainId(chainId);
-	const entry = `${name} = "${short}"`;
-	const lines = toml.replace(/\s+$/, '').split('\n');
-	const header = lines.findIndex((line) => /^\s*\[environments\]\s*(#.*)?$/.test(line));
-	if (header === -1) return `${lines.join('\n')}\n\n[environments]\n${entry}\n`;
-	let end = lines.length;
-	for (let i = header + 1; i < lines.length; i++) {
-		if (/^\s*\[/.test(lines[i] ?? '')) {
-			end = i;
-			break;
-		}
-	}
-	const key = new RegExp(`^\\s*"?${name}"?\\s*=`);
-	const body = lines.slice(header + 1, end).filter((line) => !key.test(line));
-	return `${[...lines.slice(0, header + 1), entry, ...body, ...lines.slice(end)].join('\n')}\n`;
+	return ['--build-env', environment.buildEnv];
 }

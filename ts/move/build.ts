@@ -5,7 +5,12 @@ import { compilerFailure } from './diagnostics.js';
 import type { MoveToolchainEnv } from './env.js';
 import { runSuiMove, suiToolchainVersion } from './sui-move.js';
 import { requireMoveToolchain, type MoveToolchainKind } from './toolchain.js';
-import { loadWasmBuilder, wasmFailureToError, wasmPackageInputs } from './wasm.js';
+import {
+	ephemeralOverrides,
+	loadWasmBuilder,
+	wasmFailureToError,
+	wasmPackageInputs,
+} from './wasm.js';
 
 /** A compiled package, ready for a publish or upgrade transaction. */
 export interface BuiltPackage {
@@ -27,6 +32,11 @@ export interface BuildMovePackageOptions {
 	environment: BuildEnvironment;
 	/** Read for `SUI_BIN`, `PATH`, `SUI_FRAMEWORK_DIR`, `MOVE_HOME`, `HOME`. */
 	env: MoveToolchainEnv;
+	/**
+	 * Ephemeral chains (localnet, devnet): the Pub.<env>.toml whose addresses the build uses for
+	 * dependencies published there (`--pubfile-path`). Default: none (a scratch file).
+	 */
+	pubfile?: string;
 	logger: Logger;
 }
 
@@ -40,6 +50,7 @@ export async function buildMovePackage({
 	packagePath,
 	environment,
 	env,
+	pubfile,
 	logger,
 }: BuildMovePackageOptions): Promise<BuiltPackage> {
 	const toolchain = requireMoveToolchain(env);
@@ -51,6 +62,7 @@ export async function buildMovePackage({
 			packagePath,
 			environment,
 			env,
+			...(pubfile === undefined ? {} : { pubfile }),
 		});
 		if (result.code !== 0) {
 			const output = `${result.stderr}\n${result.stdout}`;
@@ -64,16 +76,20 @@ export async function buildMovePackage({
 		return {
 			...parseBuildDump(result.stdout),
 			toolchain: 'sui-cli',
-			toolchainVersion: await suiToolchainVersion(toolchain.suiBin, env),
+			toolchainVersion: await suiToolchainVersion(toolchain.suiBin, env, environment),
 		};
 	}
 
 	logger.info(
 		`building ${packagePath} with the WASM compiler, framework from ${toolchain.frameworkDir}`,
 	);
+	const overrides =
+		environment.ephemeral && pubfile !== undefined
+			? await ephemeralOverrides(pubfile, environment)
+			: undefined;
 	const builder = await loadWasmBuilder();
 	const result = await builder.dumpMovePackage({
-		...(await wasmPackageInputs(packagePath, toolchain.frameworkDir)),
+		...(await wasmPackageInputs(packagePath, toolchain.frameworkDir, overrides)),
 		network: wasmNetwork(environment),
 		ansiColor: false,
 		onProgress: (event) => logger.debug(`move build: ${event.type}`),
@@ -91,10 +107,9 @@ export async function buildMovePackage({
 
 /**
  * The WASM builder knows mainnet, testnet and devnet only; it picks the framework revision by
- * it, which the offline fetcher ignores (the framework comes from SUI_FRAMEWORK_DIR).
+ * it (ignored offline: the framework comes from SUI_FRAMEWORK_DIR) and reads dependencies'
+ * `[published.<it>]`. An ephemeral chain builds as its build environment (testnet), like sui.
  */
-export function wasmNetwork(environment: BuildEnvironment): 'mainnet' | 'testnet' | 'devnet' {
-	return environment.name === 'mainnet' || environment.name === 'devnet'
-		? environment.name
-		: 'testnet';
+export function wasmNetwork(environment: BuildEnvironment): 'mainnet' | 'testnet' {
+	return environment.buildEnv;
 }

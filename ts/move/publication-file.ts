@@ -12,6 +12,9 @@
  * - `Pub.<env>.toml` (localnet, devnet; git-ignored): the ephemeral publication file of
  *   `sui client test-publish`, `build-env` + `chain-id` + `[[published]]` entries keyed by an
  *   absolute `source = { local = … }` (move-package-alt src/schema/localpubs.rs @ 052f8c51).
+ *   Its `build-env` is an environment move/Move.toml has (testnet, built in) and its `chain-id`
+ *   the local chain's, so `sui move build --build-env testnet --pubfile-path move/Pub.<env>.toml`
+ *   of a dependent package resolves `seal_policies` to our publication on that chain.
  *
  * Only the table of the environment being recorded is rewritten; every other byte of an
  * existing file is kept. Reading uses smol-toml (a TOML 1.0 parser); writing renders this
@@ -179,8 +182,8 @@ export function parseEphemeralPubs(text: string, file: string): EphemeralPubs {
 
 /**
  * `existing` (a Pub.<env>.toml, or undefined) with the entry for `source` replaced by
- * `publication`. A file for another chain (the localnet was regenerated) is started afresh:
- * its packages no longer exist.
+ * `publication`. A file for another chain (the localnet was regenerated) or another build
+ * environment is started afresh: its packages no longer exist, or Sui would refuse it.
  */
 export function withEphemeralPublication(
 	existing: string | undefined,
@@ -201,52 +204,105 @@ export function withEphemeralPublication(
 		previous && previous.chainId === publication.chainId && previous.buildEnv === buildEnv
 			? previous.published.filter((entry) => entry.source !== source)
 			: [];
-	const entries: EphemeralPublication[] = [...kept, { ...publication, source }];
-	const blocks = entries.map((entry) =>
+	return renderEphemeralPubs({
+		buildEnv,
+		chainId: publication.chainId,
+		published: [...kept, { ...publication, source }],
+	});
+}
+
+/** A Pub.<env>.toml in the layout `sui client test-publish` writes (localpubs.rs). */
+export function renderEphemeralPubs(pubs: EphemeralPubs): string {
+	if (!ENV.test(pubs.buildEnv)) {
+		throw new InvalidInputError('build-env', `'${pubs.buildEnv}' is not an environment name`);
+	}
+	if (!CHAIN_ID.test(pubs.chainId)) {
+		throw new InvalidInputError('chain-id', `'${pubs.chainId}' must be 8 lowercase hex digits`);
+	}
+	const blocks = pubs.published.map((entry) =>
 		[
 			'[[published]]',
 			`source = { local = ${JSON.stringify(entry.source)} }`,
 			...publicationBody(entry),
 		].join('\n'),
 	);
-	return `${EPHEMERAL_HEADER}build-env = "${buildEnv}"\nchain-id = "${publication.chainId}"\n\n${blocks.join('\n\n')}\n`;
+	const head = `${EPHEMERAL_HEADER}build-env = "${pubs.buildEnv}"\nchain-id = "${pubs.chainId}"\n`;
+	return blocks.length === 0 ? head : `${head}\n${blocks.join('\n\n')}\n`;
+}
+
+/**
+ * Where a Pub.<env>.toml stands for a build with `--build-env buildEnv` on chain `chainId`, by
+ * the rules Sui loads it with (move-package-alt src/package/root_package.rs
+ * `load_ephemeral_pubfile` @ 0040cc72: a file whose `build-env` differs is refused
+ * (EphemeralEnvMismatch), one whose `chain-id` differs too (EphemeralChainMismatch); a missing
+ * file is created empty). `usable` holds the parsed file when Sui would accept it.
+ */
+export type EphemeralPubsStatus =
+	| { kind: 'missing' }
+	| { kind: 'usable'; pubs: EphemeralPubs }
+	| { kind: 'other-chain'; pubs: EphemeralPubs }
+	| { kind: 'other-build-env'; pubs: EphemeralPubs };
+
+export async function ephemeralPubsStatus(
+	file: string,
+	{ buildEnv, chainId }: { buildEnv: string; chainId: string },
+): Promise<EphemeralPubsStatus> {
+	const text = await readOptional(file);
+	if (text === undefined) return { kind: 'missing' };
+	const pubs = parseEphemeralPubs(text, file);
+	if (pubs.chainId !== chainId) return { kind: 'other-chain', pubs };
+	if (pubs.buildEnv !== buildEnv) return { kind: 'other-build-env', pubs };
+	return { kind: 'usable', pubs };
 }
 
 // ---- files -----------------------------------------------------------------------------------
 
-/** The publication file of `env` for the package in `packageDir`: Published.toml or Pub.<env>.toml. */
-export function publicationFile(packageDir: string, env: string, ephemeral: boolean): string {
-	return path.join(packageDir, ephemeral ? ephemeralPubFile(env) : PUBLISHED_FILE);
+/** Which publication a file holds: the network, and for an ephemeral one the `--build-env`. */
+export interface PublicationTarget {
+	/** The network (Published.toml table, or Pub.<name>.toml). */
+	readonly name: string;
+	/** The `build-env` a Pub.<name>.toml records (ephemeral only). */
+	readonly buildEnv: string;
+	readonly ephemeral: boolean;
 }
 
-/** The recorded publication of the package in `packageDir` on `env`, or undefined. */
+/** The publication file of `target` for the package in `packageDir`: Published.toml or Pub.<env>.toml. */
+export function publicationFile(packageDir: string, target: PublicationTarget): string {
+	return path.join(packageDir, target.ephemeral ? ephemeralPubFile(target.name) : PUBLISHED_FILE);
+}
+
+/** The recorded publication of the package in `packageDir` on `target`, or undefined. */
 export async function readPublication(
 	packageDir: string,
-	env: string,
-	ephemeral: boolean,
+	target: PublicationTarget,
 ): Promise<PublicationRecord | undefined> {
-	const file = publicationFile(packageDir, env, ephemeral);
+	const file = publicationFile(packageDir, target);
 	const text = await readOptional(file);
 	if (text === undefined) return undefined;
-	if (!ephemeral) return parsePublishedToml(text, file).get(env);
+	if (!target.ephemeral) return parsePublishedToml(text, file).get(target.name);
 	const pubs = parseEphemeralPubs(text, file);
-	if (pubs.buildEnv !== env) return undefined;
+	if (pubs.buildEnv !== target.buildEnv) return undefined;
 	const source = path.resolve(packageDir);
 	return pubs.published.find((entry) => entry.source === source);
 }
 
-/** Records `publication` for `env` in the package's publication file (atomic write). */
+/** Records `publication` for `target` in the package's publication file (atomic write). */
 export async function recordPublication(
 	packageDir: string,
-	env: string,
-	ephemeral: boolean,
+	target: PublicationTarget,
 	publication: Publication,
 ): Promise<string> {
-	const file = publicationFile(packageDir, env, ephemeral);
+	const file = publicationFile(packageDir, target);
 	const existing = await readOptional(file);
-	const text = ephemeral
-		? withEphemeralPublication(existing, env, path.resolve(packageDir), publication, file)
-		: withPublication(existing, env, publication, file);
+	const text = target.ephemeral
+		? withEphemeralPublication(
+				existing,
+				target.buildEnv,
+				path.resolve(packageDir),
+				publication,
+				file,
+			)
+		: withPublication(existing, target.name, publication, file);
 	await writeFileAtomic(file, text);
 	return file;
 }

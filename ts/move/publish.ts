@@ -5,7 +5,7 @@
  * Builders (`publishTx`, `upgradeTx`) are pure; `publishPackage` / `upgradePackage` execute;
  * `publishAndRecord` is what the CLI runs (build → decide → execute → record).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 import { Transaction, UpgradePolicy, type TransactionObjectInput } from '@mysten/sui/transactions';
@@ -35,13 +35,16 @@ import {
 import { buildEnvironment, moveChainId, type BuildEnvironment } from './build-env.js';
 import { buildMovePackage, type BuiltPackage } from './build.js';
 import {
+	ephemeralPubsStatus,
 	manifestBuildConfig,
 	readPublication,
 	recordPublication,
 	publicationFile,
+	renderEphemeralPubs,
 	type BuildConfig,
 	type PublicationRecord,
 } from './publication-file.js';
+import { writeFileAtomic } from '../atomic-file.js';
 
 /** Compiled package bytes, as `sui move build --dump-bytecode-as-base64` prints them. */
 export type PackageBytes = Pick<BuiltPackage, 'modules' | 'dependencies' | 'digest'>;
@@ -218,10 +221,14 @@ export interface PublishAndRecordOptions {
 	logger?: Logger;
 	/** Environment for the Move toolchain (e.g. where `sui` is). */
 	env?: NodeJS.ProcessEnv;
+	/** The full node `client` talks to (the build's private `sui` config points there too); default: the network's preset. */
+	rpcUrl?: string;
 	/** Builds the package; defaults to `buildMovePackage` (sui CLI or the WASM builder). */
 	build?: (options: {
 		packagePath: string;
 		environment: BuildEnvironment;
+		/** Ephemeral chains: the package's Pub.<env>.toml, whose addresses the build uses. */
+		pubfile?: string;
 		logger: Logger;
 	}) => Promise<PackageBytes & Pick<BuiltPackage, 'toolchainVersion'>>;
 	/** Clock for the record's timestamps. */
@@ -255,13 +262,22 @@ export async function publishAndRecord({
 	upgrade = false,
 	logger = silentLogger,
 	env = {},
+	rpcUrl,
 	build = (options) => buildMovePackage({ ...options, env }),
 	now = () => new Date(),
 }: PublishAndRecordOptions): Promise<PublishAndRecordResult> {
 	const chainId = await chainIdentifier(client, network);
-	const environment = buildEnvironment(network, chainId);
+	const environment = buildEnvironment(network, chainId, rpcUrl);
 	const buildConfig = await packageBuildConfig(packagePath);
-	const built = await build({ packagePath, environment, logger });
+	const pubfile = environment.ephemeral
+		? await preparePubfile(packagePath, environment, logger)
+		: undefined;
+	const built = await build({
+		packagePath,
+		environment,
+		...(pubfile === undefined ? {} : { pubfile }),
+		logger,
+	});
 	const packageDigest = packageDigestHex(built.digest);
 	let record = await readDeployment(deploymentsDir, network);
 
@@ -315,7 +331,7 @@ export async function publishAndRecord({
 			],
 		};
 		const file = await writeDeployment(deploymentsDir, next);
-		const pubFile = await recordPublication(packagePath, environment.name, environment.ephemeral, {
+		const pubFile = await recordPublication(packagePath, environment, {
 			chainId: environment.chainId,
 			publishedAt: result.packageId,
 			originalId: record.originalPackageId,
@@ -346,10 +362,10 @@ export async function publishAndRecord({
 				'; use --upgrade to keep the original id',
 		);
 	}
-	const previous = await readPublication(packagePath, environment.name, environment.ephemeral);
+	const previous = await readPublication(packagePath, environment);
 	if (!record && previous && previous.chainId === environment.chainId) {
 		logger.warn(
-			`${publicationFile(packagePath, environment.name, environment.ephemeral)} already names ` +
+			`${publicationFile(packagePath, environment)} already names ` +
 				`${previous.originalId} on ${network} and no deployment record does; publishing a new copy replaces that entry`,
 		);
 	}
@@ -370,7 +386,7 @@ export async function publishAndRecord({
 		extra: record?.extra ?? {},
 	};
 	const file = await writeDeployment(deploymentsDir, next);
-	const pubFile = await recordPublication(packagePath, environment.name, environment.ephemeral, {
+	const pubFile = await recordPublication(packagePath, environment, {
 		chainId: environment.chainId,
 		publishedAt: result.packageId,
 		originalId: result.packageId,
@@ -389,6 +405,39 @@ export async function publishAndRecord({
 		publicationFile: pubFile,
 		digest: result.digest,
 	};
+}
+
+/**
+ * The package's Pub.<env>.toml, made loadable for this build: `sui` refuses a file for another
+ * chain or another build environment (root_package.rs `load_ephemeral_pubfile`). A file for
+ * another chain describes packages of a chain that is gone (a regenesis) and is removed; one
+ * recorded for another build environment on this chain (older releases wrote
+ * `build-env = "<network>"`) keeps its entries under the build environment used now.
+ */
+async function preparePubfile(
+	packagePath: string,
+	environment: BuildEnvironment,
+	logger: Logger,
+): Promise<string> {
+	const file = publicationFile(packagePath, environment);
+	const status = await ephemeralPubsStatus(file, environment);
+	if (status.kind === 'other-chain') {
+		logger.warn(
+			`${file} is for chain ${status.pubs.chainId}, but the ${environment.name} node serves ` +
+				`chain ${environment.chainId} (a regenesis?); its packages no longer exist, so it is removed`,
+		);
+		await rm(file, { force: true });
+	} else if (status.kind === 'other-build-env') {
+		logger.warn(
+			`${file} records build-env "${status.pubs.buildEnv}"; rewriting it with ` +
+				`"${environment.buildEnv}" (an environment Move.toml has), as sui requires`,
+		);
+		await writeFileAtomic(
+			file,
+			renderEphemeralPubs({ ...status.pubs, buildEnv: environment.buildEnv }),
+		);
+	}
+	return file;
 }
 
 /** `build-config` of the package, from its Move.toml. */
@@ -415,9 +464,9 @@ export async function checkAgreement(
 	packagePath: string,
 	environment: BuildEnvironment,
 ): Promise<PublicationRecord | undefined> {
-	const recorded = await readPublication(packagePath, environment.name, environment.ephemeral);
+	const recorded = await readPublication(packagePath, environment);
 	if (recorded === undefined) return undefined;
-	const file = publicationFile(packagePath, environment.name, environment.ephemeral);
+	const file = publicationFile(packagePath, environment);
 	const pairs: [string, string | undefined, string, string][] = [
 		['chain-id', recorded.chainId, 'chainId', moveChainId(record.chainId)],
 		['original-id', recorded.originalId, 'originalPackageId', record.originalPackageId],

@@ -1,83 +1,62 @@
 /**
- * The one place that runs `sui move build` and `sui move test`: every invocation names its
- * build environment, and an ephemeral environment (localnet, devnet) is built from a temporary
- * copy of the package whose Move.toml declares that chain, removed again afterwards.
+ * The one place that runs `sui` for the Move toolchain: every invocation gets a private client
+ * config for the network it targets (ts/move/client-config.ts) and names its build environment;
+ * a build for an ephemeral chain (localnet, devnet) also names its publication file, as
+ * `sui client test-publish` does (ts/move/build-env.ts).
  */
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { MoveToolchainError } from '../errors.js';
+import { ephemeralPubFile } from './publication-file.js';
 import type { MoveToolchainEnv } from './env.js';
-import { buildEnvArgs, manifestWithEnvironment, type BuildEnvironment } from './build-env.js';
+import { buildEnvArgs, type BuildEnvironment } from './build-env.js';
+import { suiChildEnv, withClientConfig, type SuiClientConfig } from './client-config.js';
 import { runSui, type SuiProcessResult } from './sui-cli.js';
 
 export type SuiMoveCommand = 'build' | 'test';
 
 /**
- * The arguments of `sui move <command>` for the package at `packageDir`: `build` dumps the
- * bytecode as the JSON `{ modules, dependencies, digest }` (MystenLabs/sui
- * crates/sui/tests/shell_tests/with_network/dump_bytecode/with_unpublished_deps.snap
- * @ 894f0ff2); `test` takes an optional name filter as its positional argument.
+ * The arguments of `sui move <command>` for the package at `packageDir`:
+ * `sui move --client.config <file> <command> --path <dir> --build-env <env>`, as the ts-sdks e2e
+ * setup runs it (MystenLabs/ts-sdks packages/sui/test/e2e/utils/setup.ts @ 03fe26bf); `build`
+ * adds the ephemeral publication file (`--pubfile-path`, ephemeral_dump/dump_with_pubfile.snap
+ * @ 086bf8a2) and dumps the bytecode as the JSON `{ modules, dependencies, digest }`
+ * (MystenLabs/sui crates/sui/tests/shell_tests/with_network/dump_bytecode/
+ * with_unpublished_deps.snap @ 894f0ff2); `test` takes an optional name filter as its positional
+ * argument.
  */
 export function suiMoveArgs(
 	command: SuiMoveCommand,
 	packageDir: string,
 	environment: BuildEnvironment,
-	{ filter }: { filter?: string } = {},
+	{ clientConfig, pubfile, filter }: { clientConfig: string; pubfile?: string; filter?: string },
 ): string[] {
-	const head = ['move', command, '--path', packageDir, ...buildEnvArgs(environment)];
-	if (command === 'build') return [...head, '--dump-bytecode-as-base64'];
+	const head = [
+		'move',
+		'--client.config',
+		clientConfig,
+		command,
+		'--path',
+		packageDir,
+		...buildEnvArgs(environment),
+	];
+	if (command === 'build') {
+		const pub = environment.ephemeral
+			? ['--pubfile-path', requirePubfile(pubfile, environment)]
+			: [];
+		return [...head, ...pub, '--dump-bytecode-as-base64'];
+	}
 	return filter ? [...head, filter] : head;
 }
 
-/** Entries of a package that a build copy leaves out: build output, VCS/hidden files, and the ephemeral publication files of other runs. */
-function copied(source: string): boolean {
-	const name = path.basename(source);
-	return !(name === 'build' || name.startsWith('.') || /^Pub\.[^/\\]+\.toml$/.test(name));
-}
-
-/**
- * `toml` with every relative `local = "…"` dependency made absolute (against `packageDir`), so a
- * copy elsewhere still finds them.
- */
-export function absoluteLocalDependencies(toml: string, packageDir: string): string {
-	return toml.replace(/(\blocal\s*=\s*)"([^"]*)"/g, (match, key: string, dir: string) =>
-		path.isAbsolute(dir) ? match : `${key}${JSON.stringify(path.resolve(packageDir, dir))}`,
-	);
-}
-
-/**
- * Runs `use` with a package folder to build `packagePath` for `environment`: the folder itself
- * for testnet/mainnet; for an ephemeral chain a temporary copy (outside the repository) whose
- * Move.toml declares `[environments] <name> = "<chain id>"`, removed when `use` settles.
- */
-export async function withBuildPackage<T>(
-	packagePath: string,
-	environment: BuildEnvironment,
-	use: (packageDir: string) => Promise<T>,
-	{ tmpRoot = tmpdir() }: { tmpRoot?: string } = {},
-): Promise<T> {
-	if (!environment.ephemeral) return use(packagePath);
-	const source = path.resolve(packagePath);
-	const root = await mkdtemp(path.join(tmpRoot, `seal-policies-${environment.name}-`));
-	try {
-		const copy = path.join(root, path.basename(source));
-		await cp(source, copy, { recursive: true, filter: copied });
-		const manifest = path.join(copy, 'Move.toml');
-		const text = await readFile(manifest, 'utf8');
-		await writeFile(
-			manifest,
-			manifestWithEnvironment(
-				absoluteLocalDependencies(text, source),
-				environment.name,
-				environment.chainId,
-			),
+function requirePubfile(pubfile: string | undefined, environment: BuildEnvironment): string {
+	if (pubfile === undefined) {
+		throw new MoveToolchainError(
+			'sui-cli',
+			`a build for ${environment.name} needs its publication file (--pubfile-path)`,
 		);
-		return await use(copy);
-	} finally {
-		await rm(root, { recursive: true, force: true });
 	}
+	return pubfile;
 }
 
 export interface RunSuiMoveOptions {
@@ -85,17 +64,21 @@ export interface RunSuiMoveOptions {
 	command: SuiMoveCommand;
 	packagePath: string;
 	environment: BuildEnvironment;
+	/** The caller's environment: the child gets only `SUI_CHILD_ENV` of it (client-config.ts). */
 	env: MoveToolchainEnv;
 	filter?: string;
+	/**
+	 * Ephemeral builds: the publication file whose addresses the build uses (and that
+	 * `sui` creates, empty, when missing). Default: a scratch file removed afterwards, so a
+	 * build that records nothing writes nothing next to the package.
+	 */
+	pubfile?: string;
 	/** Runs the process; defaults to `runSui` (tests pass a fake). */
 	run?: typeof runSui;
 	tmpRoot?: string;
 }
 
-/**
- * Runs `sui move build|test` for `environment` and returns its output with the temporary
- * copy's path replaced by `packagePath`, so compiler diagnostics point at the real files.
- */
+/** Runs `sui move build|test` for `environment` with a private client config for its node. */
 export async function runSuiMove({
 	suiBin,
 	command,
@@ -103,22 +86,37 @@ export async function runSuiMove({
 	environment,
 	env,
 	filter,
+	pubfile,
 	run = runSui,
 	tmpRoot,
 }: RunSuiMoveOptions): Promise<SuiProcessResult> {
-	return withBuildPackage(
-		packagePath,
+	return withSuiConfig(
 		environment,
-		async (packageDir) => {
-			const args = suiMoveArgs(command, packageDir, environment, {
+		env,
+		(config, scratch) => {
+			const args = suiMoveArgs(command, packagePath, environment, {
+				clientConfig: config.file,
+				...(environment.ephemeral
+					? { pubfile: pubfile ?? path.join(scratch, ephemeralPubFile(environment.name)) }
+					: {}),
 				...(filter === undefined ? {} : { filter }),
 			});
-			const result = await run(suiBin, args, { env });
-			if (packageDir === packagePath) return result;
-			const original = path.resolve(packagePath);
-			const restore = (text: string) => text.split(packageDir).join(original);
-			return { code: result.code, stdout: restore(result.stdout), stderr: restore(result.stderr) };
+			return run(suiBin, args, { env: suiChildEnv(env, config) });
 		},
+		tmpRoot,
+	);
+}
+
+function withSuiConfig<T>(
+	environment: BuildEnvironment,
+	env: MoveToolchainEnv,
+	use: (config: SuiClientConfig, scratch: string) => Promise<T>,
+	tmpRoot: string | undefined,
+): Promise<T> {
+	return withClientConfig(
+		{ alias: environment.name, rpcUrl: environment.rpcUrl },
+		env,
+		use,
 		tmpRoot === undefined ? {} : { tmpRoot },
 	);
 }
@@ -132,13 +130,22 @@ export function parseSuiVersion(output: string): string | undefined {
 	return /^sui (\d+\.\d+\.\d+)/m.exec(output.trim())?.[1];
 }
 
-/** `sui --version` of `suiBin`; a binary that answers otherwise is a broken toolchain. */
+/**
+ * `sui --version` of `suiBin`; a binary that answers otherwise is a broken toolchain. Run, like
+ * every `sui` call, with a private config (for `environment`'s node) and the reduced environment.
+ */
 export async function suiToolchainVersion(
 	suiBin: string,
 	env: MoveToolchainEnv,
-	run: typeof runSui = runSui,
+	environment: BuildEnvironment,
+	{ run = runSui, tmpRoot }: { run?: typeof runSui; tmpRoot?: string } = {},
 ): Promise<string> {
-	const result = await run(suiBin, ['--version'], { env });
+	const result = await withSuiConfig(
+		environment,
+		env,
+		(config) => run(suiBin, ['--version'], { env: suiChildEnv(env, config) }),
+		tmpRoot,
+	);
 	const version = result.code === 0 ? parseSuiVersion(result.stdout) : undefined;
 	if (version === undefined) {
 		throw new MoveToolchainError(

@@ -10,6 +10,8 @@ import { MoveBuildError, MoveToolchainError } from '../errors.js';
 import { parseMoveDiagnostics } from './diagnostics.js';
 import { FRAMEWORK_PACKAGES, type FrameworkPackage } from './framework.js';
 import { readMovePackageFiles } from './package-files.js';
+import { ephemeralPubsStatus, type PublicationRecord } from './publication-file.js';
+import type { BuildEnvironment } from './build-env.js';
 
 export type WasmBuilder = typeof import('@zktx.io/sui-move-builder/full');
 
@@ -30,15 +32,81 @@ export async function loadWasmBuilder(): Promise<WasmBuilder> {
 	return builder;
 }
 
+/**
+ * Publications of an ephemeral chain that replace the recorded ones of dependencies, by absolute
+ * package path, and the build environment they are recorded under.
+ */
+export interface PublishOverrides {
+	readonly buildEnv: string;
+	readonly byPath: ReadonlyMap<string, PublicationRecord>;
+}
+
 /** The package's files and an offline fetcher: what a WASM build and a WASM test run take. */
 export async function wasmPackageInputs(
 	packagePath: string,
 	frameworkDir: string,
+	overrides?: PublishOverrides,
 ): Promise<{ files: Record<string, string>; fetcher: MovePackageFetcher }> {
 	return {
 		files: await readMovePackageFiles(packagePath),
-		fetcher: offlineFetcher({ frameworkDir, packagePath }),
+		fetcher: offlineFetcher({
+			frameworkDir,
+			packagePath,
+			...(overrides === undefined ? {} : { overrides }),
+		}),
 	};
+}
+
+/**
+ * The overrides a build for `environment` takes from the Pub.<env>.toml `pubfile`, loaded by the
+ * rules `sui move build --pubfile-path` loads it with (move-package-alt root_package.rs
+ * `load_ephemeral` / `load_ephemeral_pubfile` @ 0040cc72): a missing file has none; one for
+ * another build environment or chain is refused; each `[[published]]` entry then replaces the
+ * publication of the package at its `source` (`add_publish_overrides`).
+ */
+export async function ephemeralOverrides(
+	pubfile: string,
+	environment: BuildEnvironment,
+): Promise<PublishOverrides | undefined> {
+	const status = await ephemeralPubsStatus(pubfile, environment);
+	switch (status.kind) {
+		case 'missing':
+			return undefined;
+		case 'other-build-env':
+			throw new MoveToolchainError(
+				'wasm',
+				`${pubfile} records build-env "${status.pubs.buildEnv}" but this build is for ` +
+					`"${environment.buildEnv}"; sui refuses such a file (EphemeralEnvMismatch)`,
+			);
+		case 'other-chain':
+			throw new MoveToolchainError(
+				'wasm',
+				`${pubfile} is for chain ${status.pubs.chainId}, not ${environment.chainId}; ` +
+					'sui refuses such a file (EphemeralChainMismatch)',
+			);
+		case 'usable':
+			return {
+				buildEnv: status.pubs.buildEnv,
+				byPath: new Map(status.pubs.published.map((entry) => [path.resolve(entry.source), entry])),
+			};
+	}
+}
+
+/**
+ * The Published.toml the WASM builder reads a dependency's addresses from, holding the
+ * ephemeral publication for `buildEnv` (the builder takes `[published.<env>]` of a local
+ * dependency for its address and linkage, as Sui's package graph does after
+ * `add_publish_overrides`).
+ */
+export function overridePublishedToml(buildEnv: string, publication: PublicationRecord): string {
+	return [
+		`[published.${buildEnv}]`,
+		`chain-id = "${publication.chainId}"`,
+		`published-at = "${publication.publishedAt}"`,
+		`original-id = "${publication.originalId}"`,
+		`version = ${publication.version ?? 1}`,
+		'',
+	].join('\n');
 }
 
 /**
@@ -50,9 +118,12 @@ export async function wasmPackageInputs(
 export function offlineFetcher({
 	frameworkDir,
 	packagePath,
+	overrides,
 }: {
 	frameworkDir: string;
 	packagePath: string;
+	/** Ephemeral publications that replace those recorded by local dependencies. */
+	overrides?: PublishOverrides;
 }): MovePackageFetcher {
 	return {
 		async fetch(gitUrl: string, rev: string, subdir?: string) {
@@ -75,10 +146,13 @@ export function offlineFetcher({
 				parent?.type === 'local' && parent.local
 					? path.resolve(packagePath, parent.local)
 					: packagePath;
-			return readMovePackageFiles(path.resolve(base, localPath), {
-				includeLock: false,
-				includeTests: false,
-			});
+			const dir = path.resolve(base, localPath);
+			const files = await readMovePackageFiles(dir, { includeLock: false, includeTests: false });
+			const publication = overrides?.byPath.get(dir);
+			if (overrides !== undefined && publication !== undefined) {
+				files['Published.toml'] = overridePublishedToml(overrides.buildEnv, publication);
+			}
+			return files;
 		},
 		async fetchFile() {
 			return null;

@@ -8,7 +8,9 @@
  * 2. that transaction's effects (`getTransaction`, `effects` + `objectTypes`): publish creates the
  *    `0x2::package::UpgradeCap` and every upgrade mutates it, so its id is there;
  * 3. the cap (`getObject`, BCS content `{ id, package, version: u64, policy: u8 }` as declared in
- *    sui-framework/sources/package.move): owner, policy, latest package id, upgrade count.
+ *    sui-framework/sources/package.move): owner, policy, latest package id and version. The cap's
+ *    `version` already is the newest package version: a publish creates it with 1
+ *    (sui-types move_package.rs `UpgradeCap::new`) and each `commit_upgrade` adds one.
  *
  * A cap that no longer exists was destroyed by `make_immutable` (the package can never change),
  * or wrapped into another object that then decides upgrades; both are reported as such.
@@ -54,7 +56,7 @@ export interface PackageInfo {
 		holder: CapHolder;
 		/** The newest package id (the one upgrades replace). */
 		latestPackageId: string;
-		/** Versions published so far: 1 + the cap's upgrade count. */
+		/** The newest package version (the cap's `version`: 1 after publish, +1 per upgrade). */
 		latestVersion: number;
 	};
 	/** When the cap is gone: why the package is treated as immutable. */
@@ -106,7 +108,7 @@ export async function readPackageInfo({
 		upgradeCap: {
 			holder: holderOf(cap.owner),
 			latestPackageId: normalizeSuiAddress(fields.package),
-			latestVersion: Number(fields.version) + 1,
+			latestVersion: Number(fields.version),
 		},
 	};
 }

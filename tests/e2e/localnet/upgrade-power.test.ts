@@ -28,10 +28,10 @@ describe.skipIf(localnetSkipReason !== undefined)('localnet: upgrade power', () 
 
 	beforeAll(async () => {
 		const env = getEnv();
-		// Localnet's chain id is known only now: each fixture is built for it (a temporary copy
-		// declaring [environments] localnet = "<chain id>").
+		// Localnet's chain id is known only now: each fixture is built for it (as testnet, with a
+		// private client config pointing at this node).
 		const { chainIdentifier } = await env.client.core.getChainIdentifier();
-		const environment = buildEnvironment('localnet', chainIdentifier);
+		const environment = buildEnvironment('localnet', chainIdentifier, env.rpcUrl);
 		for (const version of ['v1', 'v2-body', 'v2-additive'] as const) {
 			built[version] = await buildMovePackage({
 				packagePath: resolve(FIXTURES, version),

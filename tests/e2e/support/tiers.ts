@@ -23,7 +23,7 @@ export const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 function suiMissing(): string | undefined {
 	try {
 		return findSuiBinary(process.env) === undefined
-			? 'no `sui` binary (PATH or SUI_BIN); see README "Localnet"'
+			? 'no `sui` binary (PATH or SUI_BIN); see docs/localnet-and-e2e.md'
 			: undefined;
 	} catch (error) {
 		return (error as Error).message;
