@@ -240,9 +240,24 @@ function checkFiles(paths: string[]): () => Promise<string[]> {
 			.map((path) => `${path} does not exist`);
 }
 
-const BENCHES = readdirSync(join(ROOT, 'scripts', 'bench'))
-	.filter((name) => name.endsWith('.ts') && name !== 'measure.ts')
-	.map((name) => name.slice(0, -3));
+let benchUsage: Promise<string> | undefined;
+/** What `npm run bench -- --help` prints (once per run). */
+function benchHelp(): Promise<string> {
+	benchUsage ??= new Promise((done) => {
+		const child = spawn(
+			process.execPath,
+			['--import', TSX, join(ROOT, 'scripts', 'bench.ts'), '--help'],
+			{
+				cwd: ROOT,
+				stdio: ['ignore', 'pipe', 'ignore'],
+			},
+		);
+		let out = '';
+		child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+		child.on('close', () => done(out));
+	});
+	return benchUsage;
+}
 
 /** Classifies one command part (the page state says what earlier commands made). */
 function classifyPart(part: string, state: PageState, comment: string): Plan | string {
@@ -266,6 +281,7 @@ function classifyPart(part: string, state: PageState, comment: string): Plan | s
 	// The CLI: `npx seal-policies …` or `npm run cli -- …`.
 	let cliArgs: string[] | undefined;
 	if (head === 'npx' && rest[0] === 'seal-policies') cliArgs = rest.slice(1);
+	if (head === 'seal-policies') cliArgs = rest; // the bin on PATH (installed from the tarball)
 	if (head === 'npm' && rest[0] === 'run' && rest[1] === 'cli') cliArgs = rest.slice(3);
 	if (cliArgs) return classifyCli(cliArgs, part, state, placeholders, run());
 
@@ -296,11 +312,12 @@ function classifyPart(part: string, state: PageState, comment: string): Plan | s
 			);
 		if (script === 'bench') {
 			if (args.length === 1 && args[0] === '--help') return run();
-			return check('benchmarks take minutes', scriptCheck, async () =>
-				args
-					.filter((name) => !name.startsWith('-') && !BENCHES.includes(name))
-					.map((name) => `no benchmark '${name}' (scripts/bench/)`),
-			);
+			return check('benchmarks take minutes', scriptCheck, async () => {
+				const usage = await benchHelp();
+				return args
+					.filter((name) => !name.startsWith('-') && !new RegExp(`\\b${name}\\b`).test(usage))
+					.map((name) => `'npm run bench -- --help' does not list '${name}'`);
+			});
 		}
 		if (script === 'mutate')
 			return check(
@@ -388,6 +405,8 @@ function classifyCli(
 	placeholders: boolean,
 	run: Extract<Plan, { kind: 'run' }>,
 ): Plan | string {
+	if (args[0] === 'help' && args.length > 1)
+		return classifyCli([...args.slice(1), '--help'], text, state, placeholders, run);
 	const [name, sub] = args;
 	const check = (why: string): Plan => ({ kind: 'check', why, checks: [checkCli(args, text)] });
 	if (name === undefined) return 'seal-policies without a command';
