@@ -139,6 +139,7 @@ describe('localnet and e2e arguments', () => {
 			serverCount: 3,
 			threshold: 2,
 			basePort: 2024,
+			installSui: false,
 		});
 		expect(
 			parseLocalnetArgs(['up', '--servers', '5', '--threshold', '3', '--port', '3000']),
@@ -147,7 +148,9 @@ describe('localnet and e2e arguments', () => {
 			serverCount: 5,
 			threshold: 3,
 			basePort: 3000,
+			installSui: false,
 		});
+		expect(parseLocalnetArgs(['up', '--install-sui'])).toMatchObject({ installSui: true });
 		expect(parseLocalnetArgs(['status'])).toEqual({ action: 'status' });
 		expect(parseLocalnetArgs(['fund', ID.toUpperCase().replace('0X', '0x')])).toEqual({
 			action: 'fund',
@@ -161,8 +164,16 @@ describe('localnet and e2e arguments', () => {
 	});
 
 	it('parses e2e networks', () => {
-		expect(parseE2eArgs([])).toEqual({ network: 'localnet', reuse: false });
-		expect(parseE2eArgs(['--network', 'testnet'])).toEqual({ network: 'testnet', reuse: false });
+		expect(parseE2eArgs([])).toEqual({ network: 'localnet', reuse: false, installSui: false });
+		expect(parseE2eArgs(['--network', 'testnet'])).toEqual({
+			network: 'testnet',
+			reuse: false,
+			installSui: false,
+		});
+		expect(parseE2eArgs(['--install-sui'])).toMatchObject({ installSui: true });
+		expect(() => parseE2eArgs(['--network', 'testnet', '--install-sui'])).toThrow(
+			InvalidInputError,
+		);
 		expect(() => parseE2eArgs(['--network', 'mainnet'])).toThrow(InvalidInputError);
 		expect(() => parseE2eArgs(['--network', 'testnet', '--reuse'])).toThrow(InvalidInputError);
 	});
