@@ -3,7 +3,7 @@
  * `InvalidInputError`) naming the option, so the CLI exits 2 with one line.
  */
 import { accessSync, constants, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import { InvalidInputError, UsageError } from '../ts/errors.js';
@@ -34,12 +34,50 @@ export function parseCommandArgs<const O extends NonNullable<ParseArgsConfig['op
 	usage: string,
 ) {
 	try {
-		return parseArgs({ args, options, allowPositionals: true, strict: true });
+		return parseArgs({
+			args: joinNegativeValues(args, options),
+			options,
+			allowPositionals: true,
+			strict: true,
+		});
 	} catch (error) {
 		throw new UsageError('arguments', `${(error as Error).message}\n${usage}`, {
 			cause: error,
 		});
 	}
+}
+
+/**
+ * `--events -1` → `--events=-1`: `parseArgs` takes a value that starts with `-` for an option
+ * ("argument is ambiguous"), so a negative number would never reach the flag's own check and
+ * its message. Only numbers are joined; `--out -x` stays an error.
+ */
+function joinNegativeValues(
+	args: string[],
+	options: NonNullable<ParseArgsConfig['options']>,
+): string[] {
+	const joined: string[] = [];
+	for (let i = 0; i < args.length; i++) {
+		const arg = args[i] ?? '';
+		if (arg === '--') {
+			joined.push(...args.slice(i));
+			break;
+		}
+		const next = args[i + 1];
+		const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+		if (
+			name !== undefined &&
+			options[name]?.type === 'string' &&
+			next !== undefined &&
+			/^-[0-9]/.test(next)
+		) {
+			joined.push(`${arg}=${next}`);
+			i++;
+		} else {
+			joined.push(arg);
+		}
+	}
+	return joined;
 }
 
 /** For commands that take options only. */
@@ -101,6 +139,16 @@ export function checkInputFile(path: string, flag: string): void {
 		accessSync(path, constants.R_OK);
 	} catch {
 		throw new InvalidInputError(flag, `${path} is not readable (check its permissions)`);
+	}
+}
+
+/** A Move package directory: it exists, is a directory and holds a Move.toml. */
+export function checkMovePackageDir(dir: string, flag: string): void {
+	const stat = statSync(dir, { throwIfNoEntry: false });
+	if (stat === undefined) throw new InvalidInputError(flag, `${dir} does not exist`);
+	if (!stat.isDirectory()) throw new InvalidInputError(flag, `${dir} is not a directory`);
+	if (!statSync(join(dir, 'Move.toml'), { throwIfNoEntry: false })?.isFile()) {
+		throw new InvalidInputError(flag, `${dir} has no Move.toml (not a Move package directory)`);
 	}
 }
 

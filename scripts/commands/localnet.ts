@@ -30,7 +30,8 @@ const USAGE = `usage: seal-policies localnet up|down|status|fund [options]
   fund ADDRESS   send faucet SUI to ADDRESS (e.g. your SUI_PRIVATE_KEY's address)
 
 options (up):
-  --servers N      key servers (default ${DEFAULT_SERVER_COUNT})
+  --server-count N key servers (default ${DEFAULT_SERVER_COUNT}; \`--servers\` elsewhere is a list
+                   of key-server ids)
   --threshold T    threshold written to .env.localnet (default ${DEFAULT_THRESHOLD})
   --port P         first key-server port (default ${DEFAULT_KEY_SERVER_PORT}; server i uses P+i)
   --install-sui    when no \`sui\` is found, run \`seal-policies sui install\` first (without
@@ -40,7 +41,7 @@ needs: a \`sui\` binary (SUI_BIN, \`seal-policies sui install\`, or PATH) and gi
 key-server binary instead of ours. Master keys exist only in the key-server processes' env.`;
 
 const OPTIONS = {
-	servers: { type: 'string' },
+	'server-count': { type: 'string' },
 	threshold: { type: 'string' },
 	port: { type: 'string' },
 	'install-sui': { type: 'boolean' },
@@ -70,7 +71,7 @@ export function parseLocalnetArgs(args: string[]): LocalnetRequest {
 		if (Object.values(values).some((v) => v !== undefined)) {
 			throw new InvalidInputError(
 				'options',
-				'--servers/--threshold/--port/--install-sui only apply to `localnet up`',
+				'--server-count/--threshold/--port/--install-sui only apply to `localnet up`',
 			);
 		}
 		return { action, address: normalizeObjectId(rest[0] ?? '', 'ADDRESS') };
@@ -82,11 +83,14 @@ export function parseLocalnetArgs(args: string[]): LocalnetRequest {
 		if (basePort < 1024 || basePort > 65_000)
 			throw new InvalidInputError('--port', 'expected 1024..65000');
 		const serverCount =
-			values.servers === undefined
+			values['server-count'] === undefined
 				? DEFAULT_SERVER_COUNT
-				: parsePositiveInt(values.servers, '--servers');
+				: parsePositiveInt(values['server-count'], '--server-count');
 		if (serverCount > MAX_SERVERS)
-			throw new InvalidInputError('--servers', `expected 1..${MAX_SERVERS}, got ${serverCount}`);
+			throw new InvalidInputError(
+				'--server-count',
+				`expected 1..${MAX_SERVERS}, got ${serverCount}`,
+			);
 		const threshold =
 			values.threshold === undefined
 				? DEFAULT_THRESHOLD
@@ -95,7 +99,7 @@ export function parseLocalnetArgs(args: string[]): LocalnetRequest {
 		if (threshold > serverCount) {
 			throw new InvalidInputError(
 				'--threshold',
-				`${threshold} is more than the ${serverCount} key servers (--servers); use 1..${serverCount}`,
+				`${threshold} is more than the ${serverCount} key servers (--server-count); use 1..${serverCount}`,
 			);
 		}
 		return {
@@ -110,7 +114,7 @@ export function parseLocalnetArgs(args: string[]): LocalnetRequest {
 		if (Object.values(values).some((v) => v !== undefined)) {
 			throw new InvalidInputError(
 				'options',
-				`--servers/--threshold/--port/--install-sui only apply to \`localnet up\``,
+				`--server-count/--threshold/--port/--install-sui only apply to \`localnet up\``,
 			);
 		}
 		return { action };

@@ -86,6 +86,14 @@ describe('usage errors are UsageError (exit 2) in every command', () => {
 		['publish', ['--network', 'moonnet']],
 		['localnet', ['sideways']],
 		['localnet', ['up', '--port', '80']],
+		['localnet', ['up', '--threshold', '5']],
+		['localnet', ['up', '--server-count', '2', '--threshold', '3']],
+		['allowlist', ['show', ID, '--events', '-1']],
+		['package', ['restrict']],
+		['package', ['freeze', '--cap', '0x1']],
+		['publish', ['--upgrade-policy', 'frozen']],
+		['sui', ['install', '--version', 'latest']],
+		['move', ['build', '--path', 'a', '--package-path', 'b']],
 		['e2e', ['--network', 'mainnet']],
 		['audit', ['check', 'x']],
 		['audit', ['verify', 'x', '--expected-head', 'nothex']],
@@ -142,6 +150,13 @@ describe('file-system failures: one line naming file and flag, before anything e
 		['decrypt', [plain, '--out-dir', plain + '.d'], `--out-dir: ${plain}.d does not exist`],
 		['rewrap', ['--in', missing, '--out', join(dir, 'o')], `--in: ${missing} does not exist`],
 		['rewrap', ['--in', adir, '--out', join(dir, 'o')], `--in: ${adir} is a directory, not a file`],
+		['publish', ['--package-path', missing], `--package-path: ${missing} does not exist`],
+		['publish', ['--package-path', plain], `--package-path: ${plain} is not a directory`],
+		[
+			'publish',
+			['--package-path', adir],
+			`--package-path: ${adir} has no Move.toml (not a Move package directory)`,
+		],
 	];
 	for (const [name, args, message] of cases) {
 		it(`${name}: ${message.replace(dir, 'DIR')}`, async () => {

@@ -142,7 +142,7 @@ describe('localnet and e2e arguments', () => {
 			installSui: false,
 		});
 		expect(
-			parseLocalnetArgs(['up', '--servers', '5', '--threshold', '3', '--port', '3000']),
+			parseLocalnetArgs(['up', '--server-count', '5', '--threshold', '3', '--port', '3000']),
 		).toEqual({
 			action: 'up',
 			serverCount: 5,
@@ -158,7 +158,9 @@ describe('localnet and e2e arguments', () => {
 		});
 		expect(() => parseLocalnetArgs(['fund'])).toThrow(InvalidInputError);
 		expect(() => parseLocalnetArgs(['fund', '0x12'])).toThrow(InvalidInputError);
-		expect(() => parseLocalnetArgs(['down', '--servers', '2'])).toThrow(InvalidInputError);
+		expect(() => parseLocalnetArgs(['down', '--server-count', '2'])).toThrow(InvalidInputError);
+		// `--servers` is a list of key-server ids (rewrap); the count has its own name.
+		expect(() => parseLocalnetArgs(['up', '--servers', '3'])).toThrow(/Unknown option '--servers'/);
 		expect(() => parseLocalnetArgs(['restart'])).toThrow(InvalidInputError);
 		expect(() => parseLocalnetArgs(['up', '--port', '80'])).toThrow(InvalidInputError);
 	});
