@@ -164,6 +164,17 @@ export function checkDecryptFiles(request: DecryptRequest, outDir: string | unde
 	for (const input of request.inputs) checkInputFile(input, 'FILE');
 	if (outDir !== undefined) checkOutputDir(outDir, '--out-dir');
 	else for (const output of request.outputs) checkOutputFile(output, '--out');
+	if (request.auditLog !== undefined) checkOutputFile(request.auditLog, '--audit-log');
+}
+
+/** The config's access log (config.yaml `auditLog` / SEAL_AUDIT_LOG) must be writable too. */
+export function checkConfiguredAuditLog(
+	option: string | undefined,
+	path: string | undefined,
+): void {
+	if (option === undefined && path !== undefined) {
+		checkOutputFile(path, 'auditLog (config.yaml auditLog / SEAL_AUDIT_LOG)');
+	}
 }
 
 /** `x.seal` → `x`, anything else → `<name>.plain`. */
@@ -180,8 +191,10 @@ export const command: Command = {
 		checkSuiOptions(values);
 		checkDecryptFiles(request, values['out-dir']);
 		const ctx = suiContext(io, values);
+		const logPath = auditLogPath(request.auditLog, ctx.config);
+		checkConfiguredAuditLog(request.auditLog, logPath);
 		// Open (and verify) the log before any key is requested: a damaged log stops us here.
-		const audit = await openAuditLog(auditLogPath(request.auditLog, ctx.config));
+		const audit = await openAuditLog(logPath);
 		try {
 			return await decryptFiles(request, ctx, audit, io);
 		} finally {

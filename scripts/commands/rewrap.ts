@@ -25,6 +25,7 @@ import type { Command } from '../cli-io.js';
 import {
 	AUDIT_LOG_OPTION,
 	auditLogPath,
+	checkConfiguredAuditLog,
 	checkEnvelopeHeader,
 	openAuditLog,
 	parseAuditLogOption,
@@ -145,8 +146,10 @@ export const command: Command = {
 		checkSuiOptions(values);
 		checkInputFile(request.input, '--in');
 		checkOutputFile(request.output, '--out');
+		if (request.auditLog !== undefined) checkOutputFile(request.auditLog, '--audit-log');
 		await checkIsEnvelope(request.input);
 		const ctx = suiContext(io, values);
+		checkConfiguredAuditLog(request.auditLog, auditLogPath(request.auditLog, ctx.config));
 		const signer = await ctx.signer();
 		const { originalId, latestId } = await resolvePolicyPackage(ctx.config, ctx.deploymentsDir);
 		const opened = await readEnvelopeHeader(createReadStream(request.input));

@@ -151,6 +151,16 @@ describe('file-system failures: one line naming file and flag, before anything e
 		['rewrap', ['--in', missing, '--out', join(dir, 'o')], `--in: ${missing} does not exist`],
 		['rewrap', ['--in', adir, '--out', join(dir, 'o')], `--in: ${adir} is a directory, not a file`],
 		['publish', ['--package-path', missing], `--package-path: ${missing} does not exist`],
+		[
+			'decrypt',
+			[plain, '--out', join(dir, 'o'), '--audit-log', join(dir, 'nodir', 'log.jsonl')],
+			`--audit-log: ${join(dir, 'nodir', 'log.jsonl')}: directory ${join(dir, 'nodir')} does not exist`,
+		],
+		[
+			'rewrap',
+			['--in', plain, '--out', join(dir, 'o'), '--audit-log', adir],
+			`--audit-log: ${adir} is a directory, not a file`,
+		],
 		['publish', ['--package-path', plain], `--package-path: ${plain} is not a directory`],
 		[
 			'publish',
