@@ -9,11 +9,17 @@
  */
 import { COMMANDS, usage, version } from './cli-commands.js';
 import type { CliIo } from './cli-io.js';
+import { nodeVersionProblem } from './node-version.js';
 
 /** The running command's io (its recorded endpoints explain a network failure). */
 let commandIo: CliIo | undefined;
 
 async function main(argv: string[]): Promise<number> {
+	const nodeProblem = nodeVersionProblem();
+	if (nodeProblem !== undefined) {
+		process.stderr.write(`error: ${nodeProblem}\n`);
+		return 1;
+	}
 	const json = argv.includes('--json');
 	const verbose = argv.includes('--verbose');
 	const rest = argv.filter((arg) => arg !== '--json' && arg !== '--verbose');
