@@ -20,7 +20,7 @@ import {
 	unlockIdentity,
 	type PolicyKind,
 } from '../../ts/seal/decrypt.js';
-import { writeFileAtomic } from '../../ts/atomic-file.js';
+import { checkInMemorySize, writeOutputFile } from '../output-file.js';
 import { resolvePolicyPackage } from '../../ts/seal/packages.js';
 import {
 	createSessionKey,
@@ -90,6 +90,8 @@ export interface DecryptRequest {
 	auditLog: string | undefined;
 	/** `--wallet-key`: untagged legacy AES-GCM inputs are tried under the wallet key. */
 	walletKey: boolean;
+	/** The flag the outputs come from, for a write failure's message. */
+	outputFlag: '--out' | '--out-dir';
 }
 
 export function parseDecryptArgs(args: string[]) {
@@ -127,6 +129,7 @@ export function parseDecryptArgs(args: string[]) {
 		checkShares: values['check-shares'] ?? false,
 		auditLog: parseAuditLogOption(values['audit-log']),
 		walletKey: values['wallet-key'] ?? false,
+		outputFlag: values.out !== undefined ? '--out' : '--out-dir',
 	};
 	for (const output of request.outputs) {
 		const input = request.inputs.find((candidate) => samePath(candidate, output));
@@ -246,7 +249,7 @@ export async function decryptFiles(
 				written.push({
 					input: item.input,
 					output,
-					bytes: await writeFileAtomic(output, plaintext, 0o600),
+					bytes: await writeOutputFile(output, plaintext, request.outputFlag, 0o600),
 				});
 			}
 		} finally {
@@ -308,7 +311,11 @@ export async function decryptFiles(
 			for (const [i, { index, input }] of objects.entries()) {
 				const output = request.outputs[index] ?? '';
 				const plaintext = plaintexts[i] ?? new Uint8Array();
-				written.push({ input, output, bytes: await writeFileAtomic(output, plaintext, 0o600) });
+				written.push({
+					input,
+					output,
+					bytes: await writeOutputFile(output, plaintext, request.outputFlag, 0o600),
+				});
 			}
 		} finally {
 			for (const plaintext of plaintexts) plaintext.fill(0);
@@ -336,7 +343,7 @@ export async function decryptFiles(
 			servers: opened.header.servers.map((s) => s.objectId),
 			...(audit ? { audit } : {}),
 		});
-		const bytes = await writeFileAtomic(
+		const bytes = await writeOutputFile(
 			output,
 			decryptEnvelope(opened, {
 				sealClient,
@@ -344,6 +351,7 @@ export async function decryptFiles(
 				txBytes,
 				checkShareConsistency: request.checkShares,
 			}),
+			request.outputFlag,
 			0o600,
 		);
 		bar.done();
@@ -396,6 +404,12 @@ async function classify(index: number, input: string, walletKey: boolean): Promi
 		await checkEnvelopeHeader(input);
 		return { index, input, kind: 'envelope' };
 	}
+	// Anything else is read whole; nothing that large was written as one blob.
+	await checkInMemorySize(
+		input,
+		'FILE',
+		'it is not an envelope, and a Seal object or wallet-key blob is read whole into memory',
+	);
 	const bytes = new Uint8Array(await readFile(input));
 	if (bytes[0] === TAG_WALLET_AES || (walletKey && bytes[0] !== TAG_SEAL)) {
 		return { index, input, kind: 'wallet', data: bytes };

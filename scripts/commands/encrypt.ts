@@ -15,7 +15,6 @@ import {
 	sealEncrypt,
 	type EncryptTarget,
 } from '../../ts/seal/encrypt.js';
-import { writeFileAtomic } from '../../ts/atomic-file.js';
 import { resolvePolicyPackage } from '../../ts/seal/packages.js';
 import type { CliIo, Command } from '../cli-io.js';
 import { counted, progress, PROGRESS_MIN_BYTES } from '../progress.js';
@@ -29,6 +28,7 @@ import {
 	rejectPositionals,
 	usageErrors,
 } from '../args.js';
+import { checkInMemorySize, writeOutputFile } from '../output-file.js';
 import { checkSuiOptions, SUI_OPTIONS, suiContext } from '../sui-context.js';
 
 const USAGE = `usage: seal-policies encrypt (--allowlist ID | --owner ADDRESS | --wallet-key) --in FILE --out FILE [options]
@@ -136,7 +136,15 @@ export const command: Command = {
 		checkInputFile(request.input, '--in');
 		checkOutputFile(request.output, '--out');
 		const size = (await stat(request.input)).size;
-		if (request.target.policy === 'wallet-key') return encryptWithWallet(request, size, values, io);
+		if (request.target.policy === 'wallet-key') {
+			// Before the signer or any output: the wallet-key format is one in-memory blob.
+			await checkInMemorySize(
+				request.input,
+				'--in',
+				'--wallet-key encrypts in memory; encrypt it for an --allowlist or --owner instead, which streams it as an envelope',
+			);
+			return encryptWithWallet(request, size, values, io);
+		}
 		const target = request.target;
 		const envelope = request.envelope ?? size > MAX_DIRECT_SEAL_BYTES;
 		const ctx = suiContext(io, values);
@@ -168,7 +176,7 @@ export const command: Command = {
 				threshold,
 			});
 			innerIdHex = toHex(innerId);
-			written = await writeFileAtomic(request.output, stream);
+			written = await writeOutputFile(request.output, stream, '--out');
 			bar.done();
 		} else {
 			const sealed = await sealEncrypt({
@@ -179,7 +187,7 @@ export const command: Command = {
 				data: await readFile(request.input),
 			});
 			innerIdHex = sealed.innerIdHex;
-			written = await writeFileAtomic(request.output, sealed.blob);
+			written = await writeOutputFile(request.output, sealed.blob, '--out');
 		}
 		const result = {
 			output: request.output,
@@ -219,7 +227,7 @@ async function encryptWithWallet(
 			`encrypting ${request.input} (${size} bytes) under the wallet key of ${walletKey.address}`,
 		);
 		const blob = encryptWithWalletKey(walletKey, await readFile(request.input));
-		const written = await writeFileAtomic(request.output, blob);
+		const written = await writeOutputFile(request.output, blob, '--out');
 		io.result(
 			{
 				output: request.output,

@@ -18,7 +18,7 @@ import {
 	unlockIdentity,
 	type PolicyKind,
 } from '../../ts/seal/decrypt.js';
-import { writeFileAtomic } from '../../ts/atomic-file.js';
+import { writeOutputFile } from '../output-file.js';
 import { resolvePolicyPackage } from '../../ts/seal/packages.js';
 import { createSessionKey } from '../../ts/seal/session.js';
 import type { Command } from '../cli-io.js';
@@ -208,7 +208,7 @@ export const command: Command = {
 		io.logger.info(
 			`rewrapping ${request.input}: ${header.threshold}-of-${oldServers.length} -> ${threshold}-of-${newServers.length}`,
 		);
-		const bytes = await writeFileAtomic(
+		const bytes = await writeOutputFile(
 			request.output,
 			rewrapEnvelope(opened, {
 				access: {
@@ -220,6 +220,7 @@ export const command: Command = {
 				sealClient: newClient,
 				threshold,
 			}),
+			'--out',
 		);
 		const result = {
 			output: request.output,

@@ -5,7 +5,15 @@
  * endpoint, the cause and the next step; config errors name their real source; SUI_PRIVATE_KEY
  * may come from .env; the wallet-key fallback works from the CLI.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readFileSync,
+	rmSync,
+	truncateSync,
+	writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -242,6 +250,64 @@ describe('formats are named by file and by what they are', () => {
 			expect(error.message).toMatch(new RegExp(`^${truncated}: TruncatedInputError: `));
 		}
 	});
+});
+
+describe('inputs read whole, and outputs that cannot be written', () => {
+	/** An io with a signer whose progress lines are kept, to see nothing was announced. */
+	function recordingIo() {
+		const lines: string[] = [];
+		const io = quietIo({ SUI_PRIVATE_KEY: Ed25519Keypair.generate().getSecretKey() });
+		return {
+			lines,
+			io: {
+				...io,
+				logger: { info: (m: string) => void lines.push(m), warn: () => {}, debug: () => {} },
+			},
+		};
+	}
+
+	it('a 3 GiB input is refused up front by --wallet-key encrypt and by decrypt (sparse file)', async () => {
+		const dir = tempDir();
+		const huge = join(dir, 'huge.bin');
+		writeFileSync(huge, new Uint8Array([0x01, 0x01]));
+		truncateSync(huge, 3 * 1024 ** 3);
+		const { io, lines } = recordingIo();
+		const encrypt = await failure(
+			'encrypt',
+			['--wallet-key', '--in', huge, '--out', join(dir, 'o')],
+			io,
+		);
+		expect(encrypt).toBeInstanceOf(InvalidInputError);
+		expect(encrypt.message).toBe(
+			`--in: ${huge} is 3.0 GiB; --wallet-key encrypts in memory; encrypt it for an --allowlist or --owner instead, which streams it as an envelope (at most 2.0 GiB)`,
+		);
+		const decrypt = await failure('decrypt', [huge, '--out', join(dir, 'o')], io);
+		expect(decrypt.message).toBe(
+			`FILE: ${huge} is 3.0 GiB; it is not an envelope, and a Seal object or wallet-key blob is read whole into memory (at most 2.0 GiB)`,
+		);
+		expect(lines).toEqual([]);
+	});
+
+	it.skipIf(!existsSync('/proc/self'))(
+		'an output that cannot be created names --out and the file, never the temporary name',
+		async () => {
+			const dir = tempDir();
+			const plain = join(dir, 'plain.txt');
+			writeFileSync(plain, 'x');
+			const { io } = recordingIo();
+			const error = await failure(
+				'encrypt',
+				['--wallet-key', '--in', plain, '--out', '/proc/x.bin'],
+				io,
+			);
+			expect(error).toBeInstanceOf(InvalidInputError);
+			// As root the directory check passes and the write itself fails; otherwise the check.
+			expect(error.message).toMatch(
+				/^--out: (cannot write \/proc\/x\.bin: no file can be created there \(ENOENT\); nothing was written|\/proc\/x\.bin: directory \/proc is not writable)/,
+			);
+			expect(error.message).not.toMatch(/\.tmp|\d{3,}\./);
+		},
+	);
 });
 
 describe('wallet-key fallback (format 0x01) from the CLI', () => {
