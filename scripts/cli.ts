@@ -28,10 +28,12 @@ async function main(argv: string[]): Promise<number> {
 		process.stdout.write(`seal-policies ${version()}\n`);
 		return 0;
 	}
-	if (name === '--help' || name === '-h' || name === 'help') {
+	if (name === '--help' || name === '-h' || (name === 'help' && args.length === 0)) {
 		process.stdout.write(usage());
 		return 0;
 	}
+	// `help encrypt`, `help keyserver start`: the same text as `encrypt --help`.
+	if (name === 'help') return main([...args, '--help']);
 	if (name === undefined) {
 		process.stderr.write(usage());
 		return 2;
@@ -43,7 +45,9 @@ async function main(argv: string[]): Promise<number> {
 	}
 	const [{ command }, { createCliIo }] = await Promise.all([entry.load(), import('./cli-io.js')]);
 	if (args.includes('--help') || args.includes('-h')) {
-		process.stdout.write(`${command.usage}\n`);
+		const subcommand = args[0]?.startsWith('-') ? undefined : args[0];
+		const text = (subcommand && command.usageFor?.(subcommand)) || command.usage;
+		process.stdout.write(`${text}\n`);
 		return 0;
 	}
 	commandIo = createCliIo({ json, verbose });

@@ -22,7 +22,7 @@ import { normalizeObjectId } from '../../ts/identity.js';
 import { NETWORK_NAMES } from '../../ts/networks.js';
 import { createSuiClient, parseSuiTransport } from '../../ts/sui-client.js';
 import { parseCommandArgs, rejectPositionals } from '../args.js';
-import type { CliIo, Command } from '../cli-io.js';
+import { subcommandUsage, type CliIo, type Command } from '../cli-io.js';
 
 /** Environment variables holding the master key (first one set wins; never printed). */
 export const MASTER_KEY_ENV = ['SEAL_KEYSERVER_MASTER_KEY', 'MASTER_KEY'] as const;
@@ -63,6 +63,7 @@ const USAGE = `usage:
 export const command: Command = {
 	summary: 'genkey | start: our TypeScript Seal key server',
 	usage: USAGE,
+	usageFor: (subcommand) => subcommandUsage(USAGE, 'keyserver', subcommand),
 	async run(args, io) {
 		const [sub, ...rest] = args;
 		if (sub === 'genkey') return genkey(rest, io);

@@ -129,6 +129,8 @@ export async function moveTest(args: string[], io: MoveIo): Promise<number> {
 export const command: Command = {
 	summary: 'build | test: compile the Move package or run its unit tests (as `sui move`)',
 	usage: USAGE,
+	usageFor: (subcommand) =>
+		subcommand === 'build' ? MOVE_BUILD_USAGE : subcommand === 'test' ? MOVE_TEST_USAGE : undefined,
 	async run(args, io) {
 		const [sub, ...rest] = args;
 		const moveIo: MoveIo = {

@@ -140,6 +140,21 @@ describe('usage, help and version', () => {
 		expect(bare.stderr).toMatch(/^usage: seal-policies/);
 	}, 180_000);
 
+	it("`help CMD` and `CMD SUB --help` show that command's or subcommand's help, not the parent's", () => {
+		const help = cli(['help', 'encrypt']);
+		expect(help.code).toBe(0);
+		expect(help.stdout).toMatch(/^usage: seal-policies encrypt /);
+		const start = cli(['keyserver', 'start', '--help']);
+		expect(start.code).toBe(0);
+		expect(start.stdout).toMatch(/^usage:\n {2}seal-policies keyserver start /);
+		expect(start.stdout).toContain('--metrics-port');
+		expect(start.stdout).not.toContain('keyserver genkey');
+		const test = cli(['help', 'move', 'test']);
+		expect(test.stdout).toMatch(/^usage: seal-policies move test /);
+		expect(test.stdout).not.toContain('seal-policies move build');
+		expect(cli(['help', 'nosuch']).code).toBe(2);
+	}, 180_000);
+
 	it('localnet help lists every subcommand, fund included', () => {
 		const top = cli(['--help']);
 		expect(top.code).toBe(0);
