@@ -9,6 +9,8 @@ export interface CliIo {
 	readonly logger: Logger;
 	readonly json: boolean;
 	readonly env: NodeJS.ProcessEnv;
+	/** Standard input, for `--in -` (tests pass their own; default process.stdin). */
+	readonly stdin?: AsyncIterable<Uint8Array> & { isTTY?: boolean };
 	/** What the command talks to (set by `suiContext`), so a network failure can name it. */
 	readonly endpoints?: Endpoints;
 	/** Emit the command's result: `value` as JSON when --json, else `human` (if given). */

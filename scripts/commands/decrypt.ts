@@ -9,7 +9,12 @@ import { basename, join, resolve } from 'node:path';
 import { AuditLog } from '../../ts/audit.js';
 import type { HarnessConfig } from '../../ts/config.js';
 import { decryptEnvelope, readEnvelopeHeader } from '../../ts/envelope.js';
-import { FormatError, InvalidInputError, UnknownFormatTagError } from '../../ts/errors.js';
+import {
+	FormatError,
+	InvalidInputError,
+	UnknownFormatTagError,
+	UsageError,
+} from '../../ts/errors.js';
 import { readBlob, SEAL_KIND_ENVELOPE, TAG_SEAL, TAG_WALLET_AES } from '../../ts/format.js';
 import { toHex } from '../../ts/identity.js';
 import { createSealClient } from '../../ts/seal/client.js';
@@ -164,7 +169,15 @@ export async function openAuditLog(path: string | undefined): Promise<AuditLog |
 
 /** Every input readable and every output writable, before config, chain or key servers. */
 export function checkDecryptFiles(request: DecryptRequest, outDir: string | undefined): void {
-	for (const input of request.inputs) checkInputFile(input, 'FILE');
+	for (const input of request.inputs) {
+		if (input === '-') {
+			throw new UsageError(
+				'FILE',
+				"decrypt reads each input twice (its format, then its data), so it needs files; '-' (standard input) is not supported here",
+			);
+		}
+		checkInputFile(input, 'FILE');
+	}
 	if (outDir !== undefined) checkOutputDir(outDir, '--out-dir');
 	else for (const output of request.outputs) checkOutputFile(output, '--out');
 	if (request.auditLog !== undefined) checkOutputFile(request.auditLog, '--audit-log');

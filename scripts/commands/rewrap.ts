@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { KeyServerEntry } from '../../ts/config.js';
 import { readEnvelopeHeader, rewrapEnvelope } from '../../ts/envelope.js';
-import { InvalidInputError } from '../../ts/errors.js';
+import { InvalidInputError, UsageError } from '../../ts/errors.js';
 import { SEAL_KIND_ENVELOPE, SEAL_KIND_OBJECT, TAG_SEAL, TAG_WALLET_AES } from '../../ts/format.js';
 import { normalizeObjectId, toHex } from '../../ts/identity.js';
 import type { Logger } from '../../ts/logger.js';
@@ -144,6 +144,12 @@ export const command: Command = {
 	async run(args, io) {
 		const { request, values } = usageErrors(() => parseRewrapArgs(args));
 		checkSuiOptions(values);
+		if (request.input === '-') {
+			throw new UsageError(
+				'--in',
+				"rewrap reads its input twice (header, then data), so it needs a file; '-' (standard input) is not supported here",
+			);
+		}
 		checkInputFile(request.input, '--in');
 		checkOutputFile(request.output, '--out');
 		if (request.auditLog !== undefined) checkOutputFile(request.auditLog, '--audit-log');

@@ -17,6 +17,7 @@ import {
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,6 +25,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createCliIo, type CliIo } from '../../scripts/cli-io.js';
 import { COMMANDS } from '../../scripts/cli-commands.js';
 import { explainNetworkError } from '../../scripts/network-errors.js';
+import { peekInput } from '../../scripts/stdin-input.js';
 import { loadConfig, loadSignerSettings } from '../../ts/config.js';
 import {
 	ConfigError,
@@ -333,6 +335,51 @@ describe('wallet-key fallback (format 0x01) from the CLI', () => {
 		expect(error.message).toMatch(
 			/note\.bin: DecryptionFailedError: wallet blob failed authentication/,
 		);
+	});
+
+	it('--in - reads standard input; a terminal, rewrap and decrypt say why not (exit 2)', async () => {
+		const dir = tempDir();
+		const secret = Ed25519Keypair.generate().getSecretKey();
+		const piped = (chunks: string[]) =>
+			Object.assign(Readable.from(chunks.map((c) => Buffer.from(c))), { isTTY: false });
+		const io = { ...quietIo({ SUI_PRIVATE_KEY: secret }), stdin: piped(['meet ', 'at ', 'noon']) };
+		const { command: encrypt } = await COMMANDS['encrypt']!.load();
+		expect(await encrypt.run(['--wallet-key', '--in', '-', '--out', join(dir, 'n.bin')], io)).toBe(
+			0,
+		);
+		const { command: decrypt } = await COMMANDS['decrypt']!.load();
+		expect(await decrypt.run([join(dir, 'n.bin'), '--out', join(dir, 'n.txt')], io)).toBe(0);
+		expect(readFileSync(join(dir, 'n.txt'), 'utf8')).toBe('meet at noon');
+
+		const terminal = { ...io, stdin: Object.assign(Readable.from([]), { isTTY: true }) };
+		const tty = await failure(
+			'encrypt',
+			['--wallet-key', '--in', '-', '--out', join(dir, 'x')],
+			terminal,
+		);
+		expect(tty).toBeInstanceOf(UsageError);
+		expect(tty.message).toMatch(/^--in: '-' reads standard input, which is a terminal here/);
+		const rewrap = await failure('rewrap', ['--in', '-', '--out', join(dir, 'x')], io);
+		expect(rewrap).toBeInstanceOf(UsageError);
+		expect(rewrap.message).toMatch(/^--in: rewrap reads its input twice/);
+		const decryptStdin = await failure('decrypt', ['-', '--out', join(dir, 'x')], io);
+		expect(decryptStdin).toBeInstanceOf(UsageError);
+		expect(decryptStdin.message).toMatch(/^FILE: decrypt reads each input twice/);
+	});
+});
+
+describe('peekInput: standard input decides between one object and an envelope', () => {
+	it('a short input is complete; a long one streams every byte, head first', async () => {
+		const short = await peekInput(Readable.from([Buffer.from('ab'), Buffer.from('c')]), 10);
+		expect(short.complete).toBe(true);
+		expect(Buffer.from(short.head).toString()).toBe('abc');
+		const chunks = Array.from({ length: 5 }, (_, i) => Buffer.alloc(4, i));
+		const long = await peekInput(Readable.from(chunks), 6);
+		expect(long.complete).toBe(false);
+		expect(long.head.length).toBe(8);
+		const all: Buffer[] = [];
+		for await (const chunk of long.stream) all.push(Buffer.from(chunk));
+		expect(Buffer.concat(all)).toEqual(Buffer.concat(chunks));
 	});
 });
 
