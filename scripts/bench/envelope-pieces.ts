@@ -2,8 +2,9 @@
  * Envelope memory whatever the piece size (issue 13): peak live growth (heap + array buffers,
  * sampled after a GC every 2 MiB) while streaming through the envelope data path
  * (`encryptChunks` / `decryptChunks` with a version-2-sized chunk AAD) in 1 B, 64 KiB and 4 MiB
- * pieces, encrypt and decrypt. Target: ≤ 32 MiB for every piece size. Size: ENVELOPE_BENCH_MIB
- * (default 1024; 1 B pieces stream 4 MiB). Throughput against native AES-256-GCM is in ./envelope.ts.
+ * pieces, encrypt and decrypt. Target: ≤ 32 MiB for every piece size, judged by the one verdict
+ * rule of ./measure.ts (one measurement each). Size: ENVELOPE_BENCH_MIB (default 64, as
+ * ./envelope.ts; 1 B pieces stream 4 MiB). Throughput against native AES-256-GCM is in ./envelope.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
@@ -11,7 +12,8 @@ import { runInNewContext } from 'node:vm';
 
 import { decryptChunks, encryptChunks } from '../../ts/envelope-stream.js';
 import { DEFAULT_CHUNK_SIZE } from '../../ts/envelope.js';
-import { wholeNumberFromEnv } from './measure.js';
+import { DEFAULT_ENVELOPE_MIB } from './envelope.js';
+import { formatTable, step, verdict, wholeNumberFromEnv, type Target } from './measure.js';
 
 const MiB = 1024 * 1024;
 const PIECE = 64 * 1024;
@@ -83,25 +85,27 @@ async function memory(piece: number, size: number, block: Uint8Array): Promise<n
 	return [encryptPeak, decryptPeak];
 }
 
+const LIMIT: Target = { bound: 'at most', value: 32, unit: ' MiB', digits: 2 };
+
+/** A peak as a verdict; a peak of exactly 0 bytes means the sampler saw nothing: no reading. */
+export function memoryVerdict(bytes: number): string {
+	return bytes <= 0 ? 'no reading (nothing was sampled)' : verdict([bytes / MiB], LIMIT).text;
+}
+
 export async function run(): Promise<void> {
-	const sizeMiB = wholeNumberFromEnv('ENVELOPE_BENCH_MIB', 1024);
+	const sizeMiB = wholeNumberFromEnv('ENVELOPE_BENCH_MIB', DEFAULT_ENVELOPE_MIB);
 	const block = new Uint8Array(randomBytes(4 * MiB));
-	const memoryRows = [];
+	const rows = [['pieces', 'streamed', 'encrypt peak', 'decrypt peak']];
 	for (const [piece, size] of [
 		[1, 4 * MiB],
 		[PIECE, sizeMiB * MiB],
 		[4 * MiB, sizeMiB * MiB],
 	] as const) {
-		const [encrypt, decrypt] = await memory(piece, size, block);
-		const show = (bytes = 0) =>
-			`${(bytes / MiB).toFixed(1)} MiB ${bytes <= 32 * MiB ? 'ok' : 'OVER 32 MiB'}`;
-		memoryRows.push({
-			pieces: piece === 1 ? '1 B' : `${piece / 1024} KiB`,
-			streamed: `${size / MiB} MiB`,
-			'encrypt peak growth': show(encrypt),
-			'decrypt peak growth': show(decrypt),
-		});
+		const pieces = piece === 1 ? '1 B' : `${piece / 1024} KiB`;
+		step(`envelope-pieces: ${size / MiB} MiB in ${pieces} pieces`);
+		const [encrypt = 0, decrypt = 0] = await memory(piece, size, block);
+		rows.push([pieces, `${size / MiB} MiB`, memoryVerdict(encrypt), memoryVerdict(decrypt)]);
 	}
 	process.stdout.write('peak live memory growth (heap + array buffers, after GC) by piece size\n');
-	console.table(memoryRows);
+	process.stdout.write(formatTable(rows));
 }

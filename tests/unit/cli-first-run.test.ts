@@ -193,6 +193,13 @@ describe('move and bench scripts', () => {
 		expect(help.stdout).toMatch(/^usage: npm run bench/);
 		expect(help.stdout).toMatch(/benchmarks: .*envelope/);
 		expect(help.stdout).not.toMatch(/benchmarks: .*measure/);
+		// The sizes that matter and what a run costs, where a user looks first.
+		expect(help.stdout).toMatch(/ENVELOPE_BENCH_MIB=N .*\(default 64\)/s);
+		expect(help.stdout).toMatch(/VAULT_BENCH_EXPORT_RECORDS=N/);
+		expect(help.stdout).toMatch(
+			/Without a name:\s+the quick ones \(envelope, envelope-pieces: about a minute\)/,
+		);
+		expect(help.stdout).toMatch(/keyserver .*\(1 to 2 min\)/);
 		const bogus = run(bench, ['bogus']);
 		expect(bogus.code).toBe(2);
 		expect(bogus.stderr).toMatch(/^error: unknown benchmark 'bogus'/);
