@@ -30,6 +30,12 @@ function* views(block: Uint8Array, size: number, piece = PIECE): Generator<Uint8
 	}
 }
 
+/** Peak live growth in bytes, and how many samples it is the highest of. */
+export interface MemoryReading {
+	peak: number;
+	samples: number;
+}
+
 /**
  * Peak live growth (heap + array buffers, after a GC every 2 MiB) while `transform` consumes
  * `input` fed in `piece`-byte pieces; its output is dropped.
@@ -39,12 +45,13 @@ async function peakGrowth(
 	size: number,
 	piece: number,
 	transform: (source: Iterable<Uint8Array>) => AsyncIterable<Uint8Array>,
-): Promise<number> {
+): Promise<MemoryReading> {
 	setFlagsFromString('--expose_gc');
 	const gc = runInNewContext('gc') as () => void;
 	gc();
 	const base = process.memoryUsage();
 	let peak = 0;
+	let samples = 0;
 	let since = 0;
 	const tick = (bytes: number) => {
 		since += bytes;
@@ -52,6 +59,7 @@ async function peakGrowth(
 		since = 0;
 		gc();
 		const now = process.memoryUsage();
+		samples += 1;
 		peak = Math.max(peak, now.heapUsed + now.arrayBuffers - base.heapUsed - base.arrayBuffers);
 	};
 	function* source() {
@@ -61,11 +69,15 @@ async function peakGrowth(
 		}
 	}
 	for await (const out of transform(source())) tick(out.length);
-	return peak;
+	return { peak, samples };
 }
 
 /** Peak live growth while streaming `size` bytes in `piece`-byte pieces through both directions. */
-async function memory(piece: number, size: number, block: Uint8Array): Promise<number[]> {
+async function memory(
+	piece: number,
+	size: number,
+	block: Uint8Array,
+): Promise<readonly [MemoryReading, MemoryReading]> {
 	const key = new Uint8Array(randomBytes(32));
 	const encryptPeak = await peakGrowth(block, size, piece, (source) =>
 		encryptChunks(key, DEFAULT_CHUNK_SIZE, source, { aad: AAD }),
@@ -82,14 +94,17 @@ async function memory(piece: number, size: number, block: Uint8Array): Promise<n
 	const decryptPeak = await peakGrowth(ciphertext, ciphertext.length, piece, (source) =>
 		decryptChunks(key, DEFAULT_CHUNK_SIZE, source, { aad: AAD }),
 	);
-	return [encryptPeak, decryptPeak];
+	return [encryptPeak, decryptPeak] as const;
 }
 
 const LIMIT: Target = { bound: 'at most', value: 32, unit: ' MiB', digits: 2 };
 
-/** A peak as a verdict; a peak of exactly 0 bytes means the sampler saw nothing: no reading. */
-export function memoryVerdict(bytes: number): string {
-	return bytes <= 0 ? 'no reading (nothing was sampled)' : verdict([bytes / MiB], LIMIT).text;
+/**
+ * A peak as a verdict. Live memory after a GC may well not grow at all (0.00 MiB is then a
+ * reading); but a stream too short to take a sample is no reading, never an "ok".
+ */
+export function memoryVerdict({ peak, samples }: MemoryReading): string {
+	return samples === 0 ? 'no reading (no sample taken)' : verdict([peak / MiB], LIMIT).text;
 }
 
 export async function run(): Promise<void> {
@@ -103,7 +118,7 @@ export async function run(): Promise<void> {
 	] as const) {
 		const pieces = piece === 1 ? '1 B' : `${piece / 1024} KiB`;
 		step(`envelope-pieces: ${size / MiB} MiB in ${pieces} pieces`);
-		const [encrypt = 0, decrypt = 0] = await memory(piece, size, block);
+		const [encrypt, decrypt] = await memory(piece, size, block);
 		rows.push([pieces, `${size / MiB} MiB`, memoryVerdict(encrypt), memoryVerdict(decrypt)]);
 	}
 	process.stdout.write('peak live memory growth (heap + array buffers, after GC) by piece size\n');

@@ -141,10 +141,13 @@ describe('one verdict rule for every bench', () => {
 		expect(ratioVerdict([4.2], undefined)).toBe('4.20× (no target)');
 	});
 
-	it('a memory peak of nothing is no reading, never "0.0 ok"', () => {
-		expect(memoryVerdict(0)).toBe('no reading (nothing was sampled)');
-		expect(memoryVerdict(10 * 1024 ** 2)).toBe('ok 10.00 MiB (1/1 ≤ 32 MiB)');
-		expect(memoryVerdict(40 * 1024 ** 2)).toBe('MISS 40.00 MiB (0/1 ≤ 32 MiB)');
+	it('a memory reading without a sample is no reading, never "0.0 ok"', () => {
+		expect(memoryVerdict({ peak: 0, samples: 0 })).toBe('no reading (no sample taken)');
+		expect(memoryVerdict({ peak: 0, samples: 8 })).toBe('ok 0.00 MiB (1/1 ≤ 32 MiB)');
+		expect(memoryVerdict({ peak: 10 * 1024 ** 2, samples: 8 })).toBe('ok 10.00 MiB (1/1 ≤ 32 MiB)');
+		expect(memoryVerdict({ peak: 40 * 1024 ** 2, samples: 8 })).toBe(
+			'MISS 40.00 MiB (0/1 ≤ 32 MiB)',
+		);
 	});
 
 	it("Node's SQLite ExperimentalWarning is dropped; other warnings are printed", () => {
