@@ -43,10 +43,10 @@ benchmarks: ${names.join(', ')}
   envelope         envelope data path vs native AES-256-GCM at 1 MiB, 1.5 MiB and
                    ENVELOPE_BENCH_MIB; chunk-size sweep; sealing the data key (about 30 s)
   envelope-pieces  live memory while streaming in 1 B, 64 KiB and 4 MiB pieces (about 30 s)
-  keyserver        fetch_key keys per CPU-second, mcl vs noble; 1 vs 2 workers (1 to 2 min)
+  keyserver        fetch_key keys per CPU-second, mcl vs noble; 1 vs 2 workers (about 1 min)
   vault            records vault vs one Seal call per record; streamed export (about 1 min)
 
-Times are for a shared 2-core machine; \`all\` takes about 3 to 4 minutes.
+Times are for a shared 2-core machine; \`all\` takes 2 to 3 minutes.
 
 environment (the large sizes are opt-in):
   ENVELOPE_BENCH_MIB=N          size of the large envelope case and of the envelope-pieces
