@@ -8,10 +8,9 @@ import { readdir } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const benchDir = join(dirname(fileURLToPath(import.meta.url)), 'bench');
+import { QUICK, selectBenchmarks } from './bench-select.js';
 
-/** What a plain `npm run bench` runs: about a minute together. The others need `all` or a name. */
-export const QUICK = ['envelope', 'envelope-pieces'];
+const benchDir = join(dirname(fileURLToPath(import.meta.url)), 'bench');
 
 interface Benchmark {
 	name: string;
@@ -66,13 +65,13 @@ async function main(argv: string[]): Promise<number> {
 		process.stdout.write(usage(names));
 		return 0;
 	}
-	const unknown = argv.filter((arg) => !names.includes(arg) && arg !== 'all');
-	if (unknown.length > 0) {
-		const what = unknown[0]?.startsWith('-') ? 'option' : 'benchmark';
-		process.stderr.write(`error: unknown ${what} '${unknown[0]}'\n${usage(names)}`);
+	const selected = selectBenchmarks(argv, names);
+	if ('unknown' in selected) {
+		const what = selected.unknown.startsWith('-') ? 'option' : 'benchmark';
+		process.stderr.write(`error: unknown ${what} '${selected.unknown}'\n${usage(names)}`);
 		return 2;
 	}
-	const wanted = new Set(argv.includes('all') ? names : argv.length > 0 ? argv : QUICK);
+	const wanted = selected.run;
 	const { VERDICT_RULE, quietSqliteWarning } = await import('./bench/measure.js');
 	quietSqliteWarning();
 	process.stdout.write(`${VERDICT_RULE}\n`);
