@@ -41,10 +41,26 @@ export function parseCommandArgs<const O extends NonNullable<ParseArgsConfig['op
 			strict: true,
 		});
 	} catch (error) {
-		throw new UsageError('arguments', `${(error as Error).message}\n${usage}`, {
-			cause: error,
-		});
+		const unknown = /^Unknown option '(--?[^']+)'/.exec((error as Error).message)?.[1];
+		const message =
+			unknown === undefined
+				? (error as Error).message
+				: `unknown option '${unknown}'${suggestion(unknown, Object.keys(options))}`;
+		throw new UsageError('arguments', `${message}\n${usage}`, { cause: error });
 	}
+}
+
+/** ` (did you mean --x?)` for an unknown option close to a known one (a renamed flag). */
+function suggestion(unknown: string, known: readonly string[]): string {
+	const name = unknown.replace(/^-+/, '');
+	const close = known.filter((option) => {
+		let common = 0;
+		while (common < Math.min(option.length, name.length) && option[common] === name[common]) {
+			common++;
+		}
+		return option.includes(name) || name.includes(option) || common >= 5;
+	});
+	return close.length === 0 ? '' : ` (did you mean ${close.map((o) => `--${o}`).join(' or ')}?)`;
 }
 
 /**

@@ -51,7 +51,10 @@ describe('package command arguments (no config, key or chain involved)', () => {
 		[['freeze', '--upgrade-policy', 'additive'], /does not apply/],
 		[['freeze', '--cap', '0x1'], /--cap/],
 		// The upgrade policy has one name in every command (decrypt's --policy is another thing).
-		[['restrict', '--policy', 'additive'], /Unknown option '--policy'/],
+		[
+			['restrict', '--policy', 'additive'],
+			/^arguments: unknown option '--policy' \(did you mean --upgrade-policy\?\)/,
+		],
 	])('%j → UsageError (exit 2)', async (args, message) => {
 		const error = await packageCommand.run(args, io()).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(UsageError);

@@ -160,7 +160,9 @@ describe('localnet and e2e arguments', () => {
 		expect(() => parseLocalnetArgs(['fund', '0x12'])).toThrow(InvalidInputError);
 		expect(() => parseLocalnetArgs(['down', '--server-count', '2'])).toThrow(InvalidInputError);
 		// `--servers` is a list of key-server ids (rewrap); the count has its own name.
-		expect(() => parseLocalnetArgs(['up', '--servers', '3'])).toThrow(/Unknown option '--servers'/);
+		expect(() => parseLocalnetArgs(['up', '--servers', '3'])).toThrow(
+			/unknown option '--servers' \(did you mean --server-count\?\)/,
+		);
 		expect(() => parseLocalnetArgs(['restart'])).toThrow(InvalidInputError);
 		expect(() => parseLocalnetArgs(['up', '--port', '80'])).toThrow(InvalidInputError);
 	});
