@@ -10,18 +10,22 @@ import { InvalidInputError, UsageError } from '../ts/errors.js';
 
 /**
  * Runs a command's argument parser; any `InvalidInputError` it throws becomes a `UsageError`
- * (exit 2): a value that fails validation there is a wrong command line, not bad data.
+ * (exit 2): a value that fails validation there is a wrong command line, not bad data. `flag`
+ * names the option when the check names an internal field (`backend`, `rpcUrl`) instead.
  */
-export function usageErrors<T>(parse: () => T): T {
+export function usageErrors<T>(parse: () => T, flag?: string): T {
 	try {
 		return parse();
 	} catch (error) {
-		if (error instanceof InvalidInputError && !(error instanceof UsageError)) {
+		if (
+			error instanceof InvalidInputError &&
+			(!(error instanceof UsageError) || flag !== undefined)
+		) {
 			const prefix = `${error.field}: `;
 			const message = error.message.startsWith(prefix)
 				? error.message.slice(prefix.length)
 				: error.message;
-			throw new UsageError(error.field, message, { cause: error.cause });
+			throw new UsageError(flag ?? error.field, message, { cause: error.cause });
 		}
 		throw error;
 	}

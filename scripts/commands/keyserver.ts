@@ -21,7 +21,7 @@ import { watchWrappers, wrapperAncestors } from '../../ts/keyserver/wrapper-watc
 import { normalizeObjectId } from '../../ts/identity.js';
 import { NETWORK_NAMES } from '../../ts/networks.js';
 import { createSuiClient, parseSuiTransport } from '../../ts/sui-client.js';
-import { parseCommandArgs, rejectPositionals } from '../args.js';
+import { parseCommandArgs, rejectPositionals, usageErrors } from '../args.js';
 import { subcommandUsage, type CliIo, type Command } from '../cli-io.js';
 
 /** Environment variables holding the master key (first one set wins; never printed). */
@@ -164,7 +164,8 @@ export async function startSettings(
 		};
 	}
 	// Same id rule as every other command: 0x and all 64 digits, never zero-padded.
-	const id = (value: string, flag: string) => flagError(flag, () => normalizeObjectId(value, flag));
+	const id = (value: string, flag: string) =>
+		usageErrors(() => normalizeObjectId(value, flag), flag);
 	const sealPackage = values['seal-package'];
 	return {
 		objectId: id(required(values['object-id'], 'object-id'), '--object-id'),
@@ -184,7 +185,7 @@ async function start(args: string[], io: CliIo): Promise<number> {
 	const { values, positionals } = parseCommandArgs(args, START_OPTIONS, USAGE);
 	rejectPositionals(positionals, USAGE);
 	const settings = await startSettings(values, io.env, io.logger);
-	const curveBackend = flagError('--backend', () => parseCurveBackendName(values.backend));
+	const curveBackend = usageErrors(() => parseCurveBackendName(values.backend), '--backend');
 	const workers =
 		values.workers === undefined ? undefined : integer(values.workers, 'workers', 0, 256);
 	const checkNode = values['check-node'] ?? 'warn';
@@ -197,7 +198,7 @@ async function start(args: string[], io: CliIo): Promise<number> {
 			`unknown network '${values.network}'; use one of ${NETWORK_NAMES.join(', ')}`,
 		);
 	}
-	const transport = flagError('--transport', () => parseSuiTransport(values.transport));
+	const transport = usageErrors(() => parseSuiTransport(values.transport), '--transport');
 	const masterKey = takeMasterKeyFromEnv(io.env);
 
 	const client = createSuiClient({ network: values.network, rpcUrl: settings.nodeUrl, transport });
@@ -370,19 +371,6 @@ function integer(
 		throw new UsageError(field, `expected an integer in ${min}..${max}, got '${value}'`);
 	}
 	return n;
-}
-
-/** Runs a check whose InvalidInputError names an internal field; reports it against `flag`. */
-function flagError<T>(flag: string, check: () => T): T {
-	try {
-		return check();
-	} catch (error) {
-		if (!(error instanceof InvalidInputError)) throw error;
-		const message = error.message.startsWith(`${error.field}: `)
-			? error.message.slice(error.field.length + 2)
-			: error.message;
-		throw new UsageError(flag, message, { cause: error });
-	}
 }
 
 /** `--node-url`: an http(s) URL (checked here so the message names the flag). */
