@@ -11,6 +11,10 @@ export interface TarEntry {
 	data?: Uint8Array;
 	linkName?: string;
 	mode?: number;
+	/** ustar `prefix` field (the name is `prefix/name`). */
+	prefix?: string;
+	/** Write the size in GNU base-256 form instead of octal. */
+	base256Size?: boolean;
 }
 
 function header(entry: TarEntry, size: number): Buffer {
@@ -22,13 +26,19 @@ function header(entry: TarEntry, size: number): Buffer {
 	put(100, 8, octal(entry.mode ?? 0o755, 8));
 	put(108, 8, octal(0, 8));
 	put(116, 8, octal(0, 8));
-	put(124, 12, octal(size, 12));
+	if (entry.base256Size) {
+		block[124] = 0x80;
+		block.writeUIntBE(size, 136 - 6, 6);
+	} else {
+		put(124, 12, octal(size, 12));
+	}
 	put(136, 12, octal(0, 12));
 	block.fill(0x20, 148, 156);
 	put(156, 1, entry.type ?? '0');
 	if (entry.linkName) put(157, 100, entry.linkName);
 	put(257, 6, 'ustar\0');
 	put(263, 2, '00');
+	if (entry.prefix) put(345, 155, entry.prefix);
 	let sum = 0;
 	for (const byte of block) sum += byte;
 	put(148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
@@ -53,4 +63,16 @@ export function tarBytes(entries: TarEntry[]): Buffer {
 
 export function tgzBytes(entries: TarEntry[]): Buffer {
 	return gzipSync(tarBytes(entries));
+}
+
+/** A pax extended header's records (`<len> key=value\n`), as `tar --format=pax` writes them. */
+export function paxRecords(records: Record<string, string>): Buffer {
+	let out = '';
+	for (const [key, value] of Object.entries(records)) {
+		const body = ` ${key}=${value}\n`;
+		let length = body.length + 1;
+		while (`${length}${body}`.length !== length) length += 1;
+		out += `${length}${body}`;
+	}
+	return Buffer.from(out);
 }

@@ -5,7 +5,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+	chmodSync,
+	mkdirSync,
+	mkdtempSync,
+	readdirSync,
+	readFileSync,
+	rmSync,
+	writeFileSync,
+} from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,11 +31,11 @@ import { findSuiBinary } from '../../ts/move/sui-binary.js';
 import { cacheDir } from '../../ts/sui-install/cache.js';
 import { SuiInstallError } from '../../ts/sui-install/errors.js';
 import { installSui } from '../../ts/sui-install/install.js';
-import { suiAssetName, suiPlatform } from '../../ts/sui-install/platform.js';
+import { suiAssetName, suiExecutableName, suiPlatform } from '../../ts/sui-install/platform.js';
 import { extractTarEntry } from '../../ts/sui-install/tar.js';
 import { PINNED_SUI_TAG, suiReleaseTag } from '../../ts/sui-install/version.js';
 import { silentLogger } from '../../ts/logger.js';
-import { tarBytes, tgzBytes } from '../support/tar-writer.js';
+import { paxRecords, tarBytes, tgzBytes } from '../support/tar-writer.js';
 
 const TAG = PINNED_SUI_TAG;
 const PLATFORM = suiPlatform(process.platform, process.arch);
@@ -48,6 +56,12 @@ interface Release {
 	/** Send this many bytes of the archive, then cut the connection. */
 	cutAfter?: number;
 	status?: number;
+	/** Answer the metadata request with this body instead (raw text). */
+	metadata?: string;
+	/** Status of the download itself. */
+	downloadStatus?: number;
+	/** The size the metadata announces (default: the archive's). */
+	size?: number;
 }
 let release: Release = { archive: ARCHIVE, digest: `sha256:${sha256(ARCHIVE)}` };
 const requests: string[] = [];
@@ -60,9 +74,13 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
 			res.writeHead(release.status).end();
 			return;
 		}
+		if (release.metadata !== undefined) {
+			res.writeHead(200, { 'content-type': 'application/json' }).end(release.metadata);
+			return;
+		}
 		const asset = (name: string) => ({
 			name,
-			size: release.archive.length,
+			size: release.size ?? release.archive.length,
 			browser_download_url: `${base}/download/${name}`,
 			...(release.digest === undefined ? {} : { digest: release.digest }),
 		});
@@ -71,6 +89,10 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
 		return;
 	}
 	if (req.url === `/download/${ASSET}`) {
+		if (release.downloadStatus !== undefined) {
+			res.writeHead(release.downloadStatus).end();
+			return;
+		}
 		res.writeHead(200, { 'content-length': release.archive.length });
 		if (release.cutAfter === undefined) {
 			res.end(release.archive);
@@ -267,6 +289,141 @@ describe('install', () => {
 	});
 });
 
+describe('release metadata and downloads that are not what they should be', () => {
+	const metadata = (assets: unknown) => JSON.stringify({ tag_name: TAG, assets });
+	const good = () => ({
+		name: ASSET,
+		size: ARCHIVE.length,
+		browser_download_url: `${base}/download/${ASSET}`,
+		digest: `sha256:${sha256(ARCHIVE)}`,
+	});
+
+	it('each malformed answer is one line, and nothing is installed', async () => {
+		const cases: [string, RegExp][] = [
+			['not json', /did not answer with JSON release metadata/],
+			[JSON.stringify({ tag_name: TAG }), /answered without an assets list/],
+			[metadata([null, 7, 'x', { name: 'other.tgz' }]), /has no sui-testnet-v1\.71\.1-/],
+			[metadata([{ ...good(), browser_download_url: undefined }]), /has no download URL or size/],
+			[metadata([{ ...good(), size: '12' }]), /has no download URL or size/],
+			[metadata([{ ...good(), size: 1.5 }]), /has no download URL or size/],
+			[
+				metadata([{ ...good(), browser_download_url: 'http://example.com/sui.tgz' }]),
+				/the download URL of .* is not https; refusing/,
+			],
+			[metadata([{ ...good(), browser_download_url: 'not a url' }]), /is not a URL/],
+			// A digest that is not `sha256:<64 hex>` counts as none: --sha256 is then required.
+			[metadata([{ ...good(), digest: `sha256:${'0'.repeat(63)}` }]), /publishes no SHA-256/],
+			[metadata([{ ...good(), digest: `md5:${'0'.repeat(64)}` }]), /publishes no SHA-256/],
+			[metadata([{ ...good(), digest: `xsha256:${sha256(ARCHIVE)}` }]), /publishes no SHA-256/],
+			[metadata([{ ...good(), digest: `sha256:${sha256(ARCHIVE)}0` }]), /publishes no SHA-256/],
+		];
+		for (const [body, expected] of cases) {
+			const cache = tempDir();
+			release.metadata = body;
+			await expect(install(cache), body).rejects.toThrow(expected);
+			expect(files(cache)).toEqual([]);
+		}
+	});
+
+	it('a digest in capitals is the same digest', async () => {
+		release.digest = `SHA256:${sha256(ARCHIVE).toUpperCase()}`;
+		expect((await install(tempDir())).reused).toBe(false);
+	});
+
+	it('a trailing slash on SUI_RELEASES_URL is the same URL; a rate limit says so', async () => {
+		const slash = await install(tempDir(), { SUI_RELEASES_URL: `${base}/releases/` });
+		expect(slash.reused).toBe(false);
+		expect(requests[0]).toBe(`/releases/tags/${TAG}`);
+		release.status = 403;
+		await expect(install(tempDir())).rejects.toThrow(
+			/answered HTTP 403 \(GitHub rate limit\? retry later\)$/,
+		);
+		release.status = 500;
+		await expect(install(tempDir())).rejects.toThrow(/answered HTTP 500$/);
+	});
+
+	it('a refused download, a body longer or shorter than announced: nothing installed', async () => {
+		release.downloadStatus = 404;
+		const cache = tempDir();
+		await expect(install(cache)).rejects.toThrow(/answered HTTP 404; nothing was installed/);
+		delete release.downloadStatus;
+		release.size = ARCHIVE.length - 10;
+		await expect(install(cache)).rejects.toThrow(/has \d+ bytes, the release says \d+/);
+		release.size = ARCHIVE.length + 10;
+		await expect(install(cache)).rejects.toThrow(
+			`has ${ARCHIVE.length} bytes, the release says ${ARCHIVE.length + 10}`,
+		);
+		expect(files(cache)).toEqual([]);
+	});
+
+	it('an archive that is not gzip is refused as unpackable', async () => {
+		const archive = Buffer.from('this is not gzip at all');
+		release = { archive, digest: `sha256:${sha256(archive)}` };
+		const cache = tempDir();
+		await expect(install(cache)).rejects.toThrow(/^the Sui archive could not be unpacked: /);
+		expect(files(cache)).toEqual([]);
+	});
+
+	it('installing another release switches what commands use; the first stays cached', async () => {
+		const cache = tempDir();
+		const first = await install(cache);
+		const other = 'testnet-v1.72.0';
+		const otherDir = path.join(cache, 'sui', `${other}-${PLATFORM}`);
+		mkdirSync(otherDir, { recursive: true });
+		writeFileSync(path.join(otherDir, 'sui'), '#!/bin/sh\n', { mode: 0o755 });
+		const second = await installSui({ env: env(cache), tag: other, logger: silentLogger });
+		expect(second).toMatchObject({ reused: true, tag: other });
+		expect(findSuiBinary(env(cache))).toBe(path.join(otherDir, 'sui'));
+		expect((await install(cache)).binary).toBe(first.binary);
+		expect(findSuiBinary(env(cache))).toBe(first.binary);
+	});
+});
+
+describe('the installed `sui` is only what this code wrote', () => {
+	it('a `current` naming anything else, another platform or a missing binary is ignored', async () => {
+		const cache = tempDir();
+		const { binary } = await install(cache);
+		const current = path.join(cache, 'sui', 'current');
+		const other = PLATFORM === 'ubuntu-x86_64' ? 'macos-arm64' : 'ubuntu-x86_64';
+		for (const text of [
+			'../../../bin',
+			`${TAG}-${other}`,
+			`../${TAG}-${PLATFORM}`,
+			`${TAG}-${PLATFORM}-x`,
+			`testnet-v1.71-${PLATFORM}`,
+			`testnet-v.71.1-${PLATFORM}`,
+			`testnet-v1..1-${PLATFORM}`,
+			`testnet-v1.71.-${PLATFORM}`,
+			`testnet-v1.72.0-${PLATFORM}`,
+		]) {
+			writeFileSync(current, `${text}\n`);
+			expect(findSuiBinary(env(cache)), text).toBeUndefined();
+		}
+		writeFileSync(current, `${TAG}-${PLATFORM}\n`);
+		expect(findSuiBinary(env(cache))).toBe(binary);
+		rmSync(current);
+		expect(findSuiBinary(env(cache))).toBeUndefined();
+	});
+
+	it('the cache directory follows the override, then XDG, then the platform default', () => {
+		const all = { SEAL_POLICIES_CACHE_DIR: ' /c ', XDG_CACHE_HOME: '/x', HOME: '/h' };
+		expect(cacheDir(all, 'linux')).toBe('/c');
+		expect(cacheDir({ SEAL_POLICIES_CACHE_DIR: ' ', XDG_CACHE_HOME: ' /x ' }, 'linux')).toBe(
+			'/x/seal-policies',
+		);
+		expect(cacheDir({ XDG_CACHE_HOME: ' ', HOME: ' /h ' }, 'linux')).toBe(
+			'/h/.cache/seal-policies',
+		);
+		expect(cacheDir({ HOME: ' ' }, 'linux')).toBeUndefined();
+		expect(cacheDir({ LOCALAPPDATA: ' /l ', HOME: '/h' }, 'win32')).toBe(
+			path.join('/l', 'seal-policies'),
+		);
+		expect(cacheDir({ LOCALAPPDATA: ' ', HOME: '/h' }, 'win32')).toBeUndefined();
+		expect(suiExecutableName('windows-x86_64')).toBe('sui.exe');
+		expect(suiExecutableName('macos-arm64')).toBe('sui');
+	});
+});
+
 async function closedPort(): Promise<number> {
 	const probe = createNetServer();
 	await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
@@ -383,11 +540,46 @@ describe('tar reader', () => {
 		expect(Buffer.concat(out)).toEqual(Buffer.alloc(1500, 9));
 	});
 
+	it('reads pax paths, ustar prefixes and base-256 sizes; a same-named file elsewhere is not it', async () => {
+		const tar = tarBytes([
+			{ name: 'bin/sui', data: Buffer.from('not this one') },
+			{ name: 'sui', prefix: 'deep/dir', data: Buffer.from('nor this') },
+			{ name: 'PaxHeader', type: 'x', data: paxRecords({ mtime: '1', path: './sui' }) },
+			{ name: 'placeholder-name', data: Buffer.alloc(700, 5), base256Size: true },
+		]);
+		const found = await collect(tar, 'sui');
+		expect(found.found).toBe(true);
+		expect(found.data).toEqual(Buffer.alloc(700, 5));
+		expect((await collect(tar, 'deep/dir/sui')).data.toString()).toBe('nor this');
+		expect((await collect(tar, 'bin/sui')).data.toString()).toBe('not this one');
+		expect((await collect(tar, 'placeholder-name')).found).toBe(false);
+		expect(await collect(tarBytes([]), 'sui')).toEqual({ found: false, data: Buffer.alloc(0) });
+	});
+
+	it('refuses a bad pax record and a non-octal size', async () => {
+		const pax = tarBytes([
+			{ name: 'PaxHeader', type: 'x', data: Buffer.from('zz path=./sui\n') },
+			{ name: 'x', data: Buffer.from('y') },
+		]);
+		await expect(collect(pax, 'sui')).rejects.toThrow(/bad pax record/);
+		const tar = tarBytes([{ name: './sui', data: Buffer.from('abc') }]);
+		const bad = Buffer.from(tar);
+		bad.write('00000000009\0', 124, 'ascii');
+		// Keep the checksum right so the size itself is what is refused.
+		bad.fill(0x20, 148, 156);
+		let sum = 0;
+		for (let i = 0; i < 512; i++) sum += bad[i] ?? 0;
+		bad.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'ascii');
+		await expect(collect(bad, 'sui')).rejects.toThrow(/size '00000000009' is not octal/);
+	});
+
 	it('refuses a corrupt header and a truncated entry', async () => {
 		const tar = tarBytes([{ name: './sui', data: Buffer.alloc(2000, 1) }]);
 		const corrupt = Buffer.from(tar);
 		corrupt[10] = 0x41;
 		await expect(collect(corrupt, 'sui')).rejects.toThrow(/checksum does not match/);
 		await expect(collect(tar.subarray(0, 1024), 'sui')).rejects.toThrow(/truncated/);
+		// Ends inside a header: truncated too, not a clean end.
+		await expect(collect(tar.subarray(0, 100), 'sui')).rejects.toThrow(/truncated/);
 	});
 });
