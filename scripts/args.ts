@@ -3,25 +3,29 @@
  * `InvalidInputError`) naming the option, so the CLI exits 2 with one line.
  */
 import { accessSync, constants, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import { InvalidInputError, UsageError } from '../ts/errors.js';
 
 /**
  * Runs a command's argument parser; any `InvalidInputError` it throws becomes a `UsageError`
- * (exit 2): a value that fails validation there is a wrong command line, not bad data.
+ * (exit 2): a value that fails validation there is a wrong command line, not bad data. `flag`
+ * names the option when the check names an internal field (`backend`, `rpcUrl`) instead.
  */
-export function usageErrors<T>(parse: () => T): T {
+export function usageErrors<T>(parse: () => T, flag?: string): T {
 	try {
 		return parse();
 	} catch (error) {
-		if (error instanceof InvalidInputError && !(error instanceof UsageError)) {
+		if (
+			error instanceof InvalidInputError &&
+			(!(error instanceof UsageError) || flag !== undefined)
+		) {
 			const prefix = `${error.field}: `;
 			const message = error.message.startsWith(prefix)
 				? error.message.slice(prefix.length)
 				: error.message;
-			throw new UsageError(error.field, message, { cause: error.cause });
+			throw new UsageError(flag ?? error.field, message, { cause: error.cause });
 		}
 		throw error;
 	}
@@ -34,12 +38,66 @@ export function parseCommandArgs<const O extends NonNullable<ParseArgsConfig['op
 	usage: string,
 ) {
 	try {
-		return parseArgs({ args, options, allowPositionals: true, strict: true });
-	} catch (error) {
-		throw new UsageError('arguments', `${(error as Error).message}\n${usage}`, {
-			cause: error,
+		return parseArgs({
+			args: joinNegativeValues(args, options),
+			options,
+			allowPositionals: true,
+			strict: true,
 		});
+	} catch (error) {
+		const unknown = /^Unknown option '(--?[^']+)'/.exec((error as Error).message)?.[1];
+		const message =
+			unknown === undefined
+				? (error as Error).message
+				: `unknown option '${unknown}'${suggestion(unknown, Object.keys(options))}`;
+		throw new UsageError('arguments', `${message}\n${usage}`, { cause: error });
 	}
+}
+
+/** ` (did you mean --x?)` for an unknown option close to a known one (a renamed flag). */
+function suggestion(unknown: string, known: readonly string[]): string {
+	const name = unknown.replace(/^-+/, '');
+	const close = known.filter((option) => {
+		let common = 0;
+		while (common < Math.min(option.length, name.length) && option[common] === name[common]) {
+			common++;
+		}
+		return option.includes(name) || name.includes(option) || common >= 5;
+	});
+	return close.length === 0 ? '' : ` (did you mean ${close.map((o) => `--${o}`).join(' or ')}?)`;
+}
+
+/**
+ * `--events -1` → `--events=-1`: `parseArgs` takes a value that starts with `-` for an option
+ * ("argument is ambiguous"), so a negative number would never reach the flag's own check and
+ * its message. Only numbers are joined; `--out -x` stays an error.
+ */
+function joinNegativeValues(
+	args: string[],
+	options: NonNullable<ParseArgsConfig['options']>,
+): string[] {
+	const joined: string[] = [];
+	for (let i = 0; i < args.length; i++) {
+		const arg = args[i] ?? '';
+		if (arg === '--') {
+			joined.push(...args.slice(i));
+			break;
+		}
+		const next = args[i + 1];
+		const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+		if (
+			name !== undefined &&
+			options[name]?.type === 'string' &&
+			next !== undefined &&
+			/^-[0-9]/.test(next)
+		) {
+			joined.push(`${arg}=${next}`);
+			i++;
+		} else {
+			joined.push(arg);
+		}
+	}
+	return joined;
 }
 
 /** For commands that take options only. */
@@ -101,6 +159,16 @@ export function checkInputFile(path: string, flag: string): void {
 		accessSync(path, constants.R_OK);
 	} catch {
 		throw new InvalidInputError(flag, `${path} is not readable (check its permissions)`);
+	}
+}
+
+/** A Move package directory: it exists, is a directory and holds a Move.toml. */
+export function checkMovePackageDir(dir: string, flag: string): void {
+	const stat = statSync(dir, { throwIfNoEntry: false });
+	if (stat === undefined) throw new InvalidInputError(flag, `${dir} does not exist`);
+	if (!stat.isDirectory()) throw new InvalidInputError(flag, `${dir} is not a directory`);
+	if (!statSync(join(dir, 'Move.toml'), { throwIfNoEntry: false })?.isFile()) {
+		throw new InvalidInputError(flag, `${dir} has no Move.toml (not a Move package directory)`);
 	}
 }
 

@@ -57,6 +57,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
 		summary: 'records vault: many records under one policy, one sealed key per epoch',
 		load: () => import('./commands/vault.js'),
 	},
+	sui: {
+		summary: 'install | which: the pinned Sui CLI in a per-user cache, verified',
+		load: () => import('./commands/sui.js'),
+	},
 	move: {
 		summary: 'build | test: compile the Move package or run its unit tests (as `sui move`)',
 		load: () => import('./commands/move.js'),

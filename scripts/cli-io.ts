@@ -9,6 +9,8 @@ export interface CliIo {
 	readonly logger: Logger;
 	readonly json: boolean;
 	readonly env: NodeJS.ProcessEnv;
+	/** Standard input, for `--in -` (tests pass their own; default process.stdin). */
+	readonly stdin?: AsyncIterable<Uint8Array> & { isTTY?: boolean };
 	/** What the command talks to (set by `suiContext`), so a network failure can name it. */
 	readonly endpoints?: Endpoints;
 	/** Emit the command's result: `value` as JSON when --json, else `human` (if given). */
@@ -18,8 +20,34 @@ export interface CliIo {
 export interface Command {
 	readonly summary: string;
 	readonly usage: string;
+	/** The part of `usage` about one subcommand (`keyserver start --help`), if it has parts. */
+	usageFor?(subcommand: string): string | undefined;
 	/** Resolves with the process exit code (0 = success). Throws for failures with a reason. */
 	run(args: string[], io: CliIo): Promise<number>;
+}
+
+/**
+ * The blocks of `usage` about `subcommand`: each block starts at a line naming
+ * `seal-policies <command> <subcommand>` and runs to the next such line for another subcommand.
+ * Undefined when `usage` has no block for it (the whole usage is shown instead).
+ */
+export function subcommandUsage(
+	usage: string,
+	command: string,
+	subcommand: string,
+): string | undefined {
+	const header = new RegExp(`^(?:usage:)?\\s*seal-policies ${command} ([a-z][a-z-]*)\\b`);
+	const picked: string[] = [];
+	let current: string | undefined;
+	for (const line of usage.split('\n')) {
+		const named = header.exec(line)?.[1];
+		if (named !== undefined) current = named;
+		if (current === subcommand) picked.push(line);
+	}
+	while (picked.at(-1)?.trim() === '') picked.pop();
+	if (picked.length === 0) return undefined;
+	const first = picked[0] ?? '';
+	return first.startsWith('usage:') ? picked.join('\n') : `usage:\n${picked.join('\n')}`;
 }
 
 export function createCliIo({

@@ -9,11 +9,17 @@
  */
 import { COMMANDS, usage, version } from './cli-commands.js';
 import type { CliIo } from './cli-io.js';
+import { nodeVersionProblem } from './node-version.js';
 
 /** The running command's io (its recorded endpoints explain a network failure). */
 let commandIo: CliIo | undefined;
 
 async function main(argv: string[]): Promise<number> {
+	const nodeProblem = nodeVersionProblem();
+	if (nodeProblem !== undefined) {
+		process.stderr.write(`error: ${nodeProblem}\n`);
+		return 1;
+	}
 	const json = argv.includes('--json');
 	const verbose = argv.includes('--verbose');
 	const rest = argv.filter((arg) => arg !== '--json' && arg !== '--verbose');
@@ -22,10 +28,12 @@ async function main(argv: string[]): Promise<number> {
 		process.stdout.write(`seal-policies ${version()}\n`);
 		return 0;
 	}
-	if (name === '--help' || name === '-h' || name === 'help') {
+	if (name === '--help' || name === '-h' || (name === 'help' && args.length === 0)) {
 		process.stdout.write(usage());
 		return 0;
 	}
+	// `help encrypt`, `help keyserver start`: the same text as `encrypt --help`.
+	if (name === 'help') return main([...args, '--help']);
 	if (name === undefined) {
 		process.stderr.write(usage());
 		return 2;
@@ -37,7 +45,9 @@ async function main(argv: string[]): Promise<number> {
 	}
 	const [{ command }, { createCliIo }] = await Promise.all([entry.load(), import('./cli-io.js')]);
 	if (args.includes('--help') || args.includes('-h')) {
-		process.stdout.write(`${command.usage}\n`);
+		const subcommand = args[0]?.startsWith('-') ? undefined : args[0];
+		const text = (subcommand && command.usageFor?.(subcommand)) || command.usage;
+		process.stdout.write(`${text}\n`);
 		return 0;
 	}
 	commandIo = createCliIo({ json, verbose });

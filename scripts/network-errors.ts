@@ -5,6 +5,7 @@
  * probe of its URL recovers the cause.
  */
 import { EndpointUnreachableError } from '../ts/errors.js';
+import { SuiInstallError } from '../ts/sui-install/errors.js';
 
 /** What a command talked to, recorded by `suiContext` for failure messages. */
 export interface Endpoints {
@@ -43,7 +44,9 @@ export async function explainNetworkError(
 	endpoints: Endpoints,
 	probe: (url: string) => Promise<string | undefined> = probeUrl,
 ): Promise<EndpointUnreachableError | undefined> {
-	if (error instanceof EndpointUnreachableError) return undefined;
+	// These already name the host they could not reach: re-explaining would misname it.
+	if (error instanceof EndpointUnreachableError || error instanceof SuiInstallError)
+		return undefined;
 	const found = search(error);
 	if (!found.socket && !found.grpc && !found.fetchFailed) return undefined;
 	const fullNode = endpoints.fullNode;

@@ -16,6 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 
 import { AuditLogError, AuditLogLockedError, type AuditLockHolder } from './errors.js';
 
@@ -108,9 +109,14 @@ async function createExclusive(path: string, content: LockContent): Promise<bool
 		return true;
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-		throw new AuditLogError(`cannot create the lock file ${path} (is its directory writable?)`, {
-			cause: error,
-		});
+		const code = (error as NodeJS.ErrnoException).code;
+		const why =
+			code === 'ENOENT'
+				? `its directory ${dirname(path)} does not exist`
+				: code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+					? `its directory ${dirname(path)} is not writable`
+					: (error as Error).message;
+		throw new AuditLogError(`cannot create the lock file ${path}: ${why}`, { cause: error });
 	} finally {
 		await unlink(temporary).catch(() => undefined);
 	}

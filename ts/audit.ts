@@ -244,6 +244,8 @@ export async function verifyAuditLog(
 	}
 	let lineNumber = 0;
 	let prev = GENESIS;
+	/** The line whose hash is `expectedHead`, if any (a typo matches none). */
+	let headLine: number | undefined;
 	let carry: Buffer = Buffer.alloc(0);
 	const decoder = new TextDecoder('utf-8', { fatal: true });
 	const bad = (reason: string): AuditVerifyResult => ({
@@ -267,6 +269,7 @@ export async function verifyAuditLog(
 				const problem = checkLine(text, lineNumber, prev);
 				if (typeof problem === 'string') return bad(problem);
 				prev = problem.hash;
+				if (prev === expectedHead) headLine = lineNumber;
 				carry = carry.subarray(newline + 1);
 				newline = carry.indexOf(0x0a);
 			}
@@ -294,8 +297,11 @@ export async function verifyAuditLog(
 		return {
 			ok: false,
 			lines: lineNumber,
-			badLine: lineNumber + 1,
-			reason: 'the last line is not the expected head: lines were removed from the end',
+			badLine: headLine === undefined ? lineNumber + 1 : headLine + 1,
+			reason:
+				headLine === undefined
+					? `the expected head matches no line of this log (${lineNumber} intact line(s)): lines were removed from the end, or the head is not this log's (a typo, or another log's head)`
+					: `the expected head is line ${headLine}, not the last line: ${lineNumber - headLine} line(s) follow it (written after the head was stored)`,
 		};
 	}
 	return { ok: true, lines: lineNumber, head: prev };

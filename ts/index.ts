@@ -34,6 +34,7 @@ export * from './move/publication-file.js';
 // Policies (transaction builders, executors, readers)
 export * from './policies/allowlist.js';
 export * from './policies/errors.js';
+export * from './sui-install/errors.js';
 export * from './policies/modules.js';
 
 // Seal flows

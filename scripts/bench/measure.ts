@@ -4,9 +4,11 @@
  *   always gets the warmer cache or the quieter moment on a shared machine;
  * - each run records wall time and CPU time (user + system of this process), printed side by
  *   side: wall time drifts with other load, CPU time much less;
- * - a printed ratio is computed from the rounded figures printed beside it (`ratioOf`), never
- *   from separately aggregated numbers, so a reader can recompute every ratio;
- * - a verdict counts how many pairs met the target (`k/n pairs`), so a reader sees how stable it is.
+ * - a ratio is judged per pair (both sides of one pair ran back to back), never as a ratio of
+ *   separately aggregated medians, which can disagree with how many pairs met the target;
+ * - every target gets its verdict from `verdict` below, by one rule (VERDICT_RULE), printed once
+ *   by the runner: never "ok" beside a miss, and the count of measurements that met the target
+ *   is always consistent with the verdict and with the figure printed beside it.
  * Not a benchmark itself (scripts/bench.ts skips this file).
  */
 
@@ -78,62 +80,9 @@ export function rounded(value: number, digits: number): number {
 	return Math.round(value * factor) / factor;
 }
 
-/** `value` to 3 significant digits: printed as `String(result)`, and what ratios use. */
-export function significant(value: number, digits = 3): number {
-	return Number(value.toPrecision(digits));
-}
-
-/**
- * `numerator / denominator` of two printed figures, formatted with 2 decimals and an `×`. Pass
- * the rounded values exactly as printed, so the ratio can be recomputed from the table.
- */
-export function ratioOf(numerator: number, denominator: number): string {
-	return `${(numerator / denominator).toFixed(2)}×`;
-}
-
-/**
- * How many pairs reached `target` (candidate speed / baseline speed, i.e. baseline time /
- * candidate time, per pair): e.g. `19/21 pairs ≥ 0.8×`.
- */
-export function pairsMeeting(
-	pairs: Pairs,
-	target: number,
-	by: 'wallMs' | 'cpuMs' = 'wallMs',
-): string {
-	let met = 0;
-	for (const [i, base] of pairs.baseline.entries()) {
-		const cand = pairs.candidate[i];
-		if (cand !== undefined && base[by] / cand[by] >= target) met++;
-	}
-	return `${met}/${pairs.baseline.length} pairs ≥ ${target}×`;
-}
-
 /** Throughput in MB/s (10^6 bytes) for `bytes` in `ms`, rounded to 1 decimal as printed. */
 export function mbPerSecond(bytes: number, ms: number): number {
 	return rounded(bytes / 1e6 / (ms / 1000), 1);
-}
-
-/** Peak RSS growth from the moment it is created; call `sample()` from inside the work. */
-export interface RssSampler {
-	sample(): void;
-	/** Bytes above the starting RSS at the highest sample (or now, if higher). */
-	peakGrowth(): number;
-}
-
-/**
- * Samples RSS every `every`-th `sample()` call. Async iteration does not let timers run, so the
- * work calls `sample()` itself (e.g. once per output chunk).
- */
-export function rssSampler(every = 16): RssSampler {
-	const start = process.memoryUsage.rss();
-	let peak = start;
-	let calls = 0;
-	return {
-		sample() {
-			if (++calls % every === 0) peak = Math.max(peak, process.memoryUsage.rss());
-		},
-		peakGrowth: () => Math.max(peak, process.memoryUsage.rss()) - start,
-	};
 }
 
 /** A plain-text table: header, dashes, rows; columns padded to their widest cell. */
@@ -166,4 +115,89 @@ export function wholeNumberFromEnv(
 		throw new UsageError(name, `expected a whole number ≥ 1, got '${raw}'`);
 	}
 	return Number(raw.trim());
+}
+
+/** The one verdict rule, printed once at the top of every bench run. */
+export const VERDICT_RULE =
+	'verdict rule: a target is judged on its repeated measurements (pairs or rounds; 1 where one ' +
+	'is taken). It is met ("ok") when more than half of them meet it, missed ("MISS") otherwise; ' +
+	'the figure beside the verdict is their median, so "ok" never stands next to a figure that misses.';
+
+/** A target for `verdict`: at least `value` (speed-ups) or at most `value` (memory). */
+export interface Target {
+	readonly bound: 'at least' | 'at most';
+	readonly value: number;
+	/** Printed after numbers: `×`, ` MiB`. */
+	readonly unit: string;
+	/** Decimals printed (and compared: a verdict is made on the printed figure). */
+	readonly digits: number;
+}
+
+export interface Verdict {
+	readonly ok: boolean;
+	readonly met: number;
+	readonly total: number;
+	/** The median measurement as printed. */
+	readonly figure: string;
+	/** e.g. `MISS 0.59× (5/9 ≥ 0.8×)`. */
+	readonly text: string;
+}
+
+/**
+ * Applies VERDICT_RULE to `measurements`. Each measurement is first rounded as it would be
+ * printed. With an even count the median taken is the middle value on the losing side, which
+ * keeps "the median meets the target" exactly equivalent to "more than half meet it".
+ */
+export function verdict(measurements: readonly number[], target: Target): Verdict {
+	if (measurements.length === 0) throw new Error('verdict of no measurements');
+	const shown = measurements.map((m) => rounded(m, target.digits));
+	const meets = (m: number) =>
+		target.bound === 'at least' ? m >= target.value : m <= target.value;
+	const met = shown.filter(meets).length;
+	const total = shown.length;
+	const ok = met * 2 > total;
+	const sorted = [...shown].sort((a, b) => a - b);
+	const lower = sorted[Math.floor((total - 1) / 2)] as number;
+	const upper = sorted[Math.floor(total / 2)] as number;
+	const median = target.bound === 'at least' ? lower : upper;
+	const sign = target.bound === 'at least' ? '≥' : '≤';
+	const figure = `${median.toFixed(target.digits)}${target.unit}`;
+	const goal = `${target.value}${target.unit}`;
+	return {
+		ok,
+		met,
+		total,
+		figure,
+		text: `${ok ? 'ok' : 'MISS'} ${figure} (${met}/${total} ${sign} ${goal})`,
+	};
+}
+
+/** Per-pair speed ratios, candidate over baseline (baseline time / candidate time). */
+export function pairRatios(pairs: Pairs, by: 'wallMs' | 'cpuMs'): number[] {
+	return pairs.baseline.map((base, i) => base[by] / (pairs.candidate[i]?.[by] ?? NaN));
+}
+
+/** A progress line on stderr (stdout keeps the tables), so a long run is never silent. */
+export function step(text: string): void {
+	process.stderr.write(`… ${text}\n`);
+}
+
+/**
+ * A `warning` listener that drops Node's notice that `node:sqlite` is experimental (the vault
+ * bench loads it; the notice is not a result) and hands every other warning to `printers`.
+ */
+export function withoutSqliteNotice(
+	printers: readonly ((warning: Error) => void)[],
+): (warning: Error) => void {
+	return (warning) => {
+		if (warning.name === 'ExperimentalWarning' && /SQLite/i.test(warning.message)) return;
+		for (const print of printers) print(warning);
+	};
+}
+
+/** Installs `withoutSqliteNotice` in place of Node's own warning printer(s). */
+export function quietSqliteWarning(): void {
+	const printers = process.listeners('warning');
+	process.removeAllListeners('warning');
+	process.on('warning', withoutSqliteNotice(printers));
 }

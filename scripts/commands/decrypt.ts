@@ -9,7 +9,12 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { AuditLog } from '../../ts/audit.js';
 import type { HarnessConfig } from '../../ts/config.js';
 import { decryptEnvelope, readEnvelopeHeader } from '../../ts/envelope.js';
-import { FormatError, InvalidInputError, UnknownFormatTagError } from '../../ts/errors.js';
+import {
+	FormatError,
+	InvalidInputError,
+	UnknownFormatTagError,
+	UsageError,
+} from '../../ts/errors.js';
 import { readBlob, SEAL_KIND_ENVELOPE, TAG_SEAL, TAG_WALLET_AES } from '../../ts/format.js';
 import { toHex } from '../../ts/identity.js';
 import { createSealClient } from '../../ts/seal/client.js';
@@ -20,7 +25,7 @@ import {
 	unlockIdentity,
 	type PolicyKind,
 } from '../../ts/seal/decrypt.js';
-import { writeFileAtomic } from '../../ts/atomic-file.js';
+import { checkInMemorySize, writeOutputFile } from '../output-file.js';
 import { resolvePolicyPackage } from '../../ts/seal/packages.js';
 import {
 	createSessionKey,
@@ -91,6 +96,8 @@ export interface DecryptRequest {
 	auditLog: string | undefined;
 	/** `--wallet-key`: untagged legacy AES-GCM inputs are tried under the wallet key. */
 	walletKey: boolean;
+	/** The flag the outputs come from, for a write failure's message. */
+	outputFlag: '--out' | '--out-dir';
 }
 
 export function parseDecryptArgs(args: string[]) {
@@ -128,6 +135,7 @@ export function parseDecryptArgs(args: string[]) {
 		checkShares: values['check-shares'] ?? false,
 		auditLog: parseAuditLogOption(values['audit-log']),
 		walletKey: values['wallet-key'] ?? false,
+		outputFlag: values.out !== undefined ? '--out' : '--out-dir',
 	};
 	for (const output of request.outputs) {
 		const input = request.inputs.find((candidate) => samePath(candidate, output));
@@ -162,7 +170,15 @@ export async function openAuditLog(path: string | undefined): Promise<AuditLog |
 
 /** Every input readable and every output writable, before config, chain or key servers. */
 export function checkDecryptFiles(request: DecryptRequest, outDir: string | undefined): void {
-	for (const input of request.inputs) checkInputFile(input, 'FILE');
+	for (const input of request.inputs) {
+		if (input === '-') {
+			throw new UsageError(
+				'FILE',
+				"decrypt reads each input twice (its format, then its data), so it needs files; '-' (standard input) is not supported here",
+			);
+		}
+		checkInputFile(input, 'FILE');
+	}
 	if (outDir === undefined) {
 		for (const output of request.outputs) checkOutputFile(output, '--out');
 	} else if (statSync(outDir, { throwIfNoEntry: false }) === undefined) {
@@ -170,6 +186,17 @@ export function checkDecryptFiles(request: DecryptRequest, outDir: string | unde
 		checkOutputDir(dirname(resolve(outDir)), '--out-dir', outDir);
 	} else {
 		checkOutputDir(outDir, '--out-dir');
+	}
+	if (request.auditLog !== undefined) checkOutputFile(request.auditLog, '--audit-log');
+}
+
+/** The config's access log (config.yaml `auditLog` / SEAL_AUDIT_LOG) must be writable too. */
+export function checkConfiguredAuditLog(
+	option: string | undefined,
+	path: string | undefined,
+): void {
+	if (option === undefined && path !== undefined) {
+		checkOutputFile(path, 'auditLog (config.yaml auditLog / SEAL_AUDIT_LOG)');
 	}
 }
 
@@ -201,8 +228,10 @@ export const command: Command = {
 		checkSuiOptions(values);
 		checkDecryptFiles(request, values['out-dir']);
 		const ctx = suiContext(io, values);
+		const logPath = auditLogPath(request.auditLog, ctx.config);
+		checkConfiguredAuditLog(request.auditLog, logPath);
 		// Open (and verify) the log before any key is requested: a damaged log stops us here.
-		const audit = await openAuditLog(auditLogPath(request.auditLog, ctx.config));
+		const audit = await openAuditLog(logPath);
 		const removeIfEmpty = await createOutDir(values['out-dir']);
 		try {
 			return await decryptFiles(request, ctx, audit, io);
@@ -258,7 +287,7 @@ export async function decryptFiles(
 				written.push({
 					input: item.input,
 					output,
-					bytes: await writeFileAtomic(output, plaintext, 0o600),
+					bytes: await writeOutputFile(output, plaintext, request.outputFlag, 0o600),
 				});
 			}
 		} finally {
@@ -320,7 +349,11 @@ export async function decryptFiles(
 			for (const [i, { index, input }] of objects.entries()) {
 				const output = request.outputs[index] ?? '';
 				const plaintext = plaintexts[i] ?? new Uint8Array();
-				written.push({ input, output, bytes: await writeFileAtomic(output, plaintext, 0o600) });
+				written.push({
+					input,
+					output,
+					bytes: await writeOutputFile(output, plaintext, request.outputFlag, 0o600),
+				});
 			}
 		} finally {
 			for (const plaintext of plaintexts) plaintext.fill(0);
@@ -348,7 +381,7 @@ export async function decryptFiles(
 			servers: opened.header.servers.map((s) => s.objectId),
 			...(audit ? { audit } : {}),
 		});
-		const bytes = await writeFileAtomic(
+		const bytes = await writeOutputFile(
 			output,
 			decryptEnvelope(opened, {
 				sealClient,
@@ -356,6 +389,7 @@ export async function decryptFiles(
 				txBytes,
 				checkShareConsistency: request.checkShares,
 			}),
+			request.outputFlag,
 			0o600,
 		);
 		bar.done();
@@ -408,6 +442,12 @@ async function classify(index: number, input: string, walletKey: boolean): Promi
 		await checkEnvelopeHeader(input);
 		return { index, input, kind: 'envelope' };
 	}
+	// Anything else is read whole; nothing that large was written as one blob.
+	await checkInMemorySize(
+		input,
+		'FILE',
+		'it is not an envelope, and a Seal object or wallet-key blob is read whole into memory',
+	);
 	const bytes = new Uint8Array(await readFile(input));
 	if (bytes[0] === TAG_WALLET_AES || (walletKey && bytes[0] !== TAG_SEAL)) {
 		return { index, input, kind: 'wallet', data: bytes };

@@ -11,12 +11,13 @@ import { runE2eFlow } from '../../ts/e2e/flow.js';
 import { formatReport } from '../../ts/e2e/report.js';
 import { localnetDown } from '../../ts/localnet/down.js';
 import { requireSui } from '../../ts/localnet/sui.js';
+import { findSuiBinary } from '../../ts/move/sui-binary.js';
 import { localnetUp } from '../../ts/localnet/up.js';
 import type { Command } from '../cli-io.js';
 import { parseCommandArgs, rejectPositionals, usageErrors } from '../args.js';
 import { loadSignerSettings } from '../../ts/config.js';
 
-const USAGE = `usage: seal-policies e2e [--network localnet|testnet] [--reuse]
+const USAGE = `usage: seal-policies e2e [--network localnet|testnet] [--reuse] [--install-sui]
 
 Runs the full flow: publish → create a namespace → add a member → encrypt t-of-n → the member
 decrypts; a non-member and a removed member are refused; the owner policy; a batch of 50; an
@@ -24,20 +25,25 @@ envelope rewrapped to another server set; on localnet, key servers going down. E
 pass/fail table; exit code 0 only when every step passed.
 
   --network localnet   (default) \`localnet up\`, the flow, then \`localnet down\` even on failure;
-                       needs a \`sui\` binary (PATH or SUI_BIN) and git
+                       needs a \`sui\` binary (SUI_BIN, \`seal-policies sui install\`, PATH)
+                       and git
   --network testnet    configured key servers (default: Mysten's open testnet servers, 2-of-2)
                        and a funded SUI_PRIVATE_KEY; publishes seal_policies if not recorded
   --reuse              localnet: use the stack already running (started with \`localnet up\`)
-                       and leave it running`;
+                       and leave it running
+  --install-sui        localnet: when no \`sui\` is found, run \`seal-policies sui install\`
+                       first (without it, a missing \`sui\` stops the command at once)`;
 
 const OPTIONS = {
 	network: { type: 'string' },
 	reuse: { type: 'boolean' },
+	'install-sui': { type: 'boolean' },
 } as const;
 
 export interface E2eRequest {
 	network: 'localnet' | 'testnet';
 	reuse: boolean;
+	installSui: boolean;
 }
 
 export function parseE2eArgs(args: string[]): E2eRequest {
@@ -49,7 +55,9 @@ export function parseE2eArgs(args: string[]): E2eRequest {
 	}
 	if (values.reuse && network !== 'localnet')
 		throw new InvalidInputError('--reuse', 'only applies to localnet');
-	return { network, reuse: values.reuse ?? false };
+	if (values['install-sui'] && network !== 'localnet')
+		throw new InvalidInputError('--install-sui', 'only applies to localnet');
+	return { network, reuse: values.reuse ?? false, installSui: values['install-sui'] ?? false };
 }
 
 export const command: Command = {
@@ -73,7 +81,10 @@ export const command: Command = {
 			log(`e2e on testnet: ${env.servers.length} key servers, threshold ${env.threshold}`);
 			return report(io, await runE2eFlow(env, { faults: false, log }));
 		}
-		// Fail at once, in one line, before anything starts.
+		// Install only when asked; otherwise fail at once, in one line, before anything starts.
+		if (request.installSui && findSuiBinary(io.env) === undefined) {
+			await (await import('./sui.js')).installSuiWithProgress(io);
+		}
 		requireSui(io.env);
 		const owned = !request.reuse;
 		// Ctrl-C must not leave a node and key servers behind.

@@ -15,7 +15,6 @@ import {
 	sealEncrypt,
 	type EncryptTarget,
 } from '../../ts/seal/encrypt.js';
-import { writeFileAtomic } from '../../ts/atomic-file.js';
 import { resolvePolicyPackage } from '../../ts/seal/packages.js';
 import type { CliIo, Command } from '../cli-io.js';
 import { counted, progress, PROGRESS_MIN_BYTES } from '../progress.js';
@@ -29,6 +28,8 @@ import {
 	rejectPositionals,
 	usageErrors,
 } from '../args.js';
+import { checkInMemorySize, MAX_IN_MEMORY_BYTES, writeOutputFile } from '../output-file.js';
+import { checkStdin, peekInput } from '../stdin-input.js';
 import { checkSuiOptions, SUI_OPTIONS, suiContext } from '../sui-context.js';
 
 const USAGE = `usage: seal-policies encrypt (--allowlist ID | --owner ADDRESS | --wallet-key) --in FILE --out FILE [options]
@@ -41,7 +42,8 @@ options:
   --wallet-key           no Seal: AES-256-GCM under a key derived from the signer's signature
                          (format 0x01; only the same ed25519/secp256k1/secp256r1 key decrypts;
                          no key servers or policy package needed)
-  --in FILE, --out FILE  input and output files (the output is written whole or not at all)
+  --in FILE, --out FILE  input and output files (the output is written whole or not at all);
+                         --in - reads standard input
   --envelope             envelope encryption (default for inputs above 1 MiB)
   --threshold N          key servers needed to decrypt (default: config / SEAL_THRESHOLD)
   --nonce HEX            identity nonce (default: 16 random bytes)
@@ -133,12 +135,38 @@ export const command: Command = {
 	async run(args, io) {
 		const { request, values } = usageErrors(() => parseEncryptArgs(args));
 		checkSuiOptions(values);
-		checkInputFile(request.input, '--in');
+		const stdin = io.stdin ?? process.stdin;
+		const fromStdin = request.input === '-';
+		if (fromStdin) checkStdin(stdin, '--in');
+		else checkInputFile(request.input, '--in');
 		checkOutputFile(request.output, '--out');
-		const size = (await stat(request.input)).size;
-		if (request.target.policy === 'wallet-key') return encryptWithWallet(request, size, values, io);
+		const inputName = fromStdin ? 'standard input' : request.input;
+		if (request.target.policy === 'wallet-key') {
+			// Before the signer or any output: the wallet-key format is one in-memory blob.
+			const inMemory =
+				'--wallet-key encrypts in memory; encrypt it for an --allowlist or --owner instead, which streams it as an envelope';
+			let data: Uint8Array;
+			if (fromStdin) {
+				const peeked = await peekInput(stdin, MAX_IN_MEMORY_BYTES);
+				if (!peeked.complete) {
+					throw new InvalidInputError('--in', `standard input is larger than 2 GiB; ${inMemory}`);
+				}
+				data = peeked.head;
+			} else {
+				await checkInMemorySize(request.input, '--in', inMemory);
+				data = await readFile(request.input);
+			}
+			return encryptWithWallet(request, inputName, data, values, io);
+		}
 		const target = request.target;
-		const envelope = request.envelope ?? size > MAX_DIRECT_SEAL_BYTES;
+		// Standard input has no size: its first bytes decide between one object and an envelope.
+		const peeked = fromStdin ? await peekInput(stdin, MAX_DIRECT_SEAL_BYTES) : undefined;
+		const size = peeked
+			? peeked.complete
+				? peeked.head.length
+				: undefined
+			: (await stat(request.input)).size;
+		const envelope = request.envelope ?? (size === undefined || size > MAX_DIRECT_SEAL_BYTES);
 		const ctx = suiContext(io, values);
 		const { originalId } = await resolvePolicyPackage(ctx.config, ctx.deploymentsDir);
 		const servers = ctx.config.seal.servers;
@@ -149,18 +177,20 @@ export const command: Command = {
 			verifyKeyServers: request.verify,
 		});
 		io.logger.info(
-			`encrypting ${request.input} (${size} bytes) for ${describeTarget(target)}, ${threshold}-of-${servers.length} key servers${envelope ? ', envelope' : ''}`,
+			`encrypting ${inputName} (${size ?? 'more than 1 MiB of'} bytes) for ${describeTarget(target)}, ${threshold}-of-${servers.length} key servers${envelope ? ', envelope' : ''}`,
 		);
 		let innerIdHex: string;
 		let written: number;
 		if (envelope) {
 			const bar = progress({
-				label: `encrypting ${request.input}`,
-				total: size,
+				label: `encrypting ${inputName}`,
+				total: size ?? 0,
 				unit: 'bytes',
-				minTotal: PROGRESS_MIN_BYTES,
+				// Standard input has no known total: no progress rather than a line per chunk.
+				minTotal: size === undefined ? Infinity : PROGRESS_MIN_BYTES,
 			});
-			const input = Readable.from(counted(createReadStream(request.input), (n) => bar.advance(n)));
+			const source = peeked ? peeked.stream : createReadStream(request.input);
+			const input = Readable.from(counted(source, (n) => bar.advance(n)));
 			const { innerId, stream } = encryptForTargetEnvelope(input, {
 				sealClient,
 				packageId: originalId,
@@ -168,7 +198,7 @@ export const command: Command = {
 				threshold,
 			});
 			innerIdHex = toHex(innerId);
-			written = await writeFileAtomic(request.output, stream);
+			written = await writeOutputFile(request.output, stream, '--out');
 			bar.done();
 		} else {
 			const sealed = await sealEncrypt({
@@ -176,10 +206,10 @@ export const command: Command = {
 				packageId: originalId,
 				target,
 				threshold,
-				data: await readFile(request.input),
+				data: peeked ? peeked.head : await readFile(request.input),
 			});
 			innerIdHex = sealed.innerIdHex;
-			written = await writeFileAtomic(request.output, sealed.blob);
+			written = await writeOutputFile(request.output, sealed.blob, '--out');
 		}
 		const result = {
 			output: request.output,
@@ -208,7 +238,8 @@ function describeTarget(target: EncryptTarget): string {
  */
 async function encryptWithWallet(
 	request: EncryptRequest,
-	size: number,
+	inputName: string,
+	data: Uint8Array,
 	values: { network?: string; config?: string; transport?: string; 'deployments-dir'?: string },
 	io: CliIo,
 ): Promise<number> {
@@ -216,10 +247,10 @@ async function encryptWithWallet(
 	const walletKey = await deriveWalletKey(signer);
 	try {
 		io.logger.info(
-			`encrypting ${request.input} (${size} bytes) under the wallet key of ${walletKey.address}`,
+			`encrypting ${inputName} (${data.length} bytes) under the wallet key of ${walletKey.address}`,
 		);
-		const blob = encryptWithWalletKey(walletKey, await readFile(request.input));
-		const written = await writeFileAtomic(request.output, blob);
+		const blob = encryptWithWalletKey(walletKey, data);
+		const written = await writeOutputFile(request.output, blob, '--out');
 		io.result(
 			{
 				output: request.output,

@@ -20,9 +20,11 @@ import { MVR_REGISTRY_NODE_URL, MvrResolver } from '../../ts/keyserver/mvr.js';
 import { NodePackageResolver } from '../../ts/keyserver/packages.js';
 import { startKeyServer } from '../../ts/keyserver/server.js';
 import { watchWrappers, wrapperAncestors } from '../../ts/keyserver/wrapper-watch.js';
+import { normalizeObjectId } from '../../ts/identity.js';
+import { NETWORK_NAMES } from '../../ts/networks.js';
 import { createSuiClient, parseSuiTransport } from '../../ts/sui-client.js';
 import { parseCommandArgs, rejectPositionals, usageErrors } from '../args.js';
-import type { CliIo, Command } from '../cli-io.js';
+import { subcommandUsage, type CliIo, type Command } from '../cli-io.js';
 
 /** Environment variables holding the master key (first one set wins; never printed). */
 export const MASTER_KEY_ENV = ['SEAL_KEYSERVER_MASTER_KEY', 'MASTER_KEY'] as const;
@@ -53,14 +55,18 @@ const USAGE = `usage:
       --ttl-max-minutes <n>    longest session TTL accepted (default 30)
       --backend mcl|noble      curve arithmetic (default mcl; noble = reference, ~5x slower)
       --workers <n>            key-derivation threads (default: number of cores; 0 = none)
-      --metrics-port <n|off>   Prometheus port (default metrics_host_port or 9184)
-      --check-node fail|warn   probe the full node at start; stop (fail) or only warn
+      --metrics-port <n|off>   Prometheus port (default metrics_host_port or 9184); both ports
+                               are bound before the server is announced
+      --check-node warn|fail|off  probe the full node (and the Seal package) before serving:
+                               warn (default) prints a warning when it does not answer, fail
+                               stops, off skips the probe
       Runs until SIGINT/SIGTERM (or until the npm/npx/tsx wrapper it runs under is gone), then
       finishes in-flight requests (at most 10 s) and exits.`;
 
 export const command: Command = {
 	summary: 'genkey | start: our TypeScript Seal key server',
 	usage: USAGE,
+	usageFor: (subcommand) => subcommandUsage(USAGE, 'keyserver', subcommand),
 	async run(args, io) {
 		const [sub, ...rest] = args;
 		if (sub === 'genkey') return genkey(rest, io);
@@ -124,7 +130,7 @@ export async function startSettings(
 			: metricsFlag === 'off'
 				? -1
 				: integer(metricsFlag, 'metrics-port', 0, 65535);
-	const portDefault = env['PORT'] ? integer(env['PORT'], 'PORT', 0, 65535) : 2024;
+	const portDefault = env['PORT'] ? integer(env['PORT'], 'PORT', 0, 65535, 'PORT') : 2024;
 	const port = values.port === undefined ? portDefault : integer(values.port, 'port', 0, 65535);
 	if (configPath) {
 		for (const flag of ['object-id', 'node-url', 'seal-package', 'ttl-max-minutes'] as const) {
@@ -163,10 +169,14 @@ export async function startSettings(
 			network: file.network.toLowerCase(),
 		};
 	}
+	// Same id rule as every other command: 0x and all 64 digits, never zero-padded.
+	const id = (value: string, flag: string) =>
+		usageErrors(() => normalizeObjectId(value, flag), flag);
+	const sealPackage = values['seal-package'];
 	return {
-		objectId: required(values['object-id'], 'object-id'),
-		nodeUrl: required(values['node-url'], 'node-url'),
-		sealPackageId: values['seal-package'],
+		objectId: id(required(values['object-id'], 'object-id'), '--object-id'),
+		nodeUrl: nodeUrl(required(values['node-url'], 'node-url')),
+		sealPackageId: sealPackage === undefined ? undefined : id(sealPackage, '--seal-package'),
 		port,
 		ttlMaxMinutes: integer(values['ttl-max-minutes'] ?? '30', 'ttl-max-minutes', 1, 24 * 60),
 		metricsPort: metricsFromFlag === -1 ? undefined : (metricsFromFlag ?? 9184),
@@ -182,21 +192,24 @@ async function start(args: string[], io: CliIo): Promise<number> {
 	const { values, positionals } = parseCommandArgs(args, START_OPTIONS, USAGE);
 	rejectPositionals(positionals, USAGE);
 	const settings = await startSettings(values, io.env, io.logger);
-	const curveBackend = parseCurveBackendName(values.backend);
+	const curveBackend = usageErrors(() => parseCurveBackendName(values.backend), '--backend');
 	const workers =
 		values.workers === undefined ? undefined : integer(values.workers, 'workers', 0, 256);
-	const checkNode = values['check-node'];
-	if (checkNode !== undefined && checkNode !== 'fail' && checkNode !== 'warn') {
-		throw new InvalidInputError('check-node', `expected 'fail' or 'warn', got '${checkNode}'`);
+	const checkNode = values['check-node'] ?? 'warn';
+	if (checkNode !== 'fail' && checkNode !== 'warn' && checkNode !== 'off') {
+		throw new UsageError('--check-node', `expected warn, fail or off, got '${checkNode}'`);
 	}
+	if (!(NETWORK_NAMES as readonly string[]).includes(values.network)) {
+		throw new UsageError(
+			'--network',
+			`unknown network '${values.network}'; use one of ${NETWORK_NAMES.join(', ')}`,
+		);
+	}
+	const transport = usageErrors(() => parseSuiTransport(values.transport), '--transport');
 	const masterKey = takeMasterKeyFromEnv(io.env);
 
-	const client = createSuiClient({
-		network: values.network,
-		rpcUrl: settings.nodeUrl,
-		transport: usageErrors(() => parseSuiTransport(values.transport)),
-	});
-	if (checkNode) {
+	const client = createSuiClient({ network: values.network, rpcUrl: settings.nodeUrl, transport });
+	if (checkNode !== 'off') {
 		const problem = await probeNode(client, settings.sealPackageId);
 		if (problem && checkNode === 'fail') {
 			masterKey.fill(0);
@@ -211,6 +224,21 @@ async function start(args: string[], io: CliIo): Promise<number> {
 	const metrics = new KeyServerMetrics();
 	const onRpc = (method: string, ok: boolean, ms: number) =>
 		metrics.rpcDuration.observe({ method, status: ok ? 'success' : 'failure' }, ms);
+	// Both ports are bound before anything is announced: a clash names its flag, and no
+	// "listening" line precedes the failure.
+	let metricsServer;
+	try {
+		metricsServer =
+			settings.metricsPort === undefined
+				? undefined
+				: await startMetricsServer(metrics, values.host, settings.metricsPort);
+	} catch (error) {
+		masterKey.fill(0);
+		throw new KeyServerStartError(
+			`${(error as Error).message}: choose another port with --metrics-port <n>, or --metrics-port off`,
+			{ cause: error },
+		);
+	}
 	const evaluator = new NodeEvaluator({
 		client,
 		...(settings.sealPackageId ? { sealPackageId: settings.sealPackageId } : {}),
@@ -220,8 +248,7 @@ async function start(args: string[], io: CliIo): Promise<number> {
 		...(settings.rgpUpdateIntervalMs !== undefined
 			? { rgpUpdateIntervalMs: settings.rgpUpdateIntervalMs }
 			: {}),
-		onRpc: (method, ok, ms) =>
-			metrics.rpcDuration.observe({ method, status: ok ? 'success' : 'failure' }, ms),
+		onRpc,
 	});
 	// Testnet MVR names live in the mainnet registry, read on mainnet's default node (as Mysten).
 	const mvr = new MvrResolver({
@@ -241,6 +268,7 @@ async function start(args: string[], io: CliIo): Promise<number> {
 	let server;
 	try {
 		server = await startKeyServer({
+			announce: false,
 			masterKey,
 			objectId: settings.objectId,
 			evaluator,
@@ -256,18 +284,16 @@ async function start(args: string[], io: CliIo): Promise<number> {
 			addressAliases: new NodeAddressAliases(client, { onRpc }),
 			mvr,
 		});
+	} catch (error) {
+		await metricsServer?.close();
+		if (error instanceof KeyServerStartError && /EADDRINUSE/.test(error.message)) {
+			throw new KeyServerStartError(`${error.message}: choose another port with --port <n>`, {
+				cause: error,
+			});
+		}
+		throw error;
 	} finally {
 		masterKey.fill(0);
-	}
-	let metricsServer;
-	try {
-		metricsServer =
-			settings.metricsPort === undefined
-				? undefined
-				: await startMetricsServer(metrics, values.host, settings.metricsPort);
-	} catch (error) {
-		await server.close();
-		throw error;
 	}
 	// Listen for the stop conditions before announcing the server (a test or supervisor may
 	// signal as soon as it sees the line).
@@ -358,10 +384,33 @@ function required(value: string | undefined, name: string): string {
 	return value;
 }
 
-function integer(value: string, name: string, min: number, max: number): number {
-	const n = Number(value);
+function integer(
+	value: string,
+	name: string,
+	min: number,
+	max: number,
+	field = `--${name}`,
+): number {
+	const n = /^-?[0-9]+$/.test(value.trim()) ? Number(value) : NaN;
 	if (!Number.isInteger(n) || n < min || n > max) {
-		throw new UsageError(`--${name}`, `expected an integer in ${min}..${max}, got '${value}'`);
+		throw new UsageError(field, `expected an integer in ${min}..${max}, got '${value}'`);
 	}
 	return n;
+}
+
+/** `--node-url`: an http(s) URL (checked here so the message names the flag). */
+function nodeUrl(value: string): string {
+	let parsed: URL | undefined;
+	try {
+		parsed = new URL(value);
+	} catch {
+		parsed = undefined;
+	}
+	if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+		throw new UsageError(
+			'--node-url',
+			`expected an http(s) URL such as http://127.0.0.1:9000, got '${value}'`,
+		);
+	}
+	return value;
 }

@@ -5,6 +5,7 @@
 import { InvalidInputError, LocalnetError } from '../../ts/errors.js';
 import { normalizeObjectId } from '../../ts/identity.js';
 import { localnetPaths } from '../../ts/localnet/paths.js';
+import { findSuiBinary } from '../../ts/move/sui-binary.js';
 import { readLocalnetState } from '../../ts/localnet/state.js';
 import { createSuiClient } from '../../ts/sui-client.js';
 import { localnetDown } from '../../ts/localnet/down.js';
@@ -29,21 +30,34 @@ const USAGE = `usage: seal-policies localnet up|down|status|fund [options]
   fund ADDRESS   send faucet SUI to ADDRESS (e.g. your SUI_PRIVATE_KEY's address)
 
 options (up):
-  --servers N      key servers (default ${DEFAULT_SERVER_COUNT})
+  --server-count N key servers (default ${DEFAULT_SERVER_COUNT}; \`--servers\` elsewhere is a list
+                   of key-server ids)
   --threshold T    threshold written to .env.localnet (default ${DEFAULT_THRESHOLD})
   --port P         first key-server port (default ${DEFAULT_KEY_SERVER_PORT}; server i uses P+i)
+  --install-sui    when no \`sui\` is found, run \`seal-policies sui install\` first (without
+                   it, a missing \`sui\` stops the command at once, before anything starts)
 
-needs: a \`sui\` binary (PATH or SUI_BIN) and git. SEAL_KEY_SERVER_BIN=<path> runs Mysten's
+needs: a \`sui\` binary (SUI_BIN, \`seal-policies sui install\`, or PATH) and git. SEAL_KEY_SERVER_BIN=<path> runs Mysten's
 key-server binary instead of ours. Master keys exist only in the key-server processes' env.`;
 
 const OPTIONS = {
-	servers: { type: 'string' },
+	'server-count': { type: 'string' },
 	threshold: { type: 'string' },
 	port: { type: 'string' },
+	'install-sui': { type: 'boolean' },
 } as const;
 
+/** The most key servers `localnet up` starts (checkStackSize's bound). */
+const MAX_SERVERS = 20;
+
 export type LocalnetRequest =
-	| { action: 'up'; serverCount: number; threshold: number; basePort: number }
+	| {
+			action: 'up';
+			serverCount: number;
+			threshold: number;
+			basePort: number;
+			installSui: boolean;
+	  }
 	| { action: 'down' }
 	| { action: 'status' }
 	| { action: 'fund'; address: string };
@@ -57,7 +71,7 @@ export function parseLocalnetArgs(args: string[]): LocalnetRequest {
 		if (Object.values(values).some((v) => v !== undefined)) {
 			throw new InvalidInputError(
 				'options',
-				'--servers/--threshold/--port only apply to `localnet up`',
+				'--server-count/--threshold/--port/--install-sui only apply to `localnet up`',
 			);
 		}
 		return { action, address: normalizeObjectId(rest[0] ?? '', 'ADDRESS') };
@@ -68,24 +82,39 @@ export function parseLocalnetArgs(args: string[]): LocalnetRequest {
 			values.port === undefined ? DEFAULT_KEY_SERVER_PORT : parsePositiveInt(values.port, '--port');
 		if (basePort < 1024 || basePort > 65_000)
 			throw new InvalidInputError('--port', 'expected 1024..65000');
+		const serverCount =
+			values['server-count'] === undefined
+				? DEFAULT_SERVER_COUNT
+				: parsePositiveInt(values['server-count'], '--server-count');
+		if (serverCount > MAX_SERVERS)
+			throw new InvalidInputError(
+				'--server-count',
+				`expected 1..${MAX_SERVERS}, got ${serverCount}`,
+			);
+		const threshold =
+			values.threshold === undefined
+				? DEFAULT_THRESHOLD
+				: parsePositiveInt(values.threshold, '--threshold');
+		// A wrong command line, so checked here (exit 2) before `up` looks for anything.
+		if (threshold > serverCount) {
+			throw new InvalidInputError(
+				'--threshold',
+				`${threshold} is more than the ${serverCount} key servers (--server-count); use 1..${serverCount}`,
+			);
+		}
 		return {
 			action,
-			serverCount:
-				values.servers === undefined
-					? DEFAULT_SERVER_COUNT
-					: parsePositiveInt(values.servers, '--servers'),
-			threshold:
-				values.threshold === undefined
-					? DEFAULT_THRESHOLD
-					: parsePositiveInt(values.threshold, '--threshold'),
+			serverCount,
+			threshold,
 			basePort,
+			installSui: values['install-sui'] ?? false,
 		};
 	}
 	if (action === 'down' || action === 'status') {
 		if (Object.values(values).some((v) => v !== undefined)) {
 			throw new InvalidInputError(
 				'options',
-				`--servers/--threshold/--port only apply to \`localnet up\``,
+				`--server-count/--threshold/--port/--install-sui only apply to \`localnet up\``,
 			);
 		}
 		return { action };
@@ -103,6 +132,10 @@ export const command: Command = {
 		const request = usageErrors(() => parseLocalnetArgs(args));
 		const root = process.cwd();
 		if (request.action === 'up') {
+			// Install only when asked; without it `localnetUp` fails at once in one line.
+			if (request.installSui && findSuiBinary(io.env) === undefined) {
+				await (await import('./sui.js')).installSuiWithProgress(io);
+			}
 			const { state, paths } = await localnetUp({
 				root,
 				env: io.env,

@@ -11,21 +11,35 @@ import type { Command } from '../cli-io.js';
 import { buildEnvironmentArg, packagePathArg, type MoveIo } from '../move-script.js';
 
 const ENV_HELP = `--build-env testnet|mainnet (default testnet) builds as \`sui --build-env\` does; for
-localnet|devnet also give --chain-id ID (built as testnet, as sui's ephemeral publications are).`;
+localnet|devnet also give --chain-id ID (built as testnet, as sui's ephemeral publications are).
+--package-path DIR (or --path DIR, as \`sui move\` calls it) names the Move package directory.`;
 
-export const MOVE_BUILD_USAGE = `usage: seal-policies move build [--path DIR] [--build-env ENV [--chain-id ID]] [--json] [--verbose]
-       npm run move:build [-- --path DIR --build-env ENV --chain-id ID --json --verbose]
+export const MOVE_BUILD_USAGE = `usage: seal-policies move build [--package-path DIR] [--build-env ENV [--chain-id ID]] [--json] [--verbose]
+       npm run move:build [-- --package-path DIR --build-env ENV --chain-id ID --json --verbose]
 
 Compiles the Move package (default: move/) and prints its module count, dependency ids and
 digest; with --json, the full build (base64 modules included) on stdout.
 ${ENV_HELP}`;
 
-export const MOVE_TEST_USAGE = `usage: seal-policies move test [--path DIR] [--build-env ENV [--chain-id ID]] [--filter TEXT] [--json] [--verbose]
-       npm run move:test [-- --path DIR --build-env ENV --chain-id ID --filter TEXT --json --verbose]
+export const MOVE_TEST_USAGE = `usage: seal-policies move test [--package-path DIR] [--build-env ENV [--chain-id ID]] [--filter TEXT] [--json] [--verbose]
+       npm run move:test [-- --package-path DIR --build-env ENV --chain-id ID --filter TEXT --json --verbose]
 
 Runs the Move unit tests (default package: move/) and prints each result. Exits 1 when a test
 fails or none ran (check --filter).
 ${ENV_HELP}`;
+
+/** `--package-path` as in `publish`; `--path` is `sui move`'s name for the same thing. */
+const PATH_OPTIONS = { 'package-path': { type: 'string' }, path: { type: 'string' } } as const;
+
+function packagePathOption(values: {
+	'package-path'?: string | undefined;
+	path?: string | undefined;
+}): string | undefined {
+	if (values['package-path'] !== undefined && values.path !== undefined) {
+		throw new UsageError('--path', 'is another name for --package-path: give one of them');
+	}
+	return values['package-path'] ?? values.path;
+}
 
 const ENV_OPTIONS = { 'build-env': { type: 'string' }, 'chain-id': { type: 'string' } } as const;
 
@@ -40,11 +54,11 @@ with Sui framework sources from SUI_FRAMEWORK_DIR or ~/.move.`;
 export async function moveBuild(args: string[], io: MoveIo): Promise<number> {
 	const { values, positionals } = parseCommandArgs(
 		args,
-		{ path: { type: 'string' }, ...ENV_OPTIONS },
+		{ ...PATH_OPTIONS, ...ENV_OPTIONS },
 		MOVE_BUILD_USAGE,
 	);
 	rejectPositionals(positionals, MOVE_BUILD_USAGE);
-	const packagePath = packagePathArg(values.path);
+	const packagePath = packagePathArg(packagePathOption(values));
 	const environment = buildEnvironmentArg(values);
 	const built = await buildMovePackage({
 		packagePath,
@@ -72,11 +86,11 @@ export async function moveBuild(args: string[], io: MoveIo): Promise<number> {
 export async function moveTest(args: string[], io: MoveIo): Promise<number> {
 	const { values, positionals } = parseCommandArgs(
 		args,
-		{ path: { type: 'string' }, filter: { type: 'string' }, ...ENV_OPTIONS },
+		{ ...PATH_OPTIONS, filter: { type: 'string' }, ...ENV_OPTIONS },
 		MOVE_TEST_USAGE,
 	);
 	rejectPositionals(positionals, MOVE_TEST_USAGE);
-	const packagePath = packagePathArg(values.path);
+	const packagePath = packagePathArg(packagePathOption(values));
 	const environment = buildEnvironmentArg(values);
 	const started = performance.now();
 	const report = await runMoveTests({
@@ -108,6 +122,8 @@ export async function moveTest(args: string[], io: MoveIo): Promise<number> {
 export const command: Command = {
 	summary: 'build | test: compile the Move package or run its unit tests (as `sui move`)',
 	usage: USAGE,
+	usageFor: (subcommand) =>
+		subcommand === 'build' ? MOVE_BUILD_USAGE : subcommand === 'test' ? MOVE_TEST_USAGE : undefined,
 	async run(args, io) {
 		const [sub, ...rest] = args;
 		const moveIo: MoveIo = {

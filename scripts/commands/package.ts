@@ -8,21 +8,21 @@ import {
 	restrictUpgradePolicy,
 	type UpgradePolicyName,
 } from '../../ts/package-info/upgrade-policy.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, usageErrors } from '../args.js';
 import { SUI_OPTIONS, suiContext, type SuiContext } from '../sui-context.js';
 
 const USAGE = `usage: seal-policies package <subcommand> [options]
 
   info [PACKAGE]              version, upgrade policy and who holds the UpgradeCap (or that the
                               package is immutable); default: the recorded package
-  restrict --policy P         allow only additive or dependency-only upgrades from now on
+  restrict --upgrade-policy P allow only additive or dependency-only upgrades from now on
   freeze                      make the package immutable: destroy the UpgradeCap (irreversible)
 
 Whoever holds the UpgradeCap can publish a new seal_approve and change who may decrypt; restrict
 or freeze gives that power up. A policy only ever gets stricter.
 
 options:
-  --policy P             restrict: additive | dependency-only
+  --upgrade-policy P     restrict: additive | dependency-only (as \`publish --upgrade-policy\`)
   --cap ID               UpgradeCap (default: the one in deployments/<network>.json)
   --network N, --config FILE, --transport grpc|jsonrpc, --deployments-dir DIR`;
 
@@ -35,10 +35,11 @@ export type PackageRequest =
 export function parsePackageArgs(args: string[]) {
 	const { values, positionals } = parseCommandArgs(
 		args,
-		{ ...SUI_OPTIONS, policy: { type: 'string' }, cap: { type: 'string' } },
+		{ ...SUI_OPTIONS, 'upgrade-policy': { type: 'string' }, cap: { type: 'string' } },
 		USAGE,
 	);
 	const [subcommand, ...rest] = positionals;
+	const upgradePolicy = values['upgrade-policy'];
 	const capId = values.cap === undefined ? undefined : normalizeObjectId(values.cap, '--cap');
 	const extra = (allowed: number) => {
 		if (rest.length > allowed) {
@@ -52,8 +53,8 @@ export function parsePackageArgs(args: string[]) {
 	switch (subcommand) {
 		case 'info':
 			extra(1);
-			if (values.policy !== undefined || capId !== undefined) {
-				throw new InvalidInputError('--policy/--cap', 'do not apply to `package info`');
+			if (upgradePolicy !== undefined || capId !== undefined) {
+				throw new InvalidInputError('--upgrade-policy/--cap', 'do not apply to `package info`');
 			}
 			request = {
 				subcommand,
@@ -62,13 +63,13 @@ export function parsePackageArgs(args: string[]) {
 			break;
 		case 'restrict': {
 			extra(0);
-			if (values.policy === undefined) {
-				throw new InvalidInputError('--policy', 'is required: additive or dependency-only');
+			if (upgradePolicy === undefined) {
+				throw new InvalidInputError('--upgrade-policy', 'is required: additive or dependency-only');
 			}
-			const policy = parseUpgradePolicy(values.policy, '--policy');
+			const policy = parseUpgradePolicy(upgradePolicy, '--upgrade-policy');
 			if (policy !== 'additive' && policy !== 'dependency-only') {
 				throw new InvalidInputError(
-					'--policy',
+					'--upgrade-policy',
 					policy === 'immutable'
 						? 'use `package freeze` to make the package immutable'
 						: "'compatible' is the default and a policy never gets looser",
@@ -79,8 +80,8 @@ export function parsePackageArgs(args: string[]) {
 		}
 		case 'freeze':
 			extra(0);
-			if (values.policy !== undefined) {
-				throw new InvalidInputError('--policy', 'does not apply to `package freeze`');
+			if (upgradePolicy !== undefined) {
+				throw new InvalidInputError('--upgrade-policy', 'does not apply to `package freeze`');
 			}
 			request = { subcommand, capId };
 			break;
@@ -97,7 +98,7 @@ export const command: Command = {
 	summary: 'show or reduce who can upgrade the package (info, restrict, freeze)',
 	usage: USAGE,
 	async run(args, io) {
-		const { request, values } = parsePackageArgs(args);
+		const { request, values } = usageErrors(() => parsePackageArgs(args));
 		const context = suiContext(io, values);
 		const record = await readDeployment(context.deploymentsDir, context.config.network);
 		if (request.subcommand === 'info') {

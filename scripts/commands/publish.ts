@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 
-import { parseCommandArgs, rejectPositionals } from '../args.js';
+import { checkMovePackageDir, parseCommandArgs, rejectPositionals, usageErrors } from '../args.js';
 import type { Command } from '../cli-io.js';
 import { SUI_OPTIONS, suiContext } from '../sui-context.js';
 import { publishAndRecord } from '../../ts/move/publish.js';
@@ -33,22 +33,27 @@ export const command: Command = {
 	summary: 'publish (or --upgrade) the seal_policies Move package and record its ids',
 	usage: USAGE,
 	async run(args, io) {
-		const { values, positionals } = parseCommandArgs(
-			args,
-			{
-				...SUI_OPTIONS,
-				upgrade: { type: 'boolean' },
-				force: { type: 'boolean' },
-				'package-path': { type: 'string' },
-				'upgrade-policy': { type: 'string' },
-			},
-			USAGE,
+		const { values, positionals } = usageErrors(() =>
+			parseCommandArgs(
+				args,
+				{
+					...SUI_OPTIONS,
+					upgrade: { type: 'boolean' },
+					force: { type: 'boolean' },
+					'package-path': { type: 'string' },
+					'upgrade-policy': { type: 'string' },
+				},
+				USAGE,
+			),
 		);
 		rejectPositionals(positionals, USAGE);
 		const upgradePolicy =
 			values['upgrade-policy'] === undefined
 				? undefined
-				: parseUpgradePolicy(values['upgrade-policy'], '--upgrade-policy');
+				: usageErrors(() => parseUpgradePolicy(values['upgrade-policy'] ?? '', '--upgrade-policy'));
+		// Files before config, signer or chain: a wrong directory is named as such.
+		const packagePath = resolve(values['package-path'] ?? 'move');
+		checkMovePackageDir(packagePath, '--package-path');
 		const context = suiContext(io, values);
 		if (values.upgrade)
 			await refuseRestrictedUpgrade(context.deploymentsDir, context.config.network);
@@ -60,7 +65,7 @@ export const command: Command = {
 			client: context.client,
 			signer,
 			network: context.config.network,
-			packagePath: resolve(values['package-path'] ?? 'move'),
+			packagePath,
 			deploymentsDir: context.deploymentsDir,
 			force: values.force ?? false,
 			upgrade: values.upgrade ?? false,

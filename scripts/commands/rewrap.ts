@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { KeyServerEntry } from '../../ts/networks.js';
 import { readEnvelopeHeader, rewrapEnvelope } from '../../ts/envelope.js';
-import { InvalidInputError } from '../../ts/errors.js';
+import { InvalidInputError, UsageError } from '../../ts/errors.js';
 import { SEAL_KIND_ENVELOPE, SEAL_KIND_OBJECT, TAG_SEAL, TAG_WALLET_AES } from '../../ts/format.js';
 import { normalizeObjectId, toHex } from '../../ts/identity.js';
 import type { Logger } from '../../ts/logger.js';
@@ -18,13 +18,14 @@ import {
 	unlockIdentity,
 	type PolicyKind,
 } from '../../ts/seal/decrypt.js';
-import { writeFileAtomic } from '../../ts/atomic-file.js';
+import { writeOutputFile } from '../output-file.js';
 import { resolvePolicyPackage } from '../../ts/seal/packages.js';
 import { createSessionKey } from '../../ts/seal/session.js';
 import type { Command } from '../cli-io.js';
 import {
 	AUDIT_LOG_OPTION,
 	auditLogPath,
+	checkConfiguredAuditLog,
 	checkEnvelopeHeader,
 	openAuditLog,
 	parseAuditLogOption,
@@ -143,10 +144,18 @@ export const command: Command = {
 	async run(args, io) {
 		const { request, values } = usageErrors(() => parseRewrapArgs(args));
 		checkSuiOptions(values);
+		if (request.input === '-') {
+			throw new UsageError(
+				'--in',
+				"rewrap reads its input twice (header, then data), so it needs a file; '-' (standard input) is not supported here",
+			);
+		}
 		checkInputFile(request.input, '--in');
 		checkOutputFile(request.output, '--out');
+		if (request.auditLog !== undefined) checkOutputFile(request.auditLog, '--audit-log');
 		await checkIsEnvelope(request.input);
 		const ctx = suiContext(io, values);
+		checkConfiguredAuditLog(request.auditLog, auditLogPath(request.auditLog, ctx.config));
 		const signer = await ctx.signer();
 		const { originalId, latestId } = await resolvePolicyPackage(ctx.config, ctx.deploymentsDir);
 		const opened = await readEnvelopeHeader(createReadStream(request.input));
@@ -205,7 +214,7 @@ export const command: Command = {
 		io.logger.info(
 			`rewrapping ${request.input}: ${header.threshold}-of-${oldServers.length} -> ${threshold}-of-${newServers.length}`,
 		);
-		const bytes = await writeFileAtomic(
+		const bytes = await writeOutputFile(
 			request.output,
 			rewrapEnvelope(opened, {
 				access: {
@@ -217,6 +226,7 @@ export const command: Command = {
 				sealClient: newClient,
 				threshold,
 			}),
+			'--out',
 		);
 		const result = {
 			output: request.output,

@@ -10,7 +10,7 @@ import {
 	writeFileSync,
 } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
@@ -199,7 +199,7 @@ describe('audit log writer lock', () => {
 	it('a lock in a directory that does not exist is an AuditLogError naming the lock file', async () => {
 		const path = join(tempLog(), 'missing', 'access.jsonl');
 		await expect(acquireAuditLock(path)).rejects.toThrow(
-			`cannot create the lock file ${path}.lock (is its directory writable?)`,
+			`cannot create the lock file ${path}.lock: its directory ${dirname(path)} does not exist`,
 		);
 	});
 

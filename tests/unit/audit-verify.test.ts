@@ -193,7 +193,7 @@ describe('each record check rejects on its own', () => {
 		});
 	});
 
-	it('an expected head that is not the last line names the line after it', async () => {
+	it('an expected head that is an earlier line says so and names the line after it', async () => {
 		const first = sealed(body(1, GENESIS));
 		const second = sealed(body(2, first.hash));
 		const path = logOf([first.line, second.line]);
@@ -201,8 +201,23 @@ describe('each record check rejects on its own', () => {
 		expect(await verifyAuditLog(path, { expectedHead: first.hash })).toEqual({
 			ok: false,
 			lines: 2,
+			badLine: 2,
+			reason:
+				'the expected head is line 1, not the last line: 1 line(s) follow it (written after the head was stored)',
+		});
+	});
+
+	it('an expected head that matches no line is its own finding, not a removed-lines claim', async () => {
+		const first = sealed(body(1, GENESIS));
+		const second = sealed(body(2, first.hash));
+		const path = logOf([first.line, second.line]);
+		const typo = `${second.hash.slice(0, 63)}${second.hash.endsWith('0') ? '1' : '0'}`;
+		expect(await verifyAuditLog(path, { expectedHead: typo })).toEqual({
+			ok: false,
+			lines: 2,
 			badLine: 3,
-			reason: 'the last line is not the expected head: lines were removed from the end',
+			reason:
+				"the expected head matches no line of this log (2 intact line(s)): lines were removed from the end, or the head is not this log's (a typo, or another log's head)",
 		});
 	});
 

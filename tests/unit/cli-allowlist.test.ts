@@ -40,7 +40,7 @@ describe('allowlist argument validation (no config, key or chain involved)', () 
 		[['create', 'team', '--cap', CAP], '--cap', /does not apply/],
 		[['add', ALLOWLIST, MEMBER, '--events', '3'], '--events', /only applies to `allowlist show`/],
 		[['show', ALLOWLIST, '--events', 'lots'], '--events', /integer/],
-		[['show', ALLOWLIST, '--bogus'], 'arguments', /Unknown option '--bogus'/],
+		[['show', ALLOWLIST, '--bogus'], 'arguments', /unknown option '--bogus'/],
 	])('%j → InvalidInputError(%s)', async (args, field, message) => {
 		const error = (() => {
 			try {

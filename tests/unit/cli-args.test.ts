@@ -1,7 +1,7 @@
-import { linkSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 import { inputOutputPaths, samePath } from '../../scripts/args.js';
 import { parseDecryptArgs } from '../../scripts/commands/decrypt.js';
@@ -10,6 +10,7 @@ import { InvalidInputError } from '../../ts/errors.js';
 
 describe('an output never overwrites its input', () => {
 	const dir = mkdtempSync(join(tmpdir(), 'cli-args-'));
+	afterAll(() => rmSync(dir, { recursive: true, force: true }));
 	const file = join(dir, 'doc.seal');
 	writeFileSync(file, 'x');
 

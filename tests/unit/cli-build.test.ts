@@ -14,6 +14,7 @@ import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { describe, expect, it } from 'vitest';
 
 import { usage } from '../../scripts/cli-commands.js';
+import { MIN_NODE, nodeVersionProblem } from '../../scripts/node-version.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
@@ -66,6 +67,7 @@ describe('build configuration', () => {
 		expect([...seen].map((file) => file.slice(ROOT.length + 1)).sort()).toEqual([
 			'scripts/cli-commands.ts',
 			'scripts/cli.ts',
+			'scripts/node-version.ts',
 			'scripts/package-root.ts',
 		]);
 	});
@@ -112,14 +114,66 @@ describe('Node requirement', () => {
 	it('README and docs/configuration.md state the same minimum as engines, and explain the install-script notices', () => {
 		const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 		const install = readFileSync(join(ROOT, 'docs', 'configuration.md'), 'utf8');
-		const major = /^>=(\d+)$/.exec(manifest.engines.node)?.[1];
-		expect(major).toBeDefined();
-		expect(readme).toContain(`Node.js ${major} or newer`);
-		expect(install).toContain(`Node.js ${major} or newer`);
+		const minimum = /^>=(\d+\.\d+)$/.exec(manifest.engines.node)?.[1];
+		expect(minimum).toBe(`${MIN_NODE.major}.${MIN_NODE.minor}`);
+		expect(readme).toContain(`Node.js ${minimum} or newer`);
+		expect(install).toContain(`Node.js ${minimum} or newer`);
 		expect(readme).toContain('EBADENGINE');
 		expect(install).toContain('EBADENGINE');
 		expect(install).toMatch(/allowScripts/);
 		expect(install).toMatch(/`node`.*preinstall/s);
 		expect(install).toMatch(/`esbuild`.*postinstall/s);
 	});
+});
+
+describe('an older Node gets one line saying which Node is needed', () => {
+	it('the rule: 22.13 and newer pass, anything older is named', () => {
+		for (const ok of ['22.13.0', 'v22.23.3', '23.0.0', '24.1.0']) {
+			expect(nodeVersionProblem(ok), ok).toBeUndefined();
+		}
+		for (const old of ['20.20.2', 'v22.12.0', '18.0.0']) {
+			expect(nodeVersionProblem(old)).toMatch(
+				new RegExp(
+					`^seal-policies needs Node\\.js 22\\.13 or newer; this is Node\\.js ${old.replace('v', '').replaceAll('.', '\\.')}\\.`,
+				),
+			);
+		}
+	});
+
+	// The machine's own `node` (not the project's Node 22 that npm puts first on PATH).
+	const systemNode = ['/usr/bin/node', '/usr/local/bin/node'].find((file) => {
+		if (!existsSync(file)) return false;
+		const version = spawnSync(file, ['--version'], { encoding: 'utf8' }).stdout.trim();
+		return nodeVersionProblem(version) !== undefined;
+	});
+	it.skipIf(systemNode === undefined)(
+		'`vault stats` under an older Node: that line, exit 1, no "No such built-in module" (skipped: no Node older than 22.13 here)',
+		() => {
+			const tsx = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+			const dir = mkdtempSync(join(tmpdir(), 'old-node-'));
+			try {
+				const run = spawnSync(
+					systemNode ?? 'node',
+					[
+						'--import',
+						tsx,
+						join(ROOT, 'scripts', 'cli.ts'),
+						'vault',
+						'stats',
+						'--db',
+						join(dir, 'x.db'),
+					],
+					{ encoding: 'utf8', cwd: dir, timeout: 60_000 },
+				);
+				expect(run.status).toBe(1);
+				expect(run.stderr.trim().split('\n')).toEqual([
+					expect.stringMatching(
+						/^error: seal-policies needs Node\.js 22\.13 or newer; this is Node\.js \d+/,
+					),
+				]);
+			} finally {
+				rmSync(dir, { recursive: true, force: true });
+			}
+		},
+	);
 });

@@ -140,6 +140,21 @@ describe('usage, help and version', () => {
 		expect(bare.stderr).toMatch(/^usage: seal-policies/);
 	}, 180_000);
 
+	it("`help CMD` and `CMD SUB --help` show that command's or subcommand's help, not the parent's", () => {
+		const help = cli(['help', 'encrypt']);
+		expect(help.code).toBe(0);
+		expect(help.stdout).toMatch(/^usage: seal-policies encrypt /);
+		const start = cli(['keyserver', 'start', '--help']);
+		expect(start.code).toBe(0);
+		expect(start.stdout).toMatch(/^usage:\n {2}seal-policies keyserver start /);
+		expect(start.stdout).toContain('--metrics-port');
+		expect(start.stdout).not.toContain('keyserver genkey');
+		const test = cli(['help', 'move', 'test']);
+		expect(test.stdout).toMatch(/^usage: seal-policies move test /);
+		expect(test.stdout).not.toContain('seal-policies move build');
+		expect(cli(['help', 'nosuch']).code).toBe(2);
+	}, 180_000);
+
 	it('localnet help lists every subcommand, fund included', () => {
 		const top = cli(['--help']);
 		expect(top.code).toBe(0);
@@ -161,7 +176,7 @@ describe('move and bench scripts', () => {
 		}
 		const bogus = run(join(ROOT, 'scripts', 'move-test.ts'), ['--bogus']);
 		expect(bogus.code).toBe(2);
-		expect(lines(bogus.stderr)).toEqual([expect.stringMatching(/Unknown option '--bogus'/)]);
+		expect(lines(bogus.stderr)).toEqual([expect.stringMatching(/unknown option '--bogus'/)]);
 	});
 
 	it('`seal-policies move build --help` exists beside the npm scripts', () => {
@@ -178,6 +193,13 @@ describe('move and bench scripts', () => {
 		expect(help.stdout).toMatch(/^usage: npm run bench/);
 		expect(help.stdout).toMatch(/benchmarks: .*envelope/);
 		expect(help.stdout).not.toMatch(/benchmarks: .*measure/);
+		// The sizes that matter and what a run costs, where a user looks first.
+		expect(help.stdout).toMatch(/ENVELOPE_BENCH_MIB=N .*\(default 64\)/s);
+		expect(help.stdout).toMatch(/VAULT_BENCH_EXPORT_RECORDS=N/);
+		expect(help.stdout).toMatch(
+			/Without a name:\s+the quick ones \(envelope, envelope-pieces: about a minute\)/,
+		);
+		expect(help.stdout).toMatch(/keyserver .*\(about 1 min\)/);
 		const bogus = run(bench, ['bogus']);
 		expect(bogus.code).toBe(2);
 		expect(bogus.stderr).toMatch(/^error: unknown benchmark 'bogus'/);

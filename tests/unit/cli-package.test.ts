@@ -7,7 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { CliIo } from '../../scripts/cli-io.js';
 import { command as packageCommand, parsePackageArgs } from '../../scripts/commands/package.js';
 import { command as publishCommand } from '../../scripts/commands/publish.js';
-import { InvalidInputError, PublishError } from '../../ts/errors.js';
+import { PublishError, UsageError } from '../../ts/errors.js';
 import { silentLogger } from '../../ts/logger.js';
 
 const PKG = `0x${'ab'.repeat(32)}`;
@@ -27,7 +27,7 @@ describe('package command arguments (no config, key or chain involved)', () => {
 			subcommand: 'info',
 			packageId: PKG,
 		});
-		expect(parsePackageArgs(['restrict', '--policy', 'dependency-only']).request).toEqual({
+		expect(parsePackageArgs(['restrict', '--upgrade-policy', 'dependency-only']).request).toEqual({
 			subcommand: 'restrict',
 			policy: 'dependency-only',
 			capId: undefined,
@@ -44,15 +44,20 @@ describe('package command arguments (no config, key or chain involved)', () => {
 		[['info', '0x2'], /PACKAGE: expected 0x followed by exactly 64 hex digits/],
 		[['info', PKG, PKG], /unexpected/],
 		[['info', '--cap', CAP], /do not apply/],
-		[['restrict'], /--policy: is required/],
-		[['restrict', '--policy', 'compatible'], /never gets looser/],
-		[['restrict', '--policy', 'immutable'], /package freeze/],
-		[['restrict', '--policy', 'frozen'], /expected one of compatible, additive/],
-		[['freeze', '--policy', 'additive'], /does not apply/],
+		[['restrict'], /--upgrade-policy: is required/],
+		[['restrict', '--upgrade-policy', 'compatible'], /never gets looser/],
+		[['restrict', '--upgrade-policy', 'immutable'], /package freeze/],
+		[['restrict', '--upgrade-policy', 'frozen'], /expected one of compatible, additive/],
+		[['freeze', '--upgrade-policy', 'additive'], /does not apply/],
 		[['freeze', '--cap', '0x1'], /--cap/],
-	])('%j → InvalidInputError', async (args, message) => {
+		// The upgrade policy has one name in every command (decrypt's --policy is another thing).
+		[
+			['restrict', '--policy', 'additive'],
+			/^arguments: unknown option '--policy' \(did you mean --upgrade-policy\?\)/,
+		],
+	])('%j → UsageError (exit 2)', async (args, message) => {
 		const error = await packageCommand.run(args, io()).catch((e: unknown) => e);
-		expect(error).toBeInstanceOf(InvalidInputError);
+		expect(error).toBeInstanceOf(UsageError);
 		expect((error as Error).message).toMatch(message);
 	});
 });
@@ -62,7 +67,7 @@ describe('publish --upgrade-policy', () => {
 		const error = await publishCommand
 			.run(['--upgrade-policy', 'frozen'], io())
 			.catch((e: unknown) => e);
-		expect(error).toBeInstanceOf(InvalidInputError);
+		expect(error).toBeInstanceOf(UsageError);
 		expect((error as Error).message).toMatch(
 			/--upgrade-policy: expected one of compatible, additive, dependency-only, immutable/,
 		);

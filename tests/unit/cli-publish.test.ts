@@ -11,7 +11,7 @@ function io(env: NodeJS.ProcessEnv = {}): CliIo {
 
 describe('publish argument validation (no config, key or chain involved)', () => {
 	it.each([
-		[['--bogus'], /Unknown option '--bogus'/],
+		[['--bogus'], /unknown option '--bogus'/],
 		[['move'], /unexpected 'move'/],
 		[['--network'], /argument missing/],
 		[['--transport', 'graphql'], /expected 'grpc' or 'jsonrpc'/],

@@ -12,11 +12,13 @@ import {
 	readFileSync,
 	rmSync,
 	statSync,
+	truncateSync,
 	writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,6 +26,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createCliIo, type CliIo } from '../../scripts/cli-io.js';
 import { COMMANDS } from '../../scripts/cli-commands.js';
 import { explainNetworkError } from '../../scripts/network-errors.js';
+import { peekInput } from '../../scripts/stdin-input.js';
 import { loadConfig, loadSignerSettings } from '../../ts/config.js';
 import {
 	ConfigError,
@@ -94,6 +97,14 @@ describe('usage errors are UsageError (exit 2) in every command', () => {
 		['publish', ['--network', 'moonnet']],
 		['localnet', ['sideways']],
 		['localnet', ['up', '--port', '80']],
+		['localnet', ['up', '--threshold', '5']],
+		['localnet', ['up', '--server-count', '2', '--threshold', '3']],
+		['allowlist', ['show', ID, '--events', '-1']],
+		['package', ['restrict']],
+		['package', ['freeze', '--cap', '0x1']],
+		['publish', ['--upgrade-policy', 'frozen']],
+		['sui', ['install', '--version', 'latest']],
+		['move', ['build', '--path', 'a', '--package-path', 'b']],
 		['e2e', ['--network', 'mainnet']],
 		['audit', ['check', 'x']],
 		['audit', ['verify', 'x', '--expected-head', 'nothex']],
@@ -155,6 +166,23 @@ describe('file-system failures: one line naming file and flag, before anything e
 		],
 		['rewrap', ['--in', missing, '--out', join(dir, 'o')], `--in: ${missing} does not exist`],
 		['rewrap', ['--in', adir, '--out', join(dir, 'o')], `--in: ${adir} is a directory, not a file`],
+		['publish', ['--package-path', missing], `--package-path: ${missing} does not exist`],
+		[
+			'decrypt',
+			[plain, '--out', join(dir, 'o'), '--audit-log', join(dir, 'nodir', 'log.jsonl')],
+			`--audit-log: ${join(dir, 'nodir', 'log.jsonl')}: directory ${join(dir, 'nodir')} does not exist`,
+		],
+		[
+			'rewrap',
+			['--in', plain, '--out', join(dir, 'o'), '--audit-log', adir],
+			`--audit-log: ${adir} is a directory, not a file`,
+		],
+		['publish', ['--package-path', plain], `--package-path: ${plain} is not a directory`],
+		[
+			'publish',
+			['--package-path', adir],
+			`--package-path: ${adir} has no Move.toml (not a Move package directory)`,
+		],
 	];
 	for (const [name, args, message] of cases) {
 		it(`${name}: ${message.replace(dir, 'DIR')}`, async () => {
@@ -232,6 +260,64 @@ describe('formats are named by file and by what they are', () => {
 	});
 });
 
+describe('inputs read whole, and outputs that cannot be written', () => {
+	/** An io with a signer whose progress lines are kept, to see nothing was announced. */
+	function recordingIo() {
+		const lines: string[] = [];
+		const io = quietIo({ SUI_PRIVATE_KEY: Ed25519Keypair.generate().getSecretKey() });
+		return {
+			lines,
+			io: {
+				...io,
+				logger: { info: (m: string) => void lines.push(m), warn: () => {}, debug: () => {} },
+			},
+		};
+	}
+
+	it('a 3 GiB input is refused up front by --wallet-key encrypt and by decrypt (sparse file)', async () => {
+		const dir = tempDir();
+		const huge = join(dir, 'huge.bin');
+		writeFileSync(huge, new Uint8Array([0x01, 0x01]));
+		truncateSync(huge, 3 * 1024 ** 3);
+		const { io, lines } = recordingIo();
+		const encrypt = await failure(
+			'encrypt',
+			['--wallet-key', '--in', huge, '--out', join(dir, 'o')],
+			io,
+		);
+		expect(encrypt).toBeInstanceOf(InvalidInputError);
+		expect(encrypt.message).toBe(
+			`--in: ${huge} is 3.0 GiB; --wallet-key encrypts in memory; encrypt it for an --allowlist or --owner instead, which streams it as an envelope (at most 2.0 GiB)`,
+		);
+		const decrypt = await failure('decrypt', [huge, '--out', join(dir, 'o')], io);
+		expect(decrypt.message).toBe(
+			`FILE: ${huge} is 3.0 GiB; it is not an envelope, and a Seal object or wallet-key blob is read whole into memory (at most 2.0 GiB)`,
+		);
+		expect(lines).toEqual([]);
+	});
+
+	it.skipIf(!existsSync('/proc/self'))(
+		'an output that cannot be created names --out and the file, never the temporary name',
+		async () => {
+			const dir = tempDir();
+			const plain = join(dir, 'plain.txt');
+			writeFileSync(plain, 'x');
+			const { io } = recordingIo();
+			const error = await failure(
+				'encrypt',
+				['--wallet-key', '--in', plain, '--out', '/proc/x.bin'],
+				io,
+			);
+			expect(error).toBeInstanceOf(InvalidInputError);
+			// As root the directory check passes and the write itself fails; otherwise the check.
+			expect(error.message).toMatch(
+				/^--out: (cannot write \/proc\/x\.bin: no file can be created there \(ENOENT\); nothing was written|\/proc\/x\.bin: directory \/proc is not writable)/,
+			);
+			expect(error.message).not.toMatch(/\.tmp|\d{3,}\./);
+		},
+	);
+});
+
 describe('wallet-key fallback (format 0x01) from the CLI', () => {
 	it('encrypt --wallet-key and decrypt round-trip with the signer alone (no key servers)', async () => {
 		const dir = tempDir();
@@ -294,6 +380,51 @@ describe('wallet-key fallback (format 0x01) from the CLI', () => {
 		const error = await failure('decrypt', [join(dir, 'a.seal'), '--out-dir', plainDir], other);
 		expect(error.message).toMatch(/DecryptionFailedError/);
 		expect(existsSync(plainDir)).toBe(false);
+	});
+
+	it('--in - reads standard input; a terminal, rewrap and decrypt say why not (exit 2)', async () => {
+		const dir = tempDir();
+		const secret = Ed25519Keypair.generate().getSecretKey();
+		const piped = (chunks: string[]) =>
+			Object.assign(Readable.from(chunks.map((c) => Buffer.from(c))), { isTTY: false });
+		const io = { ...quietIo({ SUI_PRIVATE_KEY: secret }), stdin: piped(['meet ', 'at ', 'noon']) };
+		const { command: encrypt } = await COMMANDS['encrypt']!.load();
+		expect(await encrypt.run(['--wallet-key', '--in', '-', '--out', join(dir, 'n.bin')], io)).toBe(
+			0,
+		);
+		const { command: decrypt } = await COMMANDS['decrypt']!.load();
+		expect(await decrypt.run([join(dir, 'n.bin'), '--out', join(dir, 'n.txt')], io)).toBe(0);
+		expect(readFileSync(join(dir, 'n.txt'), 'utf8')).toBe('meet at noon');
+
+		const terminal = { ...io, stdin: Object.assign(Readable.from([]), { isTTY: true }) };
+		const tty = await failure(
+			'encrypt',
+			['--wallet-key', '--in', '-', '--out', join(dir, 'x')],
+			terminal,
+		);
+		expect(tty).toBeInstanceOf(UsageError);
+		expect(tty.message).toMatch(/^--in: '-' reads standard input, which is a terminal here/);
+		const rewrap = await failure('rewrap', ['--in', '-', '--out', join(dir, 'x')], io);
+		expect(rewrap).toBeInstanceOf(UsageError);
+		expect(rewrap.message).toMatch(/^--in: rewrap reads its input twice/);
+		const decryptStdin = await failure('decrypt', ['-', '--out', join(dir, 'x')], io);
+		expect(decryptStdin).toBeInstanceOf(UsageError);
+		expect(decryptStdin.message).toMatch(/^FILE: decrypt reads each input twice/);
+	});
+});
+
+describe('peekInput: standard input decides between one object and an envelope', () => {
+	it('a short input is complete; a long one streams every byte, head first', async () => {
+		const short = await peekInput(Readable.from([Buffer.from('ab'), Buffer.from('c')]), 10);
+		expect(short.complete).toBe(true);
+		expect(Buffer.from(short.head).toString()).toBe('abc');
+		const chunks = Array.from({ length: 5 }, (_, i) => Buffer.alloc(4, i));
+		const long = await peekInput(Readable.from(chunks), 6);
+		expect(long.complete).toBe(false);
+		expect(long.head.length).toBe(8);
+		const all: Buffer[] = [];
+		for await (const chunk of long.stream) all.push(Buffer.from(chunk));
+		expect(Buffer.concat(all)).toEqual(Buffer.concat(chunks));
 	});
 });
 

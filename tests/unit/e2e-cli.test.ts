@@ -139,15 +139,18 @@ describe('localnet and e2e arguments', () => {
 			serverCount: 3,
 			threshold: 2,
 			basePort: 2024,
+			installSui: false,
 		});
 		expect(
-			parseLocalnetArgs(['up', '--servers', '5', '--threshold', '3', '--port', '3000']),
+			parseLocalnetArgs(['up', '--server-count', '5', '--threshold', '3', '--port', '3000']),
 		).toEqual({
 			action: 'up',
 			serverCount: 5,
 			threshold: 3,
 			basePort: 3000,
+			installSui: false,
 		});
+		expect(parseLocalnetArgs(['up', '--install-sui'])).toMatchObject({ installSui: true });
 		expect(parseLocalnetArgs(['status'])).toEqual({ action: 'status' });
 		expect(parseLocalnetArgs(['fund', ID.toUpperCase().replace('0X', '0x')])).toEqual({
 			action: 'fund',
@@ -155,14 +158,26 @@ describe('localnet and e2e arguments', () => {
 		});
 		expect(() => parseLocalnetArgs(['fund'])).toThrow(InvalidInputError);
 		expect(() => parseLocalnetArgs(['fund', '0x12'])).toThrow(InvalidInputError);
-		expect(() => parseLocalnetArgs(['down', '--servers', '2'])).toThrow(InvalidInputError);
+		expect(() => parseLocalnetArgs(['down', '--server-count', '2'])).toThrow(InvalidInputError);
+		// `--servers` is a list of key-server ids (rewrap); the count has its own name.
+		expect(() => parseLocalnetArgs(['up', '--servers', '3'])).toThrow(
+			/unknown option '--servers' \(did you mean --server-count\?\)/,
+		);
 		expect(() => parseLocalnetArgs(['restart'])).toThrow(InvalidInputError);
 		expect(() => parseLocalnetArgs(['up', '--port', '80'])).toThrow(InvalidInputError);
 	});
 
 	it('parses e2e networks', () => {
-		expect(parseE2eArgs([])).toEqual({ network: 'localnet', reuse: false });
-		expect(parseE2eArgs(['--network', 'testnet'])).toEqual({ network: 'testnet', reuse: false });
+		expect(parseE2eArgs([])).toEqual({ network: 'localnet', reuse: false, installSui: false });
+		expect(parseE2eArgs(['--network', 'testnet'])).toEqual({
+			network: 'testnet',
+			reuse: false,
+			installSui: false,
+		});
+		expect(parseE2eArgs(['--install-sui'])).toMatchObject({ installSui: true });
+		expect(() => parseE2eArgs(['--network', 'testnet', '--install-sui'])).toThrow(
+			InvalidInputError,
+		);
 		expect(() => parseE2eArgs(['--network', 'mainnet'])).toThrow(InvalidInputError);
 		expect(() => parseE2eArgs(['--network', 'testnet', '--reuse'])).toThrow(InvalidInputError);
 	});

@@ -3,10 +3,10 @@
  * crates/key-server/key-server-config.yaml and the `test_parse_open_config` cases in
  * crates/key-server/src/key_server_options.rs (ddc7e5d6).
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { startSettings } from '../../scripts/commands/keyserver.js';
 import { InvalidInputError } from '../../ts/errors.js';
 import {
@@ -223,6 +223,7 @@ describe('key-server-config.yaml', () => {
 describe('keyserver start settings', () => {
 	it('--config (or CONFIG_PATH) fills the server settings; PORT comes from the environment', async () => {
 		const dir = await mkdtemp(join(tmpdir(), 'ks-config-'));
+		onTestFinished(() => rm(dir, { recursive: true, force: true }));
 		const file = join(dir, 'key-server-config.yaml');
 		await writeFile(
 			file,
@@ -257,7 +258,7 @@ describe('keyserver start settings', () => {
 
 	it('without a config file, flags and defaults: port 2024, metrics 9184, TTL 30', async () => {
 		const settings = await startSettings(
-			{ 'object-id': '0x2', 'node-url': 'http://n:9000' },
+			{ 'object-id': pad('2'), 'node-url': 'http://n:9000' },
 			{},
 			silentLogger,
 		);
@@ -275,10 +276,14 @@ describe('keyserver start settings', () => {
 		);
 		await expect(
 			startSettings(
-				{ 'object-id': '0x2', 'node-url': 'http://n', port: '70000' },
+				{ 'object-id': pad('2'), 'node-url': 'http://n', port: '70000' },
 				{},
 				silentLogger,
 			),
 		).rejects.toThrow(/port/);
+		// The flag takes ids as every other command does (the config file keeps Mysten's short form).
+		await expect(
+			startSettings({ 'object-id': '0x2', 'node-url': 'http://n' }, {}, silentLogger),
+		).rejects.toThrow('--object-id: expected 0x followed by exactly 64 hex digits');
 	});
 });

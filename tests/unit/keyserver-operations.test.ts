@@ -197,7 +197,7 @@ describe('keyserver start under npm', () => {
 					'keyserver',
 					'start',
 					'--object-id',
-					'0x2',
+					`0x${'2'.padStart(64, '0')}`,
 					'--node-url',
 					'http://127.0.0.1:9',
 					'--port',

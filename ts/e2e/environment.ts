@@ -54,7 +54,7 @@ export async function localnetUnavailable(
 	} catch (error) {
 		return (error as Error).message;
 	}
-	if (sui === undefined) return 'no `sui` binary (PATH or SUI_BIN)';
+	if (sui === undefined) return 'no `sui` binary (SUI_BIN, `seal-policies sui install`, or PATH)';
 	const state = await readLocalnetState(localnetPaths(root).stateFile);
 	if (state?.node.pid === undefined || !isAlive(state.node.pid)) return 'no running localnet stack';
 	return undefined;

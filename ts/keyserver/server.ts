@@ -70,6 +70,8 @@ export interface KeyServerOptions {
 	metrics?: KeyServerMetrics;
 	/** Longest wait for in-flight requests on `close()`; default 10 s. */
 	drainTimeoutMs?: number;
+	/** Log the "listening on" line (default true; the CLI prints its own start line). */
+	announce?: boolean;
 }
 
 /** Request counters, for tests and the bench (counted when a request reaches a route). */
@@ -285,9 +287,10 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 	}
 	const port = (server.address() as AddressInfo).port;
 	const urlHost = host.includes(':') ? `[${host}]` : host;
-	logger.info(
-		`key server ${objectId} listening on http://${urlHost}:${port} (${curve.name} backend, ${workerCount || 'no'} worker thread(s))`,
-	);
+	if (options.announce !== false)
+		logger.info(
+			`key server ${objectId} listening on http://${urlHost}:${port} (${curve.name} backend, ${workerCount || 'no'} worker thread(s))`,
+		);
 	const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
 	let closing: Promise<void> | undefined;
 	return {

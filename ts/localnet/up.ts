@@ -64,7 +64,7 @@ export function checkStackSize(serverCount: number, threshold: number): void {
 	if (!Number.isInteger(serverCount) || serverCount < 1 || serverCount > 20) {
 		throw new LocalnetError(
 			'key servers',
-			`--servers ${serverCount} must be an integer from 1 to 20`,
+			`--server-count ${serverCount} must be an integer from 1 to 20`,
 		);
 	}
 	if (!Number.isInteger(threshold) || threshold < 1 || threshold > serverCount) {

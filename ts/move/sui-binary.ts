@@ -2,12 +2,15 @@ import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
 
 import { PrerequisiteMissingError } from '../errors.js';
+import { installedSui } from '../sui-install/cache.js';
 import type { MoveToolchainEnv } from './env.js';
 
 /**
- * Finds the `sui` CLI: `SUI_BIN` when set (a path, or a name looked up on `PATH`), else `sui` on
- * `PATH`. Returns `undefined` when there is none. A `SUI_BIN` that names no executable throws, so a
- * typo never silently falls back to another toolchain.
+ * Finds the `sui` CLI, in order: `SUI_BIN` when set (a path, or a name looked up on `PATH`); the
+ * release `seal-policies sui install` put in the per-user cache (the version this project pins,
+ * installed on request, so it wins over an older `sui` that happens to be on `PATH`); `sui` on
+ * `PATH`. Returns `undefined` when there is none. A `SUI_BIN` that names no executable throws, so
+ * a typo never silently falls back to another toolchain.
  */
 export function findSuiBinary(env: MoveToolchainEnv): string | undefined {
 	const override = env['SUI_BIN']?.trim();
@@ -26,7 +29,7 @@ export function findSuiBinary(env: MoveToolchainEnv): string | undefined {
 		}
 		return found;
 	}
-	return searchPath('sui', env);
+	return installedSui(env) ?? searchPath('sui', env);
 }
 
 /** Looks `name` up in the `PATH` of `env` (with `PATHEXT` on Windows). */

@@ -23,7 +23,7 @@ export const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 function suiMissing(): string | undefined {
 	try {
 		return findSuiBinary(process.env) === undefined
-			? 'no `sui` binary (PATH or SUI_BIN); see docs/localnet-and-e2e.md'
+			? 'no `sui` binary (SUI_BIN, `seal-policies sui install`, or PATH); see docs/sui-install.md'
 			: undefined;
 	} catch (error) {
 		return (error as Error).message;
