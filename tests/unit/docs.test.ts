@@ -413,7 +413,7 @@ function classifyCli(
 	if (!COMMANDS[name] && !['--help', '--version'].includes(name))
 		return `seal-policies has no command '${name}'`;
 	if (placeholders) return check('shows placeholders');
-	if (args.includes('--help') || args.includes('--version')) return run;
+	if (args.includes('--help') || args[0] === '--version') return run;
 	const inputsExist = (inputs: string[]) => inputs.every((file) => state.files.has(file));
 	if (name === 'keyserver' && sub === 'genkey') return run;
 	if (name === 'keyserver' && sub === 'start') {
@@ -496,7 +496,7 @@ stop_key_servers() {
 trap stop_key_servers EXIT
 wait_listening() {
 	for _ in $(seq 1 600); do
-		grep -q 'listening on' "$1" && return 0
+		grep -q '^Seal key server .* at http' "$1" && return 0
 		kill -0 "$2" 2>/dev/null || { cat "$1" >&2; return 1; }
 		sleep 0.1
 	done

@@ -126,7 +126,7 @@ beforeAll(async () => {
 			'keyserver',
 			'start',
 			'--object-id',
-			'0x2',
+			`0x${'2'.padStart(64, '0')}`,
 			'--node-url',
 			nodeUrl,
 			'--transport',

@@ -266,7 +266,7 @@ describe('keyserver start settings', () => {
 		// The network served decides where MVR names resolve (mainnet/testnet only).
 		expect(settings.network).toBe('localnet');
 		const onTestnet = await startSettings(
-			{ 'object-id': '0x2', 'node-url': 'http://n:9000', network: 'testnet' },
+			{ 'object-id': pad('2'), 'node-url': 'http://n:9000', network: 'testnet' },
 			{},
 			silentLogger,
 		);
