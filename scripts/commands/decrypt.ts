@@ -3,19 +3,19 @@
  * share one key request per 100 identities; envelopes stream to their output.
  */
 import { createReadStream, statSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rmdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rmdir, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AuditLog } from '../../ts/audit.js';
 import type { HarnessConfig } from '../../ts/config.js';
 import { decryptEnvelope, readEnvelopeHeader } from '../../ts/envelope.js';
+import { InvalidInputError, UsageError } from '../../ts/errors.js';
+import { readBlob, TAG_SEAL, TAG_WALLET_AES } from '../../ts/format.js';
 import {
-	FormatError,
-	InvalidInputError,
-	UnknownFormatTagError,
-	UsageError,
-} from '../../ts/errors.js';
-import { readBlob, SEAL_KIND_ENVELOPE, TAG_SEAL, TAG_WALLET_AES } from '../../ts/format.js';
+	checkEnvelopeFile,
+	isEnvelopeFile,
+	withFileNamedErrors,
+} from '../../ts/crypto/node/ciphertext-file.js';
 import { toHex } from '../../ts/identity.js';
 import { createSealClient } from '../../ts/seal/client.js';
 import {
@@ -276,7 +276,7 @@ export async function decryptFiles(
 		try {
 			for (const item of wallet) {
 				plaintexts.push(
-					namedFormatErrors(item.input, () =>
+					withFileNamedErrors(item.input, () =>
 						decryptWithWalletKey(walletKey, item.data ?? new Uint8Array()),
 					),
 				);
@@ -369,7 +369,7 @@ export async function decryptFiles(
 			minTotal: PROGRESS_MIN_BYTES,
 		});
 		const source = Readable.from(counted(createReadStream(input), (n) => bar.advance(n)));
-		const opened = await namedFormatErrorsAsync(input, () => readEnvelopeHeader(source));
+		const opened = await withFileNamedErrors(input, () => readEnvelopeHeader(source));
 		const sessionKey = await renewer.current();
 		const txBytes = await unlockIdentity({
 			sealClient,
@@ -438,8 +438,8 @@ interface Classified {
  */
 async function classify(index: number, input: string, walletKey: boolean): Promise<Classified> {
 	// Envelopes may be large: classify them from their first two bytes and stream later.
-	if (await isEnvelope(input)) {
-		await checkEnvelopeHeader(input);
+	if (await isEnvelopeFile(input)) {
+		await checkEnvelopeFile(input);
 		return { index, input, kind: 'envelope' };
 	}
 	// Anything else is read whole; nothing that large was written as one blob.
@@ -452,7 +452,7 @@ async function classify(index: number, input: string, walletKey: boolean): Promi
 	if (bytes[0] === TAG_WALLET_AES || (walletKey && bytes[0] !== TAG_SEAL)) {
 		return { index, input, kind: 'wallet', data: bytes };
 	}
-	const read = namedFormatErrors(input, () => readBlob(bytes));
+	const read = withFileNamedErrors(input, () => readBlob(bytes));
 	if (read.format === 'seal-object') {
 		return { index, input, kind: 'object', data: read.encryptedObject, innerIdHex: read.parsed.id };
 	}
@@ -461,56 +461,4 @@ async function classify(index: number, input: string, walletKey: boolean): Promi
 		input,
 		`is a ${read.format} blob, not Seal-encrypted; decrypt it with --wallet-key`,
 	);
-}
-
-/** Parses an envelope's header now (named format errors before any key or network), then closes. */
-export async function checkEnvelopeHeader(input: string): Promise<void> {
-	const stream = createReadStream(input);
-	try {
-		await namedFormatErrorsAsync(input, () => readEnvelopeHeader(stream));
-	} finally {
-		stream.destroy();
-	}
-}
-
-/** Runs `read`; a format error is re-thrown naming the file (with several inputs, which one). */
-function namedFormatErrors<T>(input: string, read: () => T): T {
-	try {
-		return read();
-	} catch (error) {
-		throw nameFile(input, error);
-	}
-}
-
-async function namedFormatErrorsAsync<T>(input: string, read: () => Promise<T>): Promise<T> {
-	try {
-		return await read();
-	} catch (error) {
-		throw nameFile(input, error);
-	}
-}
-
-function nameFile(input: string, error: unknown): unknown {
-	if (error instanceof UnknownFormatTagError) {
-		return new InvalidInputError(
-			input,
-			`unknown format tag 0x${error.tag.toString(16).padStart(2, '0')}: not written by \`seal-policies encrypt\` (if it is a legacy untagged AES-GCM blob under your wallet key, add --wallet-key)`,
-			{ cause: error },
-		);
-	}
-	if (error instanceof FormatError) {
-		return new InvalidInputError(input, `${error.name}: ${error.message}`, { cause: error });
-	}
-	return error;
-}
-
-async function isEnvelope(path: string): Promise<boolean> {
-	const file = await open(path, 'r');
-	try {
-		const head = new Uint8Array(2);
-		const { bytesRead } = await file.read(head, 0, 2, 0);
-		return bytesRead === 2 && head[0] === TAG_SEAL && head[1] === SEAL_KIND_ENVELOPE;
-	} finally {
-		await file.close();
-	}
 }

@@ -4,13 +4,11 @@
  * the data chunks are copied byte for byte.
  */
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import type { KeyServerEntry } from '../../ts/networks.js';
 import { readEnvelopeHeader, rewrapEnvelope } from '../../ts/envelope.js';
 import { InvalidInputError, UsageError } from '../../ts/errors.js';
-import { SEAL_KIND_ENVELOPE, SEAL_KIND_OBJECT, TAG_SEAL, TAG_WALLET_AES } from '../../ts/format.js';
+import { assertEnvelopeFile } from '../../ts/crypto/node/ciphertext-file.js';
+import { newServerSet, rewrapThreshold } from '../../ts/seal/rewrap-plan.js';
 import { normalizeObjectId, toHex } from '../../ts/identity.js';
-import type { Logger } from '../../ts/logger.js';
 import { createSealClient, resolveThreshold } from '../../ts/seal/client.js';
 import {
 	approveTxBuilder,
@@ -26,7 +24,6 @@ import {
 	AUDIT_LOG_OPTION,
 	auditLogPath,
 	checkConfiguredAuditLog,
-	checkEnvelopeHeader,
 	openAuditLog,
 	parseAuditLogOption,
 } from './decrypt.js';
@@ -109,35 +106,6 @@ export function parseRewrapArgs(args: string[]) {
 	return { request, values };
 }
 
-/** The new server list: ids from --servers with details (API keys) from config when known. */
-export function newServerSet(
-	ids: string[] | undefined,
-	configured: readonly KeyServerEntry[],
-): KeyServerEntry[] {
-	if (ids === undefined) return [...configured];
-	return ids.map(
-		(objectId) => configured.find((s) => s.objectId === objectId) ?? { objectId, weight: 1 },
-	);
-}
-
-/**
- * The new threshold: the envelope's own unless `--threshold` asks for another. The configured
- * default threshold is deliberately ignored here, so a rewrap never lowers protection silently.
- */
-export function rewrapThreshold(
-	requested: number | undefined,
-	envelopeThreshold: number,
-	logger: Pick<Logger, 'warn'>,
-): number {
-	if (requested === undefined) return envelopeThreshold;
-	if (requested < envelopeThreshold) {
-		logger.warn(
-			`lowering the threshold from ${envelopeThreshold} to ${requested}: fewer key servers will be needed to decrypt`,
-		);
-	}
-	return requested;
-}
-
 export const command: Command = {
 	summary: 'move an envelope to new key servers / threshold without re-encrypting its data',
 	usage: USAGE,
@@ -153,7 +121,7 @@ export const command: Command = {
 		checkInputFile(request.input, '--in');
 		checkOutputFile(request.output, '--out');
 		if (request.auditLog !== undefined) checkOutputFile(request.auditLog, '--audit-log');
-		await checkIsEnvelope(request.input);
+		await assertEnvelopeFile(request.input, '--in');
 		const ctx = suiContext(io, values);
 		checkConfiguredAuditLog(request.auditLog, auditLogPath(request.auditLog, ctx.config));
 		const signer = await ctx.signer();
@@ -241,30 +209,3 @@ export const command: Command = {
 		return 0;
 	},
 };
-
-/**
- * Only envelopes can be rewrapped: anything else is named by what its first bytes say it is,
- * before the chain or key servers are asked anything.
- */
-export async function checkIsEnvelope(input: string): Promise<void> {
-	const file = await open(input, 'r');
-	let head: Uint8Array;
-	try {
-		const buffer = new Uint8Array(2);
-		const { bytesRead } = await file.read(buffer, 0, 2, 0);
-		head = buffer.subarray(0, bytesRead);
-	} finally {
-		await file.close();
-	}
-	if (head[0] === TAG_SEAL && head[1] === SEAL_KIND_ENVELOPE) return checkEnvelopeHeader(input);
-	const hex = [...head].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-	const what =
-		head.length === 0
-			? 'the file is empty'
-			: head[0] === TAG_SEAL && head[1] === SEAL_KIND_OBJECT
-				? `starts ${hex}, a plain Seal object (decrypt and encrypt it again to change its key servers)`
-				: head[0] === TAG_WALLET_AES
-					? `starts ${hex}, a wallet-key blob (no key servers to change)`
-					: `starts ${hex}, not a file written by \`seal-policies encrypt --envelope\``;
-	throw new InvalidInputError('--in', `${input} is not an envelope: ${what}`);
-}

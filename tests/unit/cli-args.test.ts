@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { inputOutputPaths, samePath } from '../../scripts/args.js';
 import { parseDecryptArgs } from '../../scripts/commands/decrypt.js';
-import { rewrapThreshold } from '../../scripts/commands/rewrap.js';
+import { rewrapThreshold } from '../../ts/seal/rewrap-plan.js';
 import { InvalidInputError } from '../../ts/errors.js';
 
 describe('an output never overwrites its input', () => {

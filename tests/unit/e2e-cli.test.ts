@@ -8,7 +8,8 @@ import { outputName, parseDecryptArgs } from '../../scripts/commands/decrypt.js'
 import { parseE2eArgs } from '../../scripts/commands/e2e.js';
 import { parseEncryptArgs } from '../../scripts/commands/encrypt.js';
 import { parseLocalnetArgs } from '../../scripts/commands/localnet.js';
-import { newServerSet, parseRewrapArgs } from '../../scripts/commands/rewrap.js';
+import { parseRewrapArgs } from '../../scripts/commands/rewrap.js';
+import { newServerSet } from '../../ts/seal/rewrap-plan.js';
 
 const ID = `0x${'1f'.repeat(32)}`;
 const ID2 = `0x${'2f'.repeat(32)}`;
