@@ -92,6 +92,10 @@ export async function fetchKey(
 	const decision = ctx.metrics
 		? await ctx.metrics.time(ctx.metrics.checkPolicyDuration, evaluate)
 		: await evaluate();
+	// Upstream labels it with the PTB's package id (not the first version).
+	if (ctx.keyFor && decision.computationCost !== undefined) {
+		ctx.metrics?.dryRunGasCost.observe({ package: validPtb.packageId }, decision.computationCost);
+	}
 	if (!decision.allowed) throw denial(decision.error, decision.detail);
 	const prefix = Buffer.from(original.slice(2), 'hex');
 	const fullIds = validPtb.innerIds.map((innerId) =>

@@ -20,7 +20,12 @@ import { inlineDeriver, startWorkerPool, type KeyDeriver } from '../../../ts/key
 import { generateMasterKey, publicKeyFromMasterKey } from '../../../ts/keyserver/keys.js';
 import { StaticPackageResolver } from '../../../ts/keyserver/packages.js';
 import { startKeyServer } from '../../../ts/keyserver/server.js';
-import { SDK_HEADERS } from '../../support/fetch-key-request.js';
+import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
+import { Transaction } from '@mysten/sui/transactions';
+import type { PolicyEvaluator } from '../../../ts/keyserver/evaluator.js';
+import { KeyServerMetrics } from '../../../ts/keyserver/metrics.js';
+import { handRequest, postFetchKey, SDK_HEADERS } from '../../support/fetch-key-request.js';
+import { OfflineSuiRegistry, randomObjectId } from '../../support/offline-sui-registry.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
@@ -97,6 +102,60 @@ describe('startKeyServer({ clients })', () => {
 			await expect(startKeyServer(options)).rejects.toThrow(message);
 			await expect(startKeyServer(options)).rejects.toBeInstanceOf(InvalidInputError);
 		}
+	});
+});
+
+describe('dry_run_gas_cost_per_package (server.rs check_policy: Permissioned mode only)', () => {
+	it('records the simulation cost under the PTB package in Permissioned mode, never in Open mode', async () => {
+		const registry = new OfflineSuiRegistry();
+		const pkg = registry.registerPackage(randomObjectId(), 1);
+		const packages = new StaticPackageResolver([[pkg, pkg]]);
+		// A simulation that ran and denied: upstream records its cost before judging the outcome.
+		const evaluator: PolicyEvaluator = {
+			evaluate: async () => ({
+				allowed: false,
+				error: 'NoAccess',
+				detail: 'no',
+				computationCost: 7_500_000,
+			}),
+		};
+		const tx = new Transaction();
+		tx.moveCall({ target: `${pkg}::policy::seal_approve`, arguments: [tx.pure.vector('u8', [1])] });
+		const txBytes = await tx.build({ client: registry, onlyTransactionKind: true });
+		const user = Ed25519Keypair.generate();
+		const observe = async (mode: 'permissioned' | 'open') => {
+			const metrics = new KeyServerMetrics();
+			const server = await startKeyServer({
+				...(mode === 'permissioned'
+					? {
+							clients: [
+								{ name: 'a', objectId: '0xa', masterKey: generateMasterKey(), packageIds: [pkg] },
+							],
+						}
+					: { masterKey: generateMasterKey(), objectId: '0xa' }),
+				evaluator,
+				packages,
+				workers: 0,
+				metrics,
+			});
+			try {
+				const { body } = await handRequest({ user, packageId: pkg, txBytes });
+				expect((await postFetchKey(server.url, body)).json).toMatchObject({ error: 'NoAccess' });
+			} finally {
+				await server.close();
+			}
+			return metrics.registry.getSingleMetricAsString('dry_run_gas_cost_per_package');
+		};
+		const permissioned = await observe('permissioned');
+		expect(permissioned).toContain(`dry_run_gas_cost_per_package_count{package="${pkg}"} 1`);
+		expect(permissioned).toContain(`dry_run_gas_cost_per_package_sum{package="${pkg}"} 7500000`);
+		expect(permissioned).toContain(
+			`dry_run_gas_cost_per_package_bucket{le="5000000",package="${pkg}"} 0`,
+		);
+		expect(permissioned).toContain(
+			`dry_run_gas_cost_per_package_bucket{le="10000000",package="${pkg}"} 1`,
+		);
+		expect(await observe('open')).not.toContain('dry_run_gas_cost_per_package_count');
 	});
 });
 
