@@ -8,7 +8,8 @@
  *   at all (its key was handed to the client), but its index stays taken.
  * - A request is served only for the first-version package ids a served client lists, with that
  *   client's key; `/v1/service` answers for each served client's own object id.
- * Secrets (seed, client keys) never reach a log line or an error message; logs carry public keys.
+ * Secrets (seed, client keys) never reach a log line or an error message; logs carry public keys,
+ * in upstream's wording (its `{:?}` quotes the strings), so operators can grep either server's log.
  */
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { InvalidInputError } from '../errors.js';
@@ -269,14 +270,14 @@ export function loadPermissionedKeys(
 				packageIds: [...config.packageIds],
 			});
 			logger.info(
-				`Client "${config.name}" uses public key: ${hex(publicKeyFromMasterKey(masterKey))}`,
+				`Client ${JSON.stringify(config.name)} uses public key: "${hex(publicKeyFromMasterKey(masterKey))}"`,
 			);
 		}
 		const next = nextFreeDerivationIndex(configs);
 		for (let i = 0n; i < BigInt(UNASSIGNED_KEYS_LOGGED); i++) {
 			const key = deriveMasterKey(seed, next + i);
 			logger.info(
-				`Unassigned derived public key with index ${next + i}: ${hex(publicKeyFromMasterKey(key))}`,
+				`Unassigned derived public key with index ${next + i}: "${hex(publicKeyFromMasterKey(key))}"`,
 			);
 			key.fill(0);
 		}

@@ -573,16 +573,16 @@ describe('loading the keys (MasterKeys::load, Permissioned)', () => {
 		expect(env).toEqual({ PATH: '/bin' });
 		const pk = (key: Uint8Array) => hex(publicKeyFromMasterKey(key));
 		expect(lines.slice(0, 3)).toEqual([
-			`Client "alice" uses public key: ${pk(deriveMasterKey(seed, 0n))}`,
-			`Client "bob" uses public key: ${pk(bobKey)}`,
-			`Client "dave" uses public key: ${pk(deriveMasterKey(seed, 2n))}`,
+			`Client "alice" uses public key: "${pk(deriveMasterKey(seed, 0n))}"`,
+			`Client "bob" uses public key: "${pk(bobKey)}"`,
+			`Client "dave" uses public key: "${pk(deriveMasterKey(seed, 2n))}"`,
 		]);
 		// The next ten unassigned indices: after the highest Derived/Exported one (2), so 3..12.
 		expect(lines.slice(3)).toEqual(
 			Array.from(
 				{ length: 10 },
 				(_, i) =>
-					`Unassigned derived public key with index ${3 + i}: ${pk(deriveMasterKey(seed, BigInt(3 + i)))}`,
+					`Unassigned derived public key with index ${3 + i}: "${pk(deriveMasterKey(seed, BigInt(3 + i)))}"`,
 			),
 		);
 		const log = lines.join('\n');
@@ -656,7 +656,7 @@ describe('loading the keys (MasterKeys::load, Permissioned)', () => {
 		);
 		expect(error).toBeInstanceOf(PermissionedConfigError);
 		expect((error as PermissionedConfigError).rule).toBe('No clients found in the configuration');
-		expect(lines[0]).toMatch(/^Unassigned derived public key with index 2: 0x[0-9a-f]{192}$/);
+		expect(lines[0]).toMatch(/^Unassigned derived public key with index 2: "0x[0-9a-f]{192}"$/);
 		const none = errorOf(() => loadPermissionedKeys([], { MASTER_KEY: seedHex }, logger));
 		expect((none as PermissionedConfigError).rule).toBe('No clients found in the configuration');
 	});

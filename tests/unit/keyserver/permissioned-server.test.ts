@@ -227,11 +227,11 @@ describe('keyserver start --config with a !Permissioned file (real entry point)'
 			const pk = (key: Uint8Array) => `0x${hex(publicKeyFromMasterKey(key))}`;
 			const seedBytes = Buffer.from(seed, 'hex');
 			expect(out).toContain(
-				`Client "alice" uses public key: ${pk(deriveMasterKey(seedBytes, 0n))}`,
+				`Client "alice" uses public key: "${pk(deriveMasterKey(seedBytes, 0n))}"`,
 			);
-			expect(out).toContain(`Client "bob" uses public key: ${pk(Buffer.from(imported, 'hex'))}`);
+			expect(out).toContain(`Client "bob" uses public key: "${pk(Buffer.from(imported, 'hex'))}"`);
 			expect(out).toContain(
-				`Unassigned derived public key with index 1: ${pk(deriveMasterKey(seedBytes, 1n))}`,
+				`Unassigned derived public key with index 1: "${pk(deriveMasterKey(seedBytes, 1n))}"`,
 			);
 			expect(out).toMatch(/Unassigned derived public key with index 10: /);
 			expect(out).toMatch(/Permissioned, 2 client\(s\): alice 0xa1a1/);
