@@ -11,7 +11,8 @@
  *   nor their object id are served), key_server_options.rs `get_supported_key_server_object_ids`;
  * - crates/key-server/src/errors.rs: `UnsupportedPackageId` → 400 "Unsupported package ID";
  * - crates/key-server/src/tests/e2e.rs `test_e2e_permissioned` (an unlisted package is refused
- *   with `UnsupportedPackageId`).
+ *   with `UnsupportedPackageId`) and `test_e2e_imported_key` (a derived key imported elsewhere
+ *   keeps opening old data; marked exported, its first server refuses the package).
  */
 import {
 	InvalidKeyServerObjectIdError,
@@ -86,17 +87,17 @@ afterAll(async () => {
 	await Promise.all(servers.map((s) => s.close()));
 });
 
-async function startPermissioned(workers: number) {
-	const file = parseKeyServerConfig(CONFIG);
+async function startPermissioned(
+	workers: number,
+	config = CONFIG,
+	env: NodeJS.ProcessEnv = { MASTER_KEY: toHex(seed), BOB_BLS_KEY: `0x${toHex(bobKey)}` },
+) {
+	const file = parseKeyServerConfig(config);
 	const lines: string[] = [];
 	const logger = {
 		info: (m: string) => void lines.push(m),
 		warn: (m: string) => void lines.push(m),
 		debug: (m: string) => void lines.push(m),
-	};
-	const env: NodeJS.ProcessEnv = {
-		MASTER_KEY: toHex(seed),
-		BOB_BLS_KEY: `0x${toHex(bobKey)}`,
 	};
 	const clients = loadPermissionedKeys(file.clientConfigs!, env, logger);
 	const metrics = new KeyServerMetrics();
@@ -131,20 +132,25 @@ async function approveTxBytes(packageId: string, id: string): Promise<Uint8Array
 	return tx.build({ client: registry, onlyTransactionKind: true });
 }
 
-/** Seals under `packageId` to `objectId`, then decrypts with a PTB on `callPackage`. */
-async function roundTrip(objectId: string, packageId: string, callPackage = packageId) {
-	const configs = [{ objectId, weight: 1 }];
+/** Seals 64 random bytes under `packageId` (threshold 1) to the key server object `objectId`. */
+async function seal(objectId: string, packageId: string) {
 	const id = toHex(randomBytes(16));
 	const data = new Uint8Array(randomBytes(64));
-	const writer = new SealClient({ suiClient: registry, serverConfigs: configs });
+	const writer = new SealClient({ suiClient: registry, serverConfigs: [{ objectId, weight: 1 }] });
 	const { encryptedObject } = await writer.encrypt({ threshold: 1, packageId, id, data });
 	const user = Ed25519Keypair.generate();
 	policy.allow(id, user.toSuiAddress());
+	return { id, data, encryptedObject, user, packageId, objectId };
+}
+
+/** Decrypts `sealed` through whatever server `objectId` points at now, PTB on `callPackage`. */
+async function open(sealed: Awaited<ReturnType<typeof seal>>, callPackage = sealed.packageId) {
+	const configs = [{ objectId: sealed.objectId, weight: 1 }];
 	const sessionKey = await SessionKey.create({
-		address: user.toSuiAddress(),
-		packageId,
+		address: sealed.user.toSuiAddress(),
+		packageId: sealed.packageId,
 		ttlMin: 10,
-		signer: user,
+		signer: sealed.user,
 		suiClient: registry,
 	});
 	// verifyKeyServers: the SDK checks this object's proof of possession on /v1/service first.
@@ -153,13 +159,18 @@ async function roundTrip(objectId: string, packageId: string, callPackage = pack
 		serverConfigs: configs,
 		verifyKeyServers: true,
 	});
-	const plain = await reader.decrypt({
-		data: encryptedObject,
+	return reader.decrypt({
+		data: sealed.encryptedObject,
 		sessionKey,
-		txBytes: await approveTxBytes(callPackage, id),
+		txBytes: await approveTxBytes(callPackage, sealed.id),
 		checkShareConsistency: true,
 	});
-	return { plain, data };
+}
+
+/** Seals under `packageId` to `objectId`, then decrypts with a PTB on `callPackage`. */
+async function roundTrip(objectId: string, packageId: string, callPackage = packageId) {
+	const sealed = await seal(objectId, packageId);
+	return { plain: await open(sealed, callPackage), data: sealed.data };
 }
 
 const expectedPk = {
@@ -302,6 +313,64 @@ for (const workers of [0, 2]) {
 }
 
 describe('Exported: the client runs the derived key elsewhere', () => {
+	it('test_e2e_imported_key: a derived key moved to another server as !Imported still opens old data; marked !Exported, the first server refuses', async () => {
+		// Upstream e2e.rs `test_e2e_imported_key`, with the SDK: data sealed to dave's object while
+		// server 1 derives his key; the key moves to server 2 (its own seed, even all zero as
+		// upstream uses), dave's object is re-pointed there; server 1's config marks it exported.
+		const dave = randomObjectId();
+		const davePkg = pkg();
+		const entry = (key: string) => `
+network: Testnet
+server_mode: !Permissioned
+  client_configs:
+    - name: dave
+      client_master_key: ${key}
+      key_server_object_id: '${dave}'
+      package_ids: ['${davePkg}']
+`;
+		const { server: one } = await startPermissioned(
+			0,
+			entry('!Derived\n        derivation_index: 0'),
+		);
+		const daveKey = deriveMasterKey(seed, 0n);
+		register(dave, one, publicKeyFromMasterKey(daveKey));
+		const sealed = await seal(dave, davePkg);
+		expect(Buffer.from(await open(sealed)).equals(Buffer.from(sealed.data))).toBe(true);
+
+		const { server: two } = await startPermissioned(
+			0,
+			entry('!Imported\n        env_var: IMPORTED_MASTER_KEY'),
+			{ MASTER_KEY: '00'.repeat(32), IMPORTED_MASTER_KEY: toHex(daveKey) },
+		);
+		register(dave, two, publicKeyFromMasterKey(daveKey));
+		expect(Buffer.from(await open(sealed)).equals(Buffer.from(sealed.data))).toBe(true);
+
+		// Server 1 again, the key marked exported: with no other client it would not even start
+		// ("No clients found"), so it keeps alice; dave's package is no longer served there.
+		const exported = `${entry('!Exported\n        deprecated_derivation_index: 0')}    - name: alice
+      client_master_key: !Derived
+        derivation_index: 1
+      key_server_object_id: '${aliceObj}'
+      package_ids: ['${alicePkg}']
+`;
+		const { server: three } = await startPermissioned(0, exported);
+		register(dave, three, publicKeyFromMasterKey(daveKey));
+		const direct = await handRequest({
+			user: sealed.user,
+			packageId: davePkg,
+			txBytes: await approveTxBytes(davePkg, sealed.id),
+		});
+		expect((await postFetchKey(three.url, direct.body)).json).toEqual({
+			error: 'UnsupportedPackageId',
+			message: 'Unsupported package ID',
+		});
+		// The SDK stops earlier: dave's object is not served by server 3 any more.
+		await expect(open(sealed)).rejects.toBeInstanceOf(InvalidKeyServerObjectIdError);
+		await expect(
+			startPermissioned(0, entry('!Exported\n        deprecated_derivation_index: 0')),
+		).rejects.toThrow(/No clients found in the configuration/);
+	});
+
 	it("carol's exported key (index 1 of the seed) decrypts her package on her own Open server", async () => {
 		const own = await startKeyServer({
 			masterKey: deriveMasterKey(seed, 1n),
