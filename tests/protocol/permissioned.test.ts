@@ -50,6 +50,7 @@ const alicePkg = pkg();
 const alicePkg2 = pkg();
 const bobPkg = pkg();
 const carolPkg = pkg();
+const erinPkg = pkg();
 const unlistedPkg = pkg();
 // Version 2 of alice's first package: served under its original id.
 const aliceUpgrade = pkg(2);
@@ -57,6 +58,7 @@ packages.set(aliceUpgrade, alicePkg);
 const aliceObj = randomObjectId();
 const bobObj = randomObjectId();
 const carolObj = randomObjectId();
+const erinObj = randomObjectId();
 
 const seed = new Uint8Array(randomBytes(32));
 const bobKey = generateMasterKey();
@@ -80,6 +82,11 @@ server_mode: !Permissioned
         deprecated_derivation_index: 1
       key_server_object_id: '${carolObj}'
       package_ids: ['${carolPkg}']
+    - name: erin
+      client_master_key: !Derived
+        derivation_index: 2
+      key_server_object_id: '${erinObj}'
+      package_ids: ['${erinPkg}']
 `;
 
 const servers: RunningKeyServer[] = [];
@@ -176,6 +183,7 @@ async function roundTrip(objectId: string, packageId: string, callPackage = pack
 const expectedPk = {
 	alice: () => publicKeyFromMasterKey(deriveMasterKey(seed, 0n)),
 	bob: () => publicKeyFromMasterKey(bobKey),
+	erin: () => publicKeyFromMasterKey(deriveMasterKey(seed, 2n)),
 };
 
 for (const workers of [0, 2]) {
@@ -192,12 +200,14 @@ for (const workers of [0, 2]) {
 			// public key from its object.
 			register(alice, server, expectedPk.alice());
 			register(bob, server, expectedPk.bob());
+			register(erinObj, server, expectedPk.erin());
 		});
 
 		it('serves alice (Derived) and bob (Imported) with their own keys; carol (Exported) is not served', () => {
 			expect(server.clients?.map((c) => [c.name, c.objectId, toHex(c.publicKey)])).toEqual([
 				['alice', aliceObj, toHex(expectedPk.alice())],
 				['bob', bobObj, toHex(expectedPk.bob())],
+				['erin', erinObj, toHex(expectedPk.erin())],
 			]);
 			expect(toHex(expectedPk.alice())).not.toBe(toHex(expectedPk.bob()));
 			expect(lines.join('\n')).not.toContain(toHex(seed));
@@ -210,6 +220,7 @@ for (const workers of [0, 2]) {
 				[alice, alicePkg2, alicePkg2],
 				[alice, alicePkg, aliceUpgrade],
 				[bob, bobPkg, bobPkg],
+				[erinObj, erinPkg, erinPkg],
 			] as const) {
 				const { plain, data } = await roundTrip(objectId, packageId, call);
 				expect(Buffer.from(plain).equals(Buffer.from(data))).toBe(true);
@@ -264,15 +275,22 @@ for (const workers of [0, 2]) {
 			});
 		});
 
-		it("a package is served with its own client's key only: bob's object cannot open alice's data", async () => {
-			// The request names no object: the server answers with alice's key (the package's), which
-			// the SDK rejects against bob's public key, as with Mysten's server.
-			const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-			try {
-				await expect(roundTrip(bob, alicePkg)).rejects.toThrow();
-				expect(warn).toHaveBeenCalledWith(`Received invalid key from key server ${bob}`);
-			} finally {
-				warn.mockRestore();
+		it("a package is served with its own client's key only: another client's object cannot open it", async () => {
+			// The request names no object: the server answers with the package's client key, which
+			// the SDK rejects against the other object's public key, as with Mysten's server. Two
+			// derived keys (alice 0, erin 2) differ as much as a derived and an imported one.
+			for (const [objectId, packageId] of [
+				[bob, alicePkg],
+				[erinObj, alicePkg],
+				[alice, erinPkg],
+			] as const) {
+				const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+				try {
+					await expect(roundTrip(objectId, packageId)).rejects.toThrow();
+					expect(warn).toHaveBeenCalledWith(`Received invalid key from key server ${objectId}`);
+				} finally {
+					warn.mockRestore();
+				}
 			}
 		});
 
@@ -280,6 +298,7 @@ for (const workers of [0, 2]) {
 			for (const [objectId, publicKey] of [
 				[aliceObj, expectedPk.alice()],
 				[bobObj, expectedPk.bob()],
+				[erinObj, expectedPk.erin()],
 			] as const) {
 				const response = await fetch(`${server.url}/v1/service?service_id=${objectId}`, {
 					headers: SDK_HEADERS,
