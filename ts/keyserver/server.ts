@@ -377,6 +377,11 @@ function servedKeys(options: KeyServerOptions): ServedKey[] {
 			const packageIds = client.packageIds.map((pkg) =>
 				checkedObjectId(pkg, `clients[${i}].packageIds`),
 			);
+			// A package served with two keys would be answered with whichever came last.
+			for (const pkg of packageIds) {
+				if (seen.has(pkg)) throw new InvalidInputError('clients', `Duplicate package ID: ${pkg}`);
+				seen.add(pkg);
+			}
 			return { name: client.name, objectId, masterKey: client.masterKey, packageIds };
 		});
 	}

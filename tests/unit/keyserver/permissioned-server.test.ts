@@ -94,6 +94,7 @@ describe('startKeyServer({ clients })', () => {
 			[{ ...base, clients: [] }, /No clients found in the configuration/],
 			[{ ...base, clients: [client('0xa')], masterKey: generateMasterKey() }, /takes no masterKey/],
 			[{ ...base, clients: [client('0xa'), client('0xa')] }, /Duplicate key server object ID/],
+			[{ ...base, clients: [client('0xa'), client('0xb')] }, /Duplicate package ID: 0x0+1$/],
 			[{ ...base, clients: [client('nope')] }, /clients\[0\]\.objectId/],
 			[{ ...base, clients: [client('0xa', ['zz'])] }, /clients\[0\]\.packageIds/],
 			[{ ...base }, /Open mode needs masterKey and objectId/],
