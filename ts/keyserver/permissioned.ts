@@ -85,7 +85,11 @@ function parseClientConfig(node: Node, at: string): ClientConfig {
 		packageIds = pkgNode.items.map((p, j) => objectIdField(p as Node, `${at}.package_ids[${j}]`));
 	} else fail(`${at}.package_ids`, 'must be a list of package ids');
 	return {
-		name: String(nameNode.value),
+		// serde_yaml reads any plain scalar into a String as written (`name: 1.0` is "1.0").
+		name:
+			typeof nameNode.value === 'string'
+				? nameNode.value
+				: (nameNode.source ?? String(nameNode.value)),
 		clientMasterKey: parseClientKey(keyNode, `${at}.client_master_key`),
 		keyServerObjectId: objectIdField(idNode, `${at}.key_server_object_id`),
 		packageIds,

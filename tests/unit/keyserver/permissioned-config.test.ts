@@ -151,6 +151,16 @@ describe('client_configs as upstream parses them', () => {
 		]);
 	});
 
+	it('a plain-scalar name is kept as written (serde_yaml reads it into a String)', () => {
+		const named = (name: string) =>
+			clientsOf(
+				`server_mode: !Permissioned\n  client_configs:\n    - name: ${name}\n      client_master_key: !Derived\n        derivation_index: 0\n      key_server_object_id: '0x1'\n      package_ids: ['0x2']\n`,
+			)[0]!.name;
+		expect(named('1.0')).toBe('1.0');
+		expect(named('0x10')).toBe('0x10');
+		expect(named('"Client 1 on server 1"')).toBe('Client 1 on server 1');
+	});
+
 	it('derivation indices are u64, exact above 2^53', () => {
 		const at = (index: string) =>
 			clientsOf(
