@@ -658,6 +658,22 @@ describe('loading the keys (MasterKeys::load, Permissioned)', () => {
 		}
 	});
 
+	it("KeyServerOps' first step: an empty `client_configs:` parses, logs indices 0..9, then stops", () => {
+		// docs/content/KeyServerOps.mdx: start with no clients, copy an unassigned public key from
+		// the log ("It should abort after printing a list of unassigned derived public keys").
+		const file = parseKeyServerConfig(
+			'network: Testnet\nserver_mode: !Permissioned\n  client_configs:\n',
+		);
+		expect(file.clientConfigs).toEqual([]);
+		const { logger, lines } = recordingLogger();
+		expect(() =>
+			loadPermissionedKeys(file.clientConfigs!, { MASTER_KEY: seedHex }, logger),
+		).toThrow(/No clients found in the configuration/);
+		expect(lines.map((l) => /index (\d+):/.exec(l)?.[1])).toEqual(
+			Array.from({ length: 10 }, (_, i) => String(i)),
+		);
+	});
+
 	it('refuses to start without a served client, after logging the unassigned keys (upstream order)', () => {
 		const onlyExported = [configs[2]!];
 		const { logger, lines } = recordingLogger();
