@@ -69,6 +69,10 @@ export * from './keyserver/packages.js';
 export * from './keyserver/address-aliases.js';
 export * from './keyserver/mvr.js';
 export * from './keyserver/valid-ptb.js';
+export * from './keyserver/errors.js';
+export * from './keyserver/derive-key.js';
+export * from './keyserver/permissioned.js';
+export { parseKeyServerConfig, type KeyServerFileConfig } from './keyserver/config-file.js';
 
 // Records vault (one Seal-sealed key per epoch, AES-256-GCM per record; SQLite / PostgreSQL)
 export * from './vault/index.js';

@@ -1,7 +1,8 @@
 /**
- * `seal-policies keyserver genkey|start`: our TypeScript Seal key server (ts/keyserver).
- * `genkey` prints a new master key and its public key; `start` serves Mysten's HTTP API with
- * the master key taken only from the environment, evaluating policies on a Sui full node.
+ * `seal-policies keyserver genkey|gen-seed|derive-key|start`: our TypeScript Seal key server
+ * (ts/keyserver). `genkey` prints a new master key and its public key; `gen-seed` and
+ * `derive-key` mirror seal-cli's Permissioned-mode commands; `start` serves Mysten's HTTP API
+ * with keys taken only from the environment, evaluating policies on a Sui full node.
  */
 import { readFile } from 'node:fs/promises';
 import type { ClientWithCoreApi } from '@mysten/sui/client';
@@ -10,6 +11,13 @@ import { NodeAddressAliases } from '../../ts/keyserver/address-aliases.js';
 import { parseKeyServerConfig } from '../../ts/keyserver/config-file.js';
 import { DEFAULT_CURVE_BACKEND, parseCurveBackendName } from '../../ts/keyserver/curve/backend.js';
 import { NodeEvaluator } from '../../ts/keyserver/node-evaluator.js';
+import {
+	deriveMasterKey,
+	generateSeed,
+	parseDerivationIndex,
+	parseSeedHex,
+} from '../../ts/keyserver/derive-key.js';
+import { loadPermissionedKeys, type ClientConfig } from '../../ts/keyserver/permissioned.js';
 import {
 	generateMasterKey,
 	parseMasterKeyHex,
@@ -35,14 +43,26 @@ const USAGE = `usage:
       hex) to stdout — that is its purpose. Store the master key in a secret store, register the
       public key on chain with key_server::create_and_transfer_v2_independent_server.
 
+  seal-policies keyserver gen-seed [--json]
+      Generate a 32-byte seed for Permissioned mode (seal-cli gen-seed). PRINTS THE SECRET SEED:
+      it becomes MASTER_KEY of a server with server_mode !Permissioned.
+
+  seal-policies keyserver derive-key --seed <hex> --index <n> [--show-master-key] [--json]
+      The public key of the client key derived at index n (seal-cli derive-key; register it
+      with create_and_transfer_v2_independent_server). --show-master-key also prints the
+      derived master key (secret: only to hand it to a client, then mark it !Exported).
+
   seal-policies keyserver start --object-id <0x…> --node-url <url> [options]
   seal-policies keyserver start --config <key-server-config.yaml> [options]
       Serve the Seal key-server API (GET /v1/service, POST /v1/fetch_key, GET /health) and
       Prometheus metrics (GET /metrics on their own port).
       The master key is read ONLY from the environment: SEAL_KEYSERVER_MASTER_KEY (or MASTER_KEY,
       Mysten's name), 64 hex chars, optional 0x. It is never logged or written.
+      In Permissioned mode MASTER_KEY is the seed from gen-seed, and each !Imported client's
+      key is read from the variable its env_var names.
       --config <file>          Mysten's key-server-config.yaml (also CONFIG_PATH): network,
-                               node_url, server_mode !Open, metrics_host_port, allowed_staleness,
+                               node_url, server_mode !Open or !Permissioned, metrics_host_port,
+                               allowed_staleness,
                                session_key_ttl_max, rgp_update_interval; PORT from the environment
       --object-id <id>         on-chain KeyServer object id registered with this key's public key
       --node-url <url>         Sui full node for policy simulation (e.g. http://127.0.0.1:9000)
@@ -64,14 +84,19 @@ const USAGE = `usage:
       finishes in-flight requests (at most 10 s) and exits.`;
 
 export const command: Command = {
-	summary: 'genkey | start: our TypeScript Seal key server',
+	summary: 'genkey | gen-seed | derive-key | start: our TypeScript Seal key server',
 	usage: USAGE,
 	usageFor: (subcommand) => subcommandUsage(USAGE, 'keyserver', subcommand),
 	async run(args, io) {
 		const [sub, ...rest] = args;
 		if (sub === 'genkey') return genkey(rest, io);
+		if (sub === 'gen-seed') return genSeed(rest, io);
+		if (sub === 'derive-key') return deriveKey(rest, io);
 		if (sub === 'start') return start(rest, io);
-		throw new UsageError('subcommand', `expected 'genkey' or 'start', got '${sub ?? ''}'`);
+		throw new UsageError(
+			'subcommand',
+			`expected 'genkey', 'gen-seed', 'derive-key' or 'start', got '${sub ?? ''}'`,
+		);
 	},
 };
 
@@ -86,9 +111,53 @@ async function genkey(args: string[], io: CliIo): Promise<number> {
 	return 0;
 }
 
+/** seal-cli `gen-seed`: `Seed: 0x…` (the seed is the secret; printing it is the purpose). */
+async function genSeed(args: string[], io: CliIo): Promise<number> {
+	if (args.length > 0)
+		throw new UsageError('gen-seed', `takes no arguments, got '${args.join(' ')}'`);
+	const seed = generateSeed();
+	const result = { seed: `0x${Buffer.from(seed).toString('hex')}` };
+	seed.fill(0);
+	io.result(result, `Seed: ${result.seed}`);
+	return 0;
+}
+
+const DERIVE_OPTIONS = {
+	seed: { type: 'string' },
+	index: { type: 'string' },
+	'show-master-key': { type: 'boolean', default: false },
+} as const;
+
+/** seal-cli `derive-key`, but the master key only with --show-master-key. */
+async function deriveKey(args: string[], io: CliIo): Promise<number> {
+	const { values, positionals } = parseCommandArgs(args, DERIVE_OPTIONS, USAGE);
+	rejectPositionals(positionals, USAGE);
+	const seed = usageErrors(() => parseSeedHex(required(values.seed, 'seed')), '--seed');
+	const index = usageErrors(() => parseDerivationIndex(required(values.index, 'index')), '--index');
+	const masterKey = deriveMasterKey(seed, index);
+	seed.fill(0);
+	const hex = (bytes: Uint8Array) => `0x${Buffer.from(bytes).toString('hex')}`;
+	const publicKey = hex(publicKeyFromMasterKey(masterKey));
+	const show = values['show-master-key'] === true;
+	const result = {
+		index: index.toString(),
+		publicKey,
+		...(show ? { masterKey: hex(masterKey) } : {}),
+	};
+	masterKey.fill(0);
+	io.result(
+		result,
+		show ? `Master key: ${result.masterKey}\nPublic key: ${publicKey}` : `Public key: ${publicKey}`,
+	);
+	return 0;
+}
+
 /** What `start` runs with, from flags or from Mysten's config file. */
 export interface StartSettings {
-	objectId: string;
+	/** Open mode's object id (undefined in Permissioned mode). */
+	objectId: string | undefined;
+	/** Permissioned mode's validated clients (from the config file). */
+	clientConfigs?: ClientConfig[];
 	nodeUrl: string;
 	sealPackageId: string | undefined;
 	port: number;
@@ -159,6 +228,7 @@ export async function startSettings(
 		}
 		return {
 			objectId: file.keyServerObjectId,
+			...(file.clientConfigs ? { clientConfigs: file.clientConfigs } : {}),
 			nodeUrl: file.nodeUrl,
 			sealPackageId: file.sealPackageId,
 			port,
@@ -206,13 +276,22 @@ async function start(args: string[], io: CliIo): Promise<number> {
 		);
 	}
 	const transport = usageErrors(() => parseSuiTransport(values.transport), '--transport');
-	const masterKey = takeMasterKeyFromEnv(io.env);
+	// Permissioned: the seed and every imported key leave the environment here (permissioned.ts).
+	const keys = settings.clientConfigs
+		? {
+				clients: loadPermissionedKeys(settings.clientConfigs, io.env, io.logger),
+			}
+		: { masterKey: takeMasterKeyFromEnv(io.env), objectId: settings.objectId! };
+	const wipeKeys = () => {
+		if ('clients' in keys) for (const client of keys.clients) client.masterKey.fill(0);
+		else keys.masterKey.fill(0);
+	};
 
 	const client = createSuiClient({ network: values.network, rpcUrl: settings.nodeUrl, transport });
 	if (checkNode !== 'off') {
 		const problem = await probeNode(client, settings.sealPackageId);
 		if (problem && checkNode === 'fail') {
-			masterKey.fill(0);
+			wipeKeys();
 			throw new KeyServerStartError(`full node ${settings.nodeUrl}: ${problem}`);
 		}
 		if (problem) io.logger.warn(`full node ${settings.nodeUrl}: ${problem}`);
@@ -233,7 +312,7 @@ async function start(args: string[], io: CliIo): Promise<number> {
 				? undefined
 				: await startMetricsServer(metrics, values.host, settings.metricsPort);
 	} catch (error) {
-		masterKey.fill(0);
+		wipeKeys();
 		throw new KeyServerStartError(
 			`${(error as Error).message}: choose another port with --metrics-port <n>, or --metrics-port off`,
 			{ cause: error },
@@ -269,8 +348,7 @@ async function start(args: string[], io: CliIo): Promise<number> {
 	try {
 		server = await startKeyServer({
 			announce: false,
-			masterKey,
-			objectId: settings.objectId,
+			...keys,
 			evaluator,
 			packages: new NodePackageResolver(client),
 			host: values.host,
@@ -293,7 +371,7 @@ async function start(args: string[], io: CliIo): Promise<number> {
 		}
 		throw error;
 	} finally {
-		masterKey.fill(0);
+		wipeKeys();
 	}
 	// Listen for the stop conditions before announcing the server (a test or supervisor may
 	// signal as soon as it sees the line).
@@ -302,16 +380,24 @@ async function start(args: string[], io: CliIo): Promise<number> {
 		process.once('SIGTERM', () => resolve('SIGTERM'));
 		watchWrappers(wrappers, () => resolve('its npm/npx/tsx wrapper is gone'));
 	});
+	const served = server.clients
+		?.map(
+			(c) => `${c.name} ${c.objectId} (public key 0x${Buffer.from(c.publicKey).toString('hex')})`,
+		)
+		.join('; ');
 	io.result(
 		{
 			url: server.url,
 			objectId: server.objectId,
 			publicKey: server.publicKey,
+			...(server.clients ? { clients: server.clients } : {}),
 			metricsUrl: metricsServer?.url,
 			backend: server.curveBackend,
 			workers: server.workers,
 		},
-		`Seal key server ${server.objectId} at ${server.url} (public key 0x${Buffer.from(server.publicKey).toString('hex')}; ${server.curveBackend} backend, ${server.workers} worker(s)${metricsServer ? `; metrics at ${metricsServer.url}` : ''})`,
+		served
+			? `Seal key server (Permissioned, ${server.clients!.length} client(s): ${served}) at ${server.url} (${server.curveBackend} backend, ${server.workers} worker(s)${metricsServer ? `; metrics at ${metricsServer.url}` : ''})`
+			: `Seal key server ${server.objectId} at ${server.url} (public key 0x${Buffer.from(server.publicKey).toString('hex')}; ${server.curveBackend} backend, ${server.workers} worker(s)${metricsServer ? `; metrics at ${metricsServer.url}` : ''})`,
 	);
 	const stopReason = await reason;
 	io.logger.info(

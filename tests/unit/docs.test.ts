@@ -415,7 +415,8 @@ function classifyCli(
 	if (placeholders) return check('shows placeholders');
 	if (args.includes('--help') || args[0] === '--version') return run;
 	const inputsExist = (inputs: string[]) => inputs.every((file) => state.files.has(file));
-	if (name === 'keyserver' && sub === 'genkey') return run;
+	if (name === 'keyserver' && (sub === 'genkey' || sub === 'gen-seed' || sub === 'derive-key'))
+		return run;
 	if (name === 'keyserver' && sub === 'start') {
 		const port = args[args.indexOf('--port') + 1];
 		if (!args.includes('--port') || port === undefined) return check('no --port to reach it on');

@@ -40,6 +40,10 @@ describe('ts/index.ts', () => {
 		'NodeAddressAliases',
 		'MvrResolver',
 		'validatePtb',
+		'deriveMasterKey',
+		'loadPermissionedKeys',
+		'PermissionedConfigError',
+		'parseKeyServerConfig',
 		'HarnessError',
 		'ConfigError',
 	])('exports %s', (name) => {

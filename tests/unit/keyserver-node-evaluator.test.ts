@@ -337,7 +337,8 @@ describe('NodeEvaluator on a JSON-RPC node: references re-read from the node', (
 			sender: SENDER,
 			originalPackageId: PKG,
 		});
-		expect(decision).toEqual({ allowed: true });
+		// The simulation's computation cost rides along (Permissioned mode's gas metric).
+		expect(decision).toEqual({ allowed: true, computationCost: 1000 });
 		expect(dryRuns).toHaveLength(1);
 		const data = bcs.TransactionData.parse(Buffer.from(dryRuns[0]!, 'base64')).V1!;
 		const objects = data.kind.ProgrammableTransaction!.inputs.flatMap((i) =>
@@ -651,7 +652,7 @@ describe('NodeEvaluator on a JSON-RPC node: what is read before the dry run', ()
 			suix_getReferenceGasPrice: () => '1000',
 			sui_dryRunTransactionBlock: () => DRY_RUN_OK,
 		});
-		expect(await evaluateOn(node.client, await pureOnlyPtb())).toEqual({ allowed: true });
+		expect(await evaluateOn(node.client, await pureOnlyPtb())).toMatchObject({ allowed: true });
 		expect(node.methods()).toEqual(['suix_getReferenceGasPrice', 'sui_dryRunTransactionBlock']);
 	});
 

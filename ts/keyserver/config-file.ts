@@ -2,14 +2,16 @@
  * Reads Mysten's `key-server-config.yaml` (MystenLabs/seal crates/key-server/src/
  * key_server_options.rs and key-server-config.yaml at ddc7e5d6), so one file drives either
  * server. Supported: `network` (`Testnet`, `Mainnet`, `!Devnet { seal_package }`), `node_url`,
- * `server_mode: !Open { key_server_object_id }`, `metrics_host_port`, `allowed_staleness`,
- * `session_key_ttl_max`, `rgp_update_interval` (duration_str strings such as `'5s'`, `2m`,
- * `1h 30m`). Permissioned and Committee modes are refused with one line. Other known keys of
+ * `server_mode: !Open { key_server_object_id }` or `!Permissioned { client_configs }`
+ * (permissioned.ts), `metrics_host_port`, `allowed_staleness`, `session_key_ttl_max`,
+ * `rgp_update_interval` (duration_str strings such as `'5s'`, `2m`, `1h 30m`). Committee mode is
+ * refused with one line. Other known keys of
  * Mysten's file are accepted and reported as ignored; unknown keys are ignored (serde does too).
  * Secrets never live in this file: `MASTER_KEY` and `PORT` come from the environment.
  */
 import { parseDocument, isMap, isScalar, type Node, type YAMLMap } from 'yaml';
 import { InvalidInputError } from '../errors.js';
+import { parseClientConfigs, validateClientConfigs, type ClientConfig } from './permissioned.js';
 
 /** Seal package of Mysten's default deployments (crates/key-server/src/seal_package.rs). */
 export const SEAL_PACKAGE_BY_NETWORK = {
@@ -28,7 +30,10 @@ export interface KeyServerFileConfig {
 	network: 'Devnet' | 'Testnet' | 'Mainnet';
 	sealPackageId: string;
 	nodeUrl: string;
-	keyServerObjectId: string;
+	/** Open mode's `key_server_object_id`; undefined in Permissioned mode (each client has one). */
+	keyServerObjectId: string | undefined;
+	/** Permissioned mode's clients, validated as upstream; undefined in Open mode. */
+	clientConfigs?: ClientConfig[];
 	metricsPort: number;
 	allowedStalenessMs: number;
 	sessionKeyTtlMaxMinutes: number;
@@ -65,16 +70,26 @@ export function parseKeyServerConfig(
 	const network = parseNetwork(get('network'));
 	const mode = get('server_mode');
 	const modeTag = mode?.tag?.replace(/^!/, '');
-	if (modeTag === 'Permissioned' || modeTag === 'Committee') {
-		fail(`server_mode !${modeTag} is not supported by this key server (only !Open)`);
+	if (modeTag === 'Committee') {
+		fail(
+			`server_mode !${modeTag} is not supported by this key server (only !Open and !Permissioned)`,
+		);
 	}
-	if (modeTag !== 'Open' || !isMap(mode)) {
-		fail("server_mode must be '!Open' with key_server_object_id");
+	let keyServerObjectId: string | undefined;
+	let clientConfigs: ClientConfig[] | undefined;
+	if (modeTag === 'Permissioned') {
+		clientConfigs = parseClientConfigs(mode);
+		validateClientConfigs(clientConfigs);
+	} else if (modeTag !== 'Open' || !isMap(mode)) {
+		fail(
+			"server_mode must be '!Open' with key_server_object_id, or '!Permissioned' with client_configs",
+		);
+	} else {
+		keyServerObjectId = objectId(
+			scalarString(mode.get('key_server_object_id', true) as Node | undefined),
+			'server_mode.key_server_object_id',
+		);
 	}
-	const keyServerObjectId = objectId(
-		scalarString(mode.get('key_server_object_id', true) as Node | undefined),
-		'server_mode.key_server_object_id',
-	);
 
 	const fileNodeUrl = optionalString(get('node_url'), 'node_url');
 	if (fileNodeUrl !== undefined && env['NODE_URL']) {
@@ -98,6 +113,7 @@ export function parseKeyServerConfig(
 		sealPackageId: network.sealPackageId,
 		nodeUrl,
 		keyServerObjectId,
+		...(clientConfigs ? { clientConfigs } : {}),
 		metricsPort,
 		allowedStalenessMs: durationField(get('allowed_staleness'), 'allowed_staleness', 120_000),
 		sessionKeyTtlMaxMinutes: ttlMaxMs / 60_000,

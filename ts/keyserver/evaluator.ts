@@ -18,9 +18,13 @@ export interface PolicyRequest {
 /** Errors an evaluation can end in, with Mysten's names (`detail` is the per-request part). */
 export type PolicyDenial = 'NoAccess' | 'InvalidPTB' | 'InvalidParameter' | 'Failure';
 
-export type PolicyDecision =
+export type PolicyDecision = (
 	| { readonly allowed: true }
-	| { readonly allowed: false; readonly error: PolicyDenial; readonly detail: string };
+	| { readonly allowed: false; readonly error: PolicyDenial; readonly detail: string }
+) & {
+	/** Computation cost of the simulation, when one ran (Permissioned mode's gas metric). */
+	readonly computationCost?: number;
+};
 
 export interface PolicyEvaluator {
 	evaluate(request: PolicyRequest): Promise<PolicyDecision>;

@@ -24,6 +24,11 @@ import { validatePtbBase64 } from './valid-ptb.js';
 export interface FetchKeyContext {
 	/** Holds the master key (inline or in worker threads). */
 	keys: KeyDeriver;
+	/**
+	 * Permissioned mode: the key (position in `keys`) for a first-version package id, undefined
+	 * when no client lists it (`UnsupportedPackageId`). Omitted = Open mode, key 0 for all.
+	 */
+	keyFor?: (originalPackageId: string) => number | undefined;
 	evaluator: PolicyEvaluator;
 	packages: PackageResolver;
 	nowMs: number;
@@ -59,6 +64,11 @@ export async function fetchKey(
 		? await ctx.metrics.time(ctx.metrics.fetchPkgIdsDuration, lookup)
 		: await lookup();
 	if (!original) throw new KeyServerRequestError('InvalidPackage', MESSAGES.InvalidPackage);
+	// Upstream `has_key_for_package`: right after the package lookup, before any signature check.
+	const key = ctx.keyFor ? ctx.keyFor(original) : 0;
+	if (key === undefined) {
+		throw new KeyServerRequestError('UnsupportedPackageId', MESSAGES.UnsupportedPackageId);
+	}
 	const cert = request.certificate;
 	if (cert.mvrName !== undefined)
 		await checkMvrName(ctx.mvr ?? MVR_UNSUPPORTED, cert.mvrName, original);
@@ -82,12 +92,16 @@ export async function fetchKey(
 	const decision = ctx.metrics
 		? await ctx.metrics.time(ctx.metrics.checkPolicyDuration, evaluate)
 		: await evaluate();
+	// Upstream labels it with the PTB's package id (not the first version).
+	if (ctx.keyFor && decision.computationCost !== undefined) {
+		ctx.metrics?.dryRunGasCost.observe({ package: validPtb.packageId }, decision.computationCost);
+	}
 	if (!decision.allowed) throw denial(decision.error, decision.detail);
 	const prefix = Buffer.from(original.slice(2), 'hex');
 	const fullIds = validPtb.innerIds.map((innerId) =>
 		Uint8Array.from(Buffer.concat([prefix, innerId])),
 	);
-	const wrapped = await ctx.keys.wrap(request.encKey, fullIds);
+	const wrapped = await ctx.keys.wrap(request.encKey, fullIds, key);
 	const decryption_keys = fullIds.map((fullId, i) => ({
 		id: Array.from(fullId),
 		encrypted_key: [b64(wrapped[i]![0]), b64(wrapped[i]![1])] as [string, string],

@@ -10,8 +10,11 @@ import type { CurveBackendName, MasterKeyOps, ScalarSource, WrappedKey } from '.
 import type { WorkerInit, WorkerReply, WorkerTask } from './key-worker.js';
 
 export interface KeyDeriver {
-	/** `[c0, c1]` per full id, in order. Rejects if `encKey` is not a valid G1 point. */
-	wrap(encKey: Uint8Array, fullIds: Uint8Array[]): Promise<WrappedKey[]>;
+	/**
+	 * `[c0, c1]` per full id, in order, under key `key` (0 = the master key; Permissioned mode:
+	 * the client's position). Rejects if `encKey` is not a valid G1 point.
+	 */
+	wrap(encKey: Uint8Array, fullIds: Uint8Array[], key?: number): Promise<WrappedKey[]>;
 	/** Worker threads in use (0 = inline). */
 	readonly workers: number;
 	close(): Promise<void>;
@@ -19,11 +22,21 @@ export interface KeyDeriver {
 
 export const defaultWorkerCount = (): number => availableParallelism();
 
-export function inlineDeriver(ops: MasterKeyOps, random?: ScalarSource): KeyDeriver {
+export function inlineDeriver(
+	ops: MasterKeyOps | MasterKeyOps[],
+	random?: ScalarSource,
+): KeyDeriver {
+	const all = Array.isArray(ops) ? ops : [ops];
 	return {
 		workers: 0,
-		wrap: async (encKey, fullIds) => ops.wrapUserKeys(encKey, fullIds, random),
-		close: async () => ops.wipe(),
+		wrap: async (encKey, fullIds, key = 0) => {
+			const one = all[key];
+			if (!one) throw new Error(`no key ${key}`);
+			return one.wrapUserKeys(encKey, fullIds, random);
+		},
+		close: async () => {
+			for (const one of all) one.wipe();
+		},
 	};
 }
 
@@ -35,6 +48,8 @@ interface Pending {
 
 export async function startWorkerPool(options: {
 	masterKey: Uint8Array;
+	/** Permissioned mode: further client keys, addressed as key 1, 2, … in `wrap`. */
+	extraKeys?: Uint8Array[];
 	backend: CurveBackendName;
 	size: number;
 	/** The worker script (tests: a stand-in speaking the same messages). Default: key-worker-thread. */
@@ -71,6 +86,9 @@ export async function startWorkerPool(options: {
 			const init: WorkerInit = {
 				masterKey: Uint8Array.from(options.masterKey),
 				backend: options.backend,
+				...(options.extraKeys?.length
+					? { extraKeys: options.extraKeys.map((key) => Uint8Array.from(key)) }
+					: {}),
 			};
 			// workerData is cloned into the worker at construction: wipe our copy right after.
 			let worker: Worker;
@@ -78,6 +96,7 @@ export async function startWorkerPool(options: {
 				worker = new Worker(entry, { workerData: init });
 			} finally {
 				init.masterKey.fill(0);
+				for (const key of init.extraKeys ?? []) key.fill(0);
 			}
 			started.push(worker);
 			worker.once('error', reject);
@@ -120,23 +139,24 @@ export async function startWorkerPool(options: {
 	idle.push(...workers);
 	for (const worker of workers) live.add(worker);
 
-	const run = (encKey: Uint8Array, fullIds: Uint8Array[]) =>
+	const run = (encKey: Uint8Array, fullIds: Uint8Array[], key: number) =>
 		new Promise<WrappedKey[]>((resolve, reject) => {
-			queue.push({ task: { id: nextId++, encKey, fullIds }, resolve, reject });
+			const task = { id: nextId++, encKey, fullIds, ...(key !== 0 ? { key } : {}) };
+			queue.push({ task, resolve, reject });
 			dispatch();
 		});
 
 	return {
 		workers: options.size,
-		async wrap(encKey, fullIds) {
+		async wrap(encKey, fullIds, key = 0) {
 			if (closed) throw new Error('key pool is closed');
 			if (live.size === 0) throw new Error('no key workers left');
 			// An empty request still goes to a worker: it checks encKey as the inline path does.
-			if (fullIds.length === 0) return run(encKey, fullIds);
+			if (fullIds.length === 0) return run(encKey, fullIds, key);
 			const size = Math.ceil(fullIds.length / Math.min(live.size, fullIds.length));
 			const chunks: Uint8Array[][] = [];
 			for (let i = 0; i < fullIds.length; i += size) chunks.push(fullIds.slice(i, i + size));
-			return (await Promise.all(chunks.map((chunk) => run(encKey, chunk)))).flat();
+			return (await Promise.all(chunks.map((chunk) => run(encKey, chunk, key)))).flat();
 		},
 		async close() {
 			closed = true;

@@ -9,11 +9,15 @@ import { type CurveBackendName } from './curve/curve.js';
 export interface WorkerInit {
 	masterKey: Uint8Array;
 	backend: CurveBackendName;
+	/** Permissioned mode: the other clients' keys; key `i ≥ 1` of a task is `extraKeys[i - 1]`. */
+	extraKeys?: Uint8Array[];
 }
 export interface WorkerTask {
 	id: number;
 	encKey: Uint8Array;
 	fullIds: Uint8Array[];
+	/** Which key wraps (0 = `masterKey`, the default). */
+	key?: number;
 }
 export type WorkerReply =
 	| { id: number; keys: [Uint8Array, Uint8Array][] }
@@ -31,15 +35,18 @@ export interface WorkerPort {
 export async function serveKeyWorker(port: WorkerPort, init: WorkerInit): Promise<void> {
 	try {
 		const backend = await loadCurveBackend(init.backend);
-		const ops = backend.withMasterKey(init.masterKey);
-		init.masterKey.fill(0);
+		const all = [init.masterKey, ...(init.extraKeys ?? [])];
+		const ops = all.map((key) => backend.withMasterKey(key));
+		for (const key of all) key.fill(0);
 		port.on('message', (task) => {
 			if (task === 'wipe') {
-				ops.wipe();
+				for (const one of ops) one.wipe();
 				return;
 			}
 			try {
-				const keys = ops.wrapUserKeys(task.encKey, task.fullIds);
+				const one = ops[task.key ?? 0];
+				if (!one) throw new Error(`no key ${task.key}`);
+				const keys = one.wrapUserKeys(task.encKey, task.fullIds);
 				port.postMessage({ id: task.id, keys });
 			} catch (error) {
 				port.postMessage({ id: task.id, error: (error as Error).message });
@@ -48,6 +55,7 @@ export async function serveKeyWorker(port: WorkerPort, init: WorkerInit): Promis
 		port.postMessage({ ready: true });
 	} catch (error) {
 		init.masterKey.fill(0);
+		for (const key of init.extraKeys ?? []) key.fill(0);
 		port.postMessage({ fatal: (error as Error).message });
 	}
 }

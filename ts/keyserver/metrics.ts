@@ -7,7 +7,8 @@
  * `http_requests_total{route,status}`, `http_request_in_flight{route}`,
  * `sui_rpc_request_duration_millis{method,status}`, and from server.rs at ddc7e5d6
  * `client_sdk_version{sdk_type,version}`, `key_server_version{version}` and
- * `uptime{version}` (seconds). Served on their own port (default 9184, `/metrics`).
+ * `uptime{version}` (seconds); Permissioned mode only (server.rs `check_policy`, metrics.rs at
+ * ddc7e5d6): `dry_run_gas_cost_per_package{package}`. Served on their own port (default 9184, `/metrics`).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -84,6 +85,14 @@ export class KeyServerMetrics {
 		help: 'Sui RPC request duration and status in milliseconds',
 		labelNames: ['method', 'status'],
 		buckets: FAST_CALL_BUCKETS,
+		registers: [this.registry],
+	});
+	/** Permissioned mode only: upstream keeps per-package labels out of Open mode (cardinality). */
+	readonly dryRunGasCost = new Histogram({
+		name: 'dry_run_gas_cost_per_package',
+		help: 'Dry run gas cost per package',
+		labelNames: ['package'],
+		buckets: buckets(0, 500_000_000, 5_000_000),
 		registers: [this.registry],
 	});
 	readonly sdkVersions = new Counter({

@@ -105,8 +105,11 @@ export class NodeEvaluator implements PolicyEvaluator {
 		}
 		const tx = result.$kind === 'Transaction' ? result.Transaction : result.FailedTransaction;
 		const status = tx.effects.status;
-		if (status.success) return { allowed: true };
-		return executionFailure(status.error, this.#sealPackageId);
+		// Upstream records the cost of every simulation that ran, whatever its outcome.
+		const cost = Number(tx.effects.gasUsed?.computationCost);
+		const withCost = Number.isFinite(cost) ? { computationCost: cost } : {};
+		if (status.success) return { allowed: true, ...withCost };
+		return { ...executionFailure(status.error, this.#sealPackageId), ...withCost };
 	}
 
 	/** JSON-RPC: a dry run needs full references, so every one is re-read from the node. */

@@ -43,6 +43,7 @@ export const MESSAGES = {
 	InvalidMVRName: 'Invalid MVR name',
 	InvalidSDKVersion: 'Invalid SDK version',
 	InvalidServiceId: 'Invalid service ID',
+	UnsupportedPackageId: 'Unsupported package ID',
 	DeprecatedSDKVersion: 'Deprecated SDK version',
 	Failure: 'Internal server error, please try again later',
 } as const;

@@ -3,8 +3,10 @@
  * `SealClient` works against it: `GET /v1/service`, `POST /v1/fetch_key`, `GET /health`,
  * SDK-header checks, `X-KeyServer-Version` on every response, CORS, a 180 KiB body limit and
  * `{error, message}` bodies with Mysten's names and status codes.
+ * Open mode: one master key for every package. Permissioned mode (`clients`, permissioned.ts):
+ * one key per client, used only for the packages that client lists.
  *
- * The master key lives only in memory; it is never logged, returned or written.
+ * Master keys live only in memory; they are never logged, returned or written.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,6 +30,7 @@ import { defaultWorkerCount, inlineDeriver, startWorkerPool, type KeyDeriver } f
 import type { KeyServerMetrics } from './metrics.js';
 import type { MvrLookup } from './mvr.js';
 import type { PackageResolver } from './packages.js';
+import type { PermissionedClientKey } from './permissioned.js';
 import {
 	DEFAULT_TTL_MAX_MINUTES,
 	KEY_SERVER_GIT_VERSION,
@@ -39,10 +42,16 @@ import {
 import { BodyDataError, JsonSyntaxError, parseFetchKeyBody } from './request.js';
 
 export interface KeyServerOptions {
-	/** 32-byte master key (secret; never logged). */
-	masterKey: Uint8Array;
-	/** On-chain `KeyServer` object id this server answers for (`/v1/service`). */
-	objectId: string;
+	/** Open mode: 32-byte master key (secret; never logged). */
+	masterKey?: Uint8Array;
+	/** Open mode: on-chain `KeyServer` object id this server answers for (`/v1/service`). */
+	objectId?: string;
+	/**
+	 * Permissioned mode instead of `masterKey`/`objectId`: each client's key, object id and
+	 * first-version package ids (from `loadPermissionedKeys`); other packages get
+	 * `UnsupportedPackageId`.
+	 */
+	clients?: PermissionedClientKey[];
 	evaluator: PolicyEvaluator;
 	packages: PackageResolver;
 	/** Default 127.0.0.1. */
@@ -85,9 +94,12 @@ export interface RunningKeyServer {
 	/** `http://host:port`, no trailing slash (the form to register on chain). */
 	url: string;
 	port: number;
+	/** Open mode's object id (Permissioned: the first client's). */
 	objectId: string;
-	/** 96-byte compressed G2 master public key. */
+	/** 96-byte compressed G2 master public key (Permissioned: the first client's). */
 	publicKey: Uint8Array;
+	/** Permissioned mode: each served client's object id and public key, in config order. */
+	clients?: { name: string; objectId: string; publicKey: Uint8Array; packageIds: string[] }[];
 	stats: KeyServerStats;
 	curveBackend: CurveBackendName;
 	workers: number;
@@ -98,16 +110,8 @@ export interface RunningKeyServer {
 }
 
 export async function startKeyServer(options: KeyServerOptions): Promise<RunningKeyServer> {
-	checkedScalar(options.masterKey);
-	let objectId: string;
-	try {
-		objectId = normalizeSuiObjectId(options.objectId);
-	} catch (error) {
-		throw new InvalidInputError('objectId', 'must be a Sui object id (0x + hex)', { cause: error });
-	}
-	if (!/^0x[0-9a-f]{64}$/.test(objectId)) {
-		throw new InvalidInputError('objectId', `'${options.objectId}' is not a Sui object id`);
-	}
+	const served = servedKeys(options);
+	const objectId = served[0]!.objectId;
 	const workerCount = options.workers ?? defaultWorkerCount();
 	if (!Number.isInteger(workerCount) || workerCount < 0) {
 		throw new InvalidInputError('workers', `must be an integer ≥ 0, got ${workerCount}`);
@@ -123,18 +127,32 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 		options.addressAliases ??
 		(options.suiClient ? new NodeAddressAliases(options.suiClient) : undefined);
 	const curve = await loadCurveBackend(options.curveBackend ?? DEFAULT_CURVE_BACKEND);
-	const ops = curve.withMasterKey(options.masterKey);
-	const publicKey = ops.publicKey();
-	const pop = Buffer.from(
-		ops.signG1(concat(concat(DST_POP, publicKey), Buffer.from(objectId.slice(2), 'hex'))),
-	).toString('base64');
+	const ops = served.map((one) => curve.withMasterKey(one.masterKey));
+	const publicKeys = ops.map((one) => one.publicKey());
+	const publicKey = publicKeys[0]!;
+	// Upstream `build_key_server_pop_map`: object id → PoP by that object's own key.
+	const pops = new Map(
+		served.map((one, i) => [
+			one.objectId,
+			Buffer.from(
+				ops[i]!.signG1(
+					concat(concat(DST_POP, publicKeys[i]!), Buffer.from(one.objectId.slice(2), 'hex')),
+				),
+			).toString('base64'),
+		]),
+	);
+	// Permissioned: original package id → the position of its client's key.
+	const keyByPackage = options.clients
+		? new Map(served.flatMap((one, i) => (one.packageIds ?? []).map((pkg) => [pkg, i] as const)))
+		: undefined;
 	let keys: KeyDeriver;
 	if (workerCount === 0) {
 		keys = inlineDeriver(ops, options.random);
 	} else {
-		ops.wipe();
+		for (const one of ops) one.wipe();
 		keys = await startWorkerPool({
-			masterKey: options.masterKey,
+			masterKey: served[0]!.masterKey,
+			...(served.length > 1 ? { extraKeys: served.slice(1).map((one) => one.masterKey) } : {}),
 			backend: curve.name,
 			size: workerCount,
 		});
@@ -169,9 +187,10 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 		const query = url.searchParams.getAll('service_id').at(-1) ?? '';
 		// `0x` and up to 64 hex digits, zero-padded (`0x` alone is object 0x0).
 		const asked = /^0x[0-9a-fA-F]{0,64}$/.test(query) ? normalizeSuiObjectId(query) : undefined;
-		if (asked !== objectId)
+		const pop = asked === undefined ? undefined : pops.get(asked);
+		if (pop === undefined)
 			throw new KeyServerRequestError('InvalidServiceId', MESSAGES.InvalidServiceId);
-		sendJson(res, 200, { service_id: objectId, pop });
+		sendJson(res, 200, { service_id: asked, pop });
 	}
 
 	async function fetchKeyRoute(req: IncomingMessage, res: ServerResponse, body: Buffer) {
@@ -202,6 +221,7 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 			packages: options.packages,
 			nowMs: now(),
 			ttlMaxMinutes,
+			...(keyByPackage ? { keyFor: (original: string) => keyByPackage.get(original) } : {}),
 			...(metrics ? { metrics } : {}),
 			...(options.suiClient ? { suiClient: options.suiClient } : {}),
 			...(addressAliases ? { addressAliases } : {}),
@@ -298,6 +318,16 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 		port,
 		objectId,
 		publicKey,
+		...(options.clients
+			? {
+					clients: served.map((one, i) => ({
+						name: one.name,
+						objectId: one.objectId,
+						publicKey: publicKeys[i]!,
+						packageIds: [...(one.packageIds ?? [])],
+					})),
+				}
+			: {}),
 		stats,
 		curveBackend: curve.name,
 		workers: workerCount,
@@ -317,6 +347,68 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 				await keys.close();
 			})()),
 	};
+}
+
+interface ServedKey {
+	name: string;
+	objectId: string;
+	masterKey: Uint8Array;
+	/** Permissioned: the client's first-version packages; undefined = every package (Open). */
+	packageIds?: string[];
+}
+
+/** Open mode's one key, or Permissioned mode's clients; keys and object ids checked. */
+function servedKeys(options: KeyServerOptions): ServedKey[] {
+	if (options.clients) {
+		if (options.masterKey !== undefined || options.objectId !== undefined) {
+			throw new InvalidInputError('clients', 'Permissioned mode takes no masterKey or objectId');
+		}
+		if (options.clients.length === 0) {
+			throw new InvalidInputError('clients', 'No clients found in the configuration');
+		}
+		const seen = new Set<string>();
+		return options.clients.map((client, i) => {
+			checkedScalar(client.masterKey, `clients[${i}].masterKey`);
+			const objectId = checkedObjectId(client.objectId, `clients[${i}].objectId`);
+			if (seen.has(objectId)) {
+				throw new InvalidInputError('clients', `Duplicate key server object ID: ${objectId}`);
+			}
+			seen.add(objectId);
+			const packageIds = client.packageIds.map((pkg) =>
+				checkedObjectId(pkg, `clients[${i}].packageIds`),
+			);
+			// A package served with two keys would be answered with whichever came last.
+			for (const pkg of packageIds) {
+				if (seen.has(pkg)) throw new InvalidInputError('clients', `Duplicate package ID: ${pkg}`);
+				seen.add(pkg);
+			}
+			return { name: client.name, objectId, masterKey: client.masterKey, packageIds };
+		});
+	}
+	if (options.masterKey === undefined || options.objectId === undefined) {
+		throw new InvalidInputError('masterKey', 'Open mode needs masterKey and objectId (or clients)');
+	}
+	checkedScalar(options.masterKey);
+	return [
+		{
+			name: 'open',
+			objectId: checkedObjectId(options.objectId, 'objectId'),
+			masterKey: options.masterKey,
+		},
+	];
+}
+
+function checkedObjectId(value: string, field: string): string {
+	let objectId: string;
+	try {
+		objectId = normalizeSuiObjectId(value);
+	} catch (error) {
+		throw new InvalidInputError(field, 'must be a Sui object id (0x + hex)', { cause: error });
+	}
+	if (!/^0x[0-9a-f]{64}$/.test(objectId)) {
+		throw new InvalidInputError(field, `'${value}' is not a Sui object id`);
+	}
+	return objectId;
 }
 
 /** axum's `json_content_type`: `application/json` or `application/<anything>+json`. */
