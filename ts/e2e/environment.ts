@@ -12,6 +12,7 @@ import { readDeployment } from '../deployments.js';
 import { HarnessError, PrerequisiteMissingError } from '../errors.js';
 import { localnetPaths } from '../localnet/paths.js';
 import { isAlive } from '../localnet/processes.js';
+import { localnetServerEntries } from '../localnet/servers.js';
 import { readLocalnetState } from '../localnet/state.js';
 import { fundFromFaucet } from '../localnet/up.js';
 import type { Logger } from '../logger.js';
@@ -86,7 +87,8 @@ export async function localnetEnvironment(options: {
 	const fund = (address: string) => fundFromFaucet({ client, faucetUrl: state.faucetUrl, address });
 	const admin = Ed25519Keypair.generate();
 	await fund(admin.toSuiAddress());
-	const servers = state.keyServers.map((server) => ({ objectId: server.objectId, weight: 1 }));
+	// Independent servers, the committee (object id + aggregatorUrl) and the permissioned client.
+	const servers = localnetServerEntries(state);
 	return {
 		network: 'localnet',
 		rpcUrl: state.rpcUrl,
