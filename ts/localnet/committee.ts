@@ -91,7 +91,15 @@ export function aggregatorCommand(options: {
 	}
 	return {
 		command: options.nodeExecPath,
-		args: ['--import', 'tsx', options.cliPath, 'keyserver', 'aggregator', '--config', options.configPath],
+		args: [
+			'--import',
+			'tsx',
+			options.cliPath,
+			'keyserver',
+			'aggregator',
+			'--config',
+			options.configPath,
+		],
 		env,
 		implementation: 'harness',
 	};
@@ -114,7 +122,10 @@ export interface StartCommitteeOptions {
 	cliPath: string;
 	logger: Logger;
 	/** Called when the committee object exists (before any member runs) and after each start. */
-	onProgress: (committee: CommitteeRecord, child?: { record: ProcessRecord; child: DetachedChild }) => Promise<void>;
+	onProgress: (
+		committee: CommitteeRecord,
+		child?: { record: ProcessRecord; child: DetachedChild },
+	) => Promise<void>;
 	signal?: AbortSignal | undefined;
 }
 
@@ -264,7 +275,9 @@ export async function startCommittee(options: StartCommitteeOptions): Promise<Co
 		};
 		committee.aggregator = aggregator;
 		await options.onProgress(committee, { record: aggregator, child });
-		options.logger.info(`  ${AGGREGATOR_NAME}: ${aggregator.url} (pid ${child.pid}, ${spec.implementation})`);
+		options.logger.info(
+			`  ${AGGREGATOR_NAME}: ${aggregator.url} (pid ${child.pid}, ${spec.implementation})`,
+		);
 		return committee;
 	} finally {
 		wipeShares(dealt);

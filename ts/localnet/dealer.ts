@@ -53,7 +53,12 @@ export function dealCommittee(
 	size: number,
 	random: () => bigint = randomScalar,
 ): DealtCommittee {
-	if (!Number.isInteger(threshold) || !Number.isInteger(size) || threshold < 2 || size < threshold) {
+	if (
+		!Number.isInteger(threshold) ||
+		!Number.isInteger(size) ||
+		threshold < 2 ||
+		size < threshold
+	) {
 		throw new LocalnetTopologyError(
 			'--committee',
 			`cannot deal ${threshold}-of-${size}: need 2 <= threshold <= size`,

@@ -20,7 +20,10 @@ export function generateSeed(): Uint8Array {
 }
 
 /** The derived client master key (32 bytes big-endian). Secret: zero it after use. */
-export function deriveClientMasterKey(seed: Uint8Array, derivationIndex: bigint | number): Uint8Array {
+export function deriveClientMasterKey(
+	seed: Uint8Array,
+	derivationIndex: bigint | number,
+): Uint8Array {
 	if (seed.length !== SEED_LENGTH) {
 		throw new LocalnetTopologyError('seed', `must be ${SEED_LENGTH} bytes, got ${seed.length}`);
 	}
@@ -39,7 +42,10 @@ export function deriveClientMasterKey(seed: Uint8Array, derivationIndex: bigint 
 }
 
 /** The derived client's public key (96-byte compressed G2): what gets registered on chain. */
-export function derivedClientPublicKey(seed: Uint8Array, derivationIndex: bigint | number): Uint8Array {
+export function derivedClientPublicKey(
+	seed: Uint8Array,
+	derivationIndex: bigint | number,
+): Uint8Array {
 	const key = deriveClientMasterKey(seed, derivationIndex);
 	try {
 		return bls12_381.G2.Point.BASE.multiply(bytesToNumberBE(key)).toBytes();

@@ -37,7 +37,11 @@ export function permissionedCommand(options: {
 		return {
 			command: options.mystenBinary,
 			args: [],
-			env: { CONFIG_PATH: options.configPath, MASTER_KEY: options.seedHex, PORT: String(options.port) },
+			env: {
+				CONFIG_PATH: options.configPath,
+				MASTER_KEY: options.seedHex,
+				PORT: String(options.port),
+			},
 			implementation: 'mysten',
 		};
 	}

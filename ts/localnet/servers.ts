@@ -37,7 +37,8 @@ export function renderLocalnetConfigYaml(state: LocalnetState): string {
 	lines.push(`  threshold: ${state.threshold}`, '  servers:');
 	for (const entry of localnetServerEntries(state)) {
 		lines.push(`    - objectId: '${entry.objectId}'`, `      weight: ${entry.weight}`);
-		if (entry.aggregatorUrl !== undefined) lines.push(`      aggregatorUrl: ${entry.aggregatorUrl}`);
+		if (entry.aggregatorUrl !== undefined)
+			lines.push(`      aggregatorUrl: ${entry.aggregatorUrl}`);
 	}
 	lines.push('');
 	return lines.join('\n');

@@ -5,7 +5,8 @@
  */
 import type { LocalnetState } from './state.js';
 
-export type StackPartKind = 'key server' | 'committee member' | 'aggregator' | 'permissioned server';
+export type StackPartKind =
+	'key server' | 'committee member' | 'aggregator' | 'permissioned server';
 
 export interface StackPart {
 	part: string;

@@ -69,9 +69,7 @@ export async function localnetStatus(options: {
 	for (const part of stackParts(state)) {
 		// Key servers (all modes) serve /health; an aggregator need only answer HTTP at all.
 		const answer = await ask<unknown>(() =>
-			part.kind === 'aggregator'
-				? probeHttp(fetchFn, part.url)
-				: probeKeyServer(fetchFn, part.url),
+			part.kind === 'aggregator' ? probeHttp(fetchFn, part.url) : probeKeyServer(fetchFn, part.url),
 		);
 		parts.push({
 			part: part.part,

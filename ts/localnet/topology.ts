@@ -80,8 +80,7 @@ export function resolveTopology(request: TopologyRequest): LocalnetTopology {
 	const committee = request.committee;
 	if (committee) checkCommitteeShape(committee, '--committee');
 	const permissioned = request.permissioned ?? false;
-	const serverCount =
-		request.serverCount ?? (committee || permissioned ? 0 : DEFAULT_SERVER_COUNT);
+	const serverCount = request.serverCount ?? (committee || permissioned ? 0 : DEFAULT_SERVER_COUNT);
 	if (!Number.isInteger(serverCount) || serverCount < 0 || serverCount > MAX_SERVERS) {
 		throw new LocalnetTopologyError(
 			'--server-count',

@@ -277,7 +277,13 @@ export async function localnetUp(options: LocalnetUpOptions): Promise<LocalnetUp
 				signal,
 				onProgress: async (committee, started) => {
 					state.committee = committee;
-					if (started) watch.watch(started.record.name, started.record.name, started.child, started.record.logFile);
+					if (started)
+						watch.watch(
+							started.record.name,
+							started.record.name,
+							started.child,
+							started.record.logFile,
+						);
 					await save();
 				},
 			});
