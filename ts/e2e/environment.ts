@@ -104,6 +104,16 @@ export async function localnetEnvironment(options: {
 	};
 }
 
+/**
+ * Mysten's testnet committee key server (3-of-5 behind Mysten's aggregator, no API key):
+ * docs/content/Pricing.mdx and UsingSeal.mdx at MystenLabs/seal seal-v0.6.10.
+ */
+export const TESTNET_COMMITTEE_SERVER: Readonly<KeyServerEntry> = Object.freeze({
+	objectId: '0xb012378c9f3799fb5b1a7083da74a4069e3c3f1c93de0b27212a5799ce1e1e98',
+	weight: 1,
+	aggregatorUrl: 'https://seal-aggregator-testnet.mystenlabs.com',
+});
+
 /** Why the testnet tier cannot run, or undefined when it can. */
 export function testnetUnavailable(env: NodeJS.ProcessEnv): string | undefined {
 	if (env['SEAL_E2E_TESTNET'] !== '1')
@@ -120,6 +130,8 @@ export async function testnetEnvironment(options: {
 	root: string;
 	env: NodeJS.ProcessEnv;
 	logger: Logger;
+	/** Servers and threshold to use instead of the configured ones (e.g. the committee). */
+	servers?: { servers: readonly KeyServerEntry[]; threshold: number } | undefined;
 }): Promise<E2eEnvironment> {
 	// Running the e2e command is the opt-in; the test tier also requires SEAL_E2E_TESTNET=1.
 	if (!options.env['SUI_PRIVATE_KEY']) {
@@ -164,8 +176,10 @@ export async function testnetEnvironment(options: {
 		network: 'testnet',
 		rpcUrl: config.rpcUrl,
 		client,
-		servers: [...config.seal.servers],
-		threshold: resolveThreshold(config.seal.servers, config.seal.threshold),
+		servers: [...(options.servers?.servers ?? config.seal.servers)],
+		threshold: options.servers
+			? resolveThreshold(options.servers.servers, options.servers.threshold)
+			: resolveThreshold(config.seal.servers, config.seal.threshold),
 		packages,
 		admin,
 		fund: undefined,
