@@ -22,7 +22,7 @@ import { writeFileAtomic } from '../atomic-file.js';
 import { localnetDown } from './down.js';
 import { renderLocalnetEnv } from './env-file.js';
 import { startKeyServers } from './keyservers.js';
-import { startCommittee } from './committee.js';
+import { AGGREGATOR_NAME, startCommittee } from './committee.js';
 import { LocalnetTopologyError } from './errors.js';
 import { startPermissioned } from './permissioned.js';
 import { renderLocalnetConfigYaml } from './servers.js';
@@ -277,13 +277,11 @@ export async function localnetUp(options: LocalnetUpOptions): Promise<LocalnetUp
 				signal,
 				onProgress: async (committee, started) => {
 					state.committee = committee;
-					if (started)
-						watch.watch(
-							started.record.name,
-							started.record.name,
-							started.child,
-							started.record.logFile,
-						);
+					if (started) {
+						const kind =
+							started.record.name === AGGREGATOR_NAME ? 'aggregator' : 'committee member';
+						watch.watch(started.record.name, kind, started.child, started.record.logFile);
+					}
 					await save();
 				},
 			});
