@@ -12,7 +12,12 @@ import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { writeFileAtomic } from '../atomic-file.js';
 import type { Logger } from '../logger.js';
 import type { SuiClient } from '../sui-client.js';
-import { executeTransaction, findCreatedObject } from '../transactions.js';
+import {
+	executeTransaction,
+	findCreatedObject,
+	type ExecutedTransaction,
+} from '../transactions.js';
+import type { Transaction } from '@mysten/sui/transactions';
 import { buildCreateCommitteeTx } from './committee-tx.js';
 import { dealCommittee, wipeShares } from './dealer.js';
 import { keyServerChildEnv, metricsPort } from './keyservers.js';
@@ -127,6 +132,10 @@ export interface StartCommitteeOptions {
 		child?: { record: ProcessRecord; child: DetachedChild },
 	) => Promise<void>;
 	signal?: AbortSignal | undefined;
+	/** Runs the creation PTB (default: sign with `admin` and execute on `client`). */
+	execute?: (transaction: Transaction, label: string) => Promise<ExecutedTransaction>;
+	/** Starts a child (default: spawnDetached). */
+	spawn?: typeof spawnDetached;
 }
 
 export async function startCommittee(options: StartCommitteeOptions): Promise<CommitteeRecord> {
@@ -135,6 +144,7 @@ export async function startCommittee(options: StartCommitteeOptions): Promise<Co
 		throw new RangeError(`${shape.size} members need ${shape.size} ports`);
 	}
 	options.signal?.throwIfAborted();
+	const spawn = options.spawn ?? spawnDetached;
 	const dealt = dealCommittee(shape.threshold, shape.size);
 	try {
 		const members = dealt.shares.map((share) => ({
@@ -144,10 +154,18 @@ export async function startCommittee(options: StartCommitteeOptions): Promise<Co
 			// The address the member's config names; its key is not kept (it signs nothing here).
 			memberAddress: Ed25519Keypair.generate().toSuiAddress(),
 		}));
-		const executed = await executeTransaction({
-			client: options.client,
-			signer: options.admin,
-			transaction: buildCreateCommitteeTx({
+		const execute =
+			options.execute ??
+			((transaction: Transaction, label: string) =>
+				executeTransaction({
+					client: options.client,
+					signer: options.admin,
+					transaction,
+					logger: options.logger,
+					label,
+				}));
+		const executed = await execute(
+			buildCreateCommitteeTx({
 				sealPackageId: options.sealPackageId,
 				name: COMMITTEE_NAME,
 				threshold: shape.threshold,
@@ -155,9 +173,8 @@ export async function startCommittee(options: StartCommitteeOptions): Promise<Co
 				members,
 				owner: options.admin.toSuiAddress(),
 			}),
-			logger: options.logger,
-			label: `create committee ${shape.threshold}-of-${shape.size}`,
-		});
+			`create committee ${shape.threshold}-of-${shape.size}`,
+		);
 		const objectId = findCreatedObject(executed, {
 			address: options.sealPackageId,
 			module: 'key_server',
@@ -201,7 +218,7 @@ export async function startCommittee(options: StartCommitteeOptions): Promise<Co
 			const logFile = join(options.paths.logsDir, `${member.name}.log`);
 			let child: DetachedChild;
 			try {
-				child = await spawnDetached({
+				child = await spawn({
 					part: member.name,
 					command: spec.command,
 					args: spec.args,
@@ -256,7 +273,7 @@ export async function startCommittee(options: StartCommitteeOptions): Promise<Co
 			port: options.aggregatorPort,
 		});
 		const logFile = join(options.paths.logsDir, `${AGGREGATOR_NAME}.log`);
-		const child = await spawnDetached({
+		const child = await spawn({
 			part: AGGREGATOR_NAME,
 			command: spec.command,
 			args: spec.args,
