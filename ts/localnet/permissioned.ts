@@ -10,7 +10,12 @@ import type { Signer } from '@mysten/sui/cryptography';
 import { writeFileAtomic } from '../atomic-file.js';
 import type { Logger } from '../logger.js';
 import type { SuiClient } from '../sui-client.js';
-import { executeTransaction, findCreatedObject } from '../transactions.js';
+import {
+	executeTransaction,
+	findCreatedObject,
+	type ExecutedTransaction,
+} from '../transactions.js';
+import type { Transaction } from '@mysten/sui/transactions';
 import { keyServerChildEnv, metricsPort } from './keyservers.js';
 import type { LocalnetPaths } from './paths.js';
 import { derivedClientPublicKey, generateSeed } from './permissioned-key.js';
@@ -85,6 +90,10 @@ export interface StartPermissionedOptions {
 	logger: Logger;
 	onStarted: (record: PermissionedRecord, child: DetachedChild) => Promise<void>;
 	signal?: AbortSignal | undefined;
+	/** Runs the registration PTB (default: sign with `admin` and execute on `client`). */
+	execute?: (transaction: Transaction, label: string) => Promise<ExecutedTransaction>;
+	/** Starts the server (default: spawnDetached). */
+	spawn?: typeof spawnDetached;
 }
 
 export async function startPermissioned(
@@ -95,18 +104,25 @@ export async function startPermissioned(
 	const seed = generateSeed();
 	try {
 		const publicKey = derivedClientPublicKey(seed, PERMISSIONED_DERIVATION_INDEX);
-		const executed = await executeTransaction({
-			client: options.client,
-			signer: options.admin,
-			transaction: buildRegisterKeyServerTx({
+		const execute =
+			options.execute ??
+			((transaction: Transaction, label: string) =>
+				executeTransaction({
+					client: options.client,
+					signer: options.admin,
+					transaction,
+					logger: options.logger,
+					label,
+				}));
+		const executed = await execute(
+			buildRegisterKeyServerTx({
 				sealPackageId: options.sealPackageId,
 				name: PERMISSIONED_CLIENT_NAME,
 				url,
 				publicKey,
 			}),
-			logger: options.logger,
-			label: `register permissioned client ${PERMISSIONED_CLIENT_NAME}`,
-		});
+			`register permissioned client ${PERMISSIONED_CLIENT_NAME}`,
+		);
 		const objectId = findCreatedObject(executed, {
 			address: options.sealPackageId,
 			module: 'key_server',
@@ -136,7 +152,7 @@ export async function startPermissioned(
 		const logFile = join(options.paths.logsDir, `${PERMISSIONED_NAME}.log`);
 		let child: DetachedChild;
 		try {
-			child = await spawnDetached({
+			child = await (options.spawn ?? spawnDetached)({
 				part: PERMISSIONED_NAME,
 				command: spec.command,
 				args: spec.args,
