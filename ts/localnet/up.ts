@@ -1,6 +1,7 @@
 /**
  * `localnet up`: a localnet node with a faucet, Mysten's Seal package, our policy package and n
- * registered key servers (default 3, threshold 2), recorded for `down`/`status`, the tests and
+ * registered key servers (default 3, threshold 2) — optionally a committee behind an aggregator
+ * and a Permissioned server too (./topology.ts) — recorded for `down`/`status`, the tests and
  * the CLI (`deployments/localnet.json`, `.env.localnet`). On failure everything started so far is
  * stopped again (logs stay in .localnet/logs).
  */
