@@ -363,7 +363,12 @@ export async function localnetUp(options: LocalnetUpOptions): Promise<LocalnetUp
 			},
 		}));
 		await writeFileAtomic(paths.configFile, renderLocalnetConfigYaml(state));
-		await writeFileAtomic(paths.envFile, renderLocalnetEnv(state, paths.configFile));
+		// SEAL_CONFIG only when an entry needs more than its id (the committee's aggregatorUrl), so
+		// an independent stack leaves the user's own config.yaml in charge as before.
+		await writeFileAtomic(
+			paths.envFile,
+			renderLocalnetEnv(state, state.committee ? paths.configFile : undefined),
+		);
 		await save();
 		return { state, paths, admin };
 	};
