@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../ts/config.js';
+import { TESTNET_COMMITTEE_SERVER } from '../../../ts/e2e/environment.js';
+import { createSealClient } from '../../../ts/seal/client.js';
+import { createSuiClient } from '../../../ts/sui-client.js';
 import {
 	aggregatorCommand,
 	harnessMemberCommand,
@@ -300,6 +303,22 @@ describe('status and down over committee, aggregator and permissioned records', 
 			false,
 		);
 		expect(seen).toContain('http://127.0.0.1:2028');
+	});
+});
+
+describe('testnet committee entry (e2e-testnet tier)', () => {
+	it("is Mysten's testnet committee behind its aggregator and a valid client config", () => {
+		// docs/content/Pricing.mdx and UsingSeal.mdx, MystenLabs/seal seal-v0.6.10.
+		expect(TESTNET_COMMITTEE_SERVER).toEqual({
+			objectId: '0xb012378c9f3799fb5b1a7083da74a4069e3c3f1c93de0b27212a5799ce1e1e98',
+			weight: 1,
+			aggregatorUrl: 'https://seal-aggregator-testnet.mystenlabs.com',
+		});
+		const client = createSealClient({
+			suiClient: createSuiClient({ network: 'testnet', rpcUrl: 'http://127.0.0.1:1' }),
+			servers: [TESTNET_COMMITTEE_SERVER],
+		});
+		expect(client).toBeDefined();
 	});
 });
 
