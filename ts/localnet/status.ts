@@ -123,7 +123,7 @@ export function formatStatus(status: LocalnetStatus): string {
 			: `localnet: ${status.health}`;
 	const rows = status.parts.map(
 		(p) =>
-			`${p.part.padEnd(22)} ${(p.running ? 'running' : 'stopped').padEnd(8)} ${(p.answering ? 'answering' : 'silent').padEnd(10)} ${p.pid ?? '-'}\t${p.detail}`,
+			`${p.part.padEnd(28)} ${(p.running ? 'running' : 'stopped').padEnd(8)} ${(p.answering ? 'answering' : 'silent').padEnd(10)} ${p.pid ?? '-'}\t${p.detail}`,
 	);
 	const s = status.state;
 	const ids = s
@@ -145,7 +145,7 @@ export function formatStatus(status: LocalnetStatus): string {
 		: [];
 	return [
 		headline,
-		`${'part'.padEnd(22)} ${'process'.padEnd(8)} ${'rpc'.padEnd(10)} pid\tdetail`,
+		`${'part'.padEnd(28)} ${'process'.padEnd(8)} ${'rpc'.padEnd(10)} pid\tdetail`,
 		...rows,
 		...ids,
 	].join('\n');
