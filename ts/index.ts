@@ -35,6 +35,7 @@ export * from './move/publication-file.js';
 export * from './policies/allowlist.js';
 export * from './policies/errors.js';
 export * from './sui-install/errors.js';
+export * from './localnet/errors.js';
 export * from './policies/modules.js';
 
 // Seal flows

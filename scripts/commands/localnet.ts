@@ -1,6 +1,6 @@
 /**
- * `seal-policies localnet up|down|status`: a local Sui network with t-of-n Seal key servers and
- * both packages published, for the e2e suites and the CLI (`.env.localnet`).
+ * `seal-policies localnet up|down|status`: a local Sui network with t-of-n Seal key servers
+ * (independent, a committee behind an aggregator, a permissioned server) and both packages published, for the e2e suites and the CLI (`.env.localnet`).
  */
 import { InvalidInputError, LocalnetError } from '../../ts/errors.js';
 import { normalizeObjectId } from '../../ts/identity.js';
@@ -17,6 +17,14 @@ import {
 	fundFromFaucet,
 	localnetUp,
 } from '../../ts/localnet/up.js';
+import {
+	MAX_SERVERS,
+	describeServers,
+	parseCommitteeShape,
+	resolveTopology,
+	topologyPorts,
+	type CommitteeShape,
+} from '../../ts/localnet/topology.js';
 import type { Command } from '../cli-io.js';
 import { parseCommandArgs, parsePositiveInt, usageErrors } from '../args.js';
 
@@ -30,25 +38,32 @@ const USAGE = `usage: seal-policies localnet up|down|status|fund [options]
   fund ADDRESS   send faucet SUI to ADDRESS (e.g. your SUI_PRIVATE_KEY's address)
 
 options (up):
-  --server-count N key servers (default ${DEFAULT_SERVER_COUNT}; \`--servers\` elsewhere is a list
-                   of key-server ids)
-  --threshold T    threshold written to .env.localnet (default ${DEFAULT_THRESHOLD})
-  --port P         first key-server port (default ${DEFAULT_KEY_SERVER_PORT}; server i uses P+i)
+  --server-count N independent Open key servers (default ${DEFAULT_SERVER_COUNT}, or 0 with --committee
+                   / --permissioned; \`--servers\` elsewhere is a list of key-server ids)
+  --committee T-of-N  also a committee: N member servers behind an aggregator, registered on chain
+                   as ONE KeyServer (type Committee, threshold T >= 2); shares from a trusted
+                   dealer — localnet only (real committees run Mysten's DKG)
+  --permissioned   also a Permissioned server with one client (derived key 0) for the policy package
+  --threshold T    client threshold over all servers, each independent server, the committee and
+                   the permissioned server weighing 1 (default min(${DEFAULT_THRESHOLD}, total))
+  --port P         first port (default ${DEFAULT_KEY_SERVER_PORT}): independent servers, then members,
+                   the aggregator and the permissioned server on P, P+1, …
   --install-sui    when no \`sui\` is found, run \`seal-policies sui install\` first (without
                    it, a missing \`sui\` stops the command at once, before anything starts)
 
 needs: a \`sui\` binary (SUI_BIN, \`seal-policies sui install\`, or PATH) and git. SEAL_KEY_SERVER_BIN=<path> runs Mysten's
-key-server binary instead of ours. Master keys exist only in the key-server processes' env.`;
+key-server binary instead of ours (not for committee members), SEAL_AGGREGATOR_BIN=<path> Mysten's
+aggregator-server. Master keys, shares and seeds exist only in the processes' env.`;
 
 const OPTIONS = {
 	'server-count': { type: 'string' },
 	threshold: { type: 'string' },
 	port: { type: 'string' },
+	committee: { type: 'string' },
+	permissioned: { type: 'boolean' },
 	'install-sui': { type: 'boolean' },
 } as const;
-
-/** The most key servers `localnet up` starts (checkStackSize's bound). */
-const MAX_SERVERS = 20;
+const UP_ONLY = '--server-count/--threshold/--port/--committee/--permissioned/--install-sui';
 
 export type LocalnetRequest =
 	| {
@@ -57,6 +72,10 @@ export type LocalnetRequest =
 			threshold: number;
 			basePort: number;
 			installSui: boolean;
+			/** Present only with --committee. */
+			committee?: CommitteeShape;
+			/** Present (true) only with --permissioned. */
+			permissioned?: true;
 	  }
 	| { action: 'down' }
 	| { action: 'status' }
@@ -69,10 +88,7 @@ export function parseLocalnetArgs(args: string[]): LocalnetRequest {
 		if (rest.length !== 1)
 			throw new InvalidInputError('ADDRESS', 'localnet fund takes one address');
 		if (Object.values(values).some((v) => v !== undefined)) {
-			throw new InvalidInputError(
-				'options',
-				'--server-count/--threshold/--port/--install-sui only apply to `localnet up`',
-			);
+			throw new InvalidInputError('options', `${UP_ONLY} only apply to \`localnet up\``);
 		}
 		return { action, address: normalizeObjectId(rest[0] ?? '', 'ADDRESS') };
 	}
@@ -82,40 +98,41 @@ export function parseLocalnetArgs(args: string[]): LocalnetRequest {
 			values.port === undefined ? DEFAULT_KEY_SERVER_PORT : parsePositiveInt(values.port, '--port');
 		if (basePort < 1024 || basePort > 65_000)
 			throw new InvalidInputError('--port', 'expected 1024..65000');
-		const serverCount =
-			values['server-count'] === undefined
-				? DEFAULT_SERVER_COUNT
-				: parsePositiveInt(values['server-count'], '--server-count');
-		if (serverCount > MAX_SERVERS)
+		const committee =
+			values.committee === undefined ? undefined : parseCommitteeShape(values.committee);
+		const permissioned = values.permissioned ?? false;
+		const count = values['server-count'];
+		if (count !== undefined && !/^(0|[1-9][0-9]?)$/.test(count))
+			throw new InvalidInputError('--server-count', `expected 0..${MAX_SERVERS}, got '${count}'`);
+		if (count === '0' && !committee && !permissioned)
 			throw new InvalidInputError(
 				'--server-count',
-				`expected 1..${MAX_SERVERS}, got ${serverCount}`,
+				'0 independent servers needs --committee T-of-N or --permissioned',
 			);
-		const threshold =
-			values.threshold === undefined
-				? DEFAULT_THRESHOLD
-				: parsePositiveInt(values.threshold, '--threshold');
 		// A wrong command line, so checked here (exit 2) before `up` looks for anything.
-		if (threshold > serverCount) {
-			throw new InvalidInputError(
-				'--threshold',
-				`${threshold} is more than the ${serverCount} key servers (--server-count); use 1..${serverCount}`,
-			);
-		}
+		const topology = resolveTopology({
+			serverCount: count === undefined ? undefined : Number(count),
+			threshold:
+				values.threshold === undefined
+					? undefined
+					: parsePositiveInt(values.threshold, '--threshold'),
+			committee,
+			permissioned,
+		});
+		topologyPorts(topology, basePort);
 		return {
 			action,
-			serverCount,
-			threshold,
+			serverCount: topology.serverCount,
+			threshold: topology.threshold,
 			basePort,
 			installSui: values['install-sui'] ?? false,
+			...(committee ? { committee } : {}),
+			...(permissioned ? { permissioned: true as const } : {}),
 		};
 	}
 	if (action === 'down' || action === 'status') {
 		if (Object.values(values).some((v) => v !== undefined)) {
-			throw new InvalidInputError(
-				'options',
-				`--server-count/--threshold/--port/--install-sui only apply to \`localnet up\``,
-			);
+			throw new InvalidInputError('options', `${UP_ONLY} only apply to \`localnet up\``);
 		}
 		return { action };
 	}
@@ -143,10 +160,17 @@ export const command: Command = {
 				serverCount: request.serverCount,
 				threshold: request.threshold,
 				basePort: request.basePort,
+				committee: request.committee,
+				permissioned: request.permissioned ?? false,
+			});
+			const servers = describeServers({
+				serverCount: state.keyServers.length,
+				committee: state.committee,
+				permissioned: state.permissioned !== undefined,
 			});
 			io.result(
 				state,
-				`localnet is up: ${state.keyServers.length} key servers, threshold ${state.threshold}; see ${paths.envFile}`,
+				`localnet is up: ${servers}, threshold ${state.threshold}${state.committee?.aggregator ? `; aggregator ${state.committee.aggregator.url}` : ''}; see ${paths.envFile} and ${paths.configFile}`,
 			);
 			return 0;
 		}

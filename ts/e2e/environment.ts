@@ -12,6 +12,7 @@ import { readDeployment } from '../deployments.js';
 import { HarnessError, PrerequisiteMissingError } from '../errors.js';
 import { localnetPaths } from '../localnet/paths.js';
 import { isAlive } from '../localnet/processes.js';
+import { localnetServerEntries } from '../localnet/servers.js';
 import { readLocalnetState } from '../localnet/state.js';
 import { fundFromFaucet } from '../localnet/up.js';
 import type { Logger } from '../logger.js';
@@ -86,7 +87,8 @@ export async function localnetEnvironment(options: {
 	const fund = (address: string) => fundFromFaucet({ client, faucetUrl: state.faucetUrl, address });
 	const admin = Ed25519Keypair.generate();
 	await fund(admin.toSuiAddress());
-	const servers = state.keyServers.map((server) => ({ objectId: server.objectId, weight: 1 }));
+	// Independent servers, the committee (object id + aggregatorUrl) and the permissioned client.
+	const servers = localnetServerEntries(state);
 	return {
 		network: 'localnet',
 		rpcUrl: state.rpcUrl,
@@ -101,6 +103,16 @@ export async function localnetEnvironment(options: {
 		logger: options.logger,
 	};
 }
+
+/**
+ * Mysten's testnet committee key server (3-of-5 behind Mysten's aggregator, no API key):
+ * docs/content/Pricing.mdx and UsingSeal.mdx at MystenLabs/seal seal-v0.6.10.
+ */
+export const TESTNET_COMMITTEE_SERVER: Readonly<KeyServerEntry> = Object.freeze({
+	objectId: '0xb012378c9f3799fb5b1a7083da74a4069e3c3f1c93de0b27212a5799ce1e1e98',
+	weight: 1,
+	aggregatorUrl: 'https://seal-aggregator-testnet.mystenlabs.com',
+});
 
 /** Why the testnet tier cannot run, or undefined when it can. */
 export function testnetUnavailable(env: NodeJS.ProcessEnv): string | undefined {
@@ -118,6 +130,8 @@ export async function testnetEnvironment(options: {
 	root: string;
 	env: NodeJS.ProcessEnv;
 	logger: Logger;
+	/** Servers and threshold to use instead of the configured ones (e.g. the committee). */
+	servers?: { servers: readonly KeyServerEntry[]; threshold: number } | undefined;
 }): Promise<E2eEnvironment> {
 	// Running the e2e command is the opt-in; the test tier also requires SEAL_E2E_TESTNET=1.
 	if (!options.env['SUI_PRIVATE_KEY']) {
@@ -162,8 +176,10 @@ export async function testnetEnvironment(options: {
 		network: 'testnet',
 		rpcUrl: config.rpcUrl,
 		client,
-		servers: [...config.seal.servers],
-		threshold: resolveThreshold(config.seal.servers, config.seal.threshold),
+		servers: [...(options.servers?.servers ?? config.seal.servers)],
+		threshold: options.servers
+			? resolveThreshold(options.servers.servers, options.servers.threshold)
+			: resolveThreshold(config.seal.servers, config.seal.threshold),
 		packages,
 		admin,
 		fund: undefined,

@@ -1,11 +1,13 @@
 /**
- * `localnet down`: stops every process `up` started (key servers first, then the node), by the
+ * `localnet down`: stops every process `up` started (key servers, committee members, aggregator,
+ * permissioned server, then the node), by the
  * pids in the state file. Removes nothing else: logs, deployments/localnet.json and
  * .env.localnet stay for inspection.
  */
 import type { Logger } from '../logger.js';
 import { localnetPaths } from './paths.js';
 import { stopProcess } from './processes.js';
+import { stackParts } from './stack-parts.js';
 import { readLocalnetState, writeLocalnetState } from './state.js';
 
 export interface LocalnetDownResult {
@@ -24,12 +26,9 @@ export async function localnetDown(options: {
 		options.logger.info('nothing to stop: no localnet was started here');
 		return result;
 	}
+	// Key servers, committee members, aggregator and permissioned server first, the node last.
 	const parts = [
-		...state.keyServers.map((server) => ({
-			name: server.name,
-			pid: server.pid,
-			clear: () => (server.pid = undefined),
-		})),
+		...stackParts(state).map(({ part, pid, clear }) => ({ name: part, pid, clear })),
 		{ name: 'node', pid: state.node.pid, clear: () => (state.node.pid = undefined) },
 	];
 	for (const part of parts) {
@@ -42,14 +41,17 @@ export async function localnetDown(options: {
 	return result;
 }
 
-/** Stops one key server of the running stack (the e2e flow's "server down" steps). */
+/**
+ * Stops one part of the running stack by name — an independent key server, a committee member,
+ * the aggregator or the permissioned server (the e2e flow's "server down" steps).
+ */
 export async function stopKeyServer(options: { root: string; name: string }): Promise<boolean> {
 	const paths = localnetPaths(options.root);
 	const state = await readLocalnetState(paths.stateFile);
-	const server = state?.keyServers.find((s) => s.name === options.name);
-	if (!state || !server || server.pid === undefined) return false;
-	const stopped = await stopProcess(server.pid);
-	server.pid = undefined;
+	const part = state && stackParts(state).find((p) => p.part === options.name);
+	if (!state || !part || part.pid === undefined) return false;
+	const stopped = await stopProcess(part.pid);
+	part.clear();
 	await writeLocalnetState(paths.stateFile, state);
 	return stopped;
 }

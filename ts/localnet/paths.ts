@@ -20,6 +20,8 @@ export interface LocalnetPaths {
 	/** Shared clone cache of Mysten's Seal repository (per pinned tag). */
 	cacheDir: string;
 	envFile: string;
+	/** Harness config of the stack (servers incl. the committee's aggregatorUrl; no secrets). */
+	configFile: string;
 	deploymentFile: string;
 }
 
@@ -35,6 +37,7 @@ export function localnetPaths(root: string, cacheDir?: string): LocalnetPaths {
 		sealWorkDir: join(dir, 'seal-move'),
 		cacheDir: cacheDir ?? join(dir, 'cache'),
 		envFile: join(root, '.env.localnet'),
+		configFile: join(dir, 'config.yaml'),
 		deploymentFile: join(root, 'deployments', 'localnet.json'),
 	};
 }

@@ -1,7 +1,8 @@
 /**
  * The record `localnet up` leaves for `down` and `status`: what was started (pids, ports, logs)
  * and the on-chain ids. It holds no secrets: master keys only ever exist in the key-server
- * processes' environment, so a stopped key server cannot be restarted without a new `up`.
+ * processes' environment (committee shares and the permissioned seed too), so a stopped key
+ * server cannot be restarted without a new `up`.
  */
 import { readFile, rm } from 'node:fs/promises';
 
@@ -20,6 +21,45 @@ export interface KeyServerRecord {
 	logFile: string;
 }
 
+/** A child process of the stack other than the node (member, aggregator, permissioned server). */
+export interface ProcessRecord {
+	name: string;
+	url: string;
+	port: number;
+	pid: number | undefined;
+	implementation: KeyServerImplementation;
+	logFile: string;
+}
+
+/** One committee member: its party, the address its config names, its on-chain partial key. */
+export interface CommitteeMemberRecord extends ProcessRecord {
+	partyId: number;
+	memberAddress: string;
+	/** Hex of the 96-byte partial public key registered for this party (public). */
+	partialPublicKey: string;
+}
+
+/** The localnet committee: one on-chain KeyServer (Committee type), its members, its aggregator. */
+export interface CommitteeRecord {
+	name: string;
+	objectId: string;
+	threshold: number;
+	size: number;
+	/** Committee version on chain (0 after creation); members read MASTER_SHARE_V<version>. */
+	version: number;
+	members: CommitteeMemberRecord[];
+	aggregator: ProcessRecord | undefined;
+}
+
+/** The Permissioned server and its one client (derived key index 0, the policy package). */
+export interface PermissionedRecord extends ProcessRecord {
+	/** The client's on-chain KeyServer object (registered with the derived public key). */
+	objectId: string;
+	clientName: string;
+	derivationIndex: number;
+	packageIds: string[];
+}
+
 export interface LocalnetState {
 	version: 1;
 	startedAt: string;
@@ -33,6 +73,10 @@ export interface LocalnetState {
 	threshold: number;
 	admin: string | undefined;
 	keyServers: KeyServerRecord[];
+	/** `--committee T-of-N`: members and aggregator (absent: no committee). */
+	committee?: CommitteeRecord | undefined;
+	/** `--permissioned`: the Permissioned server (absent: none). */
+	permissioned?: PermissionedRecord | undefined;
 	/** Set when `up` failed: which part, and the report it printed (exit code, log tail). */
 	failure?: LocalnetFailure | undefined;
 }

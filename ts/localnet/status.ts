@@ -4,6 +4,7 @@ import { deadChildReport, isAlive } from './processes.js';
 import { readLocalnetState, type LocalnetState } from './state.js';
 import { createSuiClient } from '../sui-client.js';
 import { probeHttp, probeKeyServer, probeNode } from './wait.js';
+import { stackParts } from './stack-parts.js';
 
 export interface PartStatus {
 	part: string;
@@ -65,14 +66,17 @@ export async function localnetStatus(options: {
 			detail: state.faucetUrl,
 		},
 	];
-	for (const server of state.keyServers) {
-		const health = await ask(() => probeKeyServer(fetchFn, server.url));
+	for (const part of stackParts(state)) {
+		// Key servers (all modes) serve /health; an aggregator need only answer HTTP at all.
+		const answer = await ask<unknown>(() =>
+			part.kind === 'aggregator' ? probeHttp(fetchFn, part.url) : probeKeyServer(fetchFn, part.url),
+		);
 		parts.push({
-			part: server.name,
-			pid: server.pid,
-			running: running(server.pid),
-			answering: health !== undefined,
-			detail: `${server.url} ${server.objectId} (${server.implementation})`,
+			part: part.part,
+			pid: part.pid,
+			running: running(part.pid),
+			answering: answer !== undefined,
+			detail: part.detail,
 		});
 	}
 	const { health, failure } = await judgeHealth(state, parts);
@@ -89,9 +93,9 @@ async function judgeHealth(
 	}
 	const processes = [
 		{ part: 'node', command: 'sui', pid: state.node.pid, logFile: state.node.logFile },
-		...state.keyServers.map((s) => ({
-			part: s.name,
-			command: 'key server',
+		...stackParts(state).map((s) => ({
+			part: s.part,
+			command: s.kind,
 			pid: s.pid,
 			logFile: s.logFile,
 		})),
@@ -119,7 +123,7 @@ export function formatStatus(status: LocalnetStatus): string {
 			: `localnet: ${status.health}`;
 	const rows = status.parts.map(
 		(p) =>
-			`${p.part.padEnd(22)} ${(p.running ? 'running' : 'stopped').padEnd(8)} ${(p.answering ? 'answering' : 'silent').padEnd(10)} ${p.pid ?? '-'}\t${p.detail}`,
+			`${p.part.padEnd(28)} ${(p.running ? 'running' : 'stopped').padEnd(8)} ${(p.answering ? 'answering' : 'silent').padEnd(10)} ${p.pid ?? '-'}\t${p.detail}`,
 	);
 	const s = status.state;
 	const ids = s
@@ -127,11 +131,21 @@ export function formatStatus(status: LocalnetStatus): string {
 				`seal package:   ${s.sealPackageId ?? '-'}`,
 				`policy package: ${s.policyPackageId ?? '-'}`,
 				`threshold:      ${s.threshold}`,
+				...(s.committee
+					? [
+							`committee:      ${s.committee.objectId} ${s.committee.threshold}-of-${s.committee.size}, aggregator ${s.committee.aggregator?.url ?? '-'}`,
+						]
+					: []),
+				...(s.permissioned
+					? [
+							`permissioned:   ${s.permissioned.objectId} client ${s.permissioned.clientName} (derived key ${s.permissioned.derivationIndex})`,
+						]
+					: []),
 			]
 		: [];
 	return [
 		headline,
-		`${'part'.padEnd(22)} ${'process'.padEnd(8)} ${'rpc'.padEnd(10)} pid\tdetail`,
+		`${'part'.padEnd(28)} ${'process'.padEnd(8)} ${'rpc'.padEnd(10)} pid\tdetail`,
 		...rows,
 		...ids,
 	].join('\n');

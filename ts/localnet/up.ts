@@ -1,6 +1,7 @@
 /**
  * `localnet up`: a localnet node with a faucet, Mysten's Seal package, our policy package and n
- * registered key servers (default 3, threshold 2), recorded for `down`/`status`, the tests and
+ * registered key servers (default 3, threshold 2) — optionally a committee behind an aggregator
+ * and a Permissioned server too (./topology.ts) — recorded for `down`/`status`, the tests and
  * the CLI (`deployments/localnet.json`, `.env.localnet`). On failure everything started so far is
  * stopped again (logs stay in .localnet/logs).
  */
@@ -22,6 +23,17 @@ import { writeFileAtomic } from '../atomic-file.js';
 import { localnetDown } from './down.js';
 import { renderLocalnetEnv } from './env-file.js';
 import { startKeyServers } from './keyservers.js';
+import { AGGREGATOR_NAME, startCommittee } from './committee.js';
+import { LocalnetTopologyError } from './errors.js';
+import { startPermissioned } from './permissioned.js';
+import { renderLocalnetConfigYaml } from './servers.js';
+import { stackParts } from './stack-parts.js';
+import {
+	describeServers,
+	resolveTopology,
+	topologyPorts,
+	type CommitteeShape,
+} from './topology.js';
 import { localnetPaths, type LocalnetPaths } from './paths.js';
 import { busyPorts } from './ports.js';
 import { childEnvironment, isAlive, spawnDetached } from './processes.js';
@@ -31,8 +43,7 @@ import { StackWatch } from './watch.js';
 import { requireSui } from './sui.js';
 import { probeHttp, probeKeyServer, probeNode, waitFor } from './wait.js';
 
-export const DEFAULT_SERVER_COUNT = 3;
-export const DEFAULT_THRESHOLD = 2;
+export { DEFAULT_SERVER_COUNT, DEFAULT_THRESHOLD } from './topology.js';
 export const DEFAULT_KEY_SERVER_PORT = 2024;
 const RPC_PORT = 9000;
 const FAUCET_PORT = 9123;
@@ -42,8 +53,14 @@ export interface LocalnetUpOptions {
 	root: string;
 	env: NodeJS.ProcessEnv;
 	logger: Logger;
+	/** Independent Open servers (default 3, or 0 with a committee / permissioned server). */
 	serverCount?: number;
+	/** Client threshold over all servers (default min(2, total weight)). */
 	threshold?: number;
+	/** `--committee T-of-N`: a committee behind an aggregator, weight 1 in the client config. */
+	committee?: CommitteeShape | undefined;
+	/** `--permissioned`: a Permissioned server with one client for the policy package. */
+	permissioned?: boolean;
 	basePort?: number;
 	/** Clone cache of Mysten's Seal repo (default .localnet/cache). */
 	cacheDir?: string;
@@ -78,10 +95,25 @@ export function checkStackSize(serverCount: number, threshold: number): void {
 export async function localnetUp(options: LocalnetUpOptions): Promise<LocalnetUpResult> {
 	const { env, logger } = options;
 	const fetchFn = options.fetch ?? fetch;
-	const serverCount = options.serverCount ?? DEFAULT_SERVER_COUNT;
-	const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+	const topology = resolveTopology({
+		serverCount: options.serverCount,
+		threshold: options.threshold,
+		committee: options.committee,
+		permissioned: options.permissioned,
+	});
+	const { serverCount, threshold } = topology;
 	const basePort = options.basePort ?? DEFAULT_KEY_SERVER_PORT;
-	checkStackSize(serverCount, threshold);
+	const topologyPortList = topologyPorts(topology, basePort);
+	const mystenBinary = env['SEAL_KEY_SERVER_BIN']?.trim() || undefined;
+	if (topology.committee && mystenBinary !== undefined) {
+		// Mysten's member finds its party through the seal_committee `Committee` object that owns
+		// the KeyServer (sui_rpc_client.rs fetch_partial_key_server_for_member); the localnet
+		// committee is created directly with key_server functions and has no such owner.
+		throw new LocalnetTopologyError(
+			'SEAL_KEY_SERVER_BIN',
+			"Mysten's key-server binary cannot be a member of the localnet committee (it needs a seal_committee DKG committee); unset SEAL_KEY_SERVER_BIN or drop --committee",
+		);
+	}
 	const sui = requireSui(env);
 	const paths = localnetPaths(options.root, options.cacheDir);
 	const { rpcUrl, faucetUrl } = NETWORKS.localnet;
@@ -94,11 +126,7 @@ export async function localnetUp(options: LocalnetUpOptions): Promise<LocalnetUp
 			`already running (pid ${previous.node.pid}); run \`seal-policies localnet down\` first`,
 		);
 	}
-	const ports = [
-		RPC_PORT,
-		FAUCET_PORT,
-		...Array.from({ length: serverCount }, (_, i) => basePort + i),
-	];
+	const ports = [RPC_PORT, FAUCET_PORT, ...topologyPortList.all];
 	const busy = await busyPorts(ports);
 	if (busy.length > 0) {
 		throw new LocalnetError(
@@ -208,9 +236,9 @@ export async function localnetUp(options: LocalnetUpOptions): Promise<LocalnetUp
 		await save();
 
 		logger.info(
-			`[5/7] registering and starting ${serverCount} key servers (threshold ${threshold})`,
+			`[5/7] registering and starting key servers: ${describeServers(topology)} (threshold ${threshold})`,
 		);
-		const mystenBinary = env['SEAL_KEY_SERVER_BIN']?.trim() || undefined;
+		const cliPath = join(paths.root, 'scripts', 'cli.ts');
 		await startKeyServers({
 			client,
 			admin,
@@ -222,7 +250,7 @@ export async function localnetUp(options: LocalnetUpOptions): Promise<LocalnetUp
 			env: childEnv,
 			mystenBinary,
 			nodeExecPath: process.execPath,
-			cliPath: join(paths.root, 'scripts', 'cli.ts'),
+			cliPath,
 			logger,
 			signal,
 			onStarted: async (record, child) => {
@@ -231,13 +259,67 @@ export async function localnetUp(options: LocalnetUpOptions): Promise<LocalnetUp
 				await save();
 			},
 		});
+		if (topology.committee) {
+			await startCommittee({
+				client,
+				admin,
+				sealPackageId: seal.packageId,
+				rpcUrl,
+				shape: topology.committee,
+				memberPorts: topologyPortList.members,
+				aggregatorPort: topologyPortList.aggregator as number,
+				metricsIndex: serverCount,
+				paths,
+				env: childEnv,
+				aggregatorBinary: env['SEAL_AGGREGATOR_BIN']?.trim() || undefined,
+				nodeExecPath: process.execPath,
+				cliPath,
+				logger,
+				signal,
+				onProgress: async (committee, started) => {
+					state.committee = committee;
+					if (started) {
+						const kind =
+							started.record.name === AGGREGATOR_NAME ? 'aggregator' : 'committee member';
+						watch.watch(started.record.name, kind, started.child, started.record.logFile);
+					}
+					await save();
+				},
+			});
+		}
+		if (topology.permissioned) {
+			await startPermissioned({
+				client,
+				admin,
+				sealPackageId: seal.packageId,
+				rpcUrl,
+				policyPackageId: published.record.originalPackageId,
+				port: topologyPortList.permissioned as number,
+				metricsIndex: serverCount + (topology.committee?.size ?? 0),
+				paths,
+				env: childEnv,
+				mystenBinary,
+				nodeExecPath: process.execPath,
+				cliPath,
+				logger,
+				signal,
+				onStarted: async (record, child) => {
+					state.permissioned = record;
+					watch.watch(record.name, 'permissioned server', child, record.logFile);
+					await save();
+				},
+			});
+		}
 
 		logger.info('[6/7] waiting for the key servers');
-		for (const server of state.keyServers) {
-			await waitFor(
-				server.name,
-				`key server at ${server.url} (log: ${server.logFile})`,
-				() => probeKeyServer(fetchFn, server.url),
+		for (const part of stackParts(state)) {
+			await waitFor<unknown>(
+				part.part,
+				`${part.kind} at ${part.url} (log: ${part.logFile})`,
+				() =>
+					part.kind === 'aggregator'
+						? probeHttp(fetchFn, part.url)
+						: probeKeyServer(fetchFn, part.url),
 				{ timeoutMs: 60_000, intervalMs: 500, signal },
 			);
 		}
@@ -252,10 +334,41 @@ export async function localnetUp(options: LocalnetUpOptions): Promise<LocalnetUp
 					releaseTag: SEAL_RELEASE_TAG,
 					threshold,
 					keyServers: state.keyServers.map(({ name, objectId, url }) => ({ name, objectId, url })),
+					...(state.committee
+						? {
+								committee: {
+									objectId: state.committee.objectId,
+									threshold: state.committee.threshold,
+									size: state.committee.size,
+									aggregatorUrl: state.committee.aggregator?.url,
+									members: state.committee.members.map(({ name, partyId, url }) => ({
+										name,
+										partyId,
+										url,
+									})),
+								},
+							}
+						: {}),
+					...(state.permissioned
+						? {
+								permissioned: {
+									objectId: state.permissioned.objectId,
+									url: state.permissioned.url,
+									client: state.permissioned.clientName,
+									packageIds: state.permissioned.packageIds,
+								},
+							}
+						: {}),
 				},
 			},
 		}));
-		await writeFileAtomic(paths.envFile, renderLocalnetEnv(state));
+		await writeFileAtomic(paths.configFile, renderLocalnetConfigYaml(state));
+		// SEAL_CONFIG only when an entry needs more than its id (the committee's aggregatorUrl), so
+		// an independent stack leaves the user's own config.yaml in charge as before.
+		await writeFileAtomic(
+			paths.envFile,
+			renderLocalnetEnv(state, state.committee ? paths.configFile : undefined),
+		);
 		await save();
 		return { state, paths, admin };
 	};
