@@ -20,6 +20,7 @@ import {
 	permissionedYaml,
 } from '../../../ts/localnet/topology-configs.js';
 import { LocalnetTopologyError } from '../../../ts/localnet/errors.js';
+import { parseKeyServerConfig } from '../../../ts/keyserver/config-file.js';
 
 const SEAL_PKG = `0x${'5e'.repeat(32)}`;
 const KS_ID = `0x${'4b'.repeat(32)}`;
@@ -212,6 +213,20 @@ describe('permissioned config (server_mode: !Permissioned)', () => {
 		// The only 32-byte hex values are the public ids (no seed, no derived key).
 		const hex = yaml.match(/[0-9a-f]{64}/g) ?? [];
 		for (const value of hex) expect([SEAL_PKG, KS_ID, POLICY]).toContain(`0x${value}`);
+	});
+
+	it('is read back by our own key server exactly as written (`keyserver start --config`)', () => {
+		const parsed = parseKeyServerConfig(yaml);
+		expect(parsed.keyServerObjectId).toBeUndefined();
+		expect(parsed.metricsPort).toBe(9206);
+		expect(parsed.clientConfigs).toMatchObject([
+			{
+				name: 'localnet-policy-client',
+				clientMasterKey: { kind: 'Derived', derivationIndex: 0n },
+				keyServerObjectId: KS_ID,
+				packageIds: [POLICY],
+			},
+		]);
 	});
 
 	it("refuses what upstream's validate() refuses", () => {
