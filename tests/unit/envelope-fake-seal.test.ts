@@ -6,8 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
-import { EncryptedObject, NoAccessError, type SessionKey } from '@mysten/seal';
-import { bls12_381 } from '@noble/curves/bls12-381.js';
+import { NoAccessError, type SessionKey } from '@mysten/seal';
 import { describe, expect, it } from 'vitest';
 
 import { sealDataKey, unsealDataKey, type DataKeyAccess } from '../../ts/envelope-key.js';
@@ -39,34 +38,18 @@ import {
 import { concatBytes } from '../../ts/format.js';
 import { toHex } from '../../ts/identity.js';
 import { envelopeV1 } from '../support/envelope-v1.js';
+import { sealedObjectBytes, VALID_NONCE } from '../support/sealed-object.js';
 
 const PACKAGE = `0x${'5e'.repeat(32)}`;
 const SERVERS: [string, number][] = [
 	[`0x${'a1'.repeat(32)}`, 1],
 	[`0x${'b2'.repeat(32)}`, 2],
 ];
-const VALID_NONCE = bls12_381.G2.Point.BASE.multiply(7n).toBytes();
-
 function sealedObject(
 	{ packageId = PACKAGE, id = 'c0ffee', threshold = 2 } = {},
 	nonce: Uint8Array = VALID_NONCE,
 ): Uint8Array<ArrayBuffer> {
-	const bytes = EncryptedObject.serialize({
-		version: 0,
-		packageId,
-		id,
-		services: SERVERS,
-		threshold,
-		encryptedShares: {
-			BonehFranklinBLS12381: {
-				nonce,
-				encryptedShares: SERVERS.map(() => randomBytes(32)),
-				encryptedRandomness: randomBytes(32),
-			},
-		},
-		ciphertext: { Aes256Gcm: { blob: randomBytes(48), aad: new Uint8Array() } },
-	}).toBytes();
-	return new Uint8Array(bytes);
+	return sealedObjectBytes({ packageId, id, threshold, services: SERVERS, nonce });
 }
 
 /**

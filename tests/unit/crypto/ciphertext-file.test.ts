@@ -16,6 +16,12 @@ import {
 	MalformedCiphertextError,
 	UnknownFormatTagError,
 } from '../../../ts/errors.js';
+import {
+	encodeEnvelopeHeader,
+	headerFromSealedKey,
+	MIN_CHUNK_SIZE,
+} from '../../../ts/envelope-header.js';
+import { sealedObjectBytes } from '../../support/sealed-object.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ciphertext-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,6 +52,7 @@ describe('ciphertext files on disk', () => {
 			[[2, 0, 7], /starts 02 00, a plain Seal object \(decrypt and encrypt it again/],
 			[[1, 5], /starts 01 05, a wallet-key blob/],
 			[[0xff, 0xee], /starts ff ee, not a file written by `seal-policies encrypt --envelope`/],
+			[[2, 7], /starts 02 07, not a file written by `seal-policies encrypt --envelope`/],
 		];
 		for (const [i, [bytes, message]] of cases.entries()) {
 			const path = file(`not-envelope-${i}`, bytes);
@@ -55,6 +62,24 @@ describe('ciphertext files on disk', () => {
 			expect((error as Error).message).toMatch(message);
 			expect((error as Error).message).toContain(`${path} is not an envelope`);
 		}
+	});
+
+	it('accepts a well-formed envelope (its header parses; the body is not read)', async () => {
+		const sealed = sealedObjectBytes({
+			packageId: `0x${'5e'.repeat(32)}`,
+			services: [
+				[`0x${'a1'.repeat(32)}`, 1],
+				[`0x${'b2'.repeat(32)}`, 2],
+			],
+		});
+		const header = encodeEnvelopeHeader(
+			headerFromSealedKey(sealed, MIN_CHUNK_SIZE),
+			new Uint8Array(32).fill(9),
+		);
+		const path = file('good-envelope', [...header]);
+		expect(await isEnvelopeFile(path)).toBe(true);
+		await expect(checkEnvelopeFile(path)).resolves.toBeUndefined();
+		await expect(assertEnvelopeFile(path, '--in')).resolves.toBeUndefined();
 	});
 
 	it('parses an envelope header up front: a damaged one is an error naming the file', async () => {
