@@ -20,7 +20,7 @@ import {
 import type { Transaction } from '@mysten/sui/transactions';
 import { buildCreateCommitteeTx } from './committee-tx.js';
 import { dealCommittee, wipeShares } from './dealer.js';
-import { keyServerChildEnv, metricsPort } from './keyservers.js';
+import { keyServerChildEnv, keyServerStartArgs, metricsPort } from './keyservers.js';
 import type { LocalnetPaths } from './paths.js';
 import { spawnDetached, type DetachedChild } from './processes.js';
 import type {
@@ -61,21 +61,7 @@ export function harnessMemberCommand(options: {
 }): TopologyCommand {
 	return {
 		command: options.nodeExecPath,
-		args: [
-			'--import',
-			'tsx',
-			options.cliPath,
-			'keyserver',
-			'start',
-			'--config',
-			options.configPath,
-			'--host',
-			'127.0.0.1',
-			'--port',
-			String(options.port),
-			'--network',
-			'localnet',
-		],
+		args: keyServerStartArgs(options.cliPath, options.configPath, options.port),
 		env: { [`MASTER_SHARE_V${INITIAL_COMMITTEE_VERSION}`]: options.shareHex },
 		implementation: 'harness',
 	};

@@ -38,6 +38,28 @@ export function metricsPort(index: number): number {
 	return 9_200 + index;
 }
 
+/**
+ * The arguments that run our key server (`seal-policies keyserver start --config FILE`) on a
+ * localnet port, for every mode (Open, Permissioned, committee member): the file decides the mode.
+ */
+export function keyServerStartArgs(cliPath: string, configPath: string, port: number): string[] {
+	return [
+		'--import',
+		'tsx',
+		cliPath,
+		'keyserver',
+		'start',
+		'--config',
+		configPath,
+		'--host',
+		'127.0.0.1',
+		'--port',
+		String(port),
+		'--network',
+		'localnet',
+	];
+}
+
 /** Our key server (`seal-policies keyserver start --config`) on the same file as Mysten's binary. */
 export function harnessKeyServerCommand(options: {
 	launch: KeyServerLaunch;
@@ -48,21 +70,7 @@ export function harnessKeyServerCommand(options: {
 	const { launch } = options;
 	return {
 		command: options.nodeExecPath,
-		args: [
-			'--import',
-			'tsx',
-			options.cliPath,
-			'keyserver',
-			'start',
-			'--config',
-			options.configPath,
-			'--host',
-			'127.0.0.1',
-			'--port',
-			String(launch.port),
-			'--network',
-			'localnet',
-		],
+		args: keyServerStartArgs(options.cliPath, options.configPath, launch.port),
 		// Both names our key server reads, so an inherited value can never win over this key.
 		env: { SEAL_KEYSERVER_MASTER_KEY: launch.masterKeyHex, MASTER_KEY: launch.masterKeyHex },
 		implementation: 'harness',

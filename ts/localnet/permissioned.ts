@@ -16,7 +16,7 @@ import {
 	type ExecutedTransaction,
 } from '../transactions.js';
 import type { Transaction } from '@mysten/sui/transactions';
-import { keyServerChildEnv, metricsPort } from './keyservers.js';
+import { keyServerChildEnv, keyServerStartArgs, metricsPort } from './keyservers.js';
 import type { LocalnetPaths } from './paths.js';
 import { derivedClientPublicKey, generateSeed } from './permissioned-key.js';
 import { spawnDetached, type DetachedChild } from './processes.js';
@@ -52,21 +52,7 @@ export function permissionedCommand(options: {
 	}
 	return {
 		command: options.nodeExecPath,
-		args: [
-			'--import',
-			'tsx',
-			options.cliPath,
-			'keyserver',
-			'start',
-			'--config',
-			options.configPath,
-			'--host',
-			'127.0.0.1',
-			'--port',
-			String(options.port),
-			'--network',
-			'localnet',
-		],
+		args: keyServerStartArgs(options.cliPath, options.configPath, options.port),
 		// Both names our key server reads, so an inherited value can never win over this seed.
 		env: { SEAL_KEYSERVER_MASTER_KEY: options.seedHex, MASTER_KEY: options.seedHex },
 		implementation: 'harness',
