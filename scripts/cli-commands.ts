@@ -50,7 +50,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
 		load: () => import('./commands/audit.js'),
 	},
 	keyserver: {
-		summary: 'genkey | start: our TypeScript Seal key server',
+		summary: 'genkey | gen-seed | derive-key | start: our TypeScript Seal key server',
 		load: () => import('./commands/keyserver.js'),
 	},
 	vault: {
