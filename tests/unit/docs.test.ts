@@ -642,7 +642,7 @@ describe('docs: every shell command is run or checked', () => {
 					: `${failed ?? `${last}: the script stopped (exit ${code})`}\n${output.split('\n').slice(-25).join('\n')}`,
 			).toBe('');
 		},
-		60_000,
+		180_000,
 	);
 
 	it('the README runs its try-it path, stays under 250 lines and cites no issue numbers', () => {
