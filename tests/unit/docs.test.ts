@@ -544,7 +544,7 @@ function runScript(
 		let output = '';
 		child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
 		child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-		const timer = setTimeout(() => child.kill('SIGTERM'), 60_000);
+		const timer = setTimeout(() => child.kill('SIGTERM'), 170_000);
 		child.on('close', (code) => {
 			clearTimeout(timer);
 			done({ code, output });
