@@ -72,3 +72,4 @@ export * from './keyserver/valid-ptb.js';
 
 // Records vault (one Seal-sealed key per epoch, AES-256-GCM per record; SQLite / PostgreSQL)
 export * from './vault/index.js';
+export * from './vault/errors.js';
