@@ -23,6 +23,8 @@ import type { RetryOptions } from '../seal/retry.js';
 import { sessionKeyExpiresAt, type SessionKeyRenewer } from '../seal/session.js';
 import { EpochKeyCache, type KeyLease } from './key-cache.js';
 import { VaultKeyDroppedError } from './errors.js';
+import { checkNewRecordId } from './record-id.js';
+import { checkRecordSize } from './record-size.js';
 import {
 	EPOCH_KEY_BYTES,
 	VAULT_ID_BYTES,
@@ -417,7 +419,16 @@ export class Vault {
 
 	/** The sealed key must be for this vault's package and this epoch's identity. */
 	#checkEpochRow(row: EpochRow): void {
-		const parsed = parseItem({ data: row.sealedKey, policy: this.meta.policy });
+		let parsed: ReturnType<typeof parseItem>;
+		try {
+			parsed = parseItem({ data: row.sealedKey, policy: this.meta.policy });
+		} catch (error) {
+			throw new VaultDatabaseError(
+				'corrupt',
+				`epoch ${row.epoch}'s sealed key is not a Seal object (${(error as Error).message}); the database was altered or damaged: restore it from a backup`,
+				{ cause: error },
+			);
+		}
 		const expected = toHex(epochInnerId(this.meta, row.epoch));
 		if (parsed.id !== expected || parsed.packageId !== this.meta.packageId) {
 			throw new VaultDatabaseError(
@@ -441,7 +452,7 @@ export class Vault {
 		}
 		const seen = new Set<string>();
 		for (const [i, record] of records.entries()) {
-			checkRecordId(record.id, `records[${i}].id`);
+			checkNewRecordId(record.id, `records[${i}].id`);
 			if (seen.has(record.id)) {
 				throw new InvalidInputError(`records[${i}].id`, `'${record.id}' appears twice in one call`);
 			}
@@ -449,6 +460,7 @@ export class Vault {
 			if (!(record.data instanceof Uint8Array)) {
 				throw new InvalidInputError(`records[${i}].data`, 'must be bytes (Uint8Array)');
 			}
+			checkRecordSize(record.data.length, `records[${i}].data`);
 		}
 		for (let attempt = 0; attempt < 3; attempt++) {
 			const { epoch } = await this.#storage.latestEpoch();
@@ -607,6 +619,12 @@ function connectionReset(error: unknown): boolean {
 export async function vaultStats(storage: VaultStorage, meta?: VaultMeta): Promise<VaultStats> {
 	const m = meta ?? (await storage.readMeta());
 	const [stats, epochs] = await Promise.all([storage.stats(), storage.listEpochs()]);
+	if (epochs.length === 0) {
+		throw new VaultDatabaseError(
+			'corrupt',
+			`the vault ${toHex(m.vaultId)} has no epoch (its epoch rows were deleted): restore the database from a backup`,
+		);
+	}
 	const created = new Map(epochs.map((e) => [e.epoch, e.createdAtMs]));
 	return {
 		vaultId: toHex(m.vaultId),

@@ -1,0 +1,175 @@
+/**
+ * What may enter a vault (issue 17 items 5 and 7): the record-id alphabet, strict UTF-8 and the
+ * size limit in records files, and the maximum record size — each refused with the field or line
+ * named, before anything is written.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { InvalidInputError } from '../../../ts/errors.js';
+import { VaultRecordTooLargeError } from '../../../ts/vault/errors.js';
+import { checkNewRecordId } from '../../../ts/vault/record-id.js';
+import {
+	MAX_RECORD_BYTES,
+	MAX_RECORD_LINE_BYTES,
+	checkRecordSize,
+} from '../../../ts/vault/record-size.js';
+import {
+	checkRecordsFile,
+	formatRecordLine,
+	parseRecordLine,
+} from '../../../ts/vault/records-file.js';
+
+let dir: string;
+beforeEach(async () => {
+	dir = await mkdtemp(join(tmpdir(), 'vault-input-'));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+const refusal = (fn: () => unknown): Error => {
+	try {
+		fn();
+	} catch (error) {
+		return error as Error;
+	}
+	throw new Error('expected a refusal');
+};
+
+describe('record-id alphabet', () => {
+	it('accepts printable text of any script, spaces, punctuation, emoji, up to 512 bytes', () => {
+		for (const id of [
+			'a',
+			'user:42/notes.txt',
+			'with space',
+			'é'.repeat(256),
+			'😀‍🔥',
+			'\u00a0x',
+		]) {
+			expect(() => checkNewRecordId(id), JSON.stringify(id)).not.toThrow();
+		}
+	});
+
+	it('refuses controls (U+0000 first), separators, noncharacters and U+FFFD, naming the character', () => {
+		const cases: [string, RegExp][] = [
+			['a\u0000b', /U\+0000 .*at character 2/],
+			['\tx', /U\+0009 .*at character 1/],
+			['x\n', /U\+000A/],
+			['x\u007f', /U\+007F/],
+			['x\u0085', /U\+0085/],
+			['x\u009f', /U\+009F/],
+			['x\u2028', /U\+2028/],
+			['x\u2029', /U\+2029/],
+			['x\ufdd0', /U\+FDD0/],
+			['x\uffff', /U\+FFFF/],
+			['id-\ufffd', /U\+FFFD, the replacement character \(invalid UTF-8/],
+		];
+		for (const [id, message] of cases) {
+			const error = refusal(() => checkNewRecordId(id, 'records[3].id'));
+			expect(error, JSON.stringify(id)).toBeInstanceOf(InvalidInputError);
+			expect((error as InvalidInputError).field).toBe('records[3].id');
+			expect(error.message, JSON.stringify(id)).toMatch(message);
+			expect(error.message).toMatch(/printable UTF-8 text/);
+		}
+	});
+
+	it('keeps the structural rules: empty, over 512 bytes, lone surrogate', () => {
+		expect(refusal(() => checkNewRecordId('')).message).toMatch(/non-empty/);
+		expect(refusal(() => checkNewRecordId('é'.repeat(257))).message).toMatch(/512 bytes/);
+		expect(refusal(() => checkNewRecordId('x\ud800')).message).toMatch(/UTF-8/);
+		expect(() => checkNewRecordId('é'.repeat(256))).not.toThrow();
+	});
+});
+
+describe('maximum record size', () => {
+	it('is 16 MiB; one byte more is VaultRecordTooLargeError naming field, size and limit', () => {
+		expect(MAX_RECORD_BYTES).toBe(16 * 1024 * 1024);
+		expect(() => checkRecordSize(MAX_RECORD_BYTES, 'data')).not.toThrow();
+		const error = refusal(() => checkRecordSize(MAX_RECORD_BYTES + 1, 'records[0].data'));
+		expect(error).toBeInstanceOf(VaultRecordTooLargeError);
+		expect(error).toBeInstanceOf(InvalidInputError);
+		expect(error.name).toBe('VaultRecordTooLargeError');
+		expect(error.message).toBe(
+			`records[0].data: is ${MAX_RECORD_BYTES + 1} bytes; a vault record holds at most ${MAX_RECORD_BYTES} bytes (16 MiB): split it, or store it with \`seal-policies encrypt --envelope\` and keep only its reference in the vault`,
+		);
+		expect((error as VaultRecordTooLargeError).bytes).toBe(MAX_RECORD_BYTES + 1);
+		expect((error as VaultRecordTooLargeError).limit).toBe(MAX_RECORD_BYTES);
+	});
+
+	it('a records-file line: exact decoded size counted (padding included), max accepted', () => {
+		const line = (n: number) => formatRecordLine({ id: 'big', data: new Uint8Array(n) }).trimEnd();
+		expect(parseRecordLine(line(MAX_RECORD_BYTES), 1).data.length).toBe(MAX_RECORD_BYTES);
+		// 2^24 = 3k + 1: base64 with "==" padding; one byte more has "=" padding.
+		expect(line(MAX_RECORD_BYTES)).toMatch(/==?"}$/);
+		for (const n of [MAX_RECORD_BYTES + 1, MAX_RECORD_BYTES + 2, MAX_RECORD_BYTES + 3]) {
+			const error = refusal(() => parseRecordLine(line(n), 7));
+			expect(error, String(n)).toBeInstanceOf(VaultRecordTooLargeError);
+			expect(error.message).toMatch(new RegExp(`^line 7: is ${n} bytes`));
+		}
+		expect(MAX_RECORD_LINE_BYTES).toBeGreaterThan(line(MAX_RECORD_BYTES).length + 512 * 6);
+	});
+});
+
+describe('records files', () => {
+	const good = (i: number) =>
+		formatRecordLine({ id: `r${i}`, data: new Uint8Array(Buffer.from(`v${i}`)) });
+
+	it('invalid UTF-8 in a line refuses the file with its line number', async () => {
+		const path = join(dir, 'in.jsonl');
+		for (const bad of [0xff, 0xfe, 0xc3]) {
+			await writeFile(
+				path,
+				Buffer.concat([
+					Buffer.from(good(0) + good(1)),
+					Buffer.from('{"id":"id-'),
+					Buffer.from([bad]),
+					Buffer.from('","data":""}\n'),
+					Buffer.from(good(3)),
+				]),
+			);
+			const error = (await checkRecordsFile(path).catch((e: unknown) => e)) as Error;
+			expect(error).toBeInstanceOf(InvalidInputError);
+			expect(error.message).toBe('line 3: is not valid UTF-8');
+		}
+	});
+
+	it('a NUL (as a JSON escape) or a U+FFFD in an id refuses the file at that line', async () => {
+		const path = join(dir, 'in.jsonl');
+		for (const id of ['a\\u0000b', 'id-\\ufffd', 'x\\u2028']) {
+			await writeFile(path, `${good(0)}\n${good(1)}{"id":"${id}","data":""}\n`);
+			const error = (await checkRecordsFile(path).catch((e: unknown) => e)) as Error;
+			expect(error).toBeInstanceOf(InvalidInputError);
+			expect(error.message).toMatch(/^line 4 id: a record id must be printable UTF-8 text/);
+		}
+	});
+
+	it('line numbers count blank lines; CRLF, a last line without newline and chunk borders are fine', async () => {
+		const path = join(dir, 'in.jsonl');
+		const body = `${good(0)}\r\n\r\n${good(1).trimEnd()}\r\n   \n${good(2).trimEnd()}`;
+		await writeFile(path, body);
+		expect(await checkRecordsFile(path)).toBe(3);
+		// Lines spanning the stream's 64 KiB chunks.
+		const big = Array.from({ length: 40 }, (_, i) =>
+			formatRecordLine({ id: `big${i}`, data: new Uint8Array(5000 + i) }),
+		).join('');
+		await writeFile(path, `${big}{"id":"x"}\n`);
+		const error = (await checkRecordsFile(path).catch((e: unknown) => e)) as Error;
+		expect(error.message).toBe('line 41: "data" must be base64 (standard alphabet, padded)');
+		await writeFile(path, big);
+		expect(await checkRecordsFile(path)).toBe(40);
+	});
+
+	it('a line longer than any valid record is refused without reading it whole', async () => {
+		const path = join(dir, 'in.jsonl');
+		await writeFile(path, `${good(0)}${'x'.repeat(MAX_RECORD_LINE_BYTES + 1)}`);
+		const error = (await checkRecordsFile(path).catch((e: unknown) => e)) as Error;
+		expect(error).toBeInstanceOf(InvalidInputError);
+		expect(error.message).toMatch(/^line 2: is longer than \d+ bytes/);
+		// Also when the over-long line ends with a newline in a later chunk.
+		await writeFile(path, `${'y'.repeat(MAX_RECORD_LINE_BYTES + 10)}\n${good(1)}`);
+		const second = (await checkRecordsFile(path).catch((e: unknown) => e)) as Error;
+		expect(second.message).toMatch(/^line 1: is longer than/);
+	});
+});
