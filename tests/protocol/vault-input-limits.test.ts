@@ -102,7 +102,7 @@ describe('refused before anything is written', () => {
 		);
 		expect(error).toBeInstanceOf(VaultRecordTooLargeError);
 		expect(error?.message).toMatch(
-			/^records\[1\]\.data: is 16777217 bytes; a vault record holds at most 16777216/,
+			/^records\[1\]\.data: is 1048577 bytes; a vault record holds at most 1048576/,
 		);
 		expect(fetchCounts(bed)).toEqual(before);
 		expect((await vault.stats()).records).toBe(0);
@@ -130,7 +130,7 @@ describe('refused before anything is written', () => {
 				Buffer.from([0x7b, 0x22, 0x69, 0x64, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d, 0x0a]),
 				/^line 3: is not valid UTF-8$/,
 			],
-			[Buffer.from(bigLine), /^line 3: is 16777217 bytes/],
+			[Buffer.from(bigLine), /^line 3: is 1048577 bytes/],
 		] as const) {
 			await writeFile(input, Buffer.concat([Buffer.from(good.join('')), bad]));
 			const error = await refusal(() => importRecordsFile(vault, input));

@@ -7,7 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { InvalidInputError } from '../errors.js';
 import { checkNewRecordId } from './record-id.js';
-import { MAX_RECORD_LINE_BYTES, checkRecordSize } from './record-size.js';
+import { EXPORT_PAGE_RECORDS, MAX_RECORD_LINE_BYTES, checkRecordSize } from './record-size.js';
 import type { Vault, VaultRecord } from './vault.js';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -149,15 +149,20 @@ export async function* exportRecordLines(
 ): AsyncGenerator<Uint8Array> {
 	let done = 0;
 	let chunk: string[] = [];
-	for await (const record of vault.iterate(
-		options.pageSize === undefined ? {} : { pageSize: options.pageSize },
-	)) {
-		chunk.push(formatRecordLine(record));
+	let chunkChars = 0;
+	for await (const record of vault.iterate({
+		pageSize: options.pageSize ?? EXPORT_PAGE_RECORDS,
+	})) {
+		const line = formatRecordLine(record);
 		record.data.fill(0);
+		chunk.push(line);
+		chunkChars += line.length;
 		done += 1;
-		if (chunk.length >= 256) {
+		// Written out every 256 lines or 1 MiB, whichever comes first (big records add up fast).
+		if (chunk.length >= 256 || chunkChars >= 2 ** 20) {
 			yield Buffer.from(chunk.join(''), 'utf8');
 			chunk = [];
+			chunkChars = 0;
 			options.onProgress?.(done);
 		}
 	}

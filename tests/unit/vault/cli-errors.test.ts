@@ -173,7 +173,7 @@ describe('usage errors exit 2 with one line naming the flag', () => {
 		const run = cli(['vault', 'put', 'a', '--db', 'missing.db', '--in', 'big.bin']);
 		expect(run.code, run.stderr).toBe(2);
 		expect(oneLine(run.stderr)).toMatch(
-			/--in: is 16777217 bytes; a vault record holds at most 16777216 bytes \(16 MiB\)/,
+			/--in: is 1048577 bytes; a vault record holds at most 1048576 bytes \(1 MiB\)/,
 		);
 	});
 });

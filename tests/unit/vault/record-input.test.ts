@@ -13,15 +13,18 @@ import { InvalidInputError } from '../../../ts/errors.js';
 import { VaultRecordTooLargeError } from '../../../ts/vault/errors.js';
 import { checkNewRecordId } from '../../../ts/vault/record-id.js';
 import {
+	EXPORT_PAGE_RECORDS,
 	MAX_RECORD_BYTES,
 	MAX_RECORD_LINE_BYTES,
 	checkRecordSize,
 } from '../../../ts/vault/record-size.js';
 import {
 	checkRecordsFile,
+	exportRecordLines,
 	formatRecordLine,
 	parseRecordLine,
 } from '../../../ts/vault/records-file.js';
+import type { IterateOptions, Vault, VaultRecord } from '../../../ts/vault/vault.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -84,15 +87,15 @@ describe('record-id alphabet', () => {
 });
 
 describe('maximum record size', () => {
-	it('is 16 MiB; one byte more is VaultRecordTooLargeError naming field, size and limit', () => {
-		expect(MAX_RECORD_BYTES).toBe(16 * 1024 * 1024);
+	it('is 1 MiB; one byte more is VaultRecordTooLargeError naming field, size and limit', () => {
+		expect(MAX_RECORD_BYTES).toBe(1024 * 1024);
 		expect(() => checkRecordSize(MAX_RECORD_BYTES, 'data')).not.toThrow();
 		const error = refusal(() => checkRecordSize(MAX_RECORD_BYTES + 1, 'records[0].data'));
 		expect(error).toBeInstanceOf(VaultRecordTooLargeError);
 		expect(error).toBeInstanceOf(InvalidInputError);
 		expect(error.name).toBe('VaultRecordTooLargeError');
 		expect(error.message).toBe(
-			`records[0].data: is ${MAX_RECORD_BYTES + 1} bytes; a vault record holds at most ${MAX_RECORD_BYTES} bytes (16 MiB): split it, or store it with \`seal-policies encrypt --envelope\` and keep only its reference in the vault`,
+			`records[0].data: is ${MAX_RECORD_BYTES + 1} bytes; a vault record holds at most ${MAX_RECORD_BYTES} bytes (1 MiB): split it, or store it with \`seal-policies encrypt --envelope\` and keep only its reference in the vault`,
 		);
 		expect((error as VaultRecordTooLargeError).bytes).toBe(MAX_RECORD_BYTES + 1);
 		expect((error as VaultRecordTooLargeError).limit).toBe(MAX_RECORD_BYTES);
@@ -101,7 +104,7 @@ describe('maximum record size', () => {
 	it('a records-file line: exact decoded size counted (padding included), max accepted', () => {
 		const line = (n: number) => formatRecordLine({ id: 'big', data: new Uint8Array(n) }).trimEnd();
 		expect(parseRecordLine(line(MAX_RECORD_BYTES), 1).data.length).toBe(MAX_RECORD_BYTES);
-		// 2^24 = 3k + 1: base64 with "==" padding; one byte more has "=" padding.
+		// 2^20 = 3k + 1: base64 with "==" padding; one byte more has "=" padding.
 		expect(line(MAX_RECORD_BYTES)).toMatch(/==?"}$/);
 		for (const n of [MAX_RECORD_BYTES + 1, MAX_RECORD_BYTES + 2, MAX_RECORD_BYTES + 3]) {
 			const error = refusal(() => parseRecordLine(line(n), 7));
@@ -171,5 +174,59 @@ describe('records files', () => {
 		await writeFile(path, `${'y'.repeat(MAX_RECORD_LINE_BYTES + 10)}\n${good(1)}`);
 		const second = (await checkRecordsFile(path).catch((e: unknown) => e)) as Error;
 		expect(second.message).toMatch(/^line 1: is longer than/);
+	});
+});
+
+describe('export memory', () => {
+	/** A vault stand-in that serves `records` and remembers the page size asked for. */
+	function fakeVault(records: VaultRecord[], asked: (number | undefined)[]): Vault {
+		return {
+			async *iterate(options: IterateOptions = {}) {
+				asked.push(options.pageSize);
+				yield* records;
+			},
+		} as unknown as Vault;
+	}
+
+	it(`pages of ${EXPORT_PAGE_RECORDS} records (at most 64 MiB of ciphertext), and chunks cut at 1 MiB`, async () => {
+		expect(EXPORT_PAGE_RECORDS * MAX_RECORD_BYTES).toBe(64 * 2 ** 20);
+		const records = Array.from({ length: 5 }, (_, i) => ({
+			id: `r${i}`,
+			data: new Uint8Array(MAX_RECORD_BYTES / 2).fill(i + 1),
+		}));
+		const lines = records.map((r) => formatRecordLine(r));
+		const asked: (number | undefined)[] = [];
+		const chunks: Uint8Array[] = [];
+		const progress: number[] = [];
+		for await (const chunk of exportRecordLines(fakeVault(records, asked), {
+			onProgress: (n) => progress.push(n),
+		})) {
+			chunks.push(chunk);
+		}
+		expect(asked).toEqual([EXPORT_PAGE_RECORDS]);
+		// Each half-MiB record's line is ~0.67 MiB: a chunk is written once it reaches 1 MiB.
+		expect(chunks.map((c) => c.length)).toEqual([
+			lines[0]!.length + lines[1]!.length,
+			lines[2]!.length + lines[3]!.length,
+			lines[4]!.length,
+		]);
+		expect(Buffer.concat(chunks).toString('utf8')).toBe(lines.join(''));
+		expect(progress).toEqual([2, 4, 5]);
+		// Plaintexts are zeroed once their line is made.
+		expect(records.every((r) => r.data.every((b) => b === 0))).toBe(true);
+		const small: (number | undefined)[] = [];
+		for await (const _ of exportRecordLines(fakeVault([], small), { pageSize: 7 })) void _;
+		expect(small).toEqual([7]);
+	});
+
+	it('256 small records make one chunk; the 257th starts the next', async () => {
+		const records = Array.from({ length: 257 }, (_, i) => ({
+			id: `s${i}`,
+			data: new Uint8Array([i & 0xff]),
+		}));
+		const sizes: number[] = [];
+		for await (const chunk of exportRecordLines(fakeVault(records, []))) sizes.push(chunk.length);
+		expect(sizes).toHaveLength(2);
+		expect(sizes[1]).toBe(formatRecordLine(records[256]!).length);
 	});
 });
