@@ -97,6 +97,14 @@ function mapPgError(error: unknown): Error {
 			options,
 		);
 	}
+	// undefined_table / undefined_column: someone altered the schema under the vault.
+	if (code === '42P01' || code === '42703') {
+		return new VaultDatabaseError(
+			'corrupt',
+			`the vault's PostgreSQL tables lack part of the schema (${detail}): the database was altered; restore it from a backup`,
+			options,
+		);
+	}
 	if (typeof code === 'string' && code.startsWith('XX')) {
 		return new VaultDatabaseError('corrupt', `PostgreSQL reports damage (${detail})`, options);
 	}

@@ -19,6 +19,7 @@ import { openSqliteStorage } from '../../../ts/vault/sqlite-storage.js';
 import type { VaultMeta, VaultStorage } from '../../../ts/vault/storage.js';
 import { Vault, vaultStats, type VaultSealOptions } from '../../../ts/vault/vault.js';
 import { openPostgresStorage } from '../../../ts/vault/postgres-storage.js';
+import { startTestPostgres } from '../../support/vault-postgres.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -237,6 +238,36 @@ describe('the vault file and its epochs', () => {
 });
 
 describe('PostgreSQL', () => {
+	it('a dropped column → VaultDatabaseError (corrupt), not a bare pg error', async (ctx) => {
+		const server = await startTestPostgres();
+		if ('skip' in server) {
+			console.log(`skipping the PostgreSQL schema test: ${server.skip}`);
+			return ctx.skip();
+		}
+		const pool = new pg.Pool({ connectionString: server.url });
+		try {
+			const storage = await openPostgresStorage({ pool, mode: 'create' });
+			await storage.create(META, {
+				epoch: 0,
+				sealedKey: new Uint8Array(8),
+				members: undefined,
+				createdAtMs: 1,
+			});
+			await pool.query('ALTER TABLE seal_vault_records DROP COLUMN iv');
+			const error = await failure(() => storage.getRecords(['r']));
+			expect(error.problem).toBe('corrupt');
+			expect(error.message).toMatch(/lack part of the schema \(column "iv" does not exist\)/);
+			await pool.query('ALTER TABLE seal_vault_epochs RENAME TO gone');
+			expect((await failure(() => storage.latestEpoch())).message).toMatch(
+				/relation "seal_vault_epochs" does not exist/,
+			);
+			await storage.close();
+		} finally {
+			await pool.end();
+			await server.stop();
+		}
+	});
+
 	it('a host with several addresses, none listening (AggregateError) → VaultDatabaseError (unavailable)', async () => {
 		// What pg passes on for `localhost` (::1 and 127.0.0.1) when nothing listens: no `code`
 		// on the error itself, the socket errors inside.
