@@ -13,13 +13,14 @@ import { DatabaseSync } from 'node:sqlite';
 import type { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
+import { VaultKeyDroppedError } from '../../ts/vault/errors.js';
 import { decryptRecord } from '../../ts/vault/record-cipher.js';
 import { sealedRecord } from '../../ts/vault/rows.js';
 import { openSqliteStorage } from '../../ts/vault/sqlite-storage.js';
 import { DEFAULT_KEY_TTL_MS, Vault, type OpenVaultOptions } from '../../ts/vault/vault.js';
 import { randomObjectId } from '../support/offline-sui-registry.js';
 import { startSealTestbed, type SealTestbed } from '../support/seal-testbed.js';
-import { allowEpochs, vaultSealFor } from '../support/vault-helpers.js';
+import { allowEpochs, fetchCounts, vaultSealFor } from '../support/vault-helpers.js';
 
 let bed: SealTestbed;
 let dir: string;
@@ -154,6 +155,48 @@ describe('forgetKeys and expiry never leave a record under a zeroed key', () => 
 			owner.toSuiAddress(),
 		);
 		await expectSound(vault, expected);
+		await vault.close();
+	});
+
+	it('a fetched key that is already expired is never used: VaultKeyDroppedError after 3 fetches, nothing written', async () => {
+		// The vault's clock runs a day ahead of the session key: every key fetched arrives expired.
+		let now = Date.now() + 24 * 3_600_000;
+		const seal = await vaultSealFor(bed, owner);
+		const session = seal.session as Exclude<
+			typeof seal.session,
+			undefined | { current(): unknown }
+		>;
+		const client = seal.sealClient;
+		let fetches = 0;
+		const counting: typeof client = {
+			encrypt: (options) => client.encrypt(options),
+			decrypt: (options) => client.decrypt(options),
+			fetchKeys: (options) => {
+				fetches += 1;
+				return client.fetchKeys(options);
+			},
+		};
+		const vault = await createVault({
+			...seal,
+			sealClient: counting,
+			session: { current: async () => session },
+			now: () => now,
+		});
+		vault.forgetKeys();
+		const before = fetchCounts(bed);
+		const error = await vault.put('x', bytes('never')).catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(VaultKeyDroppedError);
+		expect((error as VaultKeyDroppedError).epoch).toBe(0);
+		expect((error as Error).message).toMatch(
+			/^epoch 0's key was dropped 3 times while fetching it/,
+		);
+		// Three fetches, then it gave up (the SDK's own key cache answers the second and third:
+		// one request per server in all).
+		expect(fetchCounts(bed).map((n, i) => n - before[i]!)).toEqual([1, 1, 1]);
+		expect(fetches).toBe(3);
+		expect(vault.cachedEpochs).toBe(0);
+		now = Date.now();
+		expect((await vault.stats()).records).toBe(0);
 		await vault.close();
 	});
 

@@ -83,6 +83,10 @@ describe('record-id alphabet', () => {
 		expect(refusal(() => checkNewRecordId('é'.repeat(257))).message).toMatch(/512 bytes/);
 		expect(refusal(() => checkNewRecordId('x\ud800')).message).toMatch(/UTF-8/);
 		expect(() => checkNewRecordId('é'.repeat(256))).not.toThrow();
+		// Without a field name the message says `id`.
+		expect(refusal(() => checkNewRecordId('a\u0000')).message).toMatch(
+			/^id: a record id must be printable/,
+		);
 	});
 });
 
