@@ -219,4 +219,14 @@ describe('forgetKeys and expiry never leave a record under a zeroed key', () => 
 		}
 		await vault.close();
 	});
+
+	it('close() while an iterate is paused: the next record is refused, not decrypted with a dropped key', async () => {
+		const vault = await createVault();
+		for (let i = 0; i < 3; i++) await vault.put(`k${i}`, bytes(`v${i}`));
+		const records = vault.iterate({ pageSize: 10 });
+		const first = await records.next();
+		expect(first.value).toMatchObject({ id: 'k0' });
+		await vault.close();
+		await expect(records.next()).rejects.toThrow(/vault: is closed/);
+	});
 });

@@ -533,21 +533,24 @@ export class Vault {
 				...(options.epochs ? { epochs: options.epochs } : {}),
 			});
 			if (page.length === 0) return;
-			let keys = await this.#keys(page.map((r) => r.epoch));
-			try {
-				for (const row of page) {
-					// Dropped while the consumer held a record (forgetKeys, expiry): fetch it again
-					// rather than decrypt with a key that is gone.
-					if (!keys.get(row.epoch)!.live) {
-						for (const lease of keys.values()) lease.release();
-						keys = new Map();
-						keys = await this.#keys(page.map((r) => r.epoch));
+			// One key request for the page's epochs; each record then takes its key from the cache
+			// just for its own decryption, so no key is held while the consumer has a record (a
+			// key dropped meanwhile by forgetKeys, expiry or close is fetched again, or refused).
+			for (const lease of (await this.#keys(page.map((r) => r.epoch))).values()) lease.release();
+			for (const row of page) {
+				const decrypt = (key: Uint8Array) => decryptRecord(key, this.meta.vaultId, row);
+				const lease = this.#cache.lease(row.epoch);
+				let data: Uint8Array;
+				if (lease === undefined) {
+					data = await this.#withKeys([row.epoch], (keys) => decrypt(keys.get(row.epoch)!));
+				} else {
+					try {
+						data = decrypt(lease.key);
+					} finally {
+						lease.release();
 					}
-					const data = decryptRecord(keys.get(row.epoch)!.key, this.meta.vaultId, row);
-					yield { id: row.id, data };
 				}
-			} finally {
-				for (const lease of keys.values()) lease.release();
+				yield { id: row.id, data };
 			}
 			after = page.at(-1)!.id;
 			if (page.length < limit) return;
