@@ -290,3 +290,60 @@ describe('PostgreSQL', () => {
 		expect(error.message).toMatch(/cannot reach PostgreSQL/);
 	});
 });
+
+describe('row decoding names the column and keeps the exact bounds', () => {
+	const metaBase = {
+		vault_id: new Uint8Array(16),
+		policy: 'owner',
+		target: 't',
+		package_id: 'p',
+		threshold: 1,
+		servers: '[]',
+		created_at: 1,
+	};
+	const epochBase = { epoch: 0, sealed_key: new Uint8Array(1), members: null, created_at: 1 };
+	const recordBase = { id: 'a', epoch: 0, iv: new Uint8Array(12), ciphertext: new Uint8Array(16) };
+
+	it('each column, when wrong, is named in the message', () => {
+		const cases: [() => unknown, string][] = [
+			[() => metaRow({ ...metaBase, vault_id: 'x' }), 'vault_meta.vault_id is not bytes'],
+			[() => metaRow({ ...metaBase, policy: 1 }), 'vault_meta.policy is not text'],
+			[() => metaRow({ ...metaBase, target: 1 }), 'vault_meta.target is not text'],
+			[() => metaRow({ ...metaBase, package_id: 1 }), 'vault_meta.package_id is not text'],
+			[() => metaRow({ ...metaBase, created_at: 'x' }), 'vault_meta.created_at is not an integer'],
+			[() => metaRow({ ...metaBase, servers: '{' }), 'vault_meta.servers is not a JSON list:'],
+			[
+				() => metaRow({ ...metaBase, servers: '["a", 1]' }),
+				'vault_meta.servers is not a JSON list of strings',
+			],
+			[() => epochRow({ ...epochBase, sealed_key: 'x' }), 'vault_epochs.sealed_key is not bytes'],
+			[
+				() => epochRow({ ...epochBase, created_at: -5 }),
+				'vault_epochs.created_at is -5, outside 0..',
+			],
+			[() => sealedRecord({ ...recordBase, id: 7 }), 'vault_records.id is not text'],
+			[
+				() => sealedRecord({ ...recordBase, ciphertext: [1] }),
+				'vault_records.ciphertext is not bytes',
+			],
+		];
+		for (const [decode, message] of cases) {
+			let error: unknown;
+			try {
+				decode();
+			} catch (e) {
+				error = e;
+			}
+			expect(error, message).toBeInstanceOf(VaultDatabaseError);
+			expect((error as Error).message, message).toContain(`the vault database's ${message}`);
+		}
+	});
+
+	it('epoch 2^32 - 1 is the largest accepted; a plain Uint8Array is returned as it is', () => {
+		expect(epochRow({ ...epochBase, epoch: 2 ** 32 - 1 }).epoch).toBe(2 ** 32 - 1);
+		expect(() => epochRow({ ...epochBase, epoch: 2 ** 32 })).toThrow(/outside 0\.\.4294967295/);
+		const key = new Uint8Array([1, 2]);
+		expect(epochRow({ ...epochBase, sealed_key: key }).sealedKey).toBe(key);
+		expect(epochRow({ ...epochBase, members: '["0x1"]' }).members).toEqual(['0x1']);
+	});
+});

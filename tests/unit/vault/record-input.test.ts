@@ -168,6 +168,41 @@ describe('records files', () => {
 		expect(await checkRecordsFile(path)).toBe(40);
 	});
 
+	it('a line of exactly the longest allowed length is read (and parsed); one byte more is refused', async () => {
+		const path = join(dir, 'in.jsonl');
+		const exact = 'z'.repeat(MAX_RECORD_LINE_BYTES);
+		// After a first line (the count starts at the line's own first byte), with and without a
+		// final newline, and split across many chunks.
+		for (const body of [`${good(0)}${exact}\n`, `${good(0)}${exact}`]) {
+			await writeFile(path, body);
+			const error = (await checkRecordsFile(path).catch((e: unknown) => e)) as Error;
+			expect(error.message).toBe('line 2: is not JSON');
+		}
+		for (const body of [`${good(0)}${exact}z\n`, `${good(0)}${exact}z`]) {
+			await writeFile(path, body);
+			const error = (await checkRecordsFile(path).catch((e: unknown) => e)) as Error;
+			expect(error.message).toMatch(/^line 2: is longer than/);
+		}
+	});
+
+	it('an id twice, an id that is not a string, data that is not padded base64', async () => {
+		const path = join(dir, 'in.jsonl');
+		for (const [bad, message] of [
+			[good(0), "line 2: id 'r0' appears twice"],
+			['{"id":5,"data":""}\n', 'line 2: "id" must be a string'],
+			['{"id":"a","data":"abc"}\n', 'line 2: "data" must be base64 (standard alphabet, padded)'],
+			['{"id":"a","data":5}\n', 'line 2: "data" must be base64 (standard alphabet, padded)'],
+		] as const) {
+			await writeFile(path, `${good(0)}${bad}`);
+			const error = (await checkRecordsFile(path).catch((e: unknown) => e)) as Error;
+			expect(error).toBeInstanceOf(InvalidInputError);
+			expect(error.message).toBe(message);
+		}
+		await writeFile(path, `${good(0)}{"id":"x","data":"\xff"}`);
+		const cause = (await checkRecordsFile(path).catch((e: unknown) => e)) as Error;
+		expect(cause.message).toMatch(/^line 2: "data" must be base64/);
+	});
+
 	it('a line longer than any valid record is refused without reading it whole', async () => {
 		const path = join(dir, 'in.jsonl');
 		await writeFile(path, `${good(0)}${'x'.repeat(MAX_RECORD_LINE_BYTES + 1)}`);
@@ -221,6 +256,24 @@ describe('export memory', () => {
 		const small: (number | undefined)[] = [];
 		for await (const _ of exportRecordLines(fakeVault([], small), { pageSize: 7 })) void _;
 		expect(small).toEqual([7]);
+	});
+
+	it('exactly 256 records: one chunk, no empty one after it; a tail of two lines is joined', async () => {
+		const make = (n: number) =>
+			Array.from({ length: n }, (_, i) => ({ id: `t${i}`, data: new Uint8Array([i & 0xff]) }));
+		const sizes: number[] = [];
+		for await (const chunk of exportRecordLines(fakeVault(make(256), []))) sizes.push(chunk.length);
+		expect(sizes).toHaveLength(1);
+		const records = make(258);
+		const text: string[] = [];
+		for await (const chunk of exportRecordLines(fakeVault(records, []))) {
+			text.push(Buffer.from(chunk).toString('utf8'));
+		}
+		expect(text).toHaveLength(2);
+		expect(text[1]).toBe(
+			formatRecordLine({ id: 't256', data: new Uint8Array([0]) }) +
+				formatRecordLine({ id: 't257', data: new Uint8Array([1]) }),
+		);
 	});
 
 	it('256 small records make one chunk; the 257th starts the next', async () => {
