@@ -113,6 +113,54 @@ describe('forgetKeys and expiry never leave a record under a zeroed key', () => 
 		await vault.close();
 	});
 
+	// A regression guard for the fetch path (waiters on a shared fetch): the old code passed it too.
+	it('forgetKeys() at every event-loop turn after a key fetch returns, with a second put waiting on it', async () => {
+		const seal = await vaultSealFor(bed, owner);
+		const client = seal.sealClient;
+		let gate: { reached: () => void; open: Promise<void> } | undefined;
+		const gated: typeof client = {
+			encrypt: (options) => client.encrypt(options),
+			decrypt: (options) => client.decrypt(options),
+			fetchKeys: async (options) => {
+				await client.fetchKeys(options);
+				if (gate) {
+					gate.reached();
+					await gate.open;
+				}
+			},
+		};
+		const vault = await createVault({ ...seal, sealClient: gated });
+		const expected = new Map<string, string>();
+		let offsets = 0;
+		// The SDK decrypts the fetched keys over several event-loop turns: step by turns (each
+		// turn runs its microtasks to the end) until both puts are done before the forget.
+		for (let k = 0; k < 200; k++) {
+			vault.forgetKeys(); // both puts need the key fetched
+			let reached!: () => void;
+			let open!: () => void;
+			const atGate = new Promise<void>((resolve) => (reached = resolve));
+			gate = { reached, open: new Promise<void>((resolve) => (open = resolve)) };
+			let settled = 0;
+			const a = vault.put(`fa${k}`, bytes(`a ${k}`)).finally(() => void settled++);
+			const b = vault.put(`fb${k}`, bytes(`b ${k}`)).finally(() => void settled++);
+			await atGate;
+			gate = undefined;
+			open();
+			for (let turn = 0; turn < k; turn++) await new Promise((resolve) => setImmediate(resolve));
+			const bothDone = settled === 2;
+			vault.forgetKeys();
+			await Promise.all([a, b]);
+			expected.set(`fa${k}`, `a ${k}`);
+			expected.set(`fb${k}`, `b ${k}`);
+			offsets = k + 1;
+			if (bothDone) break;
+		}
+		expect(offsets).toBeGreaterThanOrEqual(2);
+		expect(offsets).toBeLessThan(200);
+		await expectSound(vault, expected);
+		await vault.close();
+	});
+
 	it('a key expiring between two concurrent puts, at every offset', async () => {
 		let now = Date.now() - 3 * DEFAULT_KEY_TTL_MS;
 		const seal = await vaultSealFor(bed, owner);
