@@ -4,7 +4,7 @@
  * Sui gRPC client drops the socket error, so when only the full node can be meant, a short
  * probe of its URL recovers the cause.
  */
-import { EndpointUnreachableError } from '../ts/errors.js';
+import { EndpointUnreachableError, VaultError } from '../ts/errors.js';
 import { SuiInstallError } from '../ts/sui-install/errors.js';
 
 /** What a command talked to, recorded by `suiContext` for failure messages. */
@@ -45,7 +45,12 @@ export async function explainNetworkError(
 	probe: (url: string) => Promise<string | undefined> = probeUrl,
 ): Promise<EndpointUnreachableError | undefined> {
 	// These already name the host they could not reach: re-explaining would misname it.
-	if (error instanceof EndpointUnreachableError || error instanceof SuiInstallError)
+	// Vault errors name their database (`--db`, `--postgres`), not a key server.
+	if (
+		error instanceof EndpointUnreachableError ||
+		error instanceof SuiInstallError ||
+		error instanceof VaultError
+	)
 		return undefined;
 	const found = search(error);
 	if (!found.socket && !found.grpc && !found.fetchFailed) return undefined;

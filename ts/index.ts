@@ -77,3 +77,4 @@ export { parseKeyServerConfig, type KeyServerFileConfig } from './keyserver/conf
 
 // Records vault (one Seal-sealed key per epoch, AES-256-GCM per record; SQLite / PostgreSQL)
 export * from './vault/index.js';
+export * from './vault/errors.js';

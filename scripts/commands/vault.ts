@@ -4,14 +4,23 @@
  * configured key servers; records never leave this process unencrypted except into `--out` files
  * (mode 0600, written whole or not at all).
  */
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Pool } from 'pg';
 import type { CliIo, Command } from '../cli-io.js';
-import { parseCommandArgs, parsePositiveInt, requiredPath, samePath } from '../args.js';
+import {
+	checkInputFile,
+	checkOutputFile,
+	parseCommandArgs,
+	parsePositiveInt,
+	requiredPath,
+	samePath,
+	usageErrors,
+} from '../args.js';
 import { SUI_OPTIONS, suiContext, type SuiContext } from '../sui-context.js';
 import { writeFileAtomic } from '../../ts/atomic-file.js';
-import { InvalidInputError } from '../../ts/errors.js';
-import { fromHex } from '../../ts/identity.js';
+import { InvalidInputError, VaultDatabaseError } from '../../ts/errors.js';
+import { fromHex, normalizeObjectId } from '../../ts/identity.js';
 import type { Logger } from '../../ts/logger.js';
 import { readAllowlist } from '../../ts/policies/allowlist.js';
 import { createSealClient, resolveThreshold } from '../../ts/seal/client.js';
@@ -24,6 +33,8 @@ import {
 } from '../../ts/seal/session.js';
 import { openPostgresStorage } from '../../ts/vault/postgres-storage.js';
 import { exportRecordLines, importRecordsFile } from '../../ts/vault/records-file.js';
+import { checkNewRecordId } from '../../ts/vault/record-id.js';
+import { checkRecordSize } from '../../ts/vault/record-size.js';
 import { openSqliteStorage } from '../../ts/vault/sqlite-storage.js';
 import type { VaultStorage } from '../../ts/vault/storage.js';
 import {
@@ -77,17 +88,41 @@ const OPTIONS = {
 const SUBCOMMANDS = ['init', 'put', 'get', 'import', 'export', 'rotate', 'stats'] as const;
 export type VaultSubcommand = (typeof SUBCOMMANDS)[number];
 
+/** Every mistake in the command line is a UsageError (exit 2), found before config or network. */
 export function parseVaultArgs(args: string[]) {
+	return usageErrors(() => checkVaultArgs(args));
+}
+
+function checkVaultArgs(args: string[]) {
 	const { values, positionals } = parseCommandArgs(args, OPTIONS, USAGE);
 	const [sub, ...rest] = positionals;
 	if (!SUBCOMMANDS.includes(sub as VaultSubcommand)) {
-		throw new InvalidInputError('subcommand', `expected one of ${SUBCOMMANDS.join('|')}\n${USAGE}`);
+		throw new InvalidInputError(
+			'subcommand',
+			`${sub === undefined ? 'missing' : `unknown '${sub}'`}: expected one of ${SUBCOMMANDS.join('|')}\n${USAGE}`,
+		);
 	}
 	if ((values.db === undefined) === (values.postgres === undefined)) {
 		throw new InvalidInputError('--db/--postgres', 'give exactly one storage');
 	}
+	if (values.postgres !== undefined) checkPostgresUrl(values.postgres);
 	if (values.postgres !== undefined && sub !== 'init' && values['vault-id'] === undefined) {
 		throw new InvalidInputError('--vault-id', 'is required with --postgres (init prints it)');
+	}
+	if (values['vault-id'] !== undefined && !/^(0x)?[0-9a-fA-F]{32}$/.test(values['vault-id'])) {
+		throw new InvalidInputError('--vault-id', 'expected the 32 hex digits `vault init` printed');
+	}
+	if (values.db !== undefined) {
+		const db = statSync(values.db, { throwIfNoEntry: false });
+		if (db?.isDirectory()) {
+			throw new InvalidInputError('--db', `${values.db} is a directory, not a vault file`);
+		}
+		if (sub === 'init' && db !== undefined) {
+			throw new InvalidInputError(
+				'--db',
+				`${values.db} already exists; vault init creates a new file (open it with the other subcommands)`,
+			);
+		}
 	}
 	const want = sub === 'put' || sub === 'get' ? 1 : sub === 'import' ? 1 : 0;
 	if (rest.length !== want) {
@@ -96,12 +131,27 @@ export function parseVaultArgs(args: string[]) {
 			`vault ${sub} takes ${want === 0 ? 'no' : want} positional argument${want === 1 ? '' : 's'}\n${USAGE}`,
 		);
 	}
-	if (sub === 'init' && (values.allowlist === undefined) === (values.owner === undefined)) {
-		throw new InvalidInputError('--allowlist/--owner', 'vault init needs exactly one target');
+	if (sub === 'put' || sub === 'get') checkNewRecordId(rest[0]!, 'ID');
+	if (sub === 'init') {
+		if ((values.allowlist === undefined) === (values.owner === undefined)) {
+			throw new InvalidInputError('--allowlist/--owner', 'vault init needs exactly one target');
+		}
+		if (values.allowlist !== undefined) normalizeObjectId(values.allowlist, '--allowlist');
+		if (values.owner !== undefined) normalizeObjectId(values.owner, '--owner');
+		if (values.threshold !== undefined) parsePositiveInt(values.threshold, '--threshold');
 	}
-	if (sub === 'put' && (values.in === undefined) === (values.value === undefined)) {
-		throw new InvalidInputError('--in/--value', 'vault put needs exactly one of them');
+	if (sub === 'put') {
+		if ((values.in === undefined) === (values.value === undefined)) {
+			throw new InvalidInputError('--in/--value', 'vault put needs exactly one of them');
+		}
+		if (values.in !== undefined) {
+			checkInputFile(values.in, '--in');
+			checkRecordSize(statSync(values.in).size, '--in');
+		} else {
+			checkRecordSize(Buffer.byteLength(values.value ?? '', 'utf8'), '--value');
+		}
 	}
+	if (sub === 'import') checkInputFile(rest[0]!, 'FILE');
 	if (sub === 'get' || sub === 'export') {
 		const out = requiredPath(values.out, '--out');
 		for (const input of [values.db, values.in, rest[0]]) {
@@ -109,11 +159,35 @@ export function parseVaultArgs(args: string[]) {
 				throw new InvalidInputError('--out', `would overwrite ${input}`);
 			}
 		}
+		checkOutputFile(out, '--out');
 	}
 	const ttlMin =
 		values.ttl === undefined ? DEFAULT_SESSION_TTL_MIN : parsePositiveInt(values.ttl, '--ttl');
 	if (ttlMin > 30) throw new InvalidInputError('--ttl', 'at most 30 minutes');
 	return { sub: sub as VaultSubcommand, arg: rest[0], values, ttlMin };
+}
+
+/** `--postgres` must be a `postgres://` or `postgresql://` URL (else pg reads it as a host name). */
+function checkPostgresUrl(value: string): void {
+	let url: URL | undefined;
+	try {
+		url = new URL(value);
+	} catch {
+		url = undefined;
+	}
+	if (url === undefined || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')) {
+		throw new InvalidInputError(
+			'--postgres',
+			'expected a URL like postgres://user@host:5432/database',
+		);
+	}
+}
+
+/** The `--postgres` URL without its password, for messages. */
+export function redactedPostgresUrl(value: string): string {
+	const url = new URL(value);
+	if (url.password !== '') url.password = '***';
+	return url.toString();
 }
 
 export type VaultArgs = ReturnType<typeof parseVaultArgs>;
@@ -161,11 +235,23 @@ export async function runVault(parsed: VaultArgs, ctx: SuiContext, io: CliIo): P
 		// Loaded only here: `--help` and SQLite vaults never pay for it.
 		const { default: pg } = await import('pg');
 		pool = new pg.Pool({ connectionString: values.postgres });
-		return openPostgresStorage({
-			pool,
-			mode,
-			...(mode === 'open' ? { vaultId: fromHex(values['vault-id'] ?? '', '--vault-id') } : {}),
-		});
+		try {
+			return await openPostgresStorage({
+				pool,
+				mode,
+				...(mode === 'open' ? { vaultId: fromHex(values['vault-id'] ?? '', '--vault-id') } : {}),
+			});
+		} catch (error) {
+			// Name the database as the user gave it (never as a key server or full node).
+			if (error instanceof VaultDatabaseError && error.problem === 'unavailable') {
+				throw new VaultDatabaseError(
+					'unavailable',
+					`--postgres ${redactedPostgresUrl(values.postgres ?? '')}: ${error.message}`,
+					{ cause: error },
+				);
+			}
+			throw error;
+		}
 	};
 
 	// An existing vault names its own package; stats needs neither Seal nor a package.

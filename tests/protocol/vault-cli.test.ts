@@ -12,7 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../scripts/cli-io.js';
 import { parseVaultArgs, runVault } from '../../scripts/commands/vault.js';
 import { loadConfig } from '../../ts/config.js';
-import { InvalidInputError, SealAccessDeniedError } from '../../ts/errors.js';
+import { InvalidInputError, SealAccessDeniedError, UsageError } from '../../ts/errors.js';
 import { silentLogger, type Logger } from '../../ts/logger.js';
 import { formatRecordLine } from '../../ts/vault/records-file.js';
 import { startSealTestbed, type SealTestbed } from '../support/seal-testbed.js';
@@ -183,6 +183,32 @@ describe('vault CLI', () => {
 			expect((await vaultCli(['stats', ...withId])).result).toMatchObject({ records: 1 });
 		} finally {
 			await server.stop();
+		}
+	});
+
+	it('import of a file with one bad line: exit 1 naming the line, nothing written', async () => {
+		const db = join(dir, 'v.db');
+		await vaultCli(['init', '--db', db, '--owner', user.toSuiAddress()], null);
+		await allowAll(db);
+		const input = join(dir, 'in.jsonl');
+		const good = formatRecordLine({ id: 'r0', data: new Uint8Array([1]) });
+		for (const [bad, message] of [
+			[
+				Buffer.from([0x7b, 0x22, 0x69, 0x64, 0x22, 0x3a, 0x22, 0xfe, 0x22, 0x7d, 0x0a]),
+				/^line 2: is not valid UTF-8$/,
+			],
+			[
+				Buffer.from('{"id":"a\\u0000","data":""}\n'),
+				/^line 2 id: a record id must be printable UTF-8 text; this one has U\+0000/,
+			],
+		] as const) {
+			await writeFile(input, Buffer.concat([Buffer.from(good), bad]));
+			const error = await vaultCli(['import', input, '--db', db]).catch((e: unknown) => e);
+			expect(error).toBeInstanceOf(InvalidInputError);
+			// Data, not the command line: the CLI exits 1.
+			expect(error).not.toBeInstanceOf(UsageError);
+			expect((error as Error).message).toMatch(message);
+			expect((await vaultCli(['stats', '--db', db], null)).result).toMatchObject({ records: 0 });
 		}
 	});
 

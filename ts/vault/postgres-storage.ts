@@ -90,10 +90,18 @@ function mapPgError(error: unknown): Error {
 	if (typeof code === 'string' && /^(08|57P|53)/.test(code)) {
 		return new VaultDatabaseError('unavailable', `PostgreSQL unavailable (${detail})`, options);
 	}
-	if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ECONNRESET') {
+	if (typeof code === 'string' ? SOCKET_CODES.has(code) : socketFailure(error)) {
 		return new VaultDatabaseError(
 			'unavailable',
 			`cannot reach PostgreSQL (${detail}); check the connection URL and that the server runs`,
+			options,
+		);
+	}
+	// undefined_table / undefined_column: someone altered the schema under the vault.
+	if (code === '42P01' || code === '42703') {
+		return new VaultDatabaseError(
+			'corrupt',
+			`the vault's PostgreSQL tables lack part of the schema (${detail}): the database was altered; restore it from a backup`,
 			options,
 		);
 	}
@@ -101,6 +109,26 @@ function mapPgError(error: unknown): Error {
 		return new VaultDatabaseError('corrupt', `PostgreSQL reports damage (${detail})`, options);
 	}
 	return error as Error;
+}
+
+/** Socket errors that mean the server cannot be reached. */
+const SOCKET_CODES = new Set([
+	'ECONNREFUSED',
+	'ENOTFOUND',
+	'ECONNRESET',
+	'EAI_AGAIN',
+	'ETIMEDOUT',
+	'EHOSTUNREACH',
+	'ENETUNREACH',
+]);
+
+/** A host with several addresses (`localhost`: ::1 and 127.0.0.1) fails with an AggregateError. */
+function socketFailure(error: unknown): boolean {
+	const inner = (error as { errors?: unknown }).errors;
+	return (
+		Array.isArray(inner) &&
+		inner.some((e) => SOCKET_CODES.has((e as { code?: unknown })?.code as string))
+	);
 }
 
 const buf = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -5,9 +5,9 @@
  * the last committed batch ended without duplicating or losing a record.
  */
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { InvalidInputError } from '../errors.js';
-import { checkRecordId } from './record-cipher.js';
+import { checkNewRecordId } from './record-id.js';
+import { EXPORT_PAGE_RECORDS, MAX_RECORD_LINE_BYTES, checkRecordSize } from './record-size.js';
 import type { Vault, VaultRecord } from './vault.js';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -23,13 +23,14 @@ export function parseRecordLine(line: string, lineNo: number): VaultRecord {
 	const { id, data } = (value ?? {}) as { id?: unknown; data?: unknown };
 	if (typeof id !== 'string')
 		throw new InvalidInputError(`line ${lineNo}`, '"id" must be a string');
-	checkRecordId(id, `line ${lineNo} id`);
+	checkNewRecordId(id, `line ${lineNo} id`);
 	if (typeof data !== 'string' || data.length % 4 !== 0 || !BASE64.test(data)) {
 		throw new InvalidInputError(
 			`line ${lineNo}`,
 			'"data" must be base64 (standard alphabet, padded)',
 		);
 	}
+	checkRecordSize((data.length / 4) * 3 - (data.match(/=*$/)?.[0].length ?? 0), `line ${lineNo}`);
 	return { id, data: new Uint8Array(Buffer.from(data, 'base64')) };
 }
 
@@ -37,13 +38,54 @@ export function formatRecordLine(record: VaultRecord): string {
 	return `${JSON.stringify({ id: record.id, data: Buffer.from(record.data).toString('base64') })}\n`;
 }
 
+/**
+ * Non-blank lines of `path` (1-based numbers), each strictly UTF-8: invalid bytes refuse the file
+ * with the line number instead of turning into U+FFFD. A line longer than any valid record's is
+ * refused before it is buffered whole.
+ */
 async function* lines(path: string): AsyncGenerator<{ line: string; lineNo: number }> {
-	const reader = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+	const decoder = new TextDecoder('utf-8', { fatal: true });
 	let lineNo = 0;
-	for await (const line of reader) {
+	const emit = (bytes: Buffer) => {
 		lineNo += 1;
-		if (line.trim() !== '') yield { line, lineNo };
+		const end = bytes.at(-1) === 0x0d ? bytes.length - 1 : bytes.length;
+		let line: string;
+		try {
+			line = decoder.decode(bytes.subarray(0, end));
+		} catch (error) {
+			throw new InvalidInputError(`line ${lineNo}`, 'is not valid UTF-8', { cause: error });
+		}
+		return line.trim() === '' ? undefined : { line, lineNo };
+	};
+	let pending: Buffer[] = [];
+	let pendingBytes = 0;
+	for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+		let start = 0;
+		for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
+			pending.push(chunk.subarray(start, nl));
+			pendingBytes += nl - start;
+			if (pendingBytes > MAX_RECORD_LINE_BYTES) throw lineTooLong(lineNo + 1);
+			const line = emit(Buffer.concat(pending));
+			pending = [];
+			pendingBytes = 0;
+			if (line !== undefined) yield line;
+			start = nl + 1;
+		}
+		pending.push(chunk.subarray(start));
+		pendingBytes += chunk.length - start;
+		if (pendingBytes > MAX_RECORD_LINE_BYTES) throw lineTooLong(lineNo + 1);
 	}
+	if (pendingBytes > 0) {
+		const line = emit(Buffer.concat(pending));
+		if (line !== undefined) yield line;
+	}
+}
+
+function lineTooLong(lineNo: number): InvalidInputError {
+	return new InvalidInputError(
+		`line ${lineNo}`,
+		`is longer than ${MAX_RECORD_LINE_BYTES} bytes: no record of at most the vault's maximum record size is that long`,
+	);
 }
 
 /** Validates every line (ids unique) without keeping records; returns the record count. */
@@ -107,15 +149,20 @@ export async function* exportRecordLines(
 ): AsyncGenerator<Uint8Array> {
 	let done = 0;
 	let chunk: string[] = [];
-	for await (const record of vault.iterate(
-		options.pageSize === undefined ? {} : { pageSize: options.pageSize },
-	)) {
-		chunk.push(formatRecordLine(record));
+	let chunkChars = 0;
+	for await (const record of vault.iterate({
+		pageSize: options.pageSize ?? EXPORT_PAGE_RECORDS,
+	})) {
+		const line = formatRecordLine(record);
 		record.data.fill(0);
+		chunk.push(line);
+		chunkChars += line.length;
 		done += 1;
-		if (chunk.length >= 256) {
+		// Written out every 256 lines or 1 MiB, whichever comes first (big records add up fast).
+		if (chunk.length >= 256 || chunkChars >= 2 ** 20) {
 			yield Buffer.from(chunk.join(''), 'utf8');
 			chunk = [];
+			chunkChars = 0;
 			options.onProgress?.(done);
 		}
 	}

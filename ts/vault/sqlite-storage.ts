@@ -61,7 +61,11 @@ export interface SqliteStorageOptions {
 
 /** Opens (or creates) a vault file. Throws VaultDatabaseError saying what is wrong with it. */
 export async function openSqliteStorage(options: SqliteStorageOptions): Promise<VaultStorage> {
-	const exists = statSync(options.path, { throwIfNoEntry: false }) !== undefined;
+	const stat = statSync(options.path, { throwIfNoEntry: false });
+	if (stat?.isDirectory()) {
+		throw new VaultDatabaseError('foreign', `${options.path} is a directory, not a vault file`);
+	}
+	const exists = stat !== undefined;
 	if (options.mode === 'create' && exists) {
 		throw new VaultDatabaseError(
 			'exists',
@@ -176,6 +180,7 @@ function run<T>(db: DatabaseSync | undefined, path: string, fn: () => T): T {
 }
 
 /** SQLite result codes (primary, low byte of the extended code). */
+const SQLITE_ERROR = 1;
 const SQLITE_BUSY = 5;
 const SQLITE_LOCKED = 6;
 const SQLITE_CORRUPT = 11;
@@ -184,11 +189,26 @@ const SQLITE_NOTADB = 26;
 
 export function mapSqliteError(error: unknown, path: string): Error {
 	if (error instanceof VaultDatabaseError) return error;
+	// node:sqlite refuses an integer beyond 2^53 (an epoch or count no vault writes).
+	if (error instanceof RangeError) {
+		return new VaultDatabaseError(
+			'corrupt',
+			`${path} holds a value out of range (${error.message}): the database was altered; restore it from a backup`,
+			{ cause: error },
+		);
+	}
 	const code = (error as { errcode?: unknown }).errcode;
 	if (typeof code !== 'number') return error as Error;
 	const primary = code & 0xff;
 	const detail = (error as Error).message;
 	const options = { cause: error };
+	if (primary === SQLITE_ERROR && /no such (table|column)/.test(detail)) {
+		return new VaultDatabaseError(
+			'corrupt',
+			`${path} lacks part of the vault schema (${detail}): the database was altered; restore it from a backup`,
+			options,
+		);
+	}
 	switch (primary) {
 		case SQLITE_BUSY:
 		case SQLITE_LOCKED:
@@ -227,7 +247,8 @@ class SqliteStorage implements VaultStorage {
 	#stmt(sql: string): StatementSync {
 		let statement = this.#statements.get(sql);
 		if (statement === undefined) {
-			statement = this.#db.prepare(sql);
+			// A missing table or column (an altered schema) fails here: a VaultDatabaseError.
+			statement = this.#run(() => this.#db.prepare(sql));
 			this.#statements.set(sql, statement);
 		}
 		return statement;

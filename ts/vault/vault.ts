@@ -21,7 +21,10 @@ import { innerIdFor, sealEncrypt, type EncryptTarget } from '../seal/encrypt.js'
 import type { KeyAccessRecorder } from '../seal/key-access-audit.js';
 import type { RetryOptions } from '../seal/retry.js';
 import { sessionKeyExpiresAt, type SessionKeyRenewer } from '../seal/session.js';
-import { EpochKeyCache } from './key-cache.js';
+import { EpochKeyCache, type KeyLease } from './key-cache.js';
+import { VaultKeyDroppedError } from './errors.js';
+import { checkNewRecordId } from './record-id.js';
+import { checkRecordSize } from './record-size.js';
 import {
 	EPOCH_KEY_BYTES,
 	VAULT_ID_BYTES,
@@ -35,6 +38,8 @@ import type { EpochRow, VaultMeta, VaultPolicy, VaultStorage } from './storage.j
 export const MAX_RECORDS_PER_EPOCH = 2 ** 32;
 /** Keys made or fetched without a session key stay cached this long. */
 export const DEFAULT_KEY_TTL_MS = 10 * 60_000;
+/** Fetches of one key a caller makes when others keep dropping it before it gets a lease. */
+const MAX_KEY_ROUNDS = 3;
 /** Records per storage page when iterating. */
 export const DEFAULT_PAGE_SIZE = 500;
 
@@ -130,7 +135,8 @@ export class Vault {
 	readonly #maxPerEpoch: number;
 	readonly #membership: MembershipSource | undefined;
 	readonly #now: () => number;
-	readonly #pending = new Map<number, Promise<Uint8Array>>();
+	/** Key fetches in flight: a caller needing one of their epochs waits, then leases. */
+	readonly #pending = new Map<number, Promise<unknown>>();
 	#closed = false;
 
 	private constructor(meta: VaultMeta, options: OpenVaultOptions) {
@@ -169,7 +175,10 @@ export class Vault {
 			key = epoch.key;
 			meta.servers = epoch.servers;
 			await options.storage.create(meta, epoch.row);
-			vault.#cache.set(0, key, await vault.#keyExpiry(false));
+			const expiry = await vault.#keyExpiry(false);
+			// The cache owns the key from here on.
+			vault.#cache.set(0, key, expiry).release();
+			key = undefined;
 			return vault;
 		} catch (error) {
 			key?.fill(0);
@@ -247,7 +256,8 @@ export class Vault {
 		const latest = await this.#storage.latestEpoch();
 		const { row, key } = await this.#newEpoch(latest.epoch + 1);
 		if (await this.#storage.addEpoch(row)) {
-			this.#cache.set(row.epoch, key, await this.#keyExpiry(false));
+			const expiry = await this.#keyExpiry(false);
+			this.#cache.set(row.epoch, key, expiry).release();
 			this.#seal.logger?.info(`vault: epoch ${row.epoch} started`);
 			return row.epoch;
 		}
@@ -275,36 +285,78 @@ export class Vault {
 		return true;
 	}
 
-	/** Keys of `epochs` (cached, or fetched in one Seal request per ≤ 100 epochs). */
-	async #keys(epochs: readonly number[]): Promise<Map<number, Uint8Array>> {
-		const keys = new Map<number, Uint8Array>();
-		const missing: number[] = [];
-		const waiting: Promise<void>[] = [];
-		for (const epoch of new Set(epochs)) {
-			const cached = this.#cache.get(epoch);
-			if (cached !== undefined) keys.set(epoch, cached);
-			else if (this.#pending.has(epoch)) {
-				waiting.push(this.#pending.get(epoch)!.then((key) => void keys.set(epoch, key)));
-			} else missing.push(epoch);
-		}
-		if (missing.length > 0) {
-			const fetch = this.#fetchKeys(missing);
-			for (const epoch of missing) {
-				const one = fetch.then((fetched) => fetched.get(epoch)!);
-				one.catch(() => {});
-				this.#pending.set(epoch, one);
+	/**
+	 * Leases on the keys of `epochs` (cached, or fetched in one Seal request per ≤ 100 epochs).
+	 * The caller releases them. A key dropped while we waited (forgetKeys, expiry) is fetched
+	 * again, never handed out dropped.
+	 */
+	async #keys(epochs: readonly number[]): Promise<Map<number, KeyLease>> {
+		const leases = new Map<number, KeyLease>();
+		try {
+			for (let round = 0; ; round++) {
+				this.#checkOpen();
+				const missing: number[] = [];
+				const waiting: Promise<unknown>[] = [];
+				for (const epoch of new Set(epochs)) {
+					if (leases.get(epoch)?.live) continue;
+					leases.get(epoch)?.release();
+					leases.delete(epoch);
+					const cached = this.#cache.lease(epoch);
+					if (cached !== undefined) leases.set(epoch, cached);
+					else if (this.#pending.has(epoch)) waiting.push(this.#pending.get(epoch)!);
+					else missing.push(epoch);
+				}
+				if (missing.length === 0 && waiting.length === 0) return leases;
+				if (round >= MAX_KEY_ROUNDS) {
+					const epoch = missing[0] ?? [...new Set(epochs)].find((e) => !leases.get(e)?.live)!;
+					throw new VaultKeyDroppedError(
+						epoch,
+						`epoch ${epoch}'s key was dropped ${MAX_KEY_ROUNDS} times while fetching it (forgetKeys or an expired session key); retry`,
+					);
+				}
+				if (missing.length > 0) {
+					const fetch = this.#fetchKeys(missing);
+					// Waiters share this fetch's outcome (a refusal is theirs too).
+					const settled = fetch.then(() => {});
+					settled.catch(() => {});
+					for (const epoch of missing) this.#pending.set(epoch, settled);
+					try {
+						for (const [epoch, lease] of await fetch) leases.set(epoch, lease);
+					} finally {
+						for (const epoch of missing) {
+							if (this.#pending.get(epoch) === settled) this.#pending.delete(epoch);
+						}
+					}
+				}
+				// Others' fetches: their keys are in the cache now.
+				await Promise.all(waiting);
 			}
-			try {
-				for (const [epoch, key] of await fetch) keys.set(epoch, key);
-			} finally {
-				for (const epoch of missing) this.#pending.delete(epoch);
-			}
+		} catch (error) {
+			for (const lease of leases.values()) lease.release();
+			throw error;
 		}
-		await Promise.all(waiting);
-		return keys;
 	}
 
-	async #fetchKeys(epochs: number[]): Promise<Map<number, Uint8Array>> {
+	/**
+	 * Runs `use` (synchronous) with the keys of `epochs`, leased for the call only and checked
+	 * live right before it: a key dropped meanwhile is fetched again, never used.
+	 */
+	async #withKeys<T>(epochs: readonly number[], use: (keys: Map<number, Uint8Array>) => T) {
+		for (let attempt = 1; ; attempt++) {
+			const leases = await this.#keys(epochs);
+			try {
+				if (attempt >= MAX_KEY_ROUNDS || [...leases.values()].every((lease) => lease.live)) {
+					// `key` throws VaultKeyDroppedError for a lease that is not live.
+					return use(new Map([...leases].map(([epoch, lease]) => [epoch, lease.key])));
+				}
+			} finally {
+				for (const lease of leases.values()) lease.release();
+			}
+		}
+	}
+
+	/** Fetches, caches and leases the keys of `epochs` (the caller releases the leases). */
+	async #fetchKeys(epochs: number[]): Promise<Map<number, KeyLease>> {
 		const session = this.#seal.session;
 		if (session === undefined || this.#seal.buildTxBytes === undefined) {
 			throw new InvalidInputError(
@@ -344,23 +396,39 @@ export class Vault {
 			this.#seal.logger?.debug('vault: key request hit a closed connection; retrying once');
 			plaintexts = await fetchOnce();
 		}
-		const expiry = await this.#keyExpiry(true);
-		const keys = new Map<number, Uint8Array>();
-		rows.forEach((row, i) => {
-			const key = plaintexts[i]!;
-			if (key.length !== EPOCH_KEY_BYTES) {
-				key.fill(0);
-				throw new VaultDatabaseError('corrupt', `epoch ${row.epoch}'s sealed key is not 32 bytes`);
-			}
-			this.#cache.set(row.epoch, key, expiry);
-			keys.set(row.epoch, key);
-		});
-		return keys;
+		let expiry: number;
+		try {
+			expiry = await this.#keyExpiry(true);
+		} catch (error) {
+			for (const key of plaintexts) key.fill(0);
+			throw error;
+		}
+		const bad = rows.findIndex((_, i) => plaintexts[i]!.length !== EPOCH_KEY_BYTES);
+		if (bad !== -1) {
+			for (const key of plaintexts) key.fill(0);
+			throw new VaultDatabaseError(
+				'corrupt',
+				`epoch ${rows[bad]!.epoch}'s sealed key is not 32 bytes`,
+			);
+		}
+		// Cached and leased in one step: nothing can drop them before the caller has its leases.
+		return new Map(
+			rows.map((row, i) => [row.epoch, this.#cache.set(row.epoch, plaintexts[i]!, expiry)]),
+		);
 	}
 
 	/** The sealed key must be for this vault's package and this epoch's identity. */
 	#checkEpochRow(row: EpochRow): void {
-		const parsed = parseItem({ data: row.sealedKey, policy: this.meta.policy });
+		let parsed: ReturnType<typeof parseItem>;
+		try {
+			parsed = parseItem({ data: row.sealedKey, policy: this.meta.policy });
+		} catch (error) {
+			throw new VaultDatabaseError(
+				'corrupt',
+				`epoch ${row.epoch}'s sealed key is not a Seal object (${(error as Error).message}); the database was altered or damaged: restore it from a backup`,
+				{ cause: error },
+			);
+		}
 		const expected = toHex(epochInnerId(this.meta, row.epoch));
 		if (parsed.id !== expected || parsed.packageId !== this.meta.packageId) {
 			throw new VaultDatabaseError(
@@ -384,7 +452,7 @@ export class Vault {
 		}
 		const seen = new Set<string>();
 		for (const [i, record] of records.entries()) {
-			checkRecordId(record.id, `records[${i}].id`);
+			checkNewRecordId(record.id, `records[${i}].id`);
 			if (seen.has(record.id)) {
 				throw new InvalidInputError(`records[${i}].id`, `'${record.id}' appears twice in one call`);
 			}
@@ -392,12 +460,14 @@ export class Vault {
 			if (!(record.data instanceof Uint8Array)) {
 				throw new InvalidInputError(`records[${i}].data`, 'must be bytes (Uint8Array)');
 			}
+			checkRecordSize(record.data.length, `records[${i}].data`);
 		}
 		for (let attempt = 0; attempt < 3; attempt++) {
 			const { epoch } = await this.#storage.latestEpoch();
-			const key = (await this.#keys([epoch])).get(epoch)!;
 			const { vaultId } = this.meta;
-			const sealed = records.map((r) => encryptRecord(key, vaultId, epoch, r.id, r.data));
+			const sealed = await this.#withKeys([epoch], (keys) =>
+				records.map((r) => encryptRecord(keys.get(epoch)!, vaultId, epoch, r.id, r.data)),
+			);
 			if (await this.#storage.putRecords(epoch, sealed, this.#maxPerEpoch)) return { epoch };
 			// The epoch key's encryption budget is spent: a new epoch starts by itself.
 			await this.rotate();
@@ -415,15 +485,19 @@ export class Vault {
 		this.#checkOpen();
 		ids.forEach((id, i) => checkRecordId(id, `ids[${i}]`));
 		const rows = await this.#storage.getRecords(ids);
-		const keys = await this.#keys(rows.map((r) => r.epoch));
 		const byId = new Map<string, Uint8Array>();
-		try {
-			for (const row of rows)
-				byId.set(row.id, decryptRecord(keys.get(row.epoch)!, this.meta.vaultId, row));
-		} catch (error) {
-			for (const plain of byId.values()) plain.fill(0);
-			throw error;
-		}
+		await this.#withKeys(
+			rows.map((r) => r.epoch),
+			(keys) => {
+				try {
+					for (const row of rows)
+						byId.set(row.id, decryptRecord(keys.get(row.epoch)!, this.meta.vaultId, row));
+				} catch (error) {
+					for (const plain of byId.values()) plain.fill(0);
+					throw error;
+				}
+			},
+		);
 		return ids.map((id) => byId.get(id));
 	}
 
@@ -459,9 +533,24 @@ export class Vault {
 				...(options.epochs ? { epochs: options.epochs } : {}),
 			});
 			if (page.length === 0) return;
-			const keys = await this.#keys(page.map((r) => r.epoch));
+			// One key request for the page's epochs; each record then takes its key from the cache
+			// just for its own decryption, so no key is held while the consumer has a record (a
+			// key dropped meanwhile by forgetKeys, expiry or close is fetched again, or refused).
+			for (const lease of (await this.#keys(page.map((r) => r.epoch))).values()) lease.release();
 			for (const row of page) {
-				yield { id: row.id, data: decryptRecord(keys.get(row.epoch)!, this.meta.vaultId, row) };
+				const decrypt = (key: Uint8Array) => decryptRecord(key, this.meta.vaultId, row);
+				const lease = this.#cache.lease(row.epoch);
+				let data: Uint8Array;
+				if (lease === undefined) {
+					data = await this.#withKeys([row.epoch], (keys) => decrypt(keys.get(row.epoch)!));
+				} else {
+					try {
+						data = decrypt(lease.key);
+					} finally {
+						lease.release();
+					}
+				}
+				yield { id: row.id, data };
 			}
 			after = page.at(-1)!.id;
 			if (page.length < limit) return;
@@ -533,6 +622,12 @@ function connectionReset(error: unknown): boolean {
 export async function vaultStats(storage: VaultStorage, meta?: VaultMeta): Promise<VaultStats> {
 	const m = meta ?? (await storage.readMeta());
 	const [stats, epochs] = await Promise.all([storage.stats(), storage.listEpochs()]);
+	if (epochs.length === 0) {
+		throw new VaultDatabaseError(
+			'corrupt',
+			`the vault ${toHex(m.vaultId)} has no epoch (its epoch rows were deleted): restore the database from a backup`,
+		);
+	}
 	const created = new Map(epochs.map((e) => [e.epoch, e.createdAtMs]));
 	return {
 		vaultId: toHex(m.vaultId),
