@@ -69,6 +69,7 @@ export * from './keyserver/packages.js';
 export * from './keyserver/address-aliases.js';
 export * from './keyserver/mvr.js';
 export * from './keyserver/valid-ptb.js';
+export * from './keyserver/errors.js';
 
 // Records vault (one Seal-sealed key per epoch, AES-256-GCM per record; SQLite / PostgreSQL)
 export * from './vault/index.js';

@@ -68,8 +68,8 @@ describe('key-server-config.yaml', () => {
 		).toThrow(/both/);
 	});
 
-	it('refuses Permissioned and Committee modes with one clear line', () => {
-		for (const mode of ['Permissioned', 'Committee']) {
+	it('refuses Permissioned mode with one clear line', () => {
+		for (const mode of ['Permissioned']) {
 			let error: unknown;
 			try {
 				parseKeyServerConfig(`network: Testnet\nserver_mode: !${mode}\n  client_configs: []\n`);

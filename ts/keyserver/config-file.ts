@@ -10,6 +10,7 @@
  */
 import { parseDocument, isMap, isScalar, type Node, type YAMLMap } from 'yaml';
 import { InvalidInputError } from '../errors.js';
+import { parseCommitteeMode, type CommitteeModeConfig } from './committee/config.js';
 
 /** Seal package of Mysten's default deployments (crates/key-server/src/seal_package.rs). */
 export const SEAL_PACKAGE_BY_NETWORK = {
@@ -18,7 +19,7 @@ export const SEAL_PACKAGE_BY_NETWORK = {
 } as const;
 
 /** Default node per network (crates/key-server/src/common.rs `default_node_url`). */
-const DEFAULT_NODE_URL = {
+export const DEFAULT_NODE_URL = {
 	Devnet: 'https://fullnode.devnet.sui.io:443',
 	Testnet: 'https://fullnode.testnet.sui.io:443',
 	Mainnet: 'https://fullnode.mainnet.sui.io:443',
@@ -35,6 +36,8 @@ export interface KeyServerFileConfig {
 	rgpUpdateIntervalMs: number;
 	/** Keys of Mysten's file that this server reads but does not act on. */
 	ignored: string[];
+	/** `server_mode: !Committee` (then `keyServerObjectId` is its `key_server_obj_id`). */
+	committee?: CommitteeModeConfig;
 }
 
 const IGNORED_KNOWN_KEYS = [
@@ -65,16 +68,19 @@ export function parseKeyServerConfig(
 	const network = parseNetwork(get('network'));
 	const mode = get('server_mode');
 	const modeTag = mode?.tag?.replace(/^!/, '');
-	if (modeTag === 'Permissioned' || modeTag === 'Committee') {
-		fail(`server_mode !${modeTag} is not supported by this key server (only !Open)`);
+	if (modeTag === 'Permissioned') {
+		fail(`server_mode !${modeTag} is not supported by this key server (only !Open and !Committee)`);
 	}
-	if (modeTag !== 'Open' || !isMap(mode)) {
-		fail("server_mode must be '!Open' with key_server_object_id");
+	const committee = modeTag === 'Committee' && mode ? parseCommitteeMode(mode) : undefined;
+	if (!committee && (modeTag !== 'Open' || !isMap(mode))) {
+		fail("server_mode must be '!Open' with key_server_object_id (or '!Committee')");
 	}
-	const keyServerObjectId = objectId(
-		scalarString(mode.get('key_server_object_id', true) as Node | undefined),
-		'server_mode.key_server_object_id',
-	);
+	const keyServerObjectId =
+		committee?.keyServerObjectId ??
+		objectId(
+			scalarString((mode as YAMLMap).get('key_server_object_id', true) as Node | undefined),
+			'server_mode.key_server_object_id',
+		);
 
 	const fileNodeUrl = optionalString(get('node_url'), 'node_url');
 	if (fileNodeUrl !== undefined && env['NODE_URL']) {
@@ -103,10 +109,11 @@ export function parseKeyServerConfig(
 		sessionKeyTtlMaxMinutes: ttlMaxMs / 60_000,
 		rgpUpdateIntervalMs: durationField(get('rgp_update_interval'), 'rgp_update_interval', 60_000),
 		ignored,
+		...(committee ? { committee } : {}),
 	};
 }
 
-function parseNetwork(node: Node | undefined): {
+export function parseNetwork(node: Node | undefined): {
 	name: KeyServerFileConfig['network'];
 	sealPackageId: string;
 } {

@@ -17,11 +17,13 @@ import {
 	concat,
 	DST_POP,
 	type CurveBackendName,
+	type MasterKeyOps,
 	type ScalarSource,
 } from './curve/curve.js';
 import { DEFAULT_CURVE_BACKEND, loadCurveBackend } from './curve/backend.js';
 import { NodeAddressAliases, type AddressAliasLookup } from './address-aliases.js';
 import type { PolicyEvaluator } from './evaluator.js';
+import type { CommitteeMemberKeys } from './committee/member-keys.js';
 import { fetchKey } from './fetch-key.js';
 import { checkSdkHeaders } from './headers.js';
 import { defaultWorkerCount, inlineDeriver, startWorkerPool, type KeyDeriver } from './key-pool.js';
@@ -38,9 +40,18 @@ import {
 } from './protocol.js';
 import { BodyDataError, JsonSyntaxError, parseFetchKeyBody } from './request.js';
 
+/** Upstream's debug route (server.rs `app`): a committee member's partial public key. */
+const DEBUG_PARTIAL_PK = '/v1/debug/committee_partial_pk';
+
 export interface KeyServerOptions {
-	/** 32-byte master key (secret; never logged). */
-	masterKey: Uint8Array;
+	/** 32-byte master key (secret; never logged). Not with `committee`. */
+	masterKey?: Uint8Array;
+	/**
+	 * Committee member mode (ts/keyserver/committee): keys come from the member's share, `/v1/service`
+	 * answers `InvalidServiceId` (no proof of possession) and `/v1/debug/committee_partial_pk` is
+	 * served. The server closes it on `close()`.
+	 */
+	committee?: CommitteeMemberKeys;
 	/** On-chain `KeyServer` object id this server answers for (`/v1/service`). */
 	objectId: string;
 	evaluator: PolicyEvaluator;
@@ -86,7 +97,7 @@ export interface RunningKeyServer {
 	url: string;
 	port: number;
 	objectId: string;
-	/** 96-byte compressed G2 master public key. */
+	/** 96-byte compressed G2 master public key (committee member: its partial public key at start). */
 	publicKey: Uint8Array;
 	stats: KeyServerStats;
 	curveBackend: CurveBackendName;
@@ -98,7 +109,11 @@ export interface RunningKeyServer {
 }
 
 export async function startKeyServer(options: KeyServerOptions): Promise<RunningKeyServer> {
-	checkedScalar(options.masterKey);
+	const committee = options.committee;
+	if ((options.masterKey === undefined) === (committee === undefined)) {
+		throw new InvalidInputError('masterKey', 'give exactly one of masterKey and committee');
+	}
+	if (options.masterKey) checkedScalar(options.masterKey);
 	let objectId: string;
 	try {
 		objectId = normalizeSuiObjectId(options.objectId);
@@ -123,18 +138,25 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 		options.addressAliases ??
 		(options.suiClient ? new NodeAddressAliases(options.suiClient) : undefined);
 	const curve = await loadCurveBackend(options.curveBackend ?? DEFAULT_CURVE_BACKEND);
-	const ops = curve.withMasterKey(options.masterKey);
-	const publicKey = ops.publicKey();
-	const pop = Buffer.from(
-		ops.signG1(concat(concat(DST_POP, publicKey), Buffer.from(objectId.slice(2), 'hex'))),
-	).toString('base64');
 	let keys: KeyDeriver;
-	if (workerCount === 0) {
-		keys = inlineDeriver(ops, options.random);
+	let publicKey: Uint8Array;
+	let pop: string | undefined;
+	if (committee) {
+		keys = committee;
+		publicKey = committee.partialPublicKey();
 	} else {
+		const ops = curve.withMasterKey(options.masterKey!);
+		publicKey = ops.publicKey();
+		pop = Buffer.from(
+			ops.signG1(concat(concat(DST_POP, publicKey), Buffer.from(objectId.slice(2), 'hex'))),
+		).toString('base64');
+		keys = await openKeys(ops);
+	}
+	async function openKeys(ops: MasterKeyOps): Promise<KeyDeriver> {
+		if (workerCount === 0) return inlineDeriver(ops, options.random);
 		ops.wipe();
-		keys = await startWorkerPool({
-			masterKey: options.masterKey,
+		return startWorkerPool({
+			masterKey: options.masterKey!,
 			backend: curve.name,
 			size: workerCount,
 		});
@@ -151,12 +173,13 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 			if (method !== 'GET') return sendText(res, 405, '');
 			return sendJson(res, 200, { name: 'key-server', version: KEY_SERVER_VERSION, status: 'up' });
 		}
-		if (path === '/v1/service' || path === '/v1/fetch_key') {
-			const wanted = path === '/v1/service' ? 'GET' : 'POST';
+		if (path === '/v1/service' || path === '/v1/fetch_key' || path === DEBUG_PARTIAL_PK) {
+			const wanted = path === '/v1/fetch_key' ? 'POST' : 'GET';
 			const sdk = checkSdkHeaders(req.headers, req.headersDistinct);
 			metrics?.sdkVersions.inc({ sdk_type: sdk.sdkType, version: sdk.version });
 			if (method !== wanted) return sendText(res, 405, '');
 			if (path === '/v1/service') return service(res, url);
+			if (path === DEBUG_PARTIAL_PK) return partialPk(res);
 			return fetchKeyRoute(req, res, body);
 		}
 		return sendText(res, 404, '');
@@ -169,9 +192,19 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 		const query = url.searchParams.getAll('service_id').at(-1) ?? '';
 		// `0x` and up to 64 hex digits, zero-padded (`0x` alone is object 0x0).
 		const asked = /^0x[0-9a-fA-F]{0,64}$/.test(query) ? normalizeSuiObjectId(query) : undefined;
-		if (asked !== objectId)
+		// Committee mode has no proof of possession: every id is unknown (upstream's empty PoP map).
+		if (asked !== objectId || pop === undefined)
 			throw new KeyServerRequestError('InvalidServiceId', MESSAGES.InvalidServiceId);
 		sendJson(res, 200, { service_id: objectId, pop });
+	}
+
+	/** `handle_get_committee_server_partial_pk`: counted as a service request, as upstream. */
+	function partialPk(res: ServerResponse) {
+		stats.serviceRequests++;
+		metrics?.serviceRequests.inc();
+		if (!committee) return sendText(res, 400, 'Unsupported');
+		const pk = committee.partialPublicKey();
+		sendJson(res, 200, { partial_pk: Buffer.from(pk).toString('base64') });
 	}
 
 	async function fetchKeyRoute(req: IncomingMessage, res: ServerResponse, body: Buffer) {

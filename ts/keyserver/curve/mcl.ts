@@ -82,8 +82,47 @@ async function init(): Promise<CurveBackend> {
 		}
 	};
 
+	const decodeG2 = (bytes: Uint8Array): mcl.G2 | undefined => {
+		try {
+			const point = new mcl.G2();
+			point.deserialize(bytes);
+			return point;
+		} catch {
+			return undefined;
+		}
+	};
+	const negG2 = mcl.neg(baseG2);
+	const frOfPublic = (value: bigint): mcl.Fr => {
+		const fr = new mcl.Fr();
+		fr.setStr(value.toString(16), 16);
+		return fr;
+	};
+
 	return {
 		name: 'mcl',
+		verifyEncryptedShare([c0Bytes, c1Bytes], ephemeralVk, partialPk, fullId) {
+			const c0 = decodeG1(c0Bytes);
+			const c1 = decodeG1(c1Bytes);
+			const vk = decodeG2(ephemeralVk);
+			const pk = decodeG2(partialPk);
+			if (!c0 || !c1 || !vk || !pk) return false;
+			if (c0.isZero() || c1.isZero() || vk.isZero() || pk.isZero()) return false;
+			// e(c1, -g2) · e(c0, vk) · e(H(id), pk) == 1, one final exponentiation.
+			const h = mcl.hashAndMapToG1(concat(DST_ID, fullId));
+			const product = mcl.mul(
+				mcl.mul(mcl.millerLoop(c1, negG2), mcl.millerLoop(c0, vk)),
+				mcl.millerLoop(h, pk),
+			);
+			return mcl.finalExp(product).isOne();
+		},
+		combineG1(points, coefficients) {
+			const decoded = points.map((bytes) => {
+				const point = decodeG1(bytes);
+				if (!point) throw new Error('not a valid G1 point');
+				return point;
+			});
+			return mcl.mulVec(decoded, coefficients.map(frOfPublic)).serialize();
+		},
 		hashToG1: (message) => mcl.hashAndMapToG1(message).serialize(),
 		isG1: (bytes) => decodeG1(bytes) !== undefined,
 		isG2(bytes) {

@@ -53,8 +53,42 @@ function decodeG1(bytes: Uint8Array): G1Point | undefined {
 	}
 }
 
+function decodeG2(bytes: Uint8Array): InstanceType<typeof G2> | undefined {
+	try {
+		return G2.fromBytes(bytes);
+	} catch {
+		return undefined;
+	}
+}
+
 export const nobleBackend: CurveBackend = {
 	name: 'noble',
+	verifyEncryptedShare([c0Bytes, c1Bytes], ephemeralVk, partialPk, fullId) {
+		const c0 = decodeG1(c0Bytes);
+		const c1 = decodeG1(c1Bytes);
+		const vk = decodeG2(ephemeralVk);
+		const pk = decodeG2(partialPk);
+		if (!c0 || !c1 || !vk || !pk) return false;
+		if (c0.is0() || c1.is0() || vk.is0() || pk.is0()) return false;
+		const h = hashToG1Point(concat(DST_ID, fullId));
+		// e(c1, -g2) · e(c0, vk) · e(H(id), pk) == 1 (noble's batch: one final exponentiation).
+		const product = bls12_381.pairingBatch([
+			{ g1: c1, g2: G2.BASE.negate() },
+			{ g1: c0, g2: vk },
+			{ g1: h, g2: pk },
+		]);
+		return bls12_381.fields.Fp12.eql(product, bls12_381.fields.Fp12.ONE);
+	},
+	combineG1(points, coefficients) {
+		let sum = G1.ZERO;
+		points.forEach((bytes, i) => {
+			const point = decodeG1(bytes);
+			if (!point) throw new Error('not a valid G1 point');
+			const k = coefficients[i]! % bls12_381.fields.Fr.ORDER;
+			if (k !== 0n) sum = sum.add(point.multiplyUnsafe(k));
+		});
+		return encodeG1Trusted(sum);
+	},
 	hashToG1: (message) => encodeG1Trusted(hashToG1Point(message)),
 	isG1: (bytes) => decodeG1(bytes) !== undefined,
 	isG2(bytes) {
