@@ -82,6 +82,8 @@ export interface CommitteeOptions {
 	aggregatorWorkers?: number;
 	/** Members' key workers (default 0). */
 	memberWorkers?: number;
+	/** Aggregator's per-member timeout (default 8000 ms, upstream's 8 s). */
+	timeoutMs?: number;
 }
 
 export async function addCommittee(
@@ -183,7 +185,7 @@ export async function addCommittee(
 			rustSdkVersionRequirement: parseVersionReq('>=0.0.0', 'rust'),
 			pythonSdkVersionRequirement: parseVersionReq('>=0.0.0', 'python'),
 			keyServerVersionRequirement: parseVersionReq('>=0.6.2', 'ks'),
-			keyServerTimeoutMs: 8000,
+			keyServerTimeoutMs: options.timeoutMs ?? 8000,
 			apiCredentials: new Map(
 				names.map((name) => [name, { apiKeyName: 'X-API-Key', apiKey: `key-of-${name}` }]),
 			),
