@@ -57,6 +57,8 @@ export interface TestCommittee {
 	threshold: number;
 	publicKey: Uint8Array;
 	members: CommitteeMember[];
+	/** The dealer's secret f(0) (tests re-share it for a rotation). */
+	secret: bigint;
 	shares: bigint[];
 	aggregator: RunningAggregator;
 	aggregatorMetrics: AggregatorMetrics;
@@ -203,6 +205,7 @@ export async function addCommittee(
 		threshold,
 		publicKey,
 		members,
+		secret,
 		shares,
 		aggregator,
 		aggregatorMetrics: metrics,
