@@ -171,8 +171,11 @@ export async function run(): Promise<void> {
 	} finally {
 		await member.close();
 		await aggregator.close();
+		const exited = new Promise((resolve) => child.once('exit', resolve));
 		child.stdin.end();
-		await new Promise((resolve) => child.once('exit', resolve));
+		const timer = setTimeout(() => child.kill('SIGTERM'), 5000);
+		await exited;
+		clearTimeout(timer);
 	}
 	process.stdout.write(formatTable(rows));
 	process.stdout.write(

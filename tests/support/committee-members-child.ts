@@ -28,12 +28,16 @@ export interface MembersChildInput {
 const allowAll: PolicyEvaluator = { evaluate: async () => ALLOW };
 
 async function main() {
-	let input = '';
-	for await (const chunk of process.stdin) {
-		input += chunk;
-		if (input.includes('\n')) break;
-	}
-	const config = JSON.parse(input) as MembersChildInput;
+	// One line of input; the end of stdin (the parent is done or gone) stops the members.
+	const line = await new Promise<string>((resolve) => {
+		let input = '';
+		process.stdin.setEncoding('utf8');
+		process.stdin.on('data', (chunk: string) => {
+			input += chunk;
+			if (input.includes('\n')) resolve(input);
+		});
+	});
+	const config = JSON.parse(line) as MembersChildInput;
 	const shares = config.shares.map((s) => BigInt(s));
 	const registry = new OfflineSuiRegistry();
 	registry.registerCommittee({
@@ -75,7 +79,6 @@ async function main() {
 		);
 	}
 	process.stdout.write(`${JSON.stringify({ ports: servers.map((s) => s.port) })}\n`);
-	process.stdin.resume();
 	process.stdin.once('end', () => {
 		void Promise.all(servers.map((s) => s.close())).then(() => process.exit(0));
 	});

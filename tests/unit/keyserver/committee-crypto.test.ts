@@ -1,5 +1,5 @@
 /**
- * The aggregator's curve work on both backends: `verifyEncryptedShare` (MystenLabs/seal
+ * The aggregator's curve work on both backends: `verifyEncryptedShares` (MystenLabs/seal
  * crates/crypto/src/ibe.rs `verify_encrypted_signature` and its test, ddc7e5d6), Lagrange
  * combination at x = party_id + 1 (crates/crypto/src/elgamal.rs `aggregate_encrypted` and
  * `test_aggregate_encrypted_with_polynomial_shares`), and `MASTER_SHARE_V<n>` parsing
@@ -64,8 +64,12 @@ describe('lagrangeAtZero', () => {
 });
 
 describe.each(CURVE_BACKENDS)('%s backend: committee share operations', (name) => {
-	it('verifyEncryptedShare accepts an honest share and rejects a wrong id, key, share, identity or garbage', async () => {
-		const curve = await loadCurveBackend(name);
+	it('verifyEncryptedShares accepts an honest share and rejects a wrong id, key, share, identity or garbage', async () => {
+		const backend = await loadCurveBackend(name);
+		const curve = {
+			verifyEncryptedShare: (s: WrappedKey, vk: Uint8Array, pk: Uint8Array, id: Uint8Array) =>
+				backend.verifyEncryptedShares([s], vk, pk, [id])[0],
+		};
 		const share = randomScalarBigint();
 		const sk = randomScalarBigint();
 		const vk = bls12_381.G2.Point.BASE.multiply(sk).toBytes();
@@ -90,6 +94,27 @@ describe.each(CURVE_BACKENDS)('%s backend: committee share operations', (name) =
 			false,
 		);
 		expect(curve.verifyEncryptedShare(honest, vk, new Uint8Array(96).fill(7), id)).toBe(false);
+	});
+
+	it('verifies a batch share by share (one bad share does not spoil or hide the others)', async () => {
+		const backend = await loadCurveBackend(name);
+		const share = randomScalarBigint();
+		const sk = randomScalarBigint();
+		const vk = bls12_381.G2.Point.BASE.multiply(sk).toBytes();
+		const ids = [1, 2, 3, 4].map((n) => new Uint8Array([n, n]));
+		const shares = ids.map((id, i) => encryptShare(i === 2 ? share + 5n : share, sk, id));
+		expect(backend.verifyEncryptedShares(shares, vk, g2Of(share), ids)).toEqual([
+			true,
+			true,
+			false,
+			true,
+		]);
+		expect(backend.verifyEncryptedShares(shares, new Uint8Array(96), g2Of(share), ids)).toEqual([
+			false,
+			false,
+			false,
+			false,
+		]);
 	});
 
 	it('combining threshold encrypted shares gives an encryption of H(id)^f(0) (elgamal.rs test)', async () => {

@@ -26,9 +26,7 @@ export type CurveResult = { ok: boolean[] } | { keys: WrappedKey[] };
 export function runCurveTask(curve: CurveBackend, task: CurveTask): CurveResult {
 	if (task.kind === 'verify') {
 		return {
-			ok: task.shares.map((share, i) =>
-				curve.verifyEncryptedShare(share, task.ephemeralVk, task.partialPk, task.fullIds[i]!),
-			),
+			ok: curve.verifyEncryptedShares(task.shares, task.ephemeralVk, task.partialPk, task.fullIds),
 		};
 	}
 	return {

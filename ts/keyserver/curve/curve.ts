@@ -38,18 +38,19 @@ export interface CurveBackend {
 	/** Binds a master key (validated 32-byte scalar); the caller wipes its own copy. */
 	withMasterKey(masterKey: Uint8Array): MasterKeyOps;
 	/**
-	 * Committee aggregator: is `[c0, c1]` an ElGamal encryption, under the client's ephemeral key
-	 * whose G2 verification key is `ephemeralVk`, of `H(DST_ID ‖ fullId)^share` for the member
-	 * whose partial public key is `partialPk`? MystenLabs/seal crates/crypto/src/ibe.rs
-	 * `verify_encrypted_signature` (ddc7e5d6): no identity element anywhere, and
-	 * `e(c1, g2) == e(c0, vk) · e(H(id), pk_i)`. Malformed points answer false.
+	 * Committee aggregator: for each i, is `shares[i] = [c0, c1]` an ElGamal encryption, under the
+	 * client's ephemeral key whose G2 verification key is `ephemeralVk`, of
+	 * `H(DST_ID ‖ fullIds[i])^share` for the member whose partial public key is `partialPk`?
+	 * MystenLabs/seal crates/crypto/src/ibe.rs `verify_encrypted_signature` (ddc7e5d6): no identity
+	 * element anywhere, and `e(c1, g2) == e(c0, vk) · e(H(id), pk_i)`. Malformed points answer false.
+	 * One call per member answer, so the fixed G2 points are prepared once.
 	 */
-	verifyEncryptedShare(
-		share: WrappedKey,
+	verifyEncryptedShares(
+		shares: WrappedKey[],
 		ephemeralVk: Uint8Array,
 		partialPk: Uint8Array,
-		fullId: Uint8Array,
-	): boolean;
+		fullIds: Uint8Array[],
+	): boolean[];
 	/** Σ coefficients[i] · points[i] in G1 (public values: variable time is fine). */
 	combineG1(points: Uint8Array[], coefficients: bigint[]): Uint8Array;
 }

@@ -91,7 +91,7 @@ async function init(): Promise<CurveBackend> {
 			return undefined;
 		}
 	};
-	const negG2 = mcl.neg(baseG2);
+	const negG2Pre = new mcl.PrecomputedG2(mcl.neg(baseG2));
 	const frOfPublic = (value: bigint): mcl.Fr => {
 		const fr = new mcl.Fr();
 		fr.setStr(value.toString(16), 16);
@@ -100,20 +100,30 @@ async function init(): Promise<CurveBackend> {
 
 	return {
 		name: 'mcl',
-		verifyEncryptedShare([c0Bytes, c1Bytes], ephemeralVk, partialPk, fullId) {
-			const c0 = decodeG1(c0Bytes);
-			const c1 = decodeG1(c1Bytes);
+		verifyEncryptedShares(shares, ephemeralVk, partialPk, fullIds) {
 			const vk = decodeG2(ephemeralVk);
 			const pk = decodeG2(partialPk);
-			if (!c0 || !c1 || !vk || !pk) return false;
-			if (c0.isZero() || c1.isZero() || vk.isZero() || pk.isZero()) return false;
-			// e(c1, -g2) · e(c0, vk) · e(H(id), pk) == 1, one final exponentiation.
-			const h = mcl.hashAndMapToG1(concat(DST_ID, fullId));
-			const product = mcl.mul(
-				mcl.mul(mcl.millerLoop(c1, negG2), mcl.millerLoop(c0, vk)),
-				mcl.millerLoop(h, pk),
-			);
-			return mcl.finalExp(product).isOne();
+			if (!vk || !pk || vk.isZero() || pk.isZero()) return shares.map(() => false);
+			// e(c1, -g2) · e(c0, vk) · e(H(id), pk) == 1: Miller loops on prepared G2 points, one
+			// final exponentiation per share.
+			const vkPre = new mcl.PrecomputedG2(vk);
+			const pkPre = new mcl.PrecomputedG2(pk);
+			try {
+				return shares.map(([c0Bytes, c1Bytes], i) => {
+					const c0 = decodeG1(c0Bytes);
+					const c1 = decodeG1(c1Bytes);
+					if (!c0 || !c1 || c0.isZero() || c1.isZero()) return false;
+					const h = mcl.hashAndMapToG1(concat(DST_ID, fullIds[i]!));
+					const product = mcl.mul(
+						mcl.precomputedMillerLoop2(c1, negG2Pre, c0, vkPre),
+						mcl.precomputedMillerLoop(h, pkPre),
+					);
+					return mcl.finalExp(product).isOne();
+				});
+			} finally {
+				vkPre.destroy();
+				pkPre.destroy();
+			}
 		},
 		combineG1(points, coefficients) {
 			const decoded = points.map((bytes) => {

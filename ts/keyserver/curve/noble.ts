@@ -63,21 +63,23 @@ function decodeG2(bytes: Uint8Array): InstanceType<typeof G2> | undefined {
 
 export const nobleBackend: CurveBackend = {
 	name: 'noble',
-	verifyEncryptedShare([c0Bytes, c1Bytes], ephemeralVk, partialPk, fullId) {
-		const c0 = decodeG1(c0Bytes);
-		const c1 = decodeG1(c1Bytes);
+	verifyEncryptedShares(shares, ephemeralVk, partialPk, fullIds) {
 		const vk = decodeG2(ephemeralVk);
 		const pk = decodeG2(partialPk);
-		if (!c0 || !c1 || !vk || !pk) return false;
-		if (c0.is0() || c1.is0() || vk.is0() || pk.is0()) return false;
-		const h = hashToG1Point(concat(DST_ID, fullId));
-		// e(c1, -g2) · e(c0, vk) · e(H(id), pk) == 1 (noble's batch: one final exponentiation).
-		const product = bls12_381.pairingBatch([
-			{ g1: c1, g2: G2.BASE.negate() },
-			{ g1: c0, g2: vk },
-			{ g1: h, g2: pk },
-		]);
-		return bls12_381.fields.Fp12.eql(product, bls12_381.fields.Fp12.ONE);
+		if (!vk || !pk || vk.is0() || pk.is0()) return shares.map(() => false);
+		return shares.map(([c0Bytes, c1Bytes], i) => {
+			const c0 = decodeG1(c0Bytes);
+			const c1 = decodeG1(c1Bytes);
+			if (!c0 || !c1 || c0.is0() || c1.is0()) return false;
+			const h = hashToG1Point(concat(DST_ID, fullIds[i]!));
+			// e(c1, -g2) · e(c0, vk) · e(H(id), pk) == 1 (noble's batch: one final exponentiation).
+			const product = bls12_381.pairingBatch([
+				{ g1: c1, g2: G2.BASE.negate() },
+				{ g1: c0, g2: vk },
+				{ g1: h, g2: pk },
+			]);
+			return bls12_381.fields.Fp12.eql(product, bls12_381.fields.Fp12.ONE);
+		});
 	},
 	combineG1(points, coefficients) {
 		let sum = G1.ZERO;
