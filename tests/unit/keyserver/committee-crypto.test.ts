@@ -109,6 +109,29 @@ describe.each(CURVE_BACKENDS)('%s backend: committee share operations', (name) =
 			false,
 			true,
 		]);
+		// All honest: the batch check passes them all at once.
+		const honest = ids.map((id) => encryptShare(share, sk, id));
+		expect(backend.verifyEncryptedShares(honest, vk, g2Of(share), ids)).toEqual([
+			true,
+			true,
+			true,
+			true,
+		]);
+		// Two honest shares answered under each other's ids: both wrong, the others right.
+		const swapped = [honest[1]!, honest[0]!, honest[2]!, honest[3]!];
+		expect(backend.verifyEncryptedShares(swapped, vk, g2Of(share), ids)).toEqual([
+			false,
+			false,
+			true,
+			true,
+		]);
+		// A malformed share is false on its own; the rest still verify.
+		const malformed = [honest[0]!, [new Uint8Array(48), honest[1]![1]] as WrappedKey, honest[2]!];
+		expect(backend.verifyEncryptedShares(malformed, vk, g2Of(share), ids.slice(0, 3))).toEqual([
+			true,
+			false,
+			true,
+		]);
 		expect(backend.verifyEncryptedShares(shares, new Uint8Array(96), g2Of(share), ids)).toEqual([
 			false,
 			false,

@@ -43,7 +43,11 @@ export interface CurveBackend {
 	 * `H(DST_ID ‖ fullIds[i])^share` for the member whose partial public key is `partialPk`?
 	 * MystenLabs/seal crates/crypto/src/ibe.rs `verify_encrypted_signature` (ddc7e5d6): no identity
 	 * element anywhere, and `e(c1, g2) == e(c0, vk) · e(H(id), pk_i)`. Malformed points answer false.
-	 * One call per member answer, so the fixed G2 points are prepared once.
+	 * One call per member answer. Several shares are first checked together with random 128-bit
+	 * coefficients ρ_i (small-exponent batch verification, Bellare–Garay–Rabin 1998):
+	 * `e(Σρc1, -g2) · e(Σρc0, vk) · e(Σρ·H(id), pk) == 1` holds for a batch with a bad share with
+	 * probability at most 2^-128 (all points are in the prime-order subgroups: decoding checks it);
+	 * only when the batch fails are the shares checked one by one, to say which are bad.
 	 */
 	verifyEncryptedShares(
 		shares: WrappedKey[],
@@ -53,6 +57,14 @@ export interface CurveBackend {
 	): boolean[];
 	/** Σ coefficients[i] · points[i] in G1 (public values: variable time is fine). */
 	combineG1(points: Uint8Array[], coefficients: bigint[]): Uint8Array;
+}
+
+/** A fresh random non-zero 128-bit batch-verification coefficient (16 bytes, big-endian). */
+export function batchCoefficient(): Uint8Array {
+	for (;;) {
+		const bytes = new Uint8Array(randomBytes(16));
+		if (bytes.some((b) => b !== 0)) return bytes;
+	}
 }
 
 /**

@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import * as mcl from 'mcl-wasm';
 import {
+	batchCoefficient,
 	checkedScalar,
 	concat,
 	DST_ID,
@@ -104,19 +105,50 @@ async function init(): Promise<CurveBackend> {
 			const vk = decodeG2(ephemeralVk);
 			const pk = decodeG2(partialPk);
 			if (!vk || !pk || vk.isZero() || pk.isZero()) return shares.map(() => false);
-			// e(c1, -g2) · e(c0, vk) · e(H(id), pk) == 1: Miller loops on prepared G2 points, one
-			// final exponentiation per share.
+			const points = shares.map(([c0Bytes, c1Bytes], i) => {
+				const c0 = decodeG1(c0Bytes);
+				const c1 = decodeG1(c1Bytes);
+				if (!c0 || !c1 || c0.isZero() || c1.isZero()) return undefined;
+				return { c0, c1, h: mcl.hashAndMapToG1(concat(DST_ID, fullIds[i]!)) };
+			});
+			const valid = points.filter((p) => p !== undefined);
+			// Small-exponent batch check (see curve.ts): one product of three pairings for them all.
+			if (valid.length > 1) {
+				const rho = valid.map(() => {
+					const fr = new mcl.Fr();
+					fr.setBigEndianMod(batchCoefficient());
+					return fr;
+				});
+				const sum = (pick: (p: (typeof valid)[number]) => mcl.G1) =>
+					mcl.mulVec(valid.map(pick), rho);
+				const product = mcl.mul(
+					mcl.mul(
+						mcl.millerLoop(
+							sum((p) => p.c1),
+							mcl.neg(baseG2),
+						),
+						mcl.millerLoop(
+							sum((p) => p.c0),
+							vk,
+						),
+					),
+					mcl.millerLoop(
+						sum((p) => p.h),
+						pk,
+					),
+				);
+				if (mcl.finalExp(product).isOne()) return points.map((p) => p !== undefined);
+			}
+			// One by one (a single share, or a batch with a bad one: find which).
 			const vkPre = new mcl.PrecomputedG2(vk);
 			const pkPre = new mcl.PrecomputedG2(pk);
 			try {
-				return shares.map(([c0Bytes, c1Bytes], i) => {
-					const c0 = decodeG1(c0Bytes);
-					const c1 = decodeG1(c1Bytes);
-					if (!c0 || !c1 || c0.isZero() || c1.isZero()) return false;
-					const h = mcl.hashAndMapToG1(concat(DST_ID, fullIds[i]!));
+				return points.map((p) => {
+					if (!p) return false;
+					// e(c1, -g2) · e(c0, vk) · e(H(id), pk) == 1, one final exponentiation.
 					const product = mcl.mul(
-						mcl.precomputedMillerLoop2(c1, negG2Pre, c0, vkPre),
-						mcl.precomputedMillerLoop(h, pkPre),
+						mcl.precomputedMillerLoop2(p.c1, negG2Pre, p.c0, vkPre),
+						mcl.precomputedMillerLoop(p.h, pkPre),
 					);
 					return mcl.finalExp(product).isOne();
 				});
