@@ -179,8 +179,9 @@ export async function run(): Promise<void> {
 	}
 	process.stdout.write(formatTable(rows));
 	process.stdout.write(
-		`\n2-of-3 committee; the aggregator verifies ${THRESHOLD} members' shares per key (3 pairings ` +
-			`each) and combines them; no target yet (information). CPU time = process.cpuUsage() of the ` +
+		`\n2-of-3 committee; the aggregator verifies each of the ${THRESHOLD} counted answers (batch ` +
+			`check: 3 pairings per answer, share by share only if it fails) and combines them; no ` +
+			`target yet (information). CPU time = process.cpuUsage() of the ` +
 			`bench process, members of the aggregated request in a child process; ${ROUNDS} rounds, ` +
 			`alternating order, medians; ratio per round.\n`,
 	);

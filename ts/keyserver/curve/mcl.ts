@@ -92,7 +92,8 @@ async function init(): Promise<CurveBackend> {
 			return undefined;
 		}
 	};
-	const negG2Pre = new mcl.PrecomputedG2(mcl.neg(baseG2));
+	const negG2 = mcl.neg(baseG2);
+	const negG2Pre = new mcl.PrecomputedG2(negG2);
 	const frOfPublic = (value: bigint): mcl.Fr => {
 		const fr = new mcl.Fr();
 		fr.setStr(value.toString(16), 16);
@@ -139,22 +140,30 @@ async function init(): Promise<CurveBackend> {
 				);
 				if (mcl.finalExp(product).isOne()) return points.map((p) => p !== undefined);
 			}
-			// One by one (a single share, or a batch with a bad one: find which).
-			const vkPre = new mcl.PrecomputedG2(vk);
-			const pkPre = new mcl.PrecomputedG2(pk);
+			// One by one (a single share, or a batch with a bad one: find which). Preparing the G2
+			// points pays off only over several shares.
+			const direct = valid.length <= 1;
+			const vkPre = direct ? undefined : new mcl.PrecomputedG2(vk);
+			const pkPre = direct ? undefined : new mcl.PrecomputedG2(pk);
 			try {
 				return points.map((p) => {
 					if (!p) return false;
 					// e(c1, -g2) · e(c0, vk) · e(H(id), pk) == 1, one final exponentiation.
-					const product = mcl.mul(
-						mcl.precomputedMillerLoop2(p.c1, negG2Pre, p.c0, vkPre),
-						mcl.precomputedMillerLoop(p.h, pkPre),
-					);
+					const product =
+						vkPre && pkPre
+							? mcl.mul(
+									mcl.precomputedMillerLoop2(p.c1, negG2Pre, p.c0, vkPre),
+									mcl.precomputedMillerLoop(p.h, pkPre),
+								)
+							: mcl.mul(
+									mcl.mul(mcl.millerLoop(p.c1, negG2), mcl.millerLoop(p.c0, vk)),
+									mcl.millerLoop(p.h, pk),
+								);
 					return mcl.finalExp(product).isOne();
 				});
 			} finally {
-				vkPre.destroy();
-				pkPre.destroy();
+				vkPre?.destroy();
+				pkPre?.destroy();
 			}
 		},
 		combineG1(points, coefficients) {
