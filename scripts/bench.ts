@@ -47,7 +47,7 @@ benchmarks: ${names.join(', ')}
   keyserver        fetch_key keys per CPU-second, mcl vs noble; 1 vs 2 workers (about 1 min)
   vault            records vault vs one Seal call per record; streamed export (about 1 min)
 
-Times are for a shared 2-core machine; \`all\` takes 2 to 3 minutes.
+Times are for a shared 2-core machine; \`all\` takes 3 to 4 minutes.
 
 environment (the large sizes are opt-in):
   ENVELOPE_BENCH_MIB=N          size of the large envelope case and of the envelope-pieces
