@@ -355,7 +355,7 @@ async function start(args: string[], io: CliIo): Promise<number> {
 			backend: server.curveBackend,
 			workers: server.workers,
 		},
-		`Seal key server ${server.objectId} at ${server.url} (${committee ? `committee member ${committee.memberName}, partial ` : ''}public key 0x${Buffer.from(server.publicKey).toString('hex')}; ${server.curveBackend} backend, ${server.workers} worker(s)${metricsServer ? `; metrics at ${metricsServer.url}` : ''})`,
+		`Seal key server ${server.objectId} at ${server.url} (${committee ? `committee member${committee.memberName ? ` ${committee.memberName}` : ''}, partial ` : ''}public key 0x${Buffer.from(server.publicKey).toString('hex')}; ${server.curveBackend} backend, ${server.workers} worker(s)${metricsServer ? `; metrics at ${metricsServer.url}` : ''})`,
 	);
 	const stopReason = await reason;
 	io.logger.info(

@@ -23,6 +23,7 @@ import {
 	type TestCommittee,
 } from '../support/committee-testbed.js';
 import { randomObjectId } from '../support/offline-sui-registry.js';
+import { startKeyServer } from '../../ts/keyserver/server.js';
 import { startSealTestbed, type SealTestbed } from '../support/seal-testbed.js';
 
 let bed: SealTestbed;
@@ -101,6 +102,45 @@ describe('committee member endpoints', () => {
 		expect(ok.status).toBe(200);
 		const keys = ((await ok.json()) as { decryption_keys: unknown[] }).decryption_keys;
 		expect(keys).toHaveLength(1);
+	});
+});
+
+describe('a member rotating in without its old share', () => {
+	it('starts, and answers 503 Failure (fetch_key and the debug route) until the rotation is done', async () => {
+		const keys = await loadCommitteeMemberKeys({
+			client: bed.registry,
+			config: {
+				memberAddress: committee.members[0]!.address,
+				keyServerObjectId: committee.objectId,
+				state: { kind: 'Rotation', targetVersion: 1 },
+			},
+			env: { MASTER_SHARE_V1: shareHex(randomShare()) },
+			backend: 'noble',
+			workers: 0,
+		});
+		const server = await startKeyServer({
+			committee: keys,
+			objectId: committee.objectId,
+			evaluator: bed.policy,
+			packages: bed.packages,
+			workers: 0,
+		});
+		try {
+			const debug = await fetch(`${server.url}/v1/debug/committee_partial_pk`, {
+				headers: sdk('aggregator', '0.6.10'),
+			});
+			expect(debug.status).toBe(503);
+			expect(((await debug.json()) as { error: string }).error).toBe('Failure');
+			const res = await fetch(`${server.url}/v1/fetch_key`, {
+				method: 'POST',
+				headers: { 'Content-Type': 'application/json', ...sdk('aggregator', '0.6.10') },
+				body: await fetchKeyBody(),
+			});
+			expect(res.status).toBe(503);
+			expect(((await res.json()) as { error: string }).error).toBe('Failure');
+		} finally {
+			await server.close();
+		}
 	});
 });
 

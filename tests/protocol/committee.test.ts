@@ -150,6 +150,24 @@ describe('committee availability and bad members', () => {
 		}
 	});
 
+	it('a member dropped once threshold is reached is not counted as an upstream error', async () => {
+		const slow = committee.members[2]!;
+		const slowUrl = `http://127.0.0.1:${slow.port}`;
+		committee.setFetch(async (input, init) => {
+			if (String(input).startsWith(slowUrl)) await new Promise((r) => setTimeout(r, 500));
+			return fetch(input, init);
+		});
+		const before = await upstreamErrors(slow.name);
+		try {
+			const { plain, sealed } = await decryptWith([committee.serverConfig()]);
+			expect(Buffer.from(plain).equals(Buffer.from(sealed.data))).toBe(true);
+			await new Promise((r) => setTimeout(r, 600));
+			expect(await upstreamErrors(slow.name)).toBe(before);
+		} finally {
+			committee.setFetch(fetch);
+		}
+	});
+
 	it('two members down: the SDK gets a typed InternalError (the aggregator answers Failure)', async () => {
 		await committee.members[1]!.stop();
 		await committee.members[2]!.stop();

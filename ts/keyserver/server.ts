@@ -143,7 +143,12 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 	let pop: string | undefined;
 	if (committee) {
 		keys = committee;
-		publicKey = committee.partialPublicKey();
+		// A member rotating in without its old share has no key yet (it answers Failure until then).
+		try {
+			publicKey = committee.partialPublicKey();
+		} catch {
+			publicKey = new Uint8Array(0);
+		}
 	} else {
 		const ops = curve.withMasterKey(options.masterKey!);
 		publicKey = ops.publicKey();

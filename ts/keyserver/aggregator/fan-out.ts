@@ -95,6 +95,8 @@ export async function aggregateFetchKey(
 			return { partyId: member.partyId, shares };
 		} catch (error) {
 			const wire = error instanceof AggregatorWireError ? error : failure(String(error));
+			// Threshold was reached and this member was dropped: not its error (upstream drops the future).
+			if (abort.signal.aborted) throw wire;
 			ctx.metrics?.upstreamErrors.inc({ key_server_name: member.name, error_type: wire.error });
 			const cause = wire.cause instanceof Error ? `: ${wire.cause.message}` : '';
 			ctx.logger.debug(
@@ -102,10 +104,12 @@ export async function aggregateFetchKey(
 			);
 			throw wire;
 		} finally {
-			ctx.metrics?.memberFetchDuration.observe(
-				{ key_server_name: member.name },
-				performance.now() - started,
-			);
+			if (!abort.signal.aborted) {
+				ctx.metrics?.memberFetchDuration.observe(
+					{ key_server_name: member.name },
+					performance.now() - started,
+				);
+			}
 		}
 	});
 

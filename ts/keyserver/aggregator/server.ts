@@ -119,7 +119,6 @@ export async function startAggregator(options: AggregatorOptions): Promise<Runni
 	timer.unref();
 
 	async function fetchKeyRoute(req: IncomingMessage, res: ServerResponse, body: Buffer) {
-		metrics?.requests.inc();
 		if (!isJsonContentType(req.headers['content-type'])) {
 			return sendText(res, 415, 'Expected request with `Content-Type: application/json`');
 		}
@@ -139,6 +138,8 @@ export async function startAggregator(options: AggregatorOptions): Promise<Runni
 			}
 			throw error;
 		}
+		// Counted once the body is a request (upstream: inside the handler, after `Json`).
+		metrics?.requests.inc();
 		const requestId = firstHeader(req.headersDistinct, req.headers, 'request-id') ?? '';
 		const sdk = checkClientHeaders(req);
 		metrics?.sdkVersions.inc({ sdk_type: sdk.type, version: versionLabel(sdk.version) });
