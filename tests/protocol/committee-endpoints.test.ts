@@ -349,6 +349,72 @@ describe('aggregator endpoints', () => {
 	});
 });
 
+describe('aggregator committee refresh', () => {
+	it('re-reads the committee on its timer (upstream: every 30 s) and keeps the last one when a read fails', async () => {
+		const { startAggregator } = await import('../../ts/keyserver/aggregator/server.js');
+		const { parseVersionReq } = await import('../../ts/keyserver/aggregator/version-req.js');
+		const req = (text: string) => parseVersionReq(text, 'r');
+		let failReads = false;
+		const client = new Proxy(bed.registry, {
+			get(target, key, receiver) {
+				if (key === 'core') {
+					return new Proxy(target.core, {
+						get(core, name, r) {
+							if (name === 'getObject' && failReads) {
+								return async () => {
+									throw new Error('node down');
+								};
+							}
+							const value = Reflect.get(core, name, r) as unknown;
+							return typeof value === 'function' ? value.bind(core) : value;
+						},
+					});
+				}
+				return Reflect.get(target, key, receiver) as unknown;
+			},
+		});
+		const aggregator = await startAggregator({
+			config: {
+				keyServerObjectId: committee.objectId,
+				tsSdkVersionRequirement: req('>=0.10.0'),
+				rustSdkVersionRequirement: req('>=0.0.0'),
+				pythonSdkVersionRequirement: req('>=0.0.0'),
+				keyServerVersionRequirement: req('>=0.6.2'),
+				keyServerTimeoutMs: 2000,
+				apiCredentials: new Map(),
+			},
+			client,
+			packages: bed.packages,
+			refreshIntervalMs: 40,
+		});
+		const names = () => aggregator.committee().members.map((m) => m.name);
+		try {
+			expect(names()).toEqual(['member-0', 'member-1', 'member-2']);
+			committee.publish(
+				0,
+				committee.partials().map((p, i) => (i === 1 ? { ...p, name: 'moved' } : p)),
+			);
+			const until = async (want: string[]) => {
+				const end = Date.now() + 5000;
+				while (JSON.stringify(names()) !== JSON.stringify(want)) {
+					if (Date.now() > end) throw new Error(`still ${names().join(',')}`);
+					await new Promise((r) => setTimeout(r, 20));
+				}
+			};
+			await until(['member-0', 'moved', 'member-2']);
+			failReads = true;
+			committee.publish(0);
+			await new Promise((r) => setTimeout(r, 200));
+			expect(names()).toEqual(['member-0', 'moved', 'member-2']);
+			failReads = false;
+			await until(['member-0', 'member-1', 'member-2']);
+		} finally {
+			committee.publish(0);
+			await aggregator.close();
+		}
+	});
+});
+
 describe('aggregator without credentials for a member', () => {
 	it('does not ask that member (upstream: Failure for it) and still reaches threshold with the others', async () => {
 		// The testbed configures credentials for all members; here one name changes on chain.
