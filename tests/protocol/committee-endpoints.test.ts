@@ -144,6 +144,30 @@ describe('a member rotating in without its old share', () => {
 	});
 });
 
+describe('committee member environment', () => {
+	it('removes every MASTER_SHARE_V<n> from the environment it was given, used or not', async () => {
+		const env: NodeJS.ProcessEnv = {
+			MASTER_SHARE_V0: shareHex(committee.shares[2]!),
+			MASTER_SHARE_V7: shareHex(1n),
+			PATH: '/usr/bin',
+		};
+		const keys = await loadCommitteeMemberKeys({
+			client: bed.registry,
+			config: {
+				memberAddress: committee.members[2]!.address,
+				keyServerObjectId: committee.objectId,
+				state: { kind: 'Active' },
+			},
+			env,
+			backend: 'noble',
+			workers: 0,
+		});
+		await keys.close();
+		expect(env).toEqual({ PATH: '/usr/bin' });
+		expect(keys.memberName).toBe('member-2');
+	});
+});
+
 describe('committee member start-up refusals', () => {
 	const base = () => ({
 		client: bed.registry,

@@ -31,7 +31,7 @@ export interface CommitteeMemberOptions {
 	/** Chain reads (the same client the key server uses for everything else). */
 	client: ClientWithCoreApi;
 	config: CommitteeModeConfig;
-	/** Where `MASTER_SHARE_V<n>` is read from; the variables read are deleted from it. */
+	/** Where `MASTER_SHARE_V<n>` is read from; every `MASTER_SHARE_V<n>` is deleted from it. */
 	env: NodeJS.ProcessEnv;
 	backend: CurveBackendName;
 	/** Worker threads per share (0 = on the event loop). */
@@ -132,6 +132,9 @@ export async function loadCommitteeMemberKeys(
 		next?.fill(0);
 		throw error;
 	}
+
+	// Shares this member does not use do not stay in the environment either (children inherit it).
+	for (const name of Object.keys(env)) if (/^MASTER_SHARE_V\d+$/.test(name)) delete env[name];
 
 	const curve = await loadCurveBackend(options.backend);
 	const build = async (share: Uint8Array, v: number): Promise<LoadedShare> => {
