@@ -4,8 +4,9 @@
  * registry in its on-chain BCS shape (MystenLabs/seal move/seal/sources/key_server.move,
  * ddc7e5d6). The SDK sends committee requests to `aggregatorUrl` and checks the combined key
  * against the committee's aggregate public key (MystenLabs/ts-sdks packages/seal/src/key-server.ts
- * `retrieveKeyServers` and client.ts at 03fe26bf; the installed @mysten/seal 1.4.12 does the same), so a round trip proves the member shares, the aggregator's
- * verification and its Lagrange combination (x = party_id + 1) are all right.
+ * `retrieveKeyServers` and client.ts at 03fe26bf; the installed @mysten/seal 1.4.12 does the
+ * same), so a round trip proves the member shares, the aggregator's verification and its Lagrange
+ * combination (x = party_id + 1) are all right.
  */
 import { InternalError, NoAccessError, SealClient } from '@mysten/seal';
 import { fromHex, toHex } from '@mysten/sui/utils';
