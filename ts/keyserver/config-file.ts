@@ -4,8 +4,9 @@
  * server. Supported: `network` (`Testnet`, `Mainnet`, `!Devnet { seal_package }`), `node_url`,
  * `server_mode: !Open { key_server_object_id }`, `metrics_host_port`, `allowed_staleness`,
  * `session_key_ttl_max`, `rgp_update_interval` (duration_str strings such as `'5s'`, `2m`,
- * `1h 30m`), `server_mode: !Committee` (committee/config.ts). Permissioned mode is refused with one line. Other known keys of
- * Mysten's file are accepted and reported as ignored; unknown keys are ignored (serde does too).
+ * `1h 30m`), and `server_mode: !Committee` (committee/config.ts). Permissioned mode is refused
+ * with one line. Other known keys of Mysten's file are accepted and reported as ignored; unknown
+ * keys are ignored (serde does too).
  * Secrets never live in this file: `MASTER_KEY` and `PORT` come from the environment.
  */
 import { parseDocument, isMap, isScalar, type Node, type YAMLMap } from 'yaml';
