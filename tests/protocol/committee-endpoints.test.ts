@@ -284,6 +284,40 @@ describe('aggregator endpoints', () => {
 		});
 	}
 
+	it('a PTB on a package the chain does not know → 403 InvalidPackage, before any member is asked', async () => {
+		const { Transaction } = await import('@mysten/sui/transactions');
+		const tx = new Transaction();
+		tx.moveCall({
+			target: `${randomObjectId()}::policy::seal_approve`,
+			arguments: [tx.pure.vector('u8', [1, 2, 3])],
+		});
+		const txBytes = await tx.build({ client: bed.registry, onlyTransactionKind: true });
+		const sessionKey = await bed.newSessionKey(bed.newUser());
+		const params = await sessionKey.createRequestParams(txBytes);
+		const asked: string[] = [];
+		committee.setFetch(async (input, init) => {
+			asked.push(String(input));
+			return fetch(input, init);
+		});
+		try {
+			const res = await post(
+				sdk('typescript', '1.4.12'),
+				JSON.stringify({
+					ptb: toBase64(txBytes.slice(1)),
+					enc_key: toBase64(params.encKeyPk),
+					enc_verification_key: toBase64(params.encVerificationKey),
+					request_signature: params.requestSignature,
+					certificate: await sessionKey.getCertificate(),
+				}),
+			);
+			expect(res.status).toBe(403);
+			expect(await res.json()).toEqual({ error: 'InvalidPackage', message: 'Invalid package ID' });
+			expect(asked).toEqual([]);
+		} finally {
+			committee.setFetch(fetch);
+		}
+	});
+
 	it('GET /v1/service → 400 Unsupported; /health answers', async () => {
 		const res = await fetch(
 			`${committee.aggregator.url}/v1/service?service_id=${committee.objectId}`,
