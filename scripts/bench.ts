@@ -39,13 +39,15 @@ verdict per target by one rule (printed at the start). Progress goes to stderr. 
 the quick ones (${QUICK.join(', ')}: about a minute); \`all\` adds the slow ones.
 benchmarks: ${names.join(', ')}
 
+  aggregator       committee aggregator vs a committee member: CPU per key at 1, 10 and 100
+                   ids per request, 2-of-3, members in a child process (about 1 min)
   envelope         envelope data path vs native AES-256-GCM at 1 MiB, 1.5 MiB and
                    ENVELOPE_BENCH_MIB; chunk-size sweep; sealing the data key (about 30 s)
   envelope-pieces  live memory while streaming in 1 B, 64 KiB and 4 MiB pieces (about 30 s)
   keyserver        fetch_key keys per CPU-second, mcl vs noble; 1 vs 2 workers (about 1 min)
   vault            records vault vs one Seal call per record; streamed export (about 1 min)
 
-Times are for a shared 2-core machine; \`all\` takes 2 to 3 minutes.
+Times are for a shared 2-core machine; \`all\` takes 3 to 4 minutes.
 
 environment (the large sizes are opt-in):
   ENVELOPE_BENCH_MIB=N          size of the large envelope case and of the envelope-pieces

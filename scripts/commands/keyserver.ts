@@ -8,6 +8,8 @@ import { readFile } from 'node:fs/promises';
 import type { ClientWithCoreApi } from '@mysten/sui/client';
 import { InvalidInputError, KeyServerStartError, UsageError } from '../../ts/errors.js';
 import { NodeAddressAliases } from '../../ts/keyserver/address-aliases.js';
+import type { CommitteeModeConfig } from '../../ts/keyserver/committee/config.js';
+import { loadCommitteeMemberKeys } from '../../ts/keyserver/committee/member-keys.js';
 import { parseKeyServerConfig } from '../../ts/keyserver/config-file.js';
 import { DEFAULT_CURVE_BACKEND, parseCurveBackendName } from '../../ts/keyserver/curve/backend.js';
 import { NodeEvaluator } from '../../ts/keyserver/node-evaluator.js';
@@ -23,6 +25,7 @@ import {
 	parseMasterKeyHex,
 	publicKeyFromMasterKey,
 } from '../../ts/keyserver/keys.js';
+import { defaultWorkerCount } from '../../ts/keyserver/key-pool.js';
 import { KeyServerMetrics, startMetricsServer } from '../../ts/keyserver/metrics.js';
 import { MVR_REGISTRY_NODE_URL, MvrResolver } from '../../ts/keyserver/mvr.js';
 import { NodePackageResolver } from '../../ts/keyserver/packages.js';
@@ -81,7 +84,18 @@ const USAGE = `usage:
                                warn (default) prints a warning when it does not answer, fail
                                stops, off skips the probe
       Runs until SIGINT/SIGTERM (or until the npm/npx/tsx wrapper it runs under is gone), then
-      finishes in-flight requests (at most 10 s) and exits.`;
+      finishes in-flight requests (at most 10 s) and exits.
+      With server_mode !Committee in the config (a committee member): the share comes from
+      MASTER_SHARE_V<n> (n = the committee version on chain, or the rotation target), is checked
+      against this member's partial public key on chain, and GET /v1/debug/committee_partial_pk
+      is served. See docs/keyserver-committee.md.
+
+  seal-policies keyserver aggregator --config <aggregator-config.yaml> [options]
+      The committee aggregator (Mysten's aggregator-config.yaml, also CONFIG_PATH): forwards
+      POST /v1/fetch_key to the committee members read from chain, verifies every encrypted
+      share and combines threshold of them. PORT (default 2024); metrics on 9184.
+      --host <host>  --port <n>  --metrics-port <n|off>  --backend mcl|noble  --workers <n>
+      --transport grpc|jsonrpc`;
 
 export const command: Command = {
 	summary: 'genkey | gen-seed | derive-key | start: our TypeScript Seal key server',
@@ -93,9 +107,12 @@ export const command: Command = {
 		if (sub === 'gen-seed') return genSeed(rest, io);
 		if (sub === 'derive-key') return deriveKey(rest, io);
 		if (sub === 'start') return start(rest, io);
+		if (sub === 'aggregator') {
+			return (await import('./keyserver-aggregator.js')).runAggregator(rest, io, USAGE);
+		}
 		throw new UsageError(
 			'subcommand',
-			`expected 'genkey', 'gen-seed', 'derive-key' or 'start', got '${sub ?? ''}'`,
+			`expected 'genkey', 'gen-seed', 'derive-key', 'start' or 'aggregator', got '${sub ?? ''}'`,
 		);
 	},
 };
@@ -167,6 +184,8 @@ export interface StartSettings {
 	rgpUpdateIntervalMs: number | undefined;
 	/** Network served (`mainnet`, `testnet`, …): where MVR names resolve. */
 	network: string;
+	/** `server_mode: !Committee` from the config file. */
+	committee?: CommitteeModeConfig;
 }
 
 const START_OPTIONS = {
@@ -237,6 +256,7 @@ export async function startSettings(
 			allowedStalenessMs: file.allowedStalenessMs,
 			rgpUpdateIntervalMs: file.rgpUpdateIntervalMs,
 			network: file.network.toLowerCase(),
+			...(file.committee ? { committee: file.committee } : {}),
 		};
 	}
 	// Same id rule as every other command: 0x and all 64 digits, never zero-padded.
@@ -276,22 +296,39 @@ async function start(args: string[], io: CliIo): Promise<number> {
 		);
 	}
 	const transport = usageErrors(() => parseSuiTransport(values.transport), '--transport');
-	// Permissioned: the seed and every imported key leave the environment here (permissioned.ts).
-	const keys = settings.clientConfigs
-		? {
-				clients: loadPermissionedKeys(settings.clientConfigs, io.env, io.logger),
-			}
-		: { masterKey: takeMasterKeyFromEnv(io.env), objectId: settings.objectId! };
+	// Permissioned: the seed and every imported key leave the environment here (permissioned.ts);
+	// a committee member's shares are read below, once the chain can be asked.
+	const keys = settings.committee
+		? undefined
+		: settings.clientConfigs
+			? { clients: loadPermissionedKeys(settings.clientConfigs, io.env, io.logger) }
+			: { masterKey: takeMasterKeyFromEnv(io.env), objectId: settings.objectId! };
 	const wipeKeys = () => {
+		if (keys === undefined) return;
 		if ('clients' in keys) for (const client of keys.clients) client.masterKey.fill(0);
 		else keys.masterKey.fill(0);
 	};
 
 	const client = createSuiClient({ network: values.network, rpcUrl: settings.nodeUrl, transport });
+	// A committee member reads its share and checks it against the chain before anything else.
+	let fatal: ((reason: string) => void) | undefined;
+	let fatalReason: string | undefined;
+	const committee = settings.committee
+		? await loadCommitteeMemberKeys({
+				client,
+				config: settings.committee,
+				env: io.env,
+				backend: curveBackend,
+				workers: workers ?? defaultWorkerCount(),
+				logger: io.logger,
+				onFatal: (error) => fatal?.(error.message),
+			})
+		: undefined;
 	if (checkNode !== 'off') {
 		const problem = await probeNode(client, settings.sealPackageId);
 		if (problem && checkNode === 'fail') {
 			wipeKeys();
+			await committee?.close();
 			throw new KeyServerStartError(`full node ${settings.nodeUrl}: ${problem}`);
 		}
 		if (problem) io.logger.warn(`full node ${settings.nodeUrl}: ${problem}`);
@@ -313,6 +350,7 @@ async function start(args: string[], io: CliIo): Promise<number> {
 				: await startMetricsServer(metrics, values.host, settings.metricsPort);
 	} catch (error) {
 		wipeKeys();
+		await committee?.close();
 		throw new KeyServerStartError(
 			`${(error as Error).message}: choose another port with --metrics-port <n>, or --metrics-port off`,
 			{ cause: error },
@@ -348,7 +386,7 @@ async function start(args: string[], io: CliIo): Promise<number> {
 	try {
 		server = await startKeyServer({
 			announce: false,
-			...keys,
+			...(committee ? { committee, objectId: settings.objectId! } : keys!),
 			evaluator,
 			packages: new NodePackageResolver(client),
 			host: values.host,
@@ -364,6 +402,7 @@ async function start(args: string[], io: CliIo): Promise<number> {
 		});
 	} catch (error) {
 		await metricsServer?.close();
+		await committee?.close();
 		if (error instanceof KeyServerStartError && /EADDRINUSE/.test(error.message)) {
 			throw new KeyServerStartError(`${error.message}: choose another port with --port <n>`, {
 				cause: error,
@@ -379,6 +418,10 @@ async function start(args: string[], io: CliIo): Promise<number> {
 		process.once('SIGINT', () => resolve('SIGINT'));
 		process.once('SIGTERM', () => resolve('SIGTERM'));
 		watchWrappers(wrappers, () => resolve('its npm/npx/tsx wrapper is gone'));
+		fatal = (why) => {
+			fatalReason = why;
+			resolve(`committee member must stop: ${why}`);
+		};
 	});
 	const served = server.clients
 		?.map(
@@ -397,7 +440,7 @@ async function start(args: string[], io: CliIo): Promise<number> {
 		},
 		served
 			? `Seal key server (Permissioned, ${server.clients!.length} client(s): ${served}) at ${server.url} (${server.curveBackend} backend, ${server.workers} worker(s)${metricsServer ? `; metrics at ${metricsServer.url}` : ''})`
-			: `Seal key server ${server.objectId} at ${server.url} (public key 0x${Buffer.from(server.publicKey).toString('hex')}; ${server.curveBackend} backend, ${server.workers} worker(s)${metricsServer ? `; metrics at ${metricsServer.url}` : ''})`,
+			: `Seal key server ${server.objectId} at ${server.url} (${committee ? `committee member${committee.memberName ? ` ${committee.memberName}` : ''}, partial ` : ''}public key 0x${Buffer.from(server.publicKey).toString('hex')}; ${server.curveBackend} backend, ${server.workers} worker(s)${metricsServer ? `; metrics at ${metricsServer.url}` : ''})`,
 	);
 	const stopReason = await reason;
 	io.logger.info(
@@ -408,7 +451,8 @@ async function start(args: string[], io: CliIo): Promise<number> {
 	process.once('SIGINT', hardStop);
 	process.once('SIGTERM', hardStop);
 	await Promise.all([server.close(), metricsServer?.close()]);
-	return 0;
+	// A committee member that had to stop serving (share mismatch after rotation) exits non-zero.
+	return fatalReason === undefined ? 0 : 1;
 }
 
 /** One cheap call (and the Seal package, when known); a problem as text, or undefined. */

@@ -67,6 +67,51 @@ const FieldU64KeyServerV2 = bcs.struct('Field', {
 	value: KeyServerV2,
 });
 
+/**
+ * `seal_committee::Committee` (MystenLabs/seal move/committee/sources/committee.move, ddc7e5d6):
+ * `{id, threshold: u16, members: vector<address>, state: State, old_committee_id: Option<ID>}`.
+ * Only `Finalized` is written here (the state a committee holding a `KeyServer` is in).
+ */
+const CommitteeObject = bcs.struct('Committee', {
+	id: bcs.Address,
+	threshold: bcs.u16(),
+	members: bcs.vector(bcs.Address),
+	state: bcs.enum('State', {
+		Init: bcs.struct('Init', { membersInfo: bcs.vector(bcs.u8()) }),
+		PostDKG: bcs.struct('PostDKG', { unused: bcs.vector(bcs.u8()) }),
+		Finalized: null,
+	}),
+	oldCommitteeId: bcs.option(bcs.Address),
+});
+/** `Field<Wrapper<ID>, ID>`: what `dof::add(&mut committee.id, committee_id, key_server)` leaves. */
+const FieldWrapperId = bcs.struct('Field', {
+	id: bcs.Address,
+	name: bcs.struct('Wrapper', { name: bcs.Address }),
+	value: bcs.Address,
+});
+const DOF_WRAPPER_ID_TYPE = '0x2::dynamic_object_field::Wrapper<0x2::object::ID>';
+
+export interface OfflinePartialKeyServer {
+	name: string;
+	url: string;
+	/** 96-byte compressed G2 (g2^share). */
+	partialPk: Uint8Array;
+	partyId: number;
+}
+
+export interface RegisterCommitteeOptions {
+	name: string;
+	/** The committee's aggregate public key g2^f(0). */
+	publicKey: Uint8Array;
+	threshold: number;
+	/** Member addresses; party id i is `members[i]`. */
+	members: string[];
+	partialKeyServers: OfflinePartialKeyServer[];
+	version?: number;
+	objectId?: string;
+	committeeId?: string;
+}
+
 export interface RegisterKeyServerOptions {
 	name: string;
 	url: string;
@@ -168,6 +213,124 @@ export class OfflineSuiRegistry extends CoreClient {
 				},
 			}).toBytes(),
 		});
+	}
+
+	/**
+	 * Registers a committee key server as `key_server::create_committee_v2` + the committee's
+	 * `dof::add` leave it: the `Committee` object, the `KeyServer` (owned by the field wrapper, first
+	 * and last version 2), the wrapper `Field<Wrapper<ID>, ID>` and the `2 → KeyServerV2` field with
+	 * `ServerType::Committee`. Returns the key server's object id.
+	 */
+	registerCommittee(options: RegisterCommitteeOptions): string {
+		const objectId = normalizeSuiAddress(options.objectId ?? randomObjectId());
+		const committeeId = normalizeSuiAddress(options.committeeId ?? randomObjectId());
+		this.#objects.set(committeeId, {
+			objectId: committeeId,
+			version: '5',
+			type: `${this.sealPackageId}::seal_committee::Committee`,
+			owner: { $kind: 'Shared', Shared: { initialSharedVersion: '4' } },
+			content: CommitteeObject.serialize({
+				id: committeeId,
+				threshold: options.threshold,
+				members: options.members,
+				state: { Finalized: true },
+				oldCommitteeId: null,
+			}).toBytes(),
+		});
+		const wrapperId = deriveDynamicFieldID(
+			committeeId,
+			DOF_WRAPPER_ID_TYPE,
+			bcs.Address.serialize(committeeId).toBytes(),
+		);
+		this.#objects.set(wrapperId, {
+			objectId: wrapperId,
+			version: '5',
+			type: `0x2::dynamic_field::Field<${DOF_WRAPPER_ID_TYPE}, 0x2::object::ID>`,
+			owner: { $kind: 'ObjectOwner', ObjectOwner: committeeId },
+			content: FieldWrapperId.serialize({
+				id: wrapperId,
+				name: { name: committeeId },
+				value: objectId,
+			}).toBytes(),
+		});
+		this.#objects.set(objectId, {
+			objectId,
+			version: '5',
+			type: `${this.sealPackageId}::key_server::KeyServer`,
+			owner: { $kind: 'ObjectOwner', ObjectOwner: wrapperId },
+			content: KeyServerObject.serialize({
+				id: objectId,
+				firstVersion: 2,
+				lastVersion: 2,
+			}).toBytes(),
+		});
+		this.setCommittee(objectId, {
+			name: options.name,
+			publicKey: options.publicKey,
+			version: options.version ?? 0,
+			threshold: options.threshold,
+			partialKeyServers: options.partialKeyServers,
+		});
+		return objectId;
+	}
+
+	/**
+	 * Rewrites a committee server's `KeyServerV2` (as `update_partial_key_servers` bumps `version`,
+	 * or `update_member_url` moves a member), and optionally the committee's member list.
+	 */
+	setCommittee(
+		objectId: string,
+		value: {
+			name: string;
+			publicKey: Uint8Array;
+			version: number;
+			threshold: number;
+			partialKeyServers: OfflinePartialKeyServer[];
+		},
+	): void {
+		const parent = normalizeSuiAddress(objectId);
+		const fieldId = deriveDynamicFieldID(parent, 'u64', bcs.u64().serialize(2).toBytes());
+		this.#objects.set(fieldId, {
+			objectId: fieldId,
+			version: String(6 + value.version),
+			type: `0x2::dynamic_field::Field<u64, ${this.sealPackageId}::key_server::KeyServerV2>`,
+			owner: { $kind: 'ObjectOwner', ObjectOwner: parent },
+			content: FieldU64KeyServerV2.serialize({
+				id: fieldId,
+				name: 2,
+				value: {
+					name: value.name,
+					keyType: 0,
+					pk: Array.from(value.publicKey),
+					serverType: {
+						Committee: {
+							version: value.version,
+							threshold: value.threshold,
+							partialKeyServers: value.partialKeyServers.map((p) => ({
+								name: p.name,
+								url: p.url,
+								partialPk: Array.from(p.partialPk),
+								partyId: p.partyId,
+							})),
+						},
+					},
+				},
+			}).toBytes(),
+		});
+	}
+
+	/** Replaces the member list of a committee object registered by `registerCommittee`. */
+	setCommitteeMembers(committeeId: string, threshold: number, members: string[]): void {
+		const id = normalizeSuiAddress(committeeId);
+		const stored = this.#objects.get(id);
+		if (!stored) throw new Error(`committee ${id} is not registered`);
+		stored.content = CommitteeObject.serialize({
+			id,
+			threshold,
+			members,
+			state: { Finalized: true },
+			oldCommitteeId: null,
+		}).toBytes();
 	}
 
 	override async getObjects<Include extends SuiClientTypes.ObjectInclude = {}>(

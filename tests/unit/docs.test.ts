@@ -349,8 +349,8 @@ function classifyPart(part: string, state: PageState, comment: string): Plan | s
 		if (!/^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url)) return check('downloads: not run');
 		const port = /^https?:\/\/127\.0\.0\.1:(\d+)\//.exec(url)?.[1];
 		const route = /^https?:\/\/[^/]+(\/[^?]*)/.exec(url)?.[1] ?? '';
-		if (!['/health', '/v1/service', '/v1/fetch_key', '/metrics'].includes(route))
-			return `curl of ${url}: not a key-server route`;
+		const routes = ['/health', '/v1/service', '/v1/fetch_key', '/v1/debug/committee_partial_pk'];
+		if (![...routes, '/metrics'].includes(route)) return `curl of ${url}: not a key-server route`;
 		if (port !== undefined && state.keyServerPorts.has(port) && !placeholders) return run();
 		return check('needs a running key server');
 	}

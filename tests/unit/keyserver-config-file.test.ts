@@ -68,8 +68,10 @@ describe('key-server-config.yaml', () => {
 		).toThrow(/both/);
 	});
 
-	it('refuses Committee mode with one clear line (Permissioned: tests/unit/keyserver/permissioned-config.test.ts)', () => {
-		for (const mode of ['Committee']) {
+	it('refuses an unknown server mode with one line naming the three it knows', () => {
+		// Open here; Permissioned: tests/unit/keyserver/permissioned-config.test.ts; Committee:
+		// tests/unit/keyserver/committee-config.test.ts.
+		for (const mode of ['Closed', 'open']) {
 			let error: unknown;
 			try {
 				parseKeyServerConfig(`network: Testnet\nserver_mode: !${mode}\n  client_configs: []\n`);
@@ -77,7 +79,7 @@ describe('key-server-config.yaml', () => {
 				error = caught;
 			}
 			expect(error).toBeInstanceOf(InvalidInputError);
-			expect((error as Error).message).toMatch(new RegExp(`!${mode} is not supported`));
+			expect((error as Error).message).toMatch(/'!Open'.*'!Permissioned'.*'!Committee'/);
 			expect((error as Error).message).not.toContain('\n');
 		}
 	});

@@ -2,16 +2,17 @@
  * Reads Mysten's `key-server-config.yaml` (MystenLabs/seal crates/key-server/src/
  * key_server_options.rs and key-server-config.yaml at ddc7e5d6), so one file drives either
  * server. Supported: `network` (`Testnet`, `Mainnet`, `!Devnet { seal_package }`), `node_url`,
- * `server_mode: !Open { key_server_object_id }` or `!Permissioned { client_configs }`
- * (permissioned.ts), `metrics_host_port`, `allowed_staleness`, `session_key_ttl_max`,
- * `rgp_update_interval` (duration_str strings such as `'5s'`, `2m`, `1h 30m`). Committee mode is
- * refused with one line. Other known keys of
+ * `server_mode: !Open { key_server_object_id }`, `!Permissioned { client_configs }`
+ * (permissioned.ts) or `!Committee { member_address, key_server_obj_id, committee_state }`
+ * (committee/config.ts), `metrics_host_port`, `allowed_staleness`, `session_key_ttl_max`,
+ * `rgp_update_interval` (duration_str strings such as `'5s'`, `2m`, `1h 30m`). Other known keys of
  * Mysten's file are accepted and reported as ignored; unknown keys are ignored (serde does too).
  * Secrets never live in this file: `MASTER_KEY` and `PORT` come from the environment.
  */
 import { parseDocument, isMap, isScalar, type Node, type YAMLMap } from 'yaml';
 import { InvalidInputError } from '../errors.js';
 import { parseClientConfigs, validateClientConfigs, type ClientConfig } from './permissioned.js';
+import { parseCommitteeMode, type CommitteeModeConfig } from './committee/config.js';
 
 /** Seal package of Mysten's default deployments (crates/key-server/src/seal_package.rs). */
 export const SEAL_PACKAGE_BY_NETWORK = {
@@ -20,7 +21,7 @@ export const SEAL_PACKAGE_BY_NETWORK = {
 } as const;
 
 /** Default node per network (crates/key-server/src/common.rs `default_node_url`). */
-const DEFAULT_NODE_URL = {
+export const DEFAULT_NODE_URL = {
 	Devnet: 'https://fullnode.devnet.sui.io:443',
 	Testnet: 'https://fullnode.testnet.sui.io:443',
 	Mainnet: 'https://fullnode.mainnet.sui.io:443',
@@ -40,6 +41,8 @@ export interface KeyServerFileConfig {
 	rgpUpdateIntervalMs: number;
 	/** Keys of Mysten's file that this server reads but does not act on. */
 	ignored: string[];
+	/** `server_mode: !Committee` (then `keyServerObjectId` is its `key_server_obj_id`). */
+	committee?: CommitteeModeConfig;
 }
 
 const IGNORED_KNOWN_KEYS = [
@@ -70,19 +73,18 @@ export function parseKeyServerConfig(
 	const network = parseNetwork(get('network'));
 	const mode = get('server_mode');
 	const modeTag = mode?.tag?.replace(/^!/, '');
-	if (modeTag === 'Committee') {
-		fail(
-			`server_mode !${modeTag} is not supported by this key server (only !Open and !Permissioned)`,
-		);
-	}
 	let keyServerObjectId: string | undefined;
 	let clientConfigs: ClientConfig[] | undefined;
+	let committee: CommitteeModeConfig | undefined;
 	if (modeTag === 'Permissioned') {
 		clientConfigs = parseClientConfigs(mode);
 		validateClientConfigs(clientConfigs);
+	} else if (modeTag === 'Committee' && mode) {
+		committee = parseCommitteeMode(mode);
+		keyServerObjectId = committee.keyServerObjectId;
 	} else if (modeTag !== 'Open' || !isMap(mode)) {
 		fail(
-			"server_mode must be '!Open' with key_server_object_id, or '!Permissioned' with client_configs",
+			"server_mode must be '!Open' with key_server_object_id, '!Permissioned' with client_configs, or '!Committee' with member_address, key_server_obj_id and committee_state",
 		);
 	} else {
 		keyServerObjectId = objectId(
@@ -119,10 +121,11 @@ export function parseKeyServerConfig(
 		sessionKeyTtlMaxMinutes: ttlMaxMs / 60_000,
 		rgpUpdateIntervalMs: durationField(get('rgp_update_interval'), 'rgp_update_interval', 60_000),
 		ignored,
+		...(committee ? { committee } : {}),
 	};
 }
 
-function parseNetwork(node: Node | undefined): {
+export function parseNetwork(node: Node | undefined): {
 	name: KeyServerFileConfig['network'];
 	sealPackageId: string;
 } {

@@ -1,7 +1,9 @@
 /**
- * Errors of the key-server wing (ts/keyserver) that the shared ts/errors.ts does not define.
+ * Errors of the key-server wing: Permissioned-mode configuration, committee member mode and the
+ * aggregator. They extend the shared tree in ts/errors.ts; secrets (seeds, shares, API keys) never
+ * go into a message.
  */
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, KeyServerStartError } from '../errors.js';
 
 /**
  * A Permissioned-mode `client_configs` breaks one of upstream's rules (`KeyServerOptions::validate`
@@ -14,5 +16,30 @@ export class PermissionedConfigError extends InvalidInputError {
 	constructor(rule: string, hint: string) {
 		super('server_mode.client_configs', `${rule} (${hint})`);
 		this.rule = rule;
+	}
+}
+
+/** The committee `KeyServer` (or its committee) cannot be read from chain, or has the wrong shape. */
+export class CommitteeChainError extends KeyServerStartError {
+	override name = 'CommitteeChainError';
+}
+
+/** A committee member's `MASTER_SHARE_V<n>` is missing, malformed or inconsistent with the config. */
+export class CommitteeShareError extends KeyServerStartError {
+	override name = 'CommitteeShareError';
+}
+
+/** The share's public key is not this member's `partial_pk` on chain: the member must not serve. */
+export class CommitteeShareMismatchError extends CommitteeShareError {
+	override name = 'CommitteeShareMismatchError';
+	readonly memberAddress: string;
+	readonly version: number;
+	constructor(memberAddress: string, version: number) {
+		super(
+			`MASTER_SHARE_V${version}: its public key does not match the on-chain partial public key of ` +
+				`member ${memberAddress} (committee version ${version}); check the share and member_address`,
+		);
+		this.memberAddress = memberAddress;
+		this.version = version;
 	}
 }

@@ -17,7 +17,7 @@ import { KeyServerStartError } from '../errors.js';
 import { KEY_SERVER_VERSION } from './protocol.js';
 
 /** Mysten's `buckets(start, end, step)`: start, start+step, …, end. */
-function buckets(start: number, end: number, step: number): number[] {
+export function buckets(start: number, end: number, step: number): number[] {
 	const out: number[] = [];
 	for (let value = start; value < end; value += step) out.push(value);
 	out.push(end);
@@ -140,7 +140,7 @@ export interface RunningMetricsServer {
 
 /** `GET /metrics` on its own listener (Mysten: `metrics_host_port`, default 9184). */
 export async function startMetricsServer(
-	metrics: KeyServerMetrics,
+	metrics: { registry: Registry },
 	host: string,
 	port: number,
 ): Promise<RunningMetricsServer> {

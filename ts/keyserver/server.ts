@@ -24,6 +24,7 @@ import {
 import { DEFAULT_CURVE_BACKEND, loadCurveBackend } from './curve/backend.js';
 import { NodeAddressAliases, type AddressAliasLookup } from './address-aliases.js';
 import type { PolicyEvaluator } from './evaluator.js';
+import type { CommitteeMemberKeys } from './committee/member-keys.js';
 import { fetchKey } from './fetch-key.js';
 import { checkSdkHeaders } from './headers.js';
 import { defaultWorkerCount, inlineDeriver, startWorkerPool, type KeyDeriver } from './key-pool.js';
@@ -41,10 +42,13 @@ import {
 } from './protocol.js';
 import { BodyDataError, JsonSyntaxError, parseFetchKeyBody } from './request.js';
 
+/** Upstream's debug route (server.rs `app`): a committee member's partial public key. */
+const DEBUG_PARTIAL_PK = '/v1/debug/committee_partial_pk';
+
 export interface KeyServerOptions {
 	/** Open mode: 32-byte master key (secret; never logged). */
 	masterKey?: Uint8Array;
-	/** Open mode: on-chain `KeyServer` object id this server answers for (`/v1/service`). */
+	/** Open and committee mode: the on-chain `KeyServer` object id this server answers for. */
 	objectId?: string;
 	/**
 	 * Permissioned mode instead of `masterKey`/`objectId`: each client's key, object id and
@@ -52,6 +56,12 @@ export interface KeyServerOptions {
 	 * `UnsupportedPackageId`.
 	 */
 	clients?: PermissionedClientKey[];
+	/**
+	 * Committee member mode (ts/keyserver/committee) instead of `masterKey`/`clients`: keys come
+	 * from the member's share, `/v1/service` answers `InvalidServiceId` (no proof of possession)
+	 * and `/v1/debug/committee_partial_pk` is served. The server closes it on `close()`.
+	 */
+	committee?: CommitteeMemberKeys;
 	evaluator: PolicyEvaluator;
 	packages: PackageResolver;
 	/** Default 127.0.0.1. */
@@ -96,7 +106,10 @@ export interface RunningKeyServer {
 	port: number;
 	/** Open mode's object id (Permissioned: the first client's). */
 	objectId: string;
-	/** 96-byte compressed G2 master public key (Permissioned: the first client's). */
+	/**
+	 * 96-byte compressed G2 master public key (Permissioned: the first client's; committee member:
+	 * its partial public key at start).
+	 */
 	publicKey: Uint8Array;
 	/** Permissioned mode: each served client's object id and public key, in config order. */
 	clients?: { name: string; objectId: string; publicKey: Uint8Array; packageIds: string[] }[];
@@ -110,8 +123,9 @@ export interface RunningKeyServer {
 }
 
 export async function startKeyServer(options: KeyServerOptions): Promise<RunningKeyServer> {
-	const served = servedKeys(options);
-	const objectId = served[0]!.objectId;
+	const committee = options.committee;
+	const served = committee ? [] : servedKeys(options);
+	const objectId = committee ? committeeObjectId(options) : served[0]!.objectId;
 	const workerCount = options.workers ?? defaultWorkerCount();
 	if (!Number.isInteger(workerCount) || workerCount < 0) {
 		throw new InvalidInputError('workers', `must be an integer ≥ 0, got ${workerCount}`);
@@ -129,8 +143,8 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 	const curve = await loadCurveBackend(options.curveBackend ?? DEFAULT_CURVE_BACKEND);
 	const ops = served.map((one) => curve.withMasterKey(one.masterKey));
 	const publicKeys = ops.map((one) => one.publicKey());
-	const publicKey = publicKeys[0]!;
-	// Upstream `build_key_server_pop_map`: object id → PoP by that object's own key.
+	// Upstream `build_key_server_pop_map`: object id → PoP by that object's own key (committee
+	// mode has none: its map is empty, so every service id is unknown).
 	const pops = new Map(
 		served.map((one, i) => [
 			one.objectId,
@@ -146,11 +160,23 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 		? new Map(served.flatMap((one, i) => (one.packageIds ?? []).map((pkg) => [pkg, i] as const)))
 		: undefined;
 	let keys: KeyDeriver;
-	if (workerCount === 0) {
-		keys = inlineDeriver(ops, options.random);
+	let publicKey: Uint8Array;
+	if (committee) {
+		keys = committee;
+		// A member rotating in without its old share has no key yet (it answers Failure until then).
+		try {
+			publicKey = committee.partialPublicKey();
+		} catch {
+			publicKey = new Uint8Array(0);
+		}
 	} else {
+		publicKey = publicKeys[0]!;
+		keys = await openKeys();
+	}
+	async function openKeys(): Promise<KeyDeriver> {
+		if (workerCount === 0) return inlineDeriver(ops, options.random);
 		for (const one of ops) one.wipe();
-		keys = await startWorkerPool({
+		return startWorkerPool({
 			masterKey: served[0]!.masterKey,
 			...(served.length > 1 ? { extraKeys: served.slice(1).map((one) => one.masterKey) } : {}),
 			backend: curve.name,
@@ -169,12 +195,13 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 			if (method !== 'GET') return sendText(res, 405, '');
 			return sendJson(res, 200, { name: 'key-server', version: KEY_SERVER_VERSION, status: 'up' });
 		}
-		if (path === '/v1/service' || path === '/v1/fetch_key') {
-			const wanted = path === '/v1/service' ? 'GET' : 'POST';
+		if (path === '/v1/service' || path === '/v1/fetch_key' || path === DEBUG_PARTIAL_PK) {
+			const wanted = path === '/v1/fetch_key' ? 'POST' : 'GET';
 			const sdk = checkSdkHeaders(req.headers, req.headersDistinct);
 			metrics?.sdkVersions.inc({ sdk_type: sdk.sdkType, version: sdk.version });
 			if (method !== wanted) return sendText(res, 405, '');
 			if (path === '/v1/service') return service(res, url);
+			if (path === DEBUG_PARTIAL_PK) return partialPk(res);
 			return fetchKeyRoute(req, res, body);
 		}
 		return sendText(res, 404, '');
@@ -191,6 +218,15 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 		if (pop === undefined)
 			throw new KeyServerRequestError('InvalidServiceId', MESSAGES.InvalidServiceId);
 		sendJson(res, 200, { service_id: asked, pop });
+	}
+
+	/** `handle_get_committee_server_partial_pk`: counted as a service request, as upstream. */
+	function partialPk(res: ServerResponse) {
+		stats.serviceRequests++;
+		metrics?.serviceRequests.inc();
+		if (!committee) return sendText(res, 400, 'Unsupported');
+		const pk = committee.partialPublicKey();
+		sendJson(res, 200, { partial_pk: Buffer.from(pk).toString('base64') });
 	}
 
 	async function fetchKeyRoute(req: IncomingMessage, res: ServerResponse, body: Buffer) {
@@ -358,6 +394,20 @@ interface ServedKey {
 }
 
 /** Open mode's one key, or Permissioned mode's clients; keys and object ids checked. */
+/** Committee mode's object id; a committee member serves no master key or clients of its own. */
+function committeeObjectId(options: KeyServerOptions): string {
+	if (options.masterKey !== undefined || options.clients !== undefined) {
+		throw new InvalidInputError('committee', 'Committee mode takes no masterKey or clients');
+	}
+	if (options.objectId === undefined) {
+		throw new InvalidInputError(
+			'objectId',
+			'Committee mode needs the committee KeyServer object id',
+		);
+	}
+	return checkedObjectId(options.objectId, 'objectId');
+}
+
 function servedKeys(options: KeyServerOptions): ServedKey[] {
 	if (options.clients) {
 		if (options.masterKey !== undefined || options.objectId !== undefined) {

@@ -37,6 +37,69 @@ export interface CurveBackend {
 	isG2(bytes: Uint8Array): boolean;
 	/** Binds a master key (validated 32-byte scalar); the caller wipes its own copy. */
 	withMasterKey(masterKey: Uint8Array): MasterKeyOps;
+	/**
+	 * Committee aggregator: for each i, is `shares[i] = [c0, c1]` an ElGamal encryption, under the
+	 * client's ephemeral key whose G2 verification key is `ephemeralVk`, of
+	 * `H(DST_ID ‖ fullIds[i])^share` for the member whose partial public key is `partialPk`?
+	 * MystenLabs/seal crates/crypto/src/ibe.rs `verify_encrypted_signature` (ddc7e5d6): no identity
+	 * element anywhere, and `e(c1, g2) == e(c0, vk) · e(H(id), pk_i)`. Malformed points answer false.
+	 * One call per member answer. Several shares are first checked together with random 128-bit
+	 * coefficients ρ_i (small-exponent batch verification, Bellare–Garay–Rabin 1998):
+	 * `e(Σρc1, -g2) · e(Σρc0, vk) · e(Σρ·H(id), pk) == 1` holds for a batch with a bad share with
+	 * probability at most 2^-128 (all points are in the prime-order subgroups: decoding checks it);
+	 * only when the batch fails are the shares checked one by one, to say which are bad.
+	 */
+	verifyEncryptedShares(
+		shares: WrappedKey[],
+		ephemeralVk: Uint8Array,
+		partialPk: Uint8Array,
+		fullIds: Uint8Array[],
+	): boolean[];
+	/** Σ coefficients[i] · points[i] in G1 (public values: variable time is fine). */
+	combineG1(points: Uint8Array[], coefficients: bigint[]): Uint8Array;
+}
+
+/** A fresh random non-zero 128-bit batch-verification coefficient (16 bytes, big-endian). */
+export function batchCoefficient(): Uint8Array {
+	for (;;) {
+		const bytes = new Uint8Array(randomBytes(16));
+		if (bytes.some((b) => b !== 0)) return bytes;
+	}
+}
+
+/**
+ * Lagrange coefficients at x = 0 for the distinct non-zero evaluation points `xs` (mod r):
+ * λ_j = Π_{m≠j} x_m / (x_m − x_j). Seal's committee uses x = party_id + 1
+ * (crates/crypto/src/elgamal.rs `aggregate_encrypted`, ddc7e5d6).
+ */
+export function lagrangeAtZero(xs: bigint[]): bigint[] {
+	const mod = (v: bigint) => ((v % SCALAR_ORDER) + SCALAR_ORDER) % SCALAR_ORDER;
+	if (new Set(xs.map(mod)).size !== xs.length || xs.some((x) => mod(x) === 0n)) {
+		throw new InvalidInputError('xs', 'evaluation points must be distinct and non-zero');
+	}
+	return xs.map((xj, j) => {
+		let num = 1n;
+		let den = 1n;
+		xs.forEach((xm, m) => {
+			if (m === j) return;
+			num = mod(num * xm);
+			den = mod(den * (xm - xj));
+		});
+		return mod(num * modInverse(den));
+	});
+}
+
+function modInverse(value: bigint): bigint {
+	// Fermat: value^(r-2) mod r (r is prime).
+	let result = 1n;
+	let base = value % SCALAR_ORDER;
+	let exp = SCALAR_ORDER - 2n;
+	while (exp > 0n) {
+		if (exp & 1n) result = (result * base) % SCALAR_ORDER;
+		base = (base * base) % SCALAR_ORDER;
+		exp >>= 1n;
+	}
+	return result;
 }
 
 export interface MasterKeyOps {

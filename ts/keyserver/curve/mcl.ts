@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import * as mcl from 'mcl-wasm';
 import {
+	batchCoefficient,
 	checkedScalar,
 	concat,
 	DST_ID,
@@ -82,8 +83,97 @@ async function init(): Promise<CurveBackend> {
 		}
 	};
 
+	const decodeG2 = (bytes: Uint8Array): mcl.G2 | undefined => {
+		try {
+			const point = new mcl.G2();
+			point.deserialize(bytes);
+			return point;
+		} catch {
+			return undefined;
+		}
+	};
+	const negG2 = mcl.neg(baseG2);
+	const negG2Pre = new mcl.PrecomputedG2(negG2);
+	const frOfPublic = (value: bigint): mcl.Fr => {
+		const fr = new mcl.Fr();
+		fr.setStr(value.toString(16), 16);
+		return fr;
+	};
+
 	return {
 		name: 'mcl',
+		verifyEncryptedShares(shares, ephemeralVk, partialPk, fullIds) {
+			const vk = decodeG2(ephemeralVk);
+			const pk = decodeG2(partialPk);
+			if (!vk || !pk || vk.isZero() || pk.isZero()) return shares.map(() => false);
+			const points = shares.map(([c0Bytes, c1Bytes], i) => {
+				const c0 = decodeG1(c0Bytes);
+				const c1 = decodeG1(c1Bytes);
+				if (!c0 || !c1 || c0.isZero() || c1.isZero()) return undefined;
+				return { c0, c1, h: mcl.hashAndMapToG1(concat(DST_ID, fullIds[i]!)) };
+			});
+			const valid = points.filter((p) => p !== undefined);
+			// Small-exponent batch check (see curve.ts): one product of three pairings for them all.
+			if (valid.length > 1) {
+				const rho = valid.map(() => {
+					const fr = new mcl.Fr();
+					fr.setBigEndianMod(batchCoefficient());
+					return fr;
+				});
+				const sum = (pick: (p: (typeof valid)[number]) => mcl.G1) =>
+					mcl.mulVec(valid.map(pick), rho);
+				const product = mcl.mul(
+					mcl.mul(
+						mcl.millerLoop(
+							sum((p) => p.c1),
+							mcl.neg(baseG2),
+						),
+						mcl.millerLoop(
+							sum((p) => p.c0),
+							vk,
+						),
+					),
+					mcl.millerLoop(
+						sum((p) => p.h),
+						pk,
+					),
+				);
+				if (mcl.finalExp(product).isOne()) return points.map((p) => p !== undefined);
+			}
+			// One by one (a single share, or a batch with a bad one: find which). Preparing the G2
+			// points pays off only over several shares.
+			const direct = valid.length <= 1;
+			const vkPre = direct ? undefined : new mcl.PrecomputedG2(vk);
+			const pkPre = direct ? undefined : new mcl.PrecomputedG2(pk);
+			try {
+				return points.map((p) => {
+					if (!p) return false;
+					// e(c1, -g2) · e(c0, vk) · e(H(id), pk) == 1, one final exponentiation.
+					const product =
+						vkPre && pkPre
+							? mcl.mul(
+									mcl.precomputedMillerLoop2(p.c1, negG2Pre, p.c0, vkPre),
+									mcl.precomputedMillerLoop(p.h, pkPre),
+								)
+							: mcl.mul(
+									mcl.mul(mcl.millerLoop(p.c1, negG2), mcl.millerLoop(p.c0, vk)),
+									mcl.millerLoop(p.h, pk),
+								);
+					return mcl.finalExp(product).isOne();
+				});
+			} finally {
+				vkPre?.destroy();
+				pkPre?.destroy();
+			}
+		},
+		combineG1(points, coefficients) {
+			const decoded = points.map((bytes) => {
+				const point = decodeG1(bytes);
+				if (!point) throw new Error('not a valid G1 point');
+				return point;
+			});
+			return mcl.mulVec(decoded, coefficients.map(frOfPublic)).serialize();
+		},
 		hashToG1: (message) => mcl.hashAndMapToG1(message).serialize(),
 		isG1: (bytes) => decodeG1(bytes) !== undefined,
 		isG2(bytes) {

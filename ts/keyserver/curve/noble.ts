@@ -6,6 +6,7 @@
  */
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import {
+	batchCoefficient,
 	checkedScalar,
 	concat,
 	DST_ID,
@@ -53,8 +54,64 @@ function decodeG1(bytes: Uint8Array): G1Point | undefined {
 	}
 }
 
+function decodeG2(bytes: Uint8Array): InstanceType<typeof G2> | undefined {
+	try {
+		return G2.fromBytes(bytes);
+	} catch {
+		return undefined;
+	}
+}
+
 export const nobleBackend: CurveBackend = {
 	name: 'noble',
+	verifyEncryptedShares(shares, ephemeralVk, partialPk, fullIds) {
+		const vk = decodeG2(ephemeralVk);
+		const pk = decodeG2(partialPk);
+		if (!vk || !pk || vk.is0() || pk.is0()) return shares.map(() => false);
+		const points = shares.map(([c0Bytes, c1Bytes], i) => {
+			const c0 = decodeG1(c0Bytes);
+			const c1 = decodeG1(c1Bytes);
+			if (!c0 || !c1 || c0.is0() || c1.is0()) return undefined;
+			return { c0, c1, h: hashToG1Point(concat(DST_ID, fullIds[i]!)) };
+		});
+		const check = (c1: G1Point, c0: G1Point, h: G1Point) =>
+			// e(c1, -g2) · e(c0, vk) · e(H(id), pk) == 1 (noble's batch: one final exponentiation).
+			bls12_381.fields.Fp12.eql(
+				bls12_381.pairingBatch([
+					{ g1: c1, g2: G2.BASE.negate() },
+					{ g1: c0, g2: vk },
+					{ g1: h, g2: pk },
+				]),
+				bls12_381.fields.Fp12.ONE,
+			);
+		const valid = points.filter((p) => p !== undefined);
+		// Small-exponent batch check (see curve.ts), then one by one only if it fails.
+		if (valid.length > 1) {
+			const rho = valid.map(() => BigInt(`0x${Buffer.from(batchCoefficient()).toString('hex')}`));
+			const sum = (pick: (p: (typeof valid)[number]) => G1Point) =>
+				valid.reduce((acc, p, i) => acc.add(pick(p).multiplyUnsafe(rho[i]!)), G1.ZERO);
+			if (
+				check(
+					sum((p) => p.c1),
+					sum((p) => p.c0),
+					sum((p) => p.h),
+				)
+			) {
+				return points.map((p) => p !== undefined);
+			}
+		}
+		return points.map((p) => (p ? check(p.c1, p.c0, p.h) : false));
+	},
+	combineG1(points, coefficients) {
+		let sum = G1.ZERO;
+		points.forEach((bytes, i) => {
+			const point = decodeG1(bytes);
+			if (!point) throw new Error('not a valid G1 point');
+			const k = coefficients[i]! % bls12_381.fields.Fr.ORDER;
+			if (k !== 0n) sum = sum.add(point.multiplyUnsafe(k));
+		});
+		return encodeG1Trusted(sum);
+	},
 	hashToG1: (message) => encodeG1Trusted(hashToG1Point(message)),
 	isG1: (bytes) => decodeG1(bytes) !== undefined,
 	isG2(bytes) {
