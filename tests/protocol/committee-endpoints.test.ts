@@ -17,6 +17,7 @@ import {
 } from '../../ts/keyserver/errors.js';
 import {
 	addCommittee,
+	dealShares,
 	g2Of,
 	randomShare,
 	shareHex,
@@ -257,6 +258,77 @@ describe('committee member start-up refusals', () => {
 				env: { MASTER_SHARE_V0: shareHex(1n) },
 			}),
 		).rejects.toBeInstanceOf(CommitteeChainError);
+	});
+});
+
+describe('a committee KeyServer held by an address (localnet up --committee: no committee object)', () => {
+	// ts/localnet/committee-tx.ts creates the committee in one PTB from a trusted dealer's shares
+	// and transfers the KeyServer to the admin, so upstream's lookup (owner → committee members →
+	// party id) has nothing to read; the member is matched by its own share's partial_pk instead.
+	const dealt = dealShares(2, 3);
+	let objectId: string;
+	beforeAll(() => {
+		objectId = bed.registry.registerCommittee({
+			name: 'localnet-committee',
+			publicKey: g2Of(dealt.secret),
+			threshold: 2,
+			members: [],
+			partialKeyServers: dealt.shares.map((share, partyId) => ({
+				name: `member-${partyId}`,
+				url: `http://127.0.0.1:${9000 + partyId}`,
+				partialPk: g2Of(share),
+				partyId,
+			})),
+			heldBy: randomObjectId(),
+		});
+	});
+	const load = (share: bigint) =>
+		loadCommitteeMemberKeys({
+			client: bed.registry,
+			backend: 'noble',
+			workers: 0,
+			config: {
+				memberAddress: randomObjectId(),
+				keyServerObjectId: objectId,
+				state: { kind: 'Active' },
+			},
+			env: { MASTER_SHARE_V0: shareHex(share) },
+		});
+
+	it('each dealt share starts as the party whose partial_pk it has', async () => {
+		for (const [partyId, share] of dealt.shares.entries()) {
+			const keys = await load(share);
+			try {
+				expect(keys.memberName).toBe(`member-${partyId}`);
+				expect(keys.partialPublicKey()).toEqual(g2Of(share));
+			} finally {
+				await keys.close();
+			}
+		}
+	});
+
+	it('a share that is no party of it is refused (CommitteeChainError)', async () => {
+		await expect(load(randomShare())).rejects.toThrow(
+			/held by 0x[0-9a-f]{64}, no committee object\) has no partial key server with this member's share/,
+		);
+		await expect(load(randomShare())).rejects.toBeInstanceOf(CommitteeChainError);
+	});
+
+	it('a committee held by a committee object still takes upstream’s path (a share alone is not enough)', async () => {
+		// The same share that an address-held committee would accept is refused for a non-member.
+		await expect(
+			loadCommitteeMemberKeys({
+				client: bed.registry,
+				backend: 'noble',
+				workers: 0,
+				config: {
+					memberAddress: randomObjectId(),
+					keyServerObjectId: committee.objectId,
+					state: { kind: 'Active' },
+				},
+				env: { MASTER_SHARE_V0: shareHex(committee.shares[0]!) },
+			}),
+		).rejects.toThrow(/is not in committee/);
 	});
 });
 

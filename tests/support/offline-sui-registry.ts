@@ -110,6 +110,12 @@ export interface RegisterCommitteeOptions {
 	version?: number;
 	objectId?: string;
 	committeeId?: string;
+	/**
+	 * The address holding the `KeyServer` instead of a `seal_committee` committee: what
+	 * `localnet up --committee` leaves (`create_committee_v2` in one PTB, transferred to the
+	 * admin). No committee object or wrapper field is registered; `members` is then unused.
+	 */
+	heldBy?: string;
 }
 
 export interface RegisterKeyServerOptions {
@@ -224,6 +230,28 @@ export class OfflineSuiRegistry extends CoreClient {
 	registerCommittee(options: RegisterCommitteeOptions): string {
 		const objectId = normalizeSuiAddress(options.objectId ?? randomObjectId());
 		const committeeId = normalizeSuiAddress(options.committeeId ?? randomObjectId());
+		const committeeValue = {
+			name: options.name,
+			publicKey: options.publicKey,
+			version: options.version ?? 0,
+			threshold: options.threshold,
+			partialKeyServers: options.partialKeyServers,
+		};
+		if (options.heldBy !== undefined) {
+			this.#objects.set(objectId, {
+				objectId,
+				version: '5',
+				type: `${this.sealPackageId}::key_server::KeyServer`,
+				owner: { $kind: 'AddressOwner', AddressOwner: normalizeSuiAddress(options.heldBy) },
+				content: KeyServerObject.serialize({
+					id: objectId,
+					firstVersion: 2,
+					lastVersion: 2,
+				}).toBytes(),
+			});
+			this.setCommittee(objectId, committeeValue);
+			return objectId;
+		}
 		this.#objects.set(committeeId, {
 			objectId: committeeId,
 			version: '5',
@@ -264,13 +292,7 @@ export class OfflineSuiRegistry extends CoreClient {
 				lastVersion: 2,
 			}).toBytes(),
 		});
-		this.setCommittee(objectId, {
-			name: options.name,
-			publicKey: options.publicKey,
-			version: options.version ?? 0,
-			threshold: options.threshold,
-			partialKeyServers: options.partialKeyServers,
-		});
+		this.setCommittee(objectId, committeeValue);
 		return objectId;
 	}
 

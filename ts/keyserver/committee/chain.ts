@@ -107,16 +107,38 @@ export async function readCommitteeKeyServer(
 	};
 }
 
-/** The partial key server of `memberAddress` (its party id is its index in the committee). */
+/**
+ * The partial key server of `memberAddress`. Upstream's path: the `KeyServer` is held by a
+ * `seal_committee` committee object (through a dynamic object field) and the member's party id is
+ * its index in that committee's `members`.
+ *
+ * A committee `KeyServer` held by an address instead (what `seal-policies localnet up --committee`
+ * creates in one PTB from a trusted dealer's shares; there is no committee object to list the
+ * members) is matched by the member's own share: the partial key server whose `partial_pk` is
+ * `sharePartialPk`. Any share would "match" itself this way, so this path proves only which
+ * party the share belongs to, never that the member may hold it: it serves localnet, where the
+ * dealer handed out the shares.
+ */
 export async function readMemberPartialKeyServer(
 	client: ClientWithCoreApi,
 	keyServerObjectId: string,
 	memberAddress: string,
-): Promise<PartialKeyServer & { committeeId: string; version: number }> {
+	sharePartialPk?: Uint8Array,
+): Promise<PartialKeyServer & { committeeId: string | undefined; version: number }> {
 	const ksId = normalizeSuiAddress(keyServerObjectId);
 	const member = normalizeSuiAddress(memberAddress);
 	const object = await getObject(client, ksId, `key server ${ksId}`);
 	const owner = object.owner;
+	if (owner.$kind === 'AddressOwner' && sharePartialPk !== undefined) {
+		const ks = await readCommitteeKeyServer(client, ksId);
+		const partial = ks.members.find((p) => equalBytes(p.partialPk, sharePartialPk));
+		if (!partial) {
+			throw new CommitteeChainError(
+				`key server ${ksId} (held by ${owner.AddressOwner}, no committee object) has no partial key server with this member's share`,
+			);
+		}
+		return { ...partial, committeeId: undefined, version: ks.version };
+	}
 	if (owner.$kind !== 'ObjectOwner') {
 		throw new CommitteeChainError(
 			`key server ${ksId} is not held by a committee (owner is ${owner.$kind})`,
@@ -168,4 +190,8 @@ async function objectContent(
 	const object = await getObject(client, objectId, what);
 	if (!object.content) throw new CommitteeChainError(`${what} (${objectId}) has no content`);
 	return object.content;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+	return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

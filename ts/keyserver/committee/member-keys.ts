@@ -157,6 +157,7 @@ export async function loadCommitteeMemberKeys(
 			client,
 			config.keyServerObjectId,
 			config.memberAddress,
+			partialPk,
 		);
 		if (!equalBytes(member.partialPk, partialPk)) {
 			throw new CommitteeShareMismatchError(config.memberAddress, v);
