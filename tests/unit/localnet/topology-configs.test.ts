@@ -21,6 +21,7 @@ import {
 } from '../../../ts/localnet/topology-configs.js';
 import { LocalnetTopologyError } from '../../../ts/localnet/errors.js';
 import { parseKeyServerConfig } from '../../../ts/keyserver/config-file.js';
+import { parseAggregatorConfig } from '../../../ts/keyserver/aggregator/config.js';
 
 const SEAL_PKG = `0x${'5e'.repeat(32)}`;
 const KS_ID = `0x${'4b'.repeat(32)}`;
@@ -110,6 +111,17 @@ describe('committee member config (server_mode: !Committee)', () => {
 		);
 	});
 
+	it('is read back by our key server as a committee member of that object', () => {
+		const parsed = parseKeyServerConfig(yaml);
+		expect(parsed.committee).toEqual({
+			memberAddress: MEMBER,
+			keyServerObjectId: KS_ID,
+			state: { kind: 'Active' },
+		});
+		expect(parsed.keyServerObjectId).toBe(KS_ID);
+		expect(parsed.metricsPort).toBe(9203);
+	});
+
 	it('never holds the share', () => {
 		const hex = yaml.match(/[0-9a-f]{64}/g) ?? [];
 		for (const value of hex) expect([SEAL_PKG, KS_ID, MEMBER]).toContain(`0x${value}`);
@@ -149,6 +161,18 @@ describe('aggregator config (AggregatorOptions)', () => {
 			),
 		});
 		for (const key of Object.keys(doc)) expect(AGGREGATOR_OPTIONS_FIELDS).toContain(key);
+	});
+
+	it('is read back by our aggregator: the committee object and each member credential', () => {
+		const parsed = parseAggregatorConfig(yaml);
+		expect(parsed.network).toBe('Devnet');
+		expect(parsed.nodeUrl).toBe('http://127.0.0.1:9000');
+		expect(parsed.keyServerObjectId).toBe(KS_ID);
+		expect(Object.fromEntries(parsed.apiCredentials)).toEqual(
+			Object.fromEntries(
+				members.map((m) => [m.name, { apiKeyName: 'X-API-Key', apiKey: m.apiKey }]),
+			),
+		);
 	});
 
 	it('writes key_server_timeout_secs when asked and refuses duplicates and bad keys', () => {
