@@ -3,10 +3,10 @@
  * usage, config errors and the start path up to the chain read (no chain here: a node URL that
  * refuses connections stands in for an unreachable one).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { command, startSettings } from '../../../scripts/commands/keyserver.js';
 import type { CliIo } from '../../../scripts/cli-io.js';
 import { InvalidInputError, UsageError } from '../../../ts/errors.js';
@@ -14,6 +14,7 @@ import { CommitteeChainError } from '../../../ts/keyserver/errors.js';
 import { silentLogger } from '../../../ts/logger.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'committee-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const io = (env: NodeJS.ProcessEnv = {}): CliIo => ({
 	logger: silentLogger,
 	json: false,
