@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: the typecheck, then every vitest tier (arguments go to vitest, e.g.
-// `npm test -- --project unit`). The summary reporter prints how long the whole run took on the
+// `npm test -- --project protocol`). The summary reporter prints how long the whole run took on the
 // line before its closing `tests: N passed, N failed, N skipped` line.
 //
 // The typecheck also compiles the package as `npm run build` does, into a temporary directory

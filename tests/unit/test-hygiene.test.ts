@@ -8,6 +8,8 @@ import { join, relative, resolve } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
+import { MUTATES_GLOBALS, unitFilesMutatingGlobals } from '../support/isolation.js';
+
 const TESTS = resolve(import.meta.dirname, '..');
 
 function testSources(dir: string): string[] {
@@ -23,5 +25,26 @@ describe('test hygiene', () => {
 			return /\bmkdtemp(Sync)?\(/.test(text) && !/\brm(Sync)?\(|\brmdir(Sync)?\(/.test(text);
 		});
 		expect(forgetful.map((file) => relative(TESTS, file))).toEqual([]);
+	});
+
+	it('unit files that mock modules or spy on globals run isolated (vitest.config.ts)', () => {
+		// The `unit` project shares a module cache between files; these would leak into it.
+		for (const text of [
+			"vi.mock('../../ts/audit-lock.js')",
+			'vi.useFakeTimers()',
+			"vi.spyOn(process, 'kill')",
+			"vi.spyOn(console, 'warn')",
+			'vi.stubEnv("X", "1")',
+		])
+			expect(MUTATES_GLOBALS.test(text), text).toBe(true);
+		for (const text of ['vi.fn()', 'vi.spyOn(server, "close")', 'vi.setConfig({})'])
+			expect(MUTATES_GLOBALS.test(text), text).toBe(false);
+		expect(unitFilesMutatingGlobals(resolve(TESTS, '..'))).toEqual(
+			expect.arrayContaining([
+				'tests/unit/audit-lock-release.test.ts',
+				'tests/unit/envelope-stream-zeroing.test.ts',
+				'tests/unit/keyserver-wrapper-watch.test.ts',
+			]),
+		);
 	});
 });
