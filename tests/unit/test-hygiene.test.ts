@@ -27,7 +27,7 @@ describe('test hygiene', () => {
 		expect(forgetful.map((file) => relative(TESTS, file))).toEqual([]);
 	});
 
-	it('unit files that mock modules or spy on globals run isolated (vitest.config.ts)', () => {
+	it('unit files that mock modules, spy on globals or measure the process run isolated (vitest.config.ts)', () => {
 		// The `unit` project shares a module cache between files; these would leak into it. (`v`
 		// is spelled apart so this file itself is not classified.)
 		const v = 'v';
@@ -37,6 +37,8 @@ describe('test hygiene', () => {
 			`${v}i.spyOn(process, 'kill')`,
 			`${v}i.spyOn(console, 'warn')`,
 			`${v}i.stubEnv("X", "1")`,
+			`process.${'cpu'}Usage()`,
+			`process.${'memory'}Usage()`,
 		])
 			expect(MUTATES_GLOBALS.test(text), text).toBe(true);
 		for (const text of [`${v}i.fn()`, `${v}i.spyOn(server, "close")`, `${v}i.setConfig({})`])
@@ -46,6 +48,8 @@ describe('test hygiene', () => {
 				'tests/unit/audit-lock-release.test.ts',
 				'tests/unit/envelope-stream-zeroing.test.ts',
 				'tests/unit/keyserver-wrapper-watch.test.ts',
+				'tests/unit/bench-measure.test.ts',
+				'tests/unit/hostile-stream.test.ts',
 			]),
 		);
 	});
