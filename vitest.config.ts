@@ -1,6 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
+import { unitFilesMutatingGlobals } from './tests/support/isolation.js';
+
+// Unit files that mock modules or spy on globals run isolated; the rest share a module cache per
+// worker (tests/support/isolation.ts says why and how they are found).
+const isolatedUnitFiles = unitFilesMutatingGlobals(import.meta.dirname);
+
 // One project per test tier. Tiers that need something this machine may lack (a Sui framework
 // copy, a `sui` binary, testnet access) skip themselves with a printed reason.
 export default defineConfig({
@@ -10,7 +16,22 @@ export default defineConfig({
 		// child processes, sockets or worker threads, so a 2-core machine runs two at once.
 		maxWorkers: availableParallelism(),
 		projects: [
-			{ test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], testTimeout: 30_000 } },
+			{
+				test: {
+					name: 'unit',
+					include: ['tests/unit/**/*.test.ts'],
+					exclude: isolatedUnitFiles,
+					isolate: false,
+					testTimeout: 30_000,
+				},
+			},
+			{
+				test: {
+					name: 'unit-isolated',
+					include: isolatedUnitFiles,
+					testTimeout: 30_000,
+				},
+			},
 			{
 				test: {
 					name: 'protocol',

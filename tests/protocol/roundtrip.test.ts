@@ -11,7 +11,8 @@ import { startSealTestbed, type SealTestbed } from '../support/seal-testbed.js';
 let bed: SealTestbed;
 
 beforeAll(async () => {
-	bed = await startSealTestbed({ serverCount: 3 });
+	// With the key-worker pool a deployed server runs (other testbeds compute keys inline).
+	bed = await startSealTestbed({ serverCount: 3, workers: 2 });
 });
 afterAll(async () => {
 	await bed?.close();

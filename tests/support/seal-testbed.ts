@@ -95,6 +95,13 @@ export interface SealTestbedOptions {
 	addressAliases?: AddressAliasLookup;
 	/** The servers' MVR resolver (default: none, every name answers `Failure`). */
 	mvr?: MvrLookup;
+	/**
+	 * Key worker threads per server (default 0: user keys computed inline). A pool costs each
+	 * server ~0.5 s of CPU to start (every worker loads the curve code through tsx) and adds
+	 * nothing to what a Seal round trip proves; the pool itself is tested in keyserver-key-pool,
+	 * keyserver-key-worker and the permissioned and roundtrip protocol tests, which ask for one.
+	 */
+	workers?: number;
 }
 
 export async function startSealTestbed(options: SealTestbedOptions): Promise<SealTestbed> {
@@ -114,6 +121,7 @@ export async function startSealTestbed(options: SealTestbedOptions): Promise<Sea
 					evaluator: policy,
 					packages,
 					port,
+					workers: options.workers ?? 0,
 					...(options.logger ? { logger: options.logger } : {}),
 					...(options.now ? { now: options.now } : {}),
 					...(options.ttlMaxMinutes ? { ttlMaxMinutes: options.ttlMaxMinutes } : {}),

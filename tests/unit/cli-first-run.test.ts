@@ -1,26 +1,33 @@
 /**
  * The CLI as a new user meets it (issue 11): every defect found on a first run, driven through
- * the real entry points (`scripts/cli.ts`, the move scripts, the bench runner) in child processes.
- * Nothing here needs a chain, key servers or a `sui` binary.
+ * the real entry points (`scripts/cli.ts`, the move scripts, the bench runner) in child processes,
+ * compiled once for the file as `dist/` would hold them (support/compiled-cli.ts). Nothing here
+ * needs a chain, key servers or a `sui` binary.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
-// Each case starts Node with tsx (a second or more on a busy machine).
+import { compileCli, type CompiledCli } from '../support/compiled-cli.js';
+
+// Each case starts Node (a second or more on a busy machine).
 vi.setConfig({ testTimeout: 120_000 });
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const TSX = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-const CLI = join(ROOT, 'scripts', 'cli.ts');
+let compiled: CompiledCli;
+/** A compiled `scripts/<name>.ts`. */
+const script = (name: string) => compiled.script(name);
 
 const dirs: string[] = [];
+beforeAll(async () => {
+	compiled = await compileCli();
+});
 afterAll(() => {
+	compiled?.remove();
 	for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 function tempDir(): string {
@@ -36,12 +43,12 @@ function cleanEnv(home: string, extra: Record<string, string> = {}): NodeJS.Proc
 }
 
 function run(
-	script: string,
+	entry: string,
 	args: string[],
 	options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ) {
 	const cwd = options.cwd ?? ROOT;
-	const result = spawnSync(process.execPath, ['--import', TSX, script, ...args], {
+	const result = spawnSync(process.execPath, [entry, ...args], {
 		cwd,
 		env: options.env ?? cleanEnv(tempDir()),
 		encoding: 'utf8',
@@ -51,7 +58,7 @@ function run(
 }
 
 const cli = (args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
-	run(CLI, args, options);
+	run(script('cli'), args, options);
 
 /** stderr as lines, without the blank ones. */
 const lines = (text: string) => text.split('\n').filter((line) => line.trim() !== '');
@@ -105,7 +112,7 @@ describe('a closed stdout ends the command quietly', () => {
 			'bash',
 			[
 				'-c',
-				`"${process.execPath}" --import "${TSX}" "${CLI}" --help | true; echo "status=\${PIPESTATUS[0]}" >&2`,
+				`"${process.execPath}" "${script('cli')}" --help | true; echo "status=\${PIPESTATUS[0]}" >&2`,
 			],
 			{ cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
 		);
@@ -168,13 +175,13 @@ describe('usage, help and version', () => {
 
 describe('move and bench scripts', () => {
 	it('move:build and move:test answer --help with their usage (exit 0)', () => {
-		for (const script of ['move-build.ts', 'move-test.ts']) {
-			const result = run(join(ROOT, 'scripts', script), ['--help']);
-			expect(result.stderr, script).toBe('');
-			expect(result.code, script).toBe(0);
-			expect(result.stdout, script).toMatch(/^usage: seal-policies move (build|test)/);
+		for (const name of ['move-build', 'move-test']) {
+			const result = run(script(name), ['--help']);
+			expect(result.stderr, name).toBe('');
+			expect(result.code, name).toBe(0);
+			expect(result.stdout, name).toMatch(/^usage: seal-policies move (build|test)/);
 		}
-		const bogus = run(join(ROOT, 'scripts', 'move-test.ts'), ['--bogus']);
+		const bogus = run(script('move-test'), ['--bogus']);
 		expect(bogus.code).toBe(2);
 		expect(lines(bogus.stderr)).toEqual([expect.stringMatching(/unknown option '--bogus'/)]);
 	});
@@ -187,7 +194,7 @@ describe('move and bench scripts', () => {
 	});
 
 	it('bench: --help prints the usage; an unknown name exits 2 naming it', () => {
-		const bench = join(ROOT, 'scripts', 'bench.ts');
+		const bench = script('bench');
 		const help = run(bench, ['--help']);
 		expect(help.code).toBe(0);
 		expect(help.stdout).toMatch(/^usage: npm run bench/);

@@ -11,9 +11,10 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { QUICK, selectBenchmarks } from '../../scripts/bench-select.js';
+import { compileCli, type CompiledCli } from '../support/compiled-cli.js';
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -36,14 +37,26 @@ function commands(page: string): string[] {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'docs-cli-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let compiled: CompiledCli | undefined;
+beforeAll(async () => {
+	compiled = await compileCli();
+});
+afterAll(() => {
+	compiled?.remove();
+	rmSync(dir, { recursive: true, force: true });
+});
 
-/** Runs a documented line in a shell, `npx seal-policies` and `npm run bench` as in a clone. */
+/**
+ * Runs a documented line in a shell as in a clone: `npx seal-policies` is the installed bin (the
+ * compiled CLI), `npm run bench` runs scripts/bench.ts through tsx.
+ */
 function runLine(line: string, env: Record<string, string> = {}) {
-	const node = `"${process.execPath}" --import "${TSX}"`;
 	const script = line
-		.replaceAll('npx seal-policies', `${node} "${join(ROOT, 'scripts', 'cli.ts')}"`)
-		.replace(/^npm run bench --/, `${node} "${join(ROOT, 'scripts', 'bench.ts')}"`);
+		.replaceAll('npx seal-policies', `"${process.execPath}" "${compiled!.script('cli')}"`)
+		.replace(
+			/^npm run bench --/,
+			`"${process.execPath}" --import "${TSX}" "${join(ROOT, 'scripts', 'bench.ts')}"`,
+		);
 	return spawnSync('bash', ['-c', script], {
 		cwd: dir,
 		env: { PATH: process.env['PATH'], HOME: dir, ...env },

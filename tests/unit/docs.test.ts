@@ -6,8 +6,8 @@
  *   background until the page is done — and `curl` against it, `encrypt --wallet-key`, `decrypt`
  *   and `audit verify` of files the page itself made or ships, shell helpers). Each page runs as
  *   one bash script in its own temporary directory, in order, with `npx seal-policies` running
- *   `scripts/cli.ts` through tsx; a command is expected to exit 0 unless its comment says
- *   `exits N`.
+ *   the CLI compiled once for this file (what the installed bin runs; support/compiled-cli.ts);
+ *   a command is expected to exit 0 unless its comment says `exits N`.
  * - Checked: commands that need a chain, a network, `sui` or a long time (`publish`, `localnet`,
  *   `vault`, `npm test`, benchmarks, …): the command and subcommand exist and every `--flag` shown
  *   is in the command's usage; `npm run X` names a script of package.json; files named exist.
@@ -34,10 +34,10 @@ import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { COMMANDS } from '../../scripts/cli-commands.js';
+import { compileCli, type CompiledCli } from '../support/compiled-cli.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const TSX = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-const CLI = join(ROOT, 'scripts', 'cli.ts');
 const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 	name: string;
 	version: string;
@@ -481,7 +481,7 @@ function classifyPage(commands: ShellCommand[]): { classified: Classified[]; pro
 
 const PRELUDE = `
 npx() {
-	if [ "$1" = seal-policies ]; then shift; "$DOCS_NODE" --import "$DOCS_TSX" "$DOCS_CLI" "$@"
+	if [ "$1" = seal-policies ]; then shift; "$DOCS_NODE" "$DOCS_CLI" "$@"
 	else echo "docs test: 'npx $1' is not run" >&2; return 127; fi
 }
 npm() {
@@ -515,7 +515,7 @@ function script(classified: Classified[]): string {
 			if (plan.kind === 'run' && plan.background === 'keyserver') {
 				const log = `.docs-keyserver-${index}.log`;
 				const args = command.text.replace(/^.*?npx seal-policies /, '');
-				line = `( exec "$DOCS_NODE" --import "$DOCS_TSX" "$DOCS_CLI" ${args} ) > ${log} 2>&1 &
+				line = `( exec "$DOCS_NODE" "$DOCS_CLI" ${args} ) > ${log} 2>&1 &
 KS_PIDS="$KS_PIDS $!"; wait_listening ${log} $!`;
 			}
 			const prints = plan.kind === 'run' ? plan.prints : undefined;
@@ -568,7 +568,12 @@ if (process.env['DOCS_TEST_LIST'])
 			);
 
 const dirs: string[] = [];
+let compiled: CompiledCli | undefined;
+beforeAll(async () => {
+	compiled = await compileCli();
+});
 afterAll(() => {
+	compiled?.remove();
 	for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -622,7 +627,7 @@ describe('docs: every shell command is run or checked', () => {
 				SUI_PRIVATE_KEY: Ed25519Keypair.generate().getSecretKey(),
 				DOCS_NODE: process.execPath,
 				DOCS_TSX: TSX,
-				DOCS_CLI: CLI,
+				DOCS_CLI: compiled!.script('cli'),
 				DOCS_ROOT: ROOT,
 			};
 			results.set(page, runScript(script(classified), dir, env));

@@ -8,6 +8,8 @@ import { join, relative, resolve } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
+import { MUTATES_GLOBALS, unitFilesMutatingGlobals } from '../support/isolation.js';
+
 const TESTS = resolve(import.meta.dirname, '..');
 
 function testSources(dir: string): string[] {
@@ -23,5 +25,32 @@ describe('test hygiene', () => {
 			return /\bmkdtemp(Sync)?\(/.test(text) && !/\brm(Sync)?\(|\brmdir(Sync)?\(/.test(text);
 		});
 		expect(forgetful.map((file) => relative(TESTS, file))).toEqual([]);
+	});
+
+	it('unit files that mock modules, spy on globals or measure the process run isolated (vitest.config.ts)', () => {
+		// The `unit` project shares a module cache between files; these would leak into it. (`v`
+		// is spelled apart so this file itself is not classified.)
+		const v = 'v';
+		for (const text of [
+			`${v}i.mock('../../ts/audit-lock.js')`,
+			`${v}i.useFakeTimers()`,
+			`${v}i.spyOn(process, 'kill')`,
+			`${v}i.spyOn(console, 'warn')`,
+			`${v}i.stubEnv("X", "1")`,
+			`process.${'cpu'}Usage()`,
+			`process.${'memory'}Usage()`,
+		])
+			expect(MUTATES_GLOBALS.test(text), text).toBe(true);
+		for (const text of [`${v}i.fn()`, `${v}i.spyOn(server, "close")`, `${v}i.setConfig({})`])
+			expect(MUTATES_GLOBALS.test(text), text).toBe(false);
+		expect(unitFilesMutatingGlobals(resolve(TESTS, '..'))).toEqual(
+			expect.arrayContaining([
+				'tests/unit/audit-lock-release.test.ts',
+				'tests/unit/envelope-stream-zeroing.test.ts',
+				'tests/unit/keyserver-wrapper-watch.test.ts',
+				'tests/unit/bench-measure.test.ts',
+				'tests/unit/hostile-stream.test.ts',
+			]),
+		);
 	});
 });
