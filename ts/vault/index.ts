@@ -4,6 +4,8 @@ export * from './storage.js';
 export * from './record-cipher.js';
 export * from './key-cache.js';
 export * from './records-file.js';
+export * from './errors.js';
+export * from './epoch-chain.js';
 export {
 	openSqliteStorage,
 	VAULT_APPLICATION_ID,

@@ -31,6 +31,10 @@ export function epochRow(row: Row): EpochRow {
 		sealedKey: bytes(row.sealed_key),
 		members: row.members === null ? undefined : (JSON.parse(row.members as string) as string[]),
 		createdAtMs: Number(row.created_at),
+		prevHash: bytes(row.prev_hash),
+		commitment: bytes(row.commitment),
+		retired: JSON.parse(row.retired as string) as number[],
+		resealing: JSON.parse(row.resealing as string) as number[],
 	};
 }
 
@@ -38,6 +42,7 @@ export function sealedRecord(row: Row): SealedRecord {
 	return {
 		id: row.id as string,
 		epoch: Number(row.epoch),
+		version: Number(row.version),
 		iv: bytes(row.iv),
 		ciphertext: bytes(row.ciphertext),
 	};
