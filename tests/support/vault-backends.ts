@@ -152,3 +152,50 @@ export async function postgresBackend(): Promise<VaultBackend | { skip: string }
 		},
 	};
 }
+
+/** Hooks run before a storage call (the call waits for them: a barrier a test controls). */
+export interface StorageHooks {
+	beforePutRecords?: (call: number) => Promise<void> | void;
+	beforeAddEpoch?: (call: number) => Promise<void> | void;
+}
+
+/** `storage` with hooks before its writes, to drive races deterministically. */
+export function withHooks(storage: VaultStorage, hooks: StorageHooks): VaultStorage {
+	const calls = { putRecords: 0, addEpoch: 0 };
+	return new Proxy(storage, {
+		get(target, prop) {
+			const value = Reflect.get(target, prop, target) as unknown;
+			if (typeof value !== 'function') return value;
+			const method = (value as (...args: unknown[]) => unknown).bind(target);
+			if (prop === 'putRecords' && hooks.beforePutRecords) {
+				return async (...args: unknown[]) => {
+					await hooks.beforePutRecords!(++calls.putRecords);
+					return method(...args);
+				};
+			}
+			if (prop === 'addEpoch' && hooks.beforeAddEpoch) {
+				return async (...args: unknown[]) => {
+					await hooks.beforeAddEpoch!(++calls.addEpoch);
+					return method(...args);
+				};
+			}
+			return method;
+		},
+	});
+}
+
+/** A gate: `wait()` blocks until `open()`; `reached` resolves when someone waits. */
+export function gate() {
+	let open!: () => void;
+	let reached!: () => void;
+	const opened = new Promise<void>((resolve) => (open = resolve));
+	const arrived = new Promise<void>((resolve) => (reached = resolve));
+	return {
+		open,
+		reached: arrived,
+		async wait() {
+			reached();
+			await opened;
+		},
+	};
+}
