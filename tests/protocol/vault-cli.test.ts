@@ -141,6 +141,31 @@ describe('vault CLI', () => {
 		expect(JSON.stringify(stats)).not.toMatch(/hello|message/);
 	});
 
+	it('reseal: a full rekey moves every record under a new epoch, retires the old ones, prints the pin', async () => {
+		const db = join(dir, 'v.db');
+		const init = await vaultCli(['init', '--db', db, '--owner', user.toSuiAddress()], null);
+		let pin = ['--pin', init.result.pin as string];
+		await allowAll(db);
+		await vaultCli(['put', 'a', '--db', db, '--value', 'A', ...pin]);
+		pin = ['--pin', (await vaultCli(['rotate', '--db', db, ...pin])).result.pin as string];
+		await allowAll(db);
+		await vaultCli(['put', 'b', '--db', db, '--value', 'B', ...pin]);
+		const resealed = await vaultCli(['reseal', '--db', db, ...pin]);
+		expect(resealed.result).toMatchObject({ epoch: 2, moved: 2, retired: [0, 1], current: 3 });
+		expect(resealed.result.pin).toMatch(/^3:[0-9a-f]{64}$/);
+		expect(resealed.logs.at(-1)).toBe('resealed: 2');
+		await allowAll(db);
+		// The old pin still checks (later epochs by their MACs); the new one is what to keep.
+		// Epoch 0 is retired already: nothing to do, no new epoch.
+		const stale = await vaultCli(['reseal', '--db', db, '--epochs', '0', ...pin]);
+		expect(stale.result).toMatchObject({ moved: 0, current: 3 });
+		const out = join(dir, 'a.txt');
+		await vaultCli(['get', 'a', '--db', db, '--out', out, '--pin', resealed.result.pin as string]);
+		expect(await readFile(out, 'utf8')).toBe('A');
+		const stats = (await vaultCli(['stats', '--db', db], null)).result;
+		expect(stats).toMatchObject({ records: 2, currentEpoch: 3 });
+	});
+
 	it('a user the policy refuses gets SealAccessDeniedError and no output file', async () => {
 		const db = join(dir, 'v.db');
 		const { result } = await vaultCli(['init', '--db', db, '--owner', user.toSuiAddress()]);
