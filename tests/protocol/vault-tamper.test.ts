@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { VaultRecordTamperedError } from '../../ts/errors.js';
+import { VaultRecordTamperedError, VaultUnknownEpochError } from '../../ts/errors.js';
 import { toHex } from '../../ts/identity.js';
 import { epochCommitment, epochHash } from '../../ts/vault/epoch-chain.js';
 import { VaultIntegrityError } from '../../ts/vault/errors.js';
@@ -17,7 +17,12 @@ import { encryptRecord } from '../../ts/vault/record-cipher.js';
 import type { EpochRow, VaultMeta } from '../../ts/vault/storage.js';
 import { epochInnerId, Vault, type OpenVaultOptions } from '../../ts/vault/vault.js';
 import { startSealTestbed, type SealTestbed } from '../support/seal-testbed.js';
-import { postgresBackend, sqliteBackend, type VaultBackend } from '../support/vault-backends.js';
+import {
+	postgresBackend,
+	sqliteBackend,
+	withHooks,
+	type VaultBackend,
+} from '../support/vault-backends.js';
 import { allowEpochs, vaultSealFor } from '../support/vault-helpers.js';
 
 let bed: SealTestbed;
@@ -180,6 +185,10 @@ for (const name of ['sqlite', 'postgres'] as const) {
 			});
 			expect(await backend().raw(vault.meta.vaultId).readRecord('r3')).toBeUndefined();
 			await older.close();
+			// Reading a record of the deleted epoch: no sealed key for it.
+			const reader = await reopen(vault.meta, { pin: pin0 });
+			expect(await rejection(reader.get('r2'))).toBeInstanceOf(VaultUnknownEpochError);
+			await reader.close();
 			await vault.close();
 		});
 
@@ -272,6 +281,46 @@ for (const name of ['sqlite', 'postgres'] as const) {
 			expect(await rejection(fresh.get('r1'))).toBeInstanceOf(VaultRecordTamperedError);
 			await fresh.close();
 			await vault.close();
+		});
+
+		it('limit: the whole database rolled back to a copy that has the pinned epoch is not detected', async (ctx) => {
+			if (!backends[name]) return ctx.skip();
+			const vault = await seeded();
+			const pin = vault.pin;
+			await vault.close();
+			const restore = await backend().raw(vault.meta.vaultId).snapshot();
+			const writer = await reopen(vault.meta, { pin });
+			await writer.put('r1', bytes('two'));
+			await writer.put('r2', bytes('new'));
+			await writer.close();
+			await restore();
+			const fresh = await reopen(vault.meta, { pin });
+			expect((await fresh.getMany(['r1', 'r2'])).map(text)).toEqual(['one', undefined]);
+			await fresh.close();
+		});
+
+		it('limit: a record planted under an epoch being resealed, while the reseal runs, is moved as genuine', async (ctx) => {
+			if (!backends[name]) return ctx.skip();
+			const vault = await seeded();
+			const meta = vault.meta;
+			const kept = await memberKey(meta, await latest(meta));
+			const pin = vault.pin;
+			await vault.close();
+			const raw = backend().raw(meta.vaultId);
+			const resealer = await Vault.open({
+				storage: withHooks(await backend().reopen(meta.vaultId), {
+					beforeAddEpoch: async (call) => {
+						if (call === 1) {
+							await raw.writeRecord(encryptRecord(kept, meta.vaultId, 0, 'planted', bytes('y'), 1));
+						}
+					},
+				}),
+				...(await vaultSealFor(bed, owner)),
+				pin,
+			});
+			expect(await resealer.reseal()).toMatchObject({ moved: 2, retired: [0] });
+			expect(text(await resealer.get('planted'))).toBe('y');
+			await resealer.close();
 		});
 
 		it('limit: a deleted record is not detected', async (ctx) => {

@@ -3,7 +3,8 @@
  * another handle on it (another process), and raw SQL edits that bypass the vault entirely.
  * PostgreSQL comes from ./vault-postgres.ts (a throwaway server; undefined when none can start).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -26,6 +27,8 @@ export interface RawVaultDb {
 	/** Inserts or overwrites a record row as given (no version check, no budget). */
 	writeRecord(row: SealedRecord): Promise<void>;
 	deleteRecord(id: string): Promise<void>;
+	/** Copies the vault's rows now; the returned function puts that copy back (a restore). */
+	snapshot(): Promise<() => Promise<void>>;
 }
 
 export interface VaultBackend {
@@ -93,6 +96,16 @@ export async function sqliteBackend(): Promise<VaultBackend> {
 				),
 			deleteRecord: async (id) =>
 				sql(vaultId, (db) => db.prepare('DELETE FROM vault_records WHERE id = ?').run(id)),
+			snapshot: async () => {
+				const file = path(vaultId);
+				const copy = `${file}.snapshot`;
+				sql(vaultId, (db) => db.exec('PRAGMA wal_checkpoint(TRUNCATE)'));
+				await copyFile(file, copy);
+				return async () => {
+					sql(vaultId, (db) => db.exec('PRAGMA wal_checkpoint(TRUNCATE)'));
+					await copyFile(copy, file);
+				};
+			},
 		}),
 		close: () => rm(dir, { recursive: true, force: true }),
 	};
@@ -144,6 +157,23 @@ export async function postgresBackend(): Promise<VaultBackend | { skip: string }
 					),
 				deleteRecord: (recordId) =>
 					q('DELETE FROM seal_vault_records WHERE vault_id = $1 AND id = $2', [id, recordId]),
+				snapshot: async () => {
+					const tag = randomBytes(6).toString('hex');
+					const literal = `'\\x${id.toString('hex')}'::bytea`;
+					for (const table of ['seal_vault_epochs', 'seal_vault_records']) {
+						await q(
+							`CREATE TABLE ${table}_${tag} AS SELECT * FROM ${table} WHERE vault_id = ${literal}`,
+							[],
+						);
+					}
+					return async () => {
+						await q('DELETE FROM seal_vault_records WHERE vault_id = $1', [id]);
+						await q('DELETE FROM seal_vault_epochs WHERE vault_id = $1', [id]);
+						for (const table of ['seal_vault_epochs', 'seal_vault_records']) {
+							await q(`INSERT INTO ${table} SELECT * FROM ${table}_${tag}`, []);
+						}
+					};
+				},
 			};
 		},
 		async close() {
