@@ -38,7 +38,7 @@ beforeEach(async () => {
 	return () => rm(dir, { recursive: true, force: true });
 });
 
-/** `signer` null: commands that must not need a key (init, rotate, stats) fail if they ask. */
+/** `signer` null: commands that must not need a key (init, stats) fail if they ask. */
 async function vaultCli(args: string[], signer: Ed25519Keypair | null = user) {
 	const parsed = parseVaultArgs([...args, '--no-verify']);
 	const config = loadConfig({
