@@ -21,9 +21,11 @@ const COMMIT_INFO = 'seal-policies/vault/epoch-commit/v1';
 /** The previous hash of epoch 0. */
 export const GENESIS_PREV_HASH = new Uint8Array(EPOCH_HASH_BYTES);
 
+const utf8 = new TextEncoder();
+
 /** u32-length-prefixed bytes (a string is its UTF-8). */
 function framed(value: Uint8Array | string): Buffer[] {
-	const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
+	const bytes = Buffer.from(typeof value === 'string' ? utf8.encode(value) : value);
 	const length = Buffer.alloc(4);
 	length.writeUInt32BE(bytes.length);
 	return [length, bytes];
@@ -126,8 +128,7 @@ export function parsePin(text: string, field = 'pin'): VaultPin {
 	return { epoch: Number(match[1]), hash: new Uint8Array(Buffer.from(match[2]!, 'hex')) };
 }
 
-const same = (a: Uint8Array, b: Uint8Array) =>
-	a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
+const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 
 /**
  * Checks the rows' hash links (rows sorted, from epoch 0) and the pin. Returns each row's hash

@@ -98,16 +98,19 @@ export function decryptRecord(
 	if (record.ciphertext.length < TAG_BYTES) throw tampered('is shorter than its GCM tag');
 	const body = record.ciphertext.subarray(0, record.ciphertext.length - TAG_BYTES);
 	const tag = record.ciphertext.subarray(record.ciphertext.length - TAG_BYTES);
+	let plain: Buffer | undefined;
 	try {
 		const decipher = createDecipheriv('aes-256-gcm', key, record.iv, { authTagLength: TAG_BYTES });
 		decipher.setAAD(recordAad(vaultId, record.epoch, record.id, record.version));
 		decipher.setAuthTag(tag);
-		const plain = decipher.update(body);
-		const final = decipher.final();
-		const out = final.length === 0 ? plain : Buffer.concat([plain, final]);
+		plain = decipher.update(body);
+		// GCM gives all plaintext from update(); final() only checks the tag.
+		decipher.final();
 		// A plain Uint8Array view (callers compare and zero it; no Buffer pool surprises).
-		return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+		return new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
 	} catch (error) {
+		// Plaintext that failed authentication never stays in memory.
+		plain?.fill(0);
 		throw tampered('failed authentication', error);
 	}
 }

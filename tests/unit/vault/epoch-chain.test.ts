@@ -70,6 +70,18 @@ describe('epoch hashes', () => {
 		expect(hex(epochHash(m, row0()))).toBe(KAT.epoch0);
 		expect(hex(epochCommitment(key(9), m, epochHash(m, row0())))).toBe(KAT.commitment);
 		expect(hex(GENESIS_PREV_HASH)).toBe('00'.repeat(32));
+		// No members (an owner vault), sets in any order.
+		const later: EpochRow = {
+			epoch: 2,
+			sealedKey: new Uint8Array([9, 9]),
+			members: undefined,
+			createdAtMs: 7,
+			prevHash: new Uint8Array(32).fill(0x11),
+			commitment: new Uint8Array(32),
+			retired: [2, 0],
+			resealing: [1],
+		};
+		expect(hex(epochHash(m, later))).toBe(KAT.epoch2);
 	});
 
 	it('every metadata field and every row field changes the hash (the commitment excluded)', () => {
@@ -139,6 +151,7 @@ describe('pins', () => {
 		expect(parsePin(` ${text.toUpperCase()} `)).toEqual(pin);
 		expect(parsePin(`4294967295:${'00'.repeat(32)}`).epoch).toBe(4294967295);
 		expect(parsePin(`0:${'00'.repeat(32)}`).epoch).toBe(0);
+		expect(() => parsePin('0')).toThrow(/^pin: /);
 		for (const bad of [
 			'',
 			'12',
@@ -228,4 +241,5 @@ const KAT = {
 	meta: 'ae41af4b42d27f465cde7b1a6413f62f76608139f0ce83df50f8a47ff4ec057b',
 	epoch0: 'b85b355cc36f050a1f676c2c84c7c3026da860246d001511b5006cdc0d369cce',
 	commitment: 'e3291315214b94b3850803cf4e492fdb2457adbad94fb80195dcaf7bac541f02',
+	epoch2: '40229decdfbed5f61e444d5546b304f70114e58223e07f2eb246b34c25faac47',
 };
