@@ -102,7 +102,17 @@ function conformance(name: string, adapter: () => Adapter | undefined) {
 			expect(await storage.putRecords(0, first, 3, absent(first))).toEqual(OK);
 			const a2 = record('a', 0, 2);
 			const over = [a2, record('c')];
-			expect(await storage.putRecords(0, over, 3, new Map([['a', 1], ['c', null]]))).toEqual({
+			expect(
+				await storage.putRecords(
+					0,
+					over,
+					3,
+					new Map([
+						['a', 1],
+						['c', null],
+					]),
+				),
+			).toEqual({
 				ok: false,
 				reason: 'budget',
 			});
@@ -171,9 +181,9 @@ function conformance(name: string, adapter: () => Adapter | undefined) {
 				conflict(['r']),
 			);
 			// Over a version that is not the stored one (another writer came in between).
-			expect(
-				await storage.putRecords(0, [record('r', 0, 3)], 100, new Map([['r', 2]])),
-			).toEqual(conflict(['r']));
+			expect(await storage.putRecords(0, [record('r', 0, 3)], 100, new Map([['r', 2]]))).toEqual(
+				conflict(['r']),
+			);
 			// Over a row deleted meanwhile: nothing is resurrected.
 			expect(
 				await storage.putRecords(0, [record('gone', 0, 2)], 100, new Map([['gone', 1]])),
@@ -181,9 +191,7 @@ function conformance(name: string, adapter: () => Adapter | undefined) {
 			expect(await storage.recordVersions(['r', 'gone'])).toEqual(new Map([['r', 1]]));
 			const other = await a.reopen(m);
 			const results = await Promise.all(
-				[storage, other].map((s) =>
-					s.putRecords(0, [record('r', 0, 2)], 100, new Map([['r', 1]])),
-				),
+				[storage, other].map((s) => s.putRecords(0, [record('r', 0, 2)], 100, new Map([['r', 1]]))),
 			);
 			expect(results.filter((r) => r.ok)).toHaveLength(1);
 			expect(results.find((r) => !r.ok)).toEqual(conflict(['r']));
