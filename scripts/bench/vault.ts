@@ -121,6 +121,7 @@ export async function run(): Promise<void> {
 		const singleCpu = await cpu(async () => {
 			for (const r of single) await vault!.put(r.id, r.data);
 		});
+		const pin = vault!.pin;
 		await vault!.close();
 		const putPer = putCpu / N;
 		console.log(
@@ -135,6 +136,7 @@ export async function run(): Promise<void> {
 		const getCpu = await cpu(async () => {
 			const readerVault = await Vault.open({
 				storage: await openSqliteStorage({ path, mode: 'open' }),
+				pin,
 				...(await seal()),
 			});
 			for (let i = 0; i < N; i += BATCH) {
@@ -179,6 +181,7 @@ export async function run(): Promise<void> {
 		} else {
 			exporter = await Vault.open({
 				storage: await openSqliteStorage({ path, mode: 'open' }),
+				pin,
 				...(await seal()),
 			});
 		}

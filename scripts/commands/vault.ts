@@ -1,5 +1,5 @@
 /**
- * `seal-policies vault init|put|get|import|export|rotate|stats`: a records vault in a SQLite
+ * `seal-policies vault init|put|get|import|export|rotate|reseal|stats`: a records vault in a SQLite
  * file (`--db`) or PostgreSQL (`--postgres URL --vault-id HEX`). Epoch keys are sealed with the
  * configured key servers; records never leave this process unencrypted except into `--out` files
  * (mode 0600, written whole or not at all).
@@ -31,6 +31,7 @@ import {
 	DEFAULT_SESSION_TTL_MIN,
 	SessionKeyRenewer,
 } from '../../ts/seal/session.js';
+import { parsePin } from '../../ts/vault/epoch-chain.js';
 import { openPostgresStorage } from '../../ts/vault/postgres-storage.js';
 import { exportRecordLines, importRecordsFile } from '../../ts/vault/records-file.js';
 import { checkNewRecordId } from '../../ts/vault/record-id.js';
@@ -45,18 +46,29 @@ import {
 	type VaultStats,
 } from '../../ts/vault/vault.js';
 
-const USAGE = `usage: seal-policies vault <init|put|get|import|export|rotate|stats> [options]
+const USAGE = `usage: seal-policies vault <init|put|get|import|export|rotate|reseal|stats> [options]
 
 A records vault: many small records under one allowlist or owner, one Seal-sealed key per epoch.
 
-  vault init --allowlist ID | --owner ADDR [--threshold N]   create the vault (epoch 0)
+  vault init --allowlist ID | --owner ADDR [--threshold N]   create the vault (epoch 0); prints
+                                                             its pin
   vault put ID (--in FILE | --value TEXT)                    store (or replace) one record
   vault get ID --out FILE                                    decrypt one record into FILE
   vault import FILE                                          JSON lines {"id","data":base64}; a
                                                              re-run skips ids already stored
   vault export --out FILE                                    every record as JSON lines
-  vault rotate [--if-members-removed]                        new epoch for later writes
+  vault rotate [--if-members-removed]                        new epoch for later writes; prints
+                                                             the new pin
+  vault reseal [--epochs N,N…]                               re-encrypt every record (default)
+                                                             or those of N… under a new epoch and
+                                                             retire the old ones; a re-run after
+                                                             a crash finishes the same reseal
   vault stats                                                records, epochs, servers (no keys)
+
+every command but init and stats checks the vault against its pin (one of):
+  --pin EPOCH:HASH           printed by init, rotate and reseal: keep the newest outside the
+                             database (a database writer cannot forge epochs up to it)
+  --trust-first-use          accept the database's epoch 0 and metadata as they are
 
 storage (one of):
   --db FILE                  SQLite vault file (created by init)
@@ -80,12 +92,24 @@ const OPTIONS = {
 	value: { type: 'string' },
 	out: { type: 'string' },
 	ttl: { type: 'string' },
+	pin: { type: 'string' },
+	'trust-first-use': { type: 'boolean' },
+	epochs: { type: 'string' },
 	'if-members-removed': { type: 'boolean' },
 	'auto-rotate': { type: 'boolean' },
 	'no-verify': { type: 'boolean' },
 } as const;
 
-const SUBCOMMANDS = ['init', 'put', 'get', 'import', 'export', 'rotate', 'stats'] as const;
+const SUBCOMMANDS = [
+	'init',
+	'put',
+	'get',
+	'import',
+	'export',
+	'rotate',
+	'reseal',
+	'stats',
+] as const;
 export type VaultSubcommand = (typeof SUBCOMMANDS)[number];
 
 /** Every mistake in the command line is a UsageError (exit 2), found before config or network. */
@@ -164,7 +188,34 @@ function checkVaultArgs(args: string[]) {
 	const ttlMin =
 		values.ttl === undefined ? DEFAULT_SESSION_TTL_MIN : parsePositiveInt(values.ttl, '--ttl');
 	if (ttlMin > 30) throw new InvalidInputError('--ttl', 'at most 30 minutes');
-	return { sub: sub as VaultSubcommand, arg: rest[0], values, ttlMin };
+	const pinned = sub !== 'init' && sub !== 'stats';
+	if (pinned && (values.pin === undefined) === !values['trust-first-use']) {
+		throw new InvalidInputError(
+			'--pin/--trust-first-use',
+			values.pin === undefined
+				? `vault ${sub} needs the vault's pin (--pin EPOCH:HASH, printed by init, rotate and reseal) or --trust-first-use`
+				: 'give one of them, not both',
+		);
+	}
+	if (!pinned && (values.pin !== undefined || values['trust-first-use'])) {
+		throw new InvalidInputError('--pin', `vault ${sub} does not check a pin`);
+	}
+	const pin = values.pin === undefined ? undefined : parsePin(values.pin, '--pin');
+	if (values.epochs !== undefined && sub !== 'reseal') {
+		throw new InvalidInputError('--epochs', 'only vault reseal takes --epochs');
+	}
+	const epochs =
+		values.epochs === undefined
+			? undefined
+			: values.epochs.split(',').map((e) => parseEpoch(e.trim()));
+	return { sub: sub as VaultSubcommand, arg: rest[0], values, ttlMin, pin, epochs };
+}
+
+function parseEpoch(text: string): number {
+	if (!/^(0|[1-9][0-9]{0,9})$/.test(text) || Number(text) > 0xffffffff) {
+		throw new InvalidInputError('--epochs', `'${text}' is not an epoch number (0, 1, 2…)`);
+	}
+	return Number(text);
 }
 
 /** `--postgres` must be a `postgres://` or `postgresql://` URL (else pg reads it as a host name). */
@@ -287,7 +338,8 @@ export async function runVault(parsed: VaultArgs, ctx: SuiContext, io: CliIo): P
 			servers,
 			verifyKeyServers: !values['no-verify'],
 		});
-		// Created on first use: init, rotate and stats never ask for keys.
+		// Created on first use: init and stats never ask for keys (rotate does: only a holder of
+		// the current epoch's key can commit to the next one).
 		const session = new SessionKeyRenewer({
 			create: async () =>
 				createSessionKey({
@@ -329,8 +381,15 @@ export async function runVault(parsed: VaultArgs, ctx: SuiContext, io: CliIo): P
 			});
 			const stats = await vault.stats();
 			io.result(
-				{ vaultId: stats.vaultId, policy: stats.policy, target: stats.target, epoch: 0, threshold },
-				`vault ${stats.vaultId} created for ${stats.policy} ${stats.target} (${threshold}-of-${stats.servers.length} key servers, epoch 0)`,
+				{
+					vaultId: stats.vaultId,
+					policy: stats.policy,
+					target: stats.target,
+					epoch: 0,
+					threshold,
+					pin: vault.pin,
+				},
+				`vault ${stats.vaultId} created for ${stats.policy} ${stats.target} (${threshold}-of-${stats.servers.length} key servers, epoch 0)\npin: ${vault.pin}\nkeep the pin outside the database and pass it as --pin`,
 			);
 			return 0;
 		}
@@ -343,6 +402,7 @@ export async function runVault(parsed: VaultArgs, ctx: SuiContext, io: CliIo): P
 			storage: opened,
 			...(membership ? { membership } : {}),
 			...(values['auto-rotate'] ? { autoRotate: true } : {}),
+			...(parsed.pin ? { pin: parsed.pin } : { trustFirstUse: true }),
 		});
 
 		switch (sub) {
@@ -410,17 +470,34 @@ export async function runVault(parsed: VaultArgs, ctx: SuiContext, io: CliIo): P
 						);
 					}
 					const rotated = await vault.rotateIfMembershipShrank();
+					const pin = await vault.verify();
 					const epoch = (await vault.stats()).currentEpoch;
 					io.result(
-						{ rotated, epoch },
+						{ rotated, epoch, pin },
 						rotated
-							? `members were removed: epoch ${epoch} started`
-							: `no member removed; epoch ${epoch} stays`,
+							? `members were removed: epoch ${epoch} started\npin: ${pin}`
+							: `no member removed; epoch ${epoch} stays\npin: ${pin}`,
 					);
 					return 0;
 				}
 				const epoch = await vault.rotate();
-				io.result({ rotated: true, epoch }, `epoch ${epoch} started`);
+				io.result(
+					{ rotated: true, epoch, pin: vault.pin },
+					`epoch ${epoch} started\npin: ${vault.pin}`,
+				);
+				return 0;
+			}
+			case 'reseal': {
+				const report = progress(io.logger, 'resealed');
+				const result = await vault.reseal({
+					...(parsed.epochs ? { epochs: parsed.epochs } : {}),
+					onProgress: (moved) => report(moved),
+				});
+				report(result.moved, true);
+				io.result(
+					{ ...result, pin: vault.pin },
+					`${result.moved} record(s) resealed into epoch ${result.epoch}; retired epoch(s): ${result.retired.join(', ') || 'none'}; current epoch ${result.current}\npin: ${vault.pin}`,
+				);
 				return 0;
 			}
 		}

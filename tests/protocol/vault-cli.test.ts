@@ -38,7 +38,7 @@ beforeEach(async () => {
 	return () => rm(dir, { recursive: true, force: true });
 });
 
-/** `signer` null: commands that must not need a key (init, rotate, stats) fail if they ask. */
+/** `signer` null: commands that must not need a key (init, stats) fail if they ask. */
 async function vaultCli(args: string[], signer: Ed25519Keypair | null = user) {
 	const parsed = parseVaultArgs([...args, '--no-verify']);
 	const config = loadConfig({
@@ -82,19 +82,23 @@ describe('vault CLI', () => {
 		expect(init.code).toBe(0);
 		expect(init.result).toMatchObject({ policy: 'owner', epoch: 0, threshold: 2 });
 		expect(init.result.vaultId).toMatch(/^[0-9a-f]{32}$/);
+		expect(init.result.pin).toMatch(/^0:[0-9a-f]{64}$/);
+		let pin = ['--pin', init.result.pin as string];
 		await allowAll(db);
 
-		expect((await vaultCli(['put', 'greeting', '--db', db, '--value', 'hello'])).result).toEqual({
+		expect(
+			(await vaultCli(['put', 'greeting', '--db', db, '--value', 'hello', ...pin])).result,
+		).toEqual({
 			id: 'greeting',
 			epoch: 0,
 			bytes: 5,
 		});
 		const blob = join(dir, 'blob.bin');
 		await writeFile(blob, Buffer.alloc(2048, 9));
-		await vaultCli(['put', 'blob', '--db', db, '--in', blob]);
+		await vaultCli(['put', 'blob', '--db', db, '--in', blob, ...pin]);
 
 		const out = join(dir, 'out.txt');
-		const got = await vaultCli(['get', 'greeting', '--db', db, '--out', out]);
+		const got = await vaultCli(['get', 'greeting', '--db', db, '--out', out, ...pin]);
 		expect(got.result).toMatchObject({ bytes: 5 });
 		expect(await readFile(out, 'utf8')).toBe('hello');
 		expect((await stat(out)).mode & 0o777).toBe(0o600);
@@ -104,24 +108,29 @@ describe('vault CLI', () => {
 			formatRecordLine({ id: `m${i}`, data: new Uint8Array(Buffer.from(`message ${i}`)) }),
 		);
 		await writeFile(input, lines.join(''));
-		const imported = await vaultCli(['import', input, '--db', db]);
+		const imported = await vaultCli(['import', input, '--db', db, ...pin]);
 		expect(imported.result).toEqual({ total: 300, imported: 300, skipped: 0 });
 		expect(imported.logs.at(-1)).toBe('imported: 300');
-		expect((await vaultCli(['import', input, '--db', db])).result).toEqual({
+		expect((await vaultCli(['import', input, '--db', db, '--trust-first-use'])).result).toEqual({
 			total: 300,
 			imported: 0,
 			skipped: 300,
 		});
 
-		const rotated = await vaultCli(['rotate', '--db', db], null);
-		expect(rotated.result).toEqual({ rotated: true, epoch: 1 });
+		// Rotating needs the current epoch's key (a member's signature), and prints the new pin.
+		const rotated = await vaultCli(['rotate', '--db', db, ...pin]);
+		expect(rotated.result).toMatchObject({ rotated: true, epoch: 1 });
+		expect(rotated.result.pin).toMatch(/^1:[0-9a-f]{64}$/);
+		pin = ['--pin', rotated.result.pin as string];
 		await allowAll(db);
-		expect((await vaultCli(['put', 'later', '--db', db, '--value', 'x'])).result).toMatchObject({
+		expect(
+			(await vaultCli(['put', 'later', '--db', db, '--value', 'x', ...pin])).result,
+		).toMatchObject({
 			epoch: 1,
 		});
 
 		const exported = join(dir, 'export.jsonl');
-		const exp = await vaultCli(['export', '--db', db, '--out', exported]);
+		const exp = await vaultCli(['export', '--db', db, '--out', exported, ...pin]);
 		expect(exp.result).toMatchObject({ records: 303 });
 		const exportedLines = (await readFile(exported, 'utf8')).trim().split('\n');
 		expect(exportedLines).toHaveLength(303);
@@ -132,15 +141,42 @@ describe('vault CLI', () => {
 		expect(JSON.stringify(stats)).not.toMatch(/hello|message/);
 	});
 
+	it('reseal: a full rekey moves every record under a new epoch, retires the old ones, prints the pin', async () => {
+		const db = join(dir, 'v.db');
+		const init = await vaultCli(['init', '--db', db, '--owner', user.toSuiAddress()], null);
+		let pin = ['--pin', init.result.pin as string];
+		await allowAll(db);
+		await vaultCli(['put', 'a', '--db', db, '--value', 'A', ...pin]);
+		pin = ['--pin', (await vaultCli(['rotate', '--db', db, ...pin])).result.pin as string];
+		await allowAll(db);
+		await vaultCli(['put', 'b', '--db', db, '--value', 'B', ...pin]);
+		const resealed = await vaultCli(['reseal', '--db', db, ...pin]);
+		expect(resealed.result).toMatchObject({ epoch: 2, moved: 2, retired: [0, 1], current: 3 });
+		expect(resealed.result.pin).toMatch(/^3:[0-9a-f]{64}$/);
+		expect(resealed.logs.at(-1)).toBe('resealed: 2');
+		await allowAll(db);
+		// The old pin still checks (later epochs by their MACs); the new one is what to keep.
+		// Epoch 0 is retired already: nothing to do, no new epoch.
+		const stale = await vaultCli(['reseal', '--db', db, '--epochs', '0', ...pin]);
+		expect(stale.result).toMatchObject({ moved: 0, current: 3 });
+		const out = join(dir, 'a.txt');
+		await vaultCli(['get', 'a', '--db', db, '--out', out, '--pin', resealed.result.pin as string]);
+		expect(await readFile(out, 'utf8')).toBe('A');
+		const stats = (await vaultCli(['stats', '--db', db], null)).result;
+		expect(stats).toMatchObject({ records: 2, currentEpoch: 3 });
+	});
+
 	it('a user the policy refuses gets SealAccessDeniedError and no output file', async () => {
 		const db = join(dir, 'v.db');
-		await vaultCli(['init', '--db', db, '--owner', user.toSuiAddress()]);
+		const { result } = await vaultCli(['init', '--db', db, '--owner', user.toSuiAddress()]);
+		const pin = ['--pin', result.pin as string];
 		await allowAll(db);
-		await vaultCli(['put', 'secret', '--db', db, '--value', 's3cret']);
+		await vaultCli(['put', 'secret', '--db', db, '--value', 's3cret', ...pin]);
 		const out = join(dir, 'stolen.txt');
-		const error = await vaultCli(['get', 'secret', '--db', db, '--out', out], bed.newUser()).catch(
-			(e: unknown) => e,
-		);
+		const error = await vaultCli(
+			['get', 'secret', '--db', db, '--out', out, ...pin],
+			bed.newUser(),
+		).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(SealAccessDeniedError);
 		expect(await readdir(dir)).not.toContain('stolen.txt');
 	});
@@ -165,6 +201,7 @@ describe('vault CLI', () => {
 			const init = await vaultCli(['init', ...pgArgs, '--owner', user.toSuiAddress()]);
 			const vaultId = init.result.vaultId as string;
 			const withId = [...pgArgs, '--vault-id', vaultId];
+			const pin = ['--pin', init.result.pin as string];
 			const stats0 = (await vaultCli(['stats', ...withId])).result;
 			expect(stats0).toMatchObject({ vaultId, records: 0, currentEpoch: 0 });
 			const epoch0 = epochInnerId(
@@ -176,9 +213,9 @@ describe('vault CLI', () => {
 				0,
 			);
 			bed.policy.allow(toHex(epoch0), user.toSuiAddress());
-			await vaultCli(['put', 'row-1', ...withId, '--value', 'from postgres']);
+			await vaultCli(['put', 'row-1', ...withId, '--value', 'from postgres', ...pin]);
 			const out = join(dir, 'row-1.txt');
-			await vaultCli(['get', 'row-1', ...withId, '--out', out]);
+			await vaultCli(['get', 'row-1', ...withId, '--out', out, ...pin]);
 			expect(await readFile(out, 'utf8')).toBe('from postgres');
 			expect((await vaultCli(['stats', ...withId])).result).toMatchObject({ records: 1 });
 		} finally {
@@ -224,6 +261,12 @@ describe('vault CLI', () => {
 			[['get', 'id', '--db', 'x', '--out', 'x'], /overwrite/],
 			[['get', '--db', 'x', '--out', 'y'], /positional/],
 			[['stats', '--db', 'x', '--ttl', '31'], /--ttl/],
+			[['put', 'id', '--db', 'x', '--value', 'v'], /--pin.*--trust-first-use/],
+			[['get', 'id', '--db', 'x', '--out', 'y', '--pin', '0:ab'], /EPOCH:HASH/],
+			[['rotate', '--db', 'x', '--pin', `0:${'a'.repeat(64)}`, '--trust-first-use'], /not both/],
+			[['stats', '--db', 'x', '--pin', `0:${'a'.repeat(64)}`], /does not check a pin/],
+			[['rotate', '--db', 'x', '--trust-first-use', '--epochs', '0'], /only vault reseal/],
+			[['reseal', '--db', 'x', '--trust-first-use', '--epochs', '0,x'], /not an epoch/],
 		];
 		for (const [args, message] of bad) {
 			let error: unknown;

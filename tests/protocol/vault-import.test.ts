@@ -155,6 +155,7 @@ describe('import', () => {
 
 		const reader = await Vault.open({
 			storage: await openSqliteStorage({ path: dbPath, mode: 'open' }),
+			trustFirstUse: true,
 			...(await vaultSealFor(bed, owner)),
 		});
 		const partial = (await reader.stats()).records;

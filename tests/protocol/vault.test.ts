@@ -61,7 +61,10 @@ async function createVault(
 	return vault;
 }
 
-/** The same vault file opened by `user` in a new "process" (fresh SealClient, no cached keys). */
+/**
+ * The same vault file opened by `user` in a new "process" (fresh SealClient, no cached keys),
+ * trusting epoch 0 as stored unless a pin is given (tests/protocol/vault-tamper.test.ts has pins).
+ */
 async function openAs(
 	user: Ed25519Keypair,
 	path = join(dir, 'v.db'),
@@ -70,6 +73,7 @@ async function openAs(
 	return Vault.open({
 		storage: await openSqliteStorage({ path, mode: 'open' }),
 		...(await vaultSealFor(bed, user)),
+		...(extra.pin === undefined ? { trustFirstUse: true } : {}),
 		...extra,
 	});
 }
@@ -145,6 +149,7 @@ describe('round trips', () => {
 		const anonymous = await Vault.open({
 			storage: await openSqliteStorage({ path: join(dir, 'v.db'), mode: 'open' }),
 			sealClient,
+			trustFirstUse: true,
 		});
 		await expect(anonymous.get('a')).rejects.toThrow(/session key/);
 		await anonymous.close();
@@ -201,7 +206,7 @@ describe('tampering', () => {
 		const db = rawDb(path);
 		// r1's row copied under id r9; r2 relabelled as epoch 1 (a key that exists).
 		db.exec(
-			"INSERT INTO vault_records (id, epoch, iv, ciphertext) SELECT 'r9', epoch, iv, ciphertext FROM vault_records WHERE id = 'r1'",
+			"INSERT INTO vault_records (id, epoch, version, iv, ciphertext) SELECT 'r9', epoch, version, iv, ciphertext FROM vault_records WHERE id = 'r1'",
 		);
 		db.exec("UPDATE vault_records SET epoch = 1 WHERE id = 'r2'");
 		db.exec("UPDATE vault_records SET ciphertext = substr(ciphertext, 1, 8) WHERE id = 'r3'");
@@ -246,15 +251,17 @@ describe('tampering', () => {
 		const { vault, path } = await seeded();
 		await vault.close();
 		const db = rawDb(path);
+		// Epoch 0's key copied over epoch 1's, the newest: no later epoch's hash covers it, so the
+		// sealed key's identity check is what catches it.
 		db.exec(
-			'UPDATE vault_epochs SET sealed_key = (SELECT sealed_key FROM vault_epochs WHERE epoch = 1) WHERE epoch = 0',
+			'UPDATE vault_epochs SET sealed_key = (SELECT sealed_key FROM vault_epochs WHERE epoch = 0) WHERE epoch = 1',
 		);
 		db.close();
-		const reader = await openAs(owner, path);
-		const error = await reader.get('r1').catch((e: unknown) => e);
+		const error = await openAs(owner, path)
+			.then((reader) => reader.get('r3'))
+			.catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(VaultDatabaseError);
 		expect(error).toMatchObject({ problem: 'corrupt' });
-		await reader.close();
 	});
 });
 
@@ -334,6 +341,8 @@ describe('rotation and revocation', () => {
 		let members = [owner.toSuiAddress(), randomObjectId()];
 		const membership: MembershipSource = { members: async () => members };
 		const vault = await createVault(undefined, { membership });
+		// Rotating takes the current epoch's key (only a member can commit to the next epoch).
+		allowEpochs(bed, vault.meta, [0, 1], owner.toSuiAddress());
 		await vault.close();
 		const again = await openAs(owner, undefined, { membership, autoRotate: true });
 		expect((await again.stats()).currentEpoch).toBe(0);
@@ -358,15 +367,21 @@ describe('rotation and revocation', () => {
 		]);
 		await vault.rotate();
 		await vault.put('c', bytes('C'));
-		const { epoch, moved } = await vault.reseal({ epochs: [0] });
-		expect({ epoch, moved }).toEqual({ epoch: 2, moved: 2 });
+		expect(await vault.reseal({ epochs: [0] })).toEqual({
+			epoch: 2,
+			moved: 2,
+			retired: [0],
+			current: 3,
+		});
 		const stats = await vault.stats();
 		expect(stats.epochs.map((e) => [e.epoch, e.records])).toEqual([
 			[0, 0],
 			[1, 1],
 			[2, 2],
+			[3, 0],
 		]);
 		await vault.close();
+		allowEpochs(bed, vault.meta, [3], owner.toSuiAddress());
 		const reader = await openAs(owner);
 		expect((await reader.getMany(['a', 'b', 'c'])).map(text)).toEqual(['A', 'B', 'C']);
 		await reader.close();
@@ -432,6 +447,7 @@ describe('key fetches', () => {
 				storage: await openSqliteStorage({ path: join(dir, 'v.db'), mode: 'open' }),
 				...seal,
 				sealClient: flaky,
+				trustFirstUse: true,
 			});
 			if (ok) expect(text(await reader.get('a'))).toBe('alpha');
 			else await expect(reader.get('a')).rejects.toBeInstanceOf(SealKeyServerError);

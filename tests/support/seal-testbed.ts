@@ -85,6 +85,9 @@ export interface SealTestbedOptions {
 	logger?: Logger;
 	/** Master keys to use (one per server); default: fresh random keys. */
 	masterKeys?: Uint8Array[];
+	/** Key-server object ids (one per server) and the policy package id; default: random. */
+	objectIds?: string[];
+	packageId?: string;
 	/** Clock for certificate checks (ms). */
 	now?: () => number;
 	/** Servers' maximum session TTL in minutes (default 30, Mysten's default). */
@@ -106,14 +109,14 @@ export interface SealTestbedOptions {
 
 export async function startSealTestbed(options: SealTestbedOptions): Promise<SealTestbed> {
 	const registry = new OfflineSuiRegistry();
-	const packageId = registry.registerPackage(randomObjectId(), 1);
+	const packageId = registry.registerPackage(options.packageId ?? randomObjectId(), 1);
 	const policy = new FixedEvaluator();
 	const packages = new StaticPackageResolver([[packageId, packageId]]);
 	const servers: ManagedServer[] = [];
 	try {
 		for (let i = 0; i < options.serverCount; i++) {
 			const masterKey = options.masterKeys?.[i] ?? generateMasterKey();
-			const objectId = randomObjectId();
+			const objectId = options.objectIds?.[i] ?? randomObjectId();
 			const server = new ManagedServer(objectId, (port) =>
 				startKeyServer({
 					masterKey,

@@ -37,6 +37,7 @@ for (const [i, server] of config.servers.entries()) {
 const user = Ed25519Keypair.fromSecretKey(config.userSecret);
 const vault = await Vault.open({
 	storage: await openSqliteStorage({ path: config.dbPath, mode: 'open' }),
+	trustFirstUse: true,
 	sealClient: new SealClient({
 		suiClient: registry,
 		serverConfigs: config.servers.map((s) => ({ objectId: s.objectId, weight: 1 })),

@@ -22,10 +22,11 @@ if (mode === 'hold-lock') {
 		const records = Array.from({ length: batch }, (_, i) => ({
 			id: `rec-${String(n * batch + i).padStart(9, '0')}`,
 			epoch: 0,
+			version: 1,
 			iv: new Uint8Array(randomBytes(12)),
 			ciphertext: new Uint8Array(randomBytes(1040)),
 		}));
-		await storage.putRecords(0, records, 2 ** 32);
+		await storage.putRecords(0, records, 2 ** 32, new Map(records.map((r) => [r.id, null])));
 		process.stdout.write(`committed ${(n + 1) * batch}\n`);
 	}
 } else {

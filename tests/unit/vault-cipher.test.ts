@@ -24,13 +24,13 @@ describe('record cipher', () => {
 		const k = key();
 		const v = vaultId();
 		const data = new Uint8Array(randomBytes(1024));
-		const a = encryptRecord(k, v, 3, 'id', data);
-		const b = encryptRecord(k, v, 3, 'id', data);
+		const a = encryptRecord(k, v, 3, 'id', data, 1);
+		const b = encryptRecord(k, v, 3, 'id', data, 1);
 		expect(a.iv).toHaveLength(IV_BYTES);
 		expect(a.ciphertext).toHaveLength(data.length + TAG_BYTES);
 		expect(Buffer.from(a.iv).equals(Buffer.from(b.iv))).toBe(false);
 		expect(Buffer.from(decryptRecord(k, v, a)).equals(Buffer.from(data))).toBe(true);
-		expect(decryptRecord(k, v, encryptRecord(k, v, 0, 'e', new Uint8Array()))).toEqual(
+		expect(decryptRecord(k, v, encryptRecord(k, v, 0, 'e', new Uint8Array(), 7))).toEqual(
 			new Uint8Array(),
 		);
 	});
@@ -38,7 +38,7 @@ describe('record cipher', () => {
 	it('any change to the key, vault, epoch, id, IV, ciphertext or tag is detected', () => {
 		const k = key();
 		const v = vaultId();
-		const sealed = encryptRecord(k, v, 1, 'rec', new Uint8Array([1, 2, 3, 4]));
+		const sealed = encryptRecord(k, v, 1, 'rec', new Uint8Array([1, 2, 3, 4]), 5);
 		const flip = (bytes: Uint8Array, i: number) => {
 			const copy = new Uint8Array(bytes);
 			copy[i] = copy[i]! ^ 0x80;
@@ -49,6 +49,10 @@ describe('record cipher', () => {
 			[k, vaultId(), sealed],
 			[k, v, { ...sealed, epoch: 2 }],
 			[k, v, { ...sealed, id: 'rec2' }],
+			[k, v, { ...sealed, version: 4 }],
+			[k, v, { ...sealed, version: 6 }],
+			[k, v, { ...sealed, version: 0 }],
+			[k, v, { ...sealed, version: 2 ** 53 }],
 			[k, v, { ...sealed, iv: flip(sealed.iv, 5) }],
 			[k, v, { ...sealed, ciphertext: flip(sealed.ciphertext, 0) }],
 			[k, v, { ...sealed, ciphertext: flip(sealed.ciphertext, sealed.ciphertext.length - 1) }],
@@ -67,7 +71,7 @@ describe('record cipher', () => {
 				[0, 'a'],
 				[0, 'ab'],
 				[1, 'a'],
-			].map(([e, id]) => recordAad(v, e as number, id as string).toString('hex')),
+			].map(([e, id]) => recordAad(v, e as number, id as string, 1).toString('hex')),
 		);
 		expect(aads.size).toBe(3);
 	});

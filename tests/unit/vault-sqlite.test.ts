@@ -47,18 +47,20 @@ async function newVaultFile(records = 0): Promise<string> {
 		sealedKey: new Uint8Array(64),
 		members: undefined,
 		createdAtMs: 0,
+		prevHash: new Uint8Array(32),
+		commitment: new Uint8Array(),
+		retired: [],
+		resealing: [],
 	});
 	if (records > 0) {
-		await storage.putRecords(
-			0,
-			Array.from({ length: records }, (_, i) => ({
-				id: `r${i}`,
-				epoch: 0,
-				iv: new Uint8Array(12),
-				ciphertext: new Uint8Array(randomBytes(1000)),
-			})),
-			2 ** 32,
-		);
+		const rows = Array.from({ length: records }, (_, i) => ({
+			id: `r${i}`,
+			epoch: 0,
+			version: 1,
+			iv: new Uint8Array(12),
+			ciphertext: new Uint8Array(randomBytes(1000)),
+		}));
+		await storage.putRecords(0, rows, 2 ** 32, new Map(rows.map((r) => [r.id, null])));
 	}
 	await storage.close();
 	return path;
@@ -148,6 +150,16 @@ describe('opening', () => {
 		db.close();
 		expect(await openError(path)).toMatchObject({ problem: 'schema' });
 	});
+
+	it('a schema-1 vault (before authenticated epochs) is refused with what to do', async () => {
+		const path = await newVaultFile();
+		const db = new DatabaseSync(path);
+		db.exec('PRAGMA user_version = 1');
+		db.close();
+		const error = await openError(path);
+		expect(error).toMatchObject({ problem: 'schema' });
+		expect((error as Error).message).toMatch(/predates authenticated epochs.*export/);
+	});
 });
 
 describe('other processes and crashes', () => {
@@ -156,13 +168,20 @@ describe('other processes and crashes', () => {
 		const holder = startChild(['hold-lock', path]);
 		await holder.wait(/^locked$/);
 		const storage = await openSqliteStorage({ path, mode: 'open', busyTimeoutMs: 200 });
-		const rec = { id: 'x', epoch: 0, iv: new Uint8Array(12), ciphertext: new Uint8Array(32) };
-		const error = await storage.putRecords(0, [rec], 10).catch((e: unknown) => e);
+		const rec = {
+			id: 'x',
+			epoch: 0,
+			version: 1,
+			iv: new Uint8Array(12),
+			ciphertext: new Uint8Array(32),
+		};
+		const isNew = new Map([['x', null]]);
+		const error = await storage.putRecords(0, [rec], 10, isNew).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(VaultLockedError);
 		expect((await storage.stats()).records).toBe(0);
 		holder.child.kill('SIGKILL');
 		await new Promise((r) => holder.child.once('exit', r));
-		expect(await storage.putRecords(0, [rec], 10)).toBe(true);
+		expect(await storage.putRecords(0, [rec], 10, isNew)).toEqual({ ok: true });
 		expect((await storage.stats()).records).toBe(1);
 		await storage.close();
 	});

@@ -14,7 +14,12 @@ import { VaultDatabaseError } from '../../ts/errors.js';
 import { openPostgresStorage } from '../../ts/vault/postgres-storage.js';
 import type { SealedRecord } from '../../ts/vault/record-cipher.js';
 import { openSqliteStorage } from '../../ts/vault/sqlite-storage.js';
-import type { EpochRow, VaultMeta, VaultStorage } from '../../ts/vault/storage.js';
+import {
+	VAULT_SCHEMA_VERSION,
+	type EpochRow,
+	type VaultMeta,
+	type VaultStorage,
+} from '../../ts/vault/storage.js';
 import { startTestPostgres, type TestPostgres } from '../support/vault-postgres.js';
 
 interface Adapter {
@@ -42,17 +47,27 @@ function epoch(n: number, members?: string[]): EpochRow {
 		sealedKey: new Uint8Array(randomBytes(40)),
 		members,
 		createdAtMs: 1_700_000_000_000 + n,
+		prevHash: new Uint8Array(randomBytes(32)),
+		commitment: new Uint8Array(n === 0 ? 0 : 32),
+		retired: n > 1 ? [0] : [],
+		resealing: n === 1 ? [0] : [],
 	};
 }
 
-function record(id: string, e = 0): SealedRecord {
+function record(id: string, e = 0, version = 1): SealedRecord {
 	return {
 		id,
 		epoch: e,
+		version,
 		iv: new Uint8Array(randomBytes(12)),
 		ciphertext: new Uint8Array(randomBytes(20 + id.length)),
 	};
 }
+
+/** Every record new (compare-and-swap expects the id absent). */
+const absent = (records: readonly SealedRecord[]) =>
+	new Map<string, number | null>(records.map((r) => [r.id, null]));
+const OK = { ok: true };
 
 function conformance(name: string, adapter: () => Adapter | undefined) {
 	describe(`storage conformance: ${name}`, () => {
@@ -83,11 +98,26 @@ function conformance(name: string, adapter: () => Adapter | undefined) {
 			if (!adapter()) return ctx.skip();
 			const { storage } = await fresh();
 			const a = record('a');
-			expect(await storage.putRecords(0, [a, record('b')], 3)).toBe(true);
-			const a2 = record('a');
-			expect(await storage.putRecords(0, [a2, record('c')], 3)).toBe(false);
+			const first = [a, record('b')];
+			expect(await storage.putRecords(0, first, 3, absent(first))).toEqual(OK);
+			const a2 = record('a', 0, 2);
+			const over = [a2, record('c')];
+			expect(
+				await storage.putRecords(
+					0,
+					over,
+					3,
+					new Map([
+						['a', 1],
+						['c', null],
+					]),
+				),
+			).toEqual({
+				ok: false,
+				reason: 'budget',
+			});
 			expect([...(await storage.hasRecords(['a', 'b', 'c']))].sort()).toEqual(['a', 'b']);
-			expect(await storage.putRecords(0, [a2], 3)).toBe(true);
+			expect(await storage.putRecords(0, [a2], 3, new Map([['a', 1]]))).toEqual(OK);
 			const [got] = await storage.getRecords(['a']);
 			expect(got).toEqual(a2);
 			const stats = await storage.stats();
@@ -102,16 +132,20 @@ function conformance(name: string, adapter: () => Adapter | undefined) {
 			const { storage } = await fresh();
 			await storage.addEpoch(epoch(1));
 			const ids = ['b', 'B', 'a', 'é', 'Z', 'aa', '10', '9'];
-			await storage.putRecords(
-				0,
-				ids.slice(0, 4).map((id) => record(id, 0)),
-				100,
-			);
+			const zero = ids.slice(0, 4).map((id) => record(id, 0));
+			expect(await storage.putRecords(0, zero, 100, absent(zero))).toEqual({
+				ok: false,
+				reason: 'stale-epoch',
+			});
+			// Written before epoch 1 began (a put racing a rotation is refused, as just seen).
 			await storage.putRecords(
 				1,
-				ids.slice(4).map((id) => record(id, 1)),
+				zero.map((r) => ({ ...r, epoch: 0 })),
 				100,
+				absent(zero),
 			);
+			const one = ids.slice(4).map((id) => record(id, 1));
+			await storage.putRecords(1, one, 100, absent(one));
 			const sorted = [...ids].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
 			expect(await storage.listIds({ limit: 100 })).toEqual(sorted);
 			expect(await storage.listIds({ after: sorted[2]!, limit: 3 })).toEqual(sorted.slice(3, 6));
@@ -135,10 +169,45 @@ function conformance(name: string, adapter: () => Adapter | undefined) {
 			await storage.close();
 		});
 
+		it('compare-and-swap: writes only over the version read; of two racing writers one wins', async (ctx) => {
+			if (!adapter()) return ctx.skip();
+			const { storage, m, a } = await fresh();
+			expect(await storage.maxRecordEpoch()).toBeUndefined();
+			const r1 = record('r');
+			expect(await storage.putRecords(0, [r1], 100, absent([r1]))).toEqual(OK);
+			const conflict = (ids: string[]) => ({ ok: false, reason: 'conflict', ids });
+			// Stored already, but written as new (a second import of the same id).
+			expect(await storage.putRecords(0, [record('r')], 100, absent([r1]))).toEqual(
+				conflict(['r']),
+			);
+			// Over a version that is not the stored one (another writer came in between).
+			expect(await storage.putRecords(0, [record('r', 0, 3)], 100, new Map([['r', 2]]))).toEqual(
+				conflict(['r']),
+			);
+			// Over a row deleted meanwhile: nothing is resurrected.
+			expect(
+				await storage.putRecords(0, [record('gone', 0, 2)], 100, new Map([['gone', 1]])),
+			).toEqual(conflict(['gone']));
+			expect(await storage.recordVersions(['r', 'gone'])).toEqual(new Map([['r', 1]]));
+			const other = await a.reopen(m);
+			const results = await Promise.all(
+				[storage, other].map((s) => s.putRecords(0, [record('r', 0, 2)], 100, new Map([['r', 1]]))),
+			);
+			expect(results.filter((r) => r.ok)).toHaveLength(1);
+			expect(results.find((r) => !r.ok)).toEqual(conflict(['r']));
+			expect(await other.recordVersions(['r'])).toEqual(new Map([['r', 2]]));
+			expect((await storage.getRecords(['r']))[0]?.version).toBe(2);
+			expect(await storage.maxRecordEpoch()).toBe(0);
+			// Refused writes charge nothing: the first insert and the one winner.
+			expect((await storage.stats()).epochs[0]).toMatchObject({ encryptions: 2 });
+			await other.close();
+			await storage.close();
+		});
+
 		it('a second handle sees committed writes; racing rotations add one epoch', async (ctx) => {
 			if (!adapter()) return ctx.skip();
 			const { storage, m, a } = await fresh();
-			await storage.putRecords(0, [record('x')], 10);
+			await storage.putRecords(0, [record('x')], 10, absent([record('x')]));
 			const other = await a.reopen(m);
 			expect([...(await other.hasRecords(['x']))]).toEqual(['x']);
 			const results = await Promise.all([storage.addEpoch(epoch(1)), other.addEpoch(epoch(1))]);
@@ -230,7 +299,7 @@ describe('postgres specifics', () => {
 			const error = await openPostgresStorage({ pool: p, mode: 'create' }).catch((e: unknown) => e);
 			expect(error).toMatchObject({ problem: 'schema' });
 		} finally {
-			await p.query('UPDATE seal_vault_schema SET version = 1');
+			await p.query(`UPDATE seal_vault_schema SET version = ${VAULT_SCHEMA_VERSION}`);
 		}
 	});
 
@@ -246,14 +315,16 @@ describe('postgres specifics', () => {
 			await blocker.query('SELECT 1 FROM seal_vault_epochs WHERE vault_id = $1 FOR UPDATE', [
 				Buffer.from(m.vaultId),
 			]);
-			const error = await storage.putRecords(0, [record('x')], 10).catch((e: unknown) => e);
+			const error = await storage
+				.putRecords(0, [record('x')], 10, absent([record('x')]))
+				.catch((e: unknown) => e);
 			expect(error).toMatchObject({ name: 'VaultLockedError', problem: 'locked' });
 		} finally {
 			await blocker.query('ROLLBACK');
 			blocker.release();
 		}
 		expect(await storage.hasRecords(['x'])).toEqual(new Set());
-		expect(await storage.putRecords(0, [record('x')], 10)).toBe(true);
+		expect(await storage.putRecords(0, [record('x')], 10, absent([record('x')]))).toEqual(OK);
 	});
 
 	it('an unreachable server → VaultDatabaseError (unavailable)', async () => {

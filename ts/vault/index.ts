@@ -6,6 +6,8 @@ export * from './key-cache.js';
 export * from './records-file.js';
 export * from './record-id.js';
 export * from './record-size.js';
+export * from './errors.js';
+export * from './epoch-chain.js';
 export {
 	openSqliteStorage,
 	VAULT_APPLICATION_ID,

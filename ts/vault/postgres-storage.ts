@@ -10,8 +10,10 @@ import { toHex } from '../identity.js';
 import type { SealedRecord } from './record-cipher.js';
 import { epochRow, metaRow, sealedRecord } from './rows.js';
 import {
+	OLDEST_READABLE_SCHEMA,
 	VAULT_SCHEMA_VERSION,
 	type EpochRow,
+	type PutRecordsResult,
 	type StorageStats,
 	type VaultMeta,
 	type VaultStorage,
@@ -40,6 +42,10 @@ CREATE TABLE IF NOT EXISTS seal_vault_epochs (
 	sealed_key BYTEA NOT NULL,
 	members TEXT,
 	created_at BIGINT NOT NULL,
+	prev_hash BYTEA NOT NULL,
+	commitment BYTEA NOT NULL,
+	retired TEXT NOT NULL,
+	resealing TEXT NOT NULL,
 	encryptions BIGINT NOT NULL DEFAULT 0,
 	PRIMARY KEY (vault_id, epoch)
 );
@@ -47,6 +53,7 @@ CREATE TABLE IF NOT EXISTS seal_vault_records (
 	vault_id BYTEA NOT NULL REFERENCES seal_vaults (vault_id),
 	id TEXT COLLATE "C" NOT NULL,
 	epoch INTEGER NOT NULL,
+	version BIGINT NOT NULL,
 	iv BYTEA NOT NULL,
 	ciphertext BYTEA NOT NULL,
 	PRIMARY KEY (vault_id, id)
@@ -197,6 +204,11 @@ class PostgresStorage implements VaultStorage {
 					'schema',
 					`the database has vault schema ${version}; this version reads up to ${VAULT_SCHEMA_VERSION}: upgrade seal-policies`,
 				);
+			} else if (version < OLDEST_READABLE_SCHEMA) {
+				throw new VaultDatabaseError(
+					'schema',
+					`the database has vault schema ${version}, which predates authenticated epochs; export its vaults with the seal-policies version that wrote them and import the records into new vaults`,
+				);
 			}
 			return { value: undefined };
 		});
@@ -286,33 +298,86 @@ class PostgresStorage implements VaultStorage {
 		epoch: number,
 		records: readonly SealedRecord[],
 		maxEncryptions: number,
-	): Promise<boolean> {
-		return this.#tx(async (client) => {
+		expected: ReadonlyMap<string, number | null>,
+	): Promise<PutRecordsResult> {
+		return this.#tx<PutRecordsResult>(async (client) => {
+			const fail = (value: PutRecordsResult) => ({ value, rollback: true });
+			// A share lock on the vault row: puts run side by side, but not while addEpoch (which
+			// takes it FOR UPDATE) commits; the newest epoch read below is then final.
+			await client.query('SELECT 1 FROM seal_vaults WHERE vault_id = $1 FOR SHARE', [this.#id]);
+			const latest = await client.query(
+				'SELECT MAX(epoch) AS e FROM seal_vault_epochs WHERE vault_id = $1',
+				[this.#id],
+			);
+			if (Number(latest.rows[0]?.e) !== epoch) return fail({ ok: false, reason: 'stale-epoch' });
 			const n = records.length;
 			const charged = await client.query(
 				'UPDATE seal_vault_epochs SET encryptions = encryptions + $1 WHERE vault_id = $2 AND epoch = $3 AND encryptions + $1 <= $4',
 				[n, this.#id, epoch, maxEncryptions],
 			);
-			if (charged.rowCount !== 1) return { value: false, rollback: true };
-			await client.query(
-				`INSERT INTO seal_vault_records (vault_id, id, epoch, iv, ciphertext)
-				 SELECT $1, * FROM unnest($2::text[], $3::int[], $4::bytea[], $5::bytea[])
-				 ON CONFLICT (vault_id, id) DO UPDATE SET epoch = excluded.epoch, iv = excluded.iv, ciphertext = excluded.ciphertext`,
-				[
-					this.#id,
-					records.map((r) => r.id),
-					records.map((r) => r.epoch),
-					records.map((r) => buf(r.iv)),
-					records.map((r) => buf(r.ciphertext)),
-				],
+			if (charged.rowCount !== 1) return fail({ ok: false, reason: 'budget' });
+			// Compare-and-swap: lock the rows that exist, compare their versions with what the
+			// writer read; ids expected absent are inserted only if still absent.
+			const ids = records.map((r) => r.id);
+			const current = await client.query(
+				'SELECT id, version FROM seal_vault_records WHERE vault_id = $1 AND id = ANY($2::text[]) FOR UPDATE',
+				[this.#id, ids],
 			);
-			return { value: true };
+			const stored = new Map(current.rows.map((row) => [row.id as string, Number(row.version)]));
+			const conflicts = ids.filter((id) => (stored.get(id) ?? null) !== (expected.get(id) ?? null));
+			if (conflicts.length > 0) return fail({ ok: false, reason: 'conflict', ids: conflicts });
+			const columns = (list: readonly SealedRecord[]) => [
+				this.#id,
+				list.map((r) => r.id),
+				list.map((r) => r.epoch),
+				list.map((r) => r.version),
+				list.map((r) => buf(r.iv)),
+				list.map((r) => buf(r.ciphertext)),
+			];
+			const updates = records.filter((r) => stored.has(r.id));
+			if (updates.length > 0) {
+				await client.query(
+					`UPDATE seal_vault_records AS t SET epoch = u.epoch, version = u.version, iv = u.iv, ciphertext = u.ciphertext
+					 FROM unnest($2::text[], $3::int[], $4::bigint[], $5::bytea[], $6::bytea[]) AS u (id, epoch, version, iv, ciphertext)
+					 WHERE t.vault_id = $1 AND t.id = u.id`,
+					columns(updates),
+				);
+			}
+			const inserts = records.filter((r) => !stored.has(r.id));
+			if (inserts.length > 0) {
+				const inserted = await client.query(
+					`INSERT INTO seal_vault_records (vault_id, id, epoch, version, iv, ciphertext)
+					 SELECT $1, * FROM unnest($2::text[], $3::int[], $4::bigint[], $5::bytea[], $6::bytea[])
+					 ON CONFLICT (vault_id, id) DO NOTHING RETURNING id`,
+					columns(inserts),
+				);
+				const done = new Set(inserted.rows.map((row) => row.id as string));
+				const raced = inserts.filter((r) => !done.has(r.id)).map((r) => r.id);
+				if (raced.length > 0) return fail({ ok: false, reason: 'conflict', ids: raced });
+			}
+			return { value: { ok: true } };
 		});
+	}
+
+	async recordVersions(ids: readonly string[]): Promise<Map<string, number>> {
+		const { rows } = await this.#query(
+			'SELECT id, version FROM seal_vault_records WHERE vault_id = $1 AND id = ANY($2::text[])',
+			[this.#id, [...ids]],
+		);
+		return new Map(rows.map((row) => [row.id as string, Number(row.version)]));
+	}
+
+	async maxRecordEpoch(): Promise<number | undefined> {
+		const { rows } = await this.#query(
+			'SELECT MAX(epoch) AS e FROM seal_vault_records WHERE vault_id = $1',
+			[this.#id],
+		);
+		return rows[0]?.e === null || rows[0]?.e === undefined ? undefined : Number(rows[0].e);
 	}
 
 	async getRecords(ids: readonly string[]): Promise<SealedRecord[]> {
 		const { rows } = await this.#query(
-			'SELECT id, epoch, iv, ciphertext FROM seal_vault_records WHERE vault_id = $1 AND id = ANY($2::text[])',
+			'SELECT id, epoch, version, iv, ciphertext FROM seal_vault_records WHERE vault_id = $1 AND id = ANY($2::text[])',
 			[this.#id, [...ids]],
 		);
 		return rows.map(sealedRecord);
@@ -368,7 +433,7 @@ class PostgresStorage implements VaultStorage {
 		limit: number;
 		epochs?: readonly number[];
 	}): Promise<SealedRecord[]> {
-		return (await this.#page('id, epoch, iv, ciphertext', options)).map(sealedRecord);
+		return (await this.#page('id, epoch, version, iv, ciphertext', options)).map(sealedRecord);
 	}
 
 	async stats(): Promise<StorageStats> {
@@ -400,13 +465,17 @@ class PostgresStorage implements VaultStorage {
 
 async function insertEpoch(client: PoolClient, vaultId: Buffer, row: EpochRow): Promise<void> {
 	await client.query(
-		'INSERT INTO seal_vault_epochs (vault_id, epoch, sealed_key, members, created_at) VALUES ($1, $2, $3, $4, $5)',
+		'INSERT INTO seal_vault_epochs (vault_id, epoch, sealed_key, members, created_at, prev_hash, commitment, retired, resealing) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
 		[
 			vaultId,
 			row.epoch,
 			buf(row.sealedKey),
 			row.members === undefined ? null : JSON.stringify(row.members),
 			row.createdAtMs,
+			buf(row.prevHash),
+			buf(row.commitment),
+			JSON.stringify(row.retired),
+			JSON.stringify(row.resealing),
 		],
 	);
 }

@@ -1,8 +1,9 @@
 /**
  * JSON-lines record files for import and export: one `{"id": "...", "data": "<base64>"}` per line.
  * Import validates the whole file before writing anything, then stores it in batches that each
- * commit whole; ids already in the vault are skipped, so a re-run after a crash resumes where
- * the last committed batch ended without duplicating or losing a record.
+ * commit whole; ids already in the vault are skipped (atomically, in the write's transaction), so
+ * a re-run after a crash resumes where the last committed batch ended without duplicating or
+ * losing a record, and two imports of one file at once write each record once.
  */
 import { createReadStream } from 'node:fs';
 import { InvalidInputError } from '../errors.js';
@@ -124,13 +125,13 @@ export async function importRecordsFile(
 	const progress: ImportProgress = { done: 0, imported: 0, skipped: 0 };
 	let batch: VaultRecord[] = [];
 	const flush = async () => {
-		const existing = await vault.has(batch.map((r) => r.id));
-		const fresh = batch.filter((r) => !existing.has(r.id));
-		if (fresh.length > 0) await vault.putMany(fresh);
+		// Insert-only, decided in the write's transaction: two imports of one file racing each
+		// other write every record once.
+		const { written } = await vault.putMany(batch, { ifAbsent: true });
 		for (const r of batch) r.data.fill(0);
 		progress.done += batch.length;
-		progress.imported += fresh.length;
-		progress.skipped += batch.length - fresh.length;
+		progress.imported += written.length;
+		progress.skipped += batch.length - written.length;
 		batch = [];
 		options.onProgress?.({ ...progress });
 	};

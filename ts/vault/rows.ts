@@ -53,6 +53,18 @@ function stringList(value: unknown, column: string): string[] {
 	return parsed;
 }
 
+/** A JSON list of epochs (each a u32). */
+function epochList(value: unknown, column: string): number[] {
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(text(value, column));
+	} catch {
+		throw corrupt(column, 'is not a JSON list');
+	}
+	if (!Array.isArray(parsed)) throw corrupt(column, 'is not a JSON list of epochs');
+	return parsed.map((epoch) => integer(epoch, column, MAX_EPOCH));
+}
+
 export function metaRow(row: Row): VaultMeta {
 	const policy = text(row.policy, 'vault_meta.policy');
 	if (policy !== 'allowlist' && policy !== 'owner') {
@@ -75,6 +87,10 @@ export function epochRow(row: Row): EpochRow {
 		sealedKey: bytes(row.sealed_key, 'vault_epochs.sealed_key'),
 		members: row.members === null ? undefined : stringList(row.members, 'vault_epochs.members'),
 		createdAtMs: integer(row.created_at, 'vault_epochs.created_at'),
+		prevHash: bytes(row.prev_hash, 'vault_epochs.prev_hash'),
+		commitment: bytes(row.commitment, 'vault_epochs.commitment'),
+		retired: epochList(row.retired, 'vault_epochs.retired'),
+		resealing: epochList(row.resealing, 'vault_epochs.resealing'),
 	};
 }
 
@@ -82,6 +98,7 @@ export function sealedRecord(row: Row): SealedRecord {
 	return {
 		id: text(row.id, 'vault_records.id'),
 		epoch: integer(row.epoch, 'vault_records.epoch', MAX_EPOCH),
+		version: integer(row.version, 'vault_records.version'),
 		iv: bytes(row.iv, 'vault_records.iv'),
 		ciphertext: bytes(row.ciphertext, 'vault_records.ciphertext'),
 	};

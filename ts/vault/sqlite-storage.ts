@@ -10,8 +10,10 @@ import { VaultDatabaseError, VaultLockedError } from '../errors.js';
 import type { SealedRecord } from './record-cipher.js';
 import { epochRow, metaRow, sealedRecord } from './rows.js';
 import {
+	OLDEST_READABLE_SCHEMA,
 	VAULT_SCHEMA_VERSION,
 	type EpochRow,
+	type PutRecordsResult,
 	type StorageStats,
 	type VaultMeta,
 	type VaultStorage,
@@ -40,11 +42,16 @@ CREATE TABLE vault_epochs (
 	sealed_key BLOB NOT NULL,
 	members TEXT,
 	created_at INTEGER NOT NULL,
+	prev_hash BLOB NOT NULL,
+	commitment BLOB NOT NULL,
+	retired TEXT NOT NULL,
+	resealing TEXT NOT NULL,
 	encryptions INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE vault_records (
 	id TEXT PRIMARY KEY,
 	epoch INTEGER NOT NULL,
+	version INTEGER NOT NULL,
 	iv BLOB NOT NULL,
 	ciphertext BLOB NOT NULL
 );
@@ -154,6 +161,12 @@ function checkIdentity(db: DatabaseSync, path: string): void {
 	}
 	if (version < 1) {
 		throw new VaultDatabaseError('corrupt', `${path} was never fully created; create it again`);
+	}
+	if (version < OLDEST_READABLE_SCHEMA) {
+		throw new VaultDatabaseError(
+			'schema',
+			`${path} has vault schema ${version}, which predates authenticated epochs; export it with the seal-policies version that wrote it and import the records into a new vault`,
+		);
 	}
 }
 
@@ -309,12 +322,16 @@ class SqliteStorage implements VaultStorage {
 
 	#insertEpoch(row: EpochRow): void {
 		this.#stmt(
-			'INSERT INTO vault_epochs (epoch, sealed_key, members, created_at) VALUES (?, ?, ?, ?)',
+			'INSERT INTO vault_epochs (epoch, sealed_key, members, created_at, prev_hash, commitment, retired, resealing) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
 		).run(
 			row.epoch,
 			row.sealedKey,
 			row.members === undefined ? null : JSON.stringify(row.members),
 			row.createdAtMs,
+			row.prevHash,
+			row.commitment,
+			JSON.stringify(row.retired),
+			JSON.stringify(row.resealing),
 		);
 	}
 
@@ -347,27 +364,67 @@ class SqliteStorage implements VaultStorage {
 		epoch: number,
 		records: readonly SealedRecord[],
 		maxEncryptions: number,
-	): Promise<boolean> {
+		expected: ReadonlyMap<string, number | null>,
+	): Promise<PutRecordsResult> {
+		const latest = this.#stmt('SELECT MAX(epoch) AS e FROM vault_epochs');
 		const charge = this.#stmt(
 			'UPDATE vault_epochs SET encryptions = encryptions + ? WHERE epoch = ? AND encryptions + ? <= ?',
 		);
-		const upsert = this.#stmt(
-			'INSERT INTO vault_records (id, epoch, iv, ciphertext) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET epoch = excluded.epoch, iv = excluded.iv, ciphertext = excluded.ciphertext',
+		// Compare-and-swap per record: an insert only where the id is absent, an update only
+		// where the stored version is the one the writer read.
+		const insert = this.#stmt(
+			'INSERT INTO vault_records (id, epoch, version, iv, ciphertext) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
 		);
-		return this.#write(() => {
+		const update = this.#stmt(
+			'UPDATE vault_records SET epoch = ?, version = ?, iv = ?, ciphertext = ? WHERE id = ? AND version = ?',
+		);
+		return this.#write((): PutRecordsResult => {
 			const n = records.length;
+			if (Number(latest.get()?.e) !== epoch) {
+				this.#db.exec('ROLLBACK');
+				return { ok: false, reason: 'stale-epoch' };
+			}
 			if (Number(charge.run(n, epoch, n, maxEncryptions).changes) !== 1) {
 				this.#db.exec('ROLLBACK');
-				return false;
+				return { ok: false, reason: 'budget' };
 			}
-			for (const r of records) upsert.run(r.id, r.epoch, r.iv, r.ciphertext);
-			return true;
+			const conflicts: string[] = [];
+			for (const r of records) {
+				const was = expected.get(r.id) ?? null;
+				const changes =
+					was === null
+						? insert.run(r.id, r.epoch, r.version, r.iv, r.ciphertext).changes
+						: update.run(r.epoch, r.version, r.iv, r.ciphertext, r.id, was).changes;
+				if (Number(changes) !== 1) conflicts.push(r.id);
+			}
+			if (conflicts.length > 0) {
+				this.#db.exec('ROLLBACK');
+				return { ok: false, reason: 'conflict', ids: conflicts };
+			}
+			return { ok: true };
 		});
+	}
+
+	async recordVersions(ids: readonly string[]): Promise<Map<string, number>> {
+		const statement = this.#stmt('SELECT version FROM vault_records WHERE id = ?');
+		return this.#run(() => {
+			const out = new Map<string, number>();
+			for (const id of ids) {
+				const row = statement.get(id);
+				if (row !== undefined) out.set(id, Number(row.version));
+			}
+			return out;
+		});
+	}
+
+	async maxRecordEpoch(): Promise<number | undefined> {
+		const row = this.#run(() => this.#stmt('SELECT MAX(epoch) AS e FROM vault_records').get());
+		return row?.e === null || row?.e === undefined ? undefined : Number(row.e);
 	}
 
 	async getRecords(ids: readonly string[]): Promise<SealedRecord[]> {
 		const statement = this.#stmt(
-			'SELECT id, epoch, iv, ciphertext FROM vault_records WHERE id = ?',
+			'SELECT id, epoch, version, iv, ciphertext FROM vault_records WHERE id = ?',
 		);
 		return this.#run(() =>
 			ids.flatMap((id) => {
@@ -417,7 +474,7 @@ class SqliteStorage implements VaultStorage {
 		limit: number;
 		epochs?: readonly number[];
 	}): Promise<SealedRecord[]> {
-		return this.#page('id, epoch, iv, ciphertext', options).map(sealedRecord);
+		return this.#page('id, epoch, version, iv, ciphertext', options).map(sealedRecord);
 	}
 
 	async stats(): Promise<StorageStats> {

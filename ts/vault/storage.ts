@@ -7,7 +7,9 @@
 import type { SealedRecord } from './record-cipher.js';
 
 /** The schema version adapters write; newer databases are refused. */
-export const VAULT_SCHEMA_VERSION = 1;
+export const VAULT_SCHEMA_VERSION = 2;
+/** Schema 1 predates authenticated epochs and record versions: not read (see docs/vault.md). */
+export const OLDEST_READABLE_SCHEMA = 2;
 
 export type VaultPolicy = 'allowlist' | 'owner';
 
@@ -26,14 +28,35 @@ export interface VaultMeta {
 	createdAtMs: number;
 }
 
-/** One epoch: its data key, sealed with Seal (untagged EncryptedObject bytes). */
+/**
+ * One epoch: its data key, sealed with Seal (untagged EncryptedObject bytes), linked to the
+ * previous epoch (see epoch-chain.ts).
+ */
 export interface EpochRow {
 	epoch: number;
 	sealedKey: Uint8Array;
 	/** Members of the allowlist when the epoch began (auto-rotation compares against them). */
 	members: string[] | undefined;
 	createdAtMs: number;
+	/** Hash of the previous epoch's row (32 zero bytes for epoch 0). */
+	prevHash: Uint8Array;
+	/** MAC of this row's hash under the previous epoch's key (empty for epoch 0). */
+	commitment: Uint8Array;
+	/** Epochs whose records are refused from this epoch on (a finished reseal retired them). */
+	retired: number[];
+	/** Epochs a reseal started with this epoch is moving into it (retired when it finishes). */
+	resealing: number[];
 }
+
+/** Why putRecords wrote nothing. */
+export type PutRecordsResult =
+	| { ok: true }
+	/** The epoch key's encryption budget would be exceeded. */
+	| { ok: false; reason: 'budget' }
+	/** `epoch` is no longer the newest epoch (a rotation committed in between). */
+	| { ok: false; reason: 'stale-epoch' }
+	/** These ids' stored versions are not the expected ones (another writer came first). */
+	| { ok: false; reason: 'conflict'; ids: string[] };
 
 export interface EpochUsage {
 	epoch: number;
@@ -67,14 +90,21 @@ export interface VaultStorage {
 	getEpochs(epochs: readonly number[]): Promise<EpochRow[]>;
 	listEpochs(): Promise<EpochRow[]>;
 	/**
-	 * In one transaction: charges `records.length` encryptions to `epoch` and upserts the
-	 * records. Returns false and writes nothing when that would exceed `maxEncryptions`.
+	 * In one transaction, only if `epoch` is still the newest epoch and every record's stored
+	 * version is the one in `expected` (null: the id must not exist) — compare-and-swap: charges
+	 * `records.length` encryptions to `epoch` (at most `maxEncryptions` in all) and writes the
+	 * records. Otherwise writes nothing and says why.
 	 */
 	putRecords(
 		epoch: number,
 		records: readonly SealedRecord[],
 		maxEncryptions: number,
-	): Promise<boolean>;
+		expected: ReadonlyMap<string, number | null>,
+	): Promise<PutRecordsResult>;
+	/** Stored version of each of `ids` that exists. */
+	recordVersions(ids: readonly string[]): Promise<Map<string, number>>;
+	/** The highest epoch any record names (undefined when there are no records). */
+	maxRecordEpoch(): Promise<number | undefined>;
 	/** Stored records of the ids that exist. */
 	getRecords(ids: readonly string[]): Promise<SealedRecord[]>;
 	/** Which of `ids` exist. */

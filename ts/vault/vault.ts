@@ -4,10 +4,20 @@
  * id `[target][vault id ‖ epoch]`; records are AES-256-GCM under their epoch key (see
  * record-cipher.ts). Reading asks the key servers once per epoch touched (≤ 100 epochs per
  * request) and keeps the keys for the session-key lifetime, zeroed when dropped.
+ *
+ * Someone who can write the database but is not a member must not be able to choose a key
+ * members will write under, nor make members read their records: every epoch row is committed to
+ * by the previous epoch's key and the chain is anchored by a pin users keep (epoch-chain.ts);
+ * every record write is compare-and-swap on the record's version, which its AAD binds.
  */
 import { randomBytes } from 'node:crypto';
 import type { SealClient, SessionKey } from '@mysten/seal';
-import { InvalidInputError, VaultDatabaseError, VaultUnknownEpochError } from '../errors.js';
+import {
+	InvalidInputError,
+	VaultDatabaseError,
+	VaultRecordTamperedError,
+	VaultUnknownEpochError,
+} from '../errors.js';
 import { readBlob } from '../format.js';
 import { normalizeObjectId, toHex } from '../identity.js';
 import type { Logger } from '../logger.js';
@@ -21,8 +31,18 @@ import { innerIdFor, sealEncrypt, type EncryptTarget } from '../seal/encrypt.js'
 import type { KeyAccessRecorder } from '../seal/key-access-audit.js';
 import type { RetryOptions } from '../seal/retry.js';
 import { sessionKeyExpiresAt, type SessionKeyRenewer } from '../seal/session.js';
+import {
+	GENESIS_PREV_HASH,
+	checkChainLinks,
+	commitmentMatches,
+	epochCommitment,
+	epochHash,
+	formatPin,
+	parsePin,
+	type VaultPin,
+} from './epoch-chain.js';
+import { VaultIntegrityError, VaultKeyDroppedError } from './errors.js';
 import { EpochKeyCache, type KeyLease } from './key-cache.js';
-import { VaultKeyDroppedError } from './errors.js';
 import { checkNewRecordId } from './record-id.js';
 import { checkRecordSize } from './record-size.js';
 import {
@@ -31,6 +51,7 @@ import {
 	checkRecordId,
 	decryptRecord,
 	encryptRecord,
+	type SealedRecord,
 } from './record-cipher.js';
 import type { EpochRow, VaultMeta, VaultPolicy, VaultStorage } from './storage.js';
 
@@ -38,10 +59,14 @@ import type { EpochRow, VaultMeta, VaultPolicy, VaultStorage } from './storage.j
 export const MAX_RECORDS_PER_EPOCH = 2 ** 32;
 /** Keys made or fetched without a session key stay cached this long. */
 export const DEFAULT_KEY_TTL_MS = 10 * 60_000;
-/** Fetches of one key a caller makes when others keep dropping it before it gets a lease. */
-const MAX_KEY_ROUNDS = 3;
 /** Records per storage page when iterating. */
 export const DEFAULT_PAGE_SIZE = 500;
+/** Most epochs one reseal moves (one storage query filters on them). */
+export const MAX_RESEAL_EPOCHS = 500;
+/** Write attempts before giving up when other writers keep rotating or rewriting the same ids. */
+const WRITE_ATTEMPTS = 8;
+/** Fetches of one key a caller makes when others keep dropping it before it gets a lease. */
+const MAX_KEY_ROUNDS = 3;
 
 export type VaultTarget =
 	{ policy: 'allowlist'; allowlistId: string } | { policy: 'owner'; owner: string };
@@ -73,6 +98,39 @@ export interface OpenVaultOptions extends VaultSealOptions {
 	/** With `membership`: on open, start a new epoch when a member of the current one was removed. */
 	autoRotate?: boolean;
 	now?: () => number;
+	/**
+	 * `open`: the pin (`EPOCH:HASH`) printed by `vault init`, `rotate` or `reseal`, kept outside
+	 * the database. Epochs up to it are checked against it by hashes; later ones by their MACs.
+	 */
+	pin?: string | VaultPin;
+	/**
+	 * `open` without a pin: accept epoch 0 and the metadata as the database has them (trust on
+	 * first use). A database writer who replaced the whole vault is then not detected.
+	 */
+	trustFirstUse?: boolean;
+}
+
+export interface PutOptions {
+	/** Only ids not stored yet (others are skipped and reported), decided atomically. */
+	ifAbsent?: boolean;
+}
+
+export interface PutManyResult {
+	/** The epoch the records were written under. */
+	epoch: number;
+	written: string[];
+	/** Ids not written: stored already (`ifAbsent`), or rewritten by another writer first. */
+	skipped: string[];
+}
+
+export interface ResealResult {
+	/** The epoch the records moved into. */
+	epoch: number;
+	moved: number;
+	/** The epochs whose records are refused from now on. */
+	retired: number[];
+	/** The newest epoch (one past `epoch` unless others rotated): later writes go there. */
+	current: number;
 }
 
 export interface CreateVaultOptions extends OpenVaultOptions {
@@ -127,6 +185,15 @@ function encryptTarget(
 		: { policy: 'owner', owner: meta.target, nonce };
 }
 
+/** A verified epoch: its row and the row's hash. */
+interface ChainLink {
+	row: EpochRow;
+	hash: Buffer;
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) =>
+	a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
+
 export class Vault {
 	readonly meta: VaultMeta;
 	readonly #storage: VaultStorage;
@@ -137,6 +204,11 @@ export class Vault {
 	readonly #now: () => number;
 	/** Key fetches in flight: a caller needing one of their epochs waits, then leases. */
 	readonly #pending = new Map<number, Promise<unknown>>();
+	/** Epoch rows checked so far (index = epoch): up to the pin by hash, later ones by MAC. */
+	readonly #chain: ChainLink[] = [];
+	/** Highest version of each id this vault read or wrote (an older one is a rollback). */
+	readonly #seen = new Map<string, number>();
+	#recordEpochsChecked = false;
 	#closed = false;
 
 	private constructor(meta: VaultMeta, options: OpenVaultOptions) {
@@ -171,10 +243,11 @@ export class Vault {
 				createdAtMs: (options.now ?? Date.now)(),
 			};
 			const vault = new Vault(meta, options);
-			const epoch = await vault.#newEpoch(0);
+			const epoch = await vault.#newEpoch(0, GENESIS_PREV_HASH, [], []);
 			key = epoch.key;
 			meta.servers = epoch.servers;
 			await options.storage.create(meta, epoch.row);
+			vault.#chain.push({ row: epoch.row, hash: epochHash(meta, epoch.row) });
 			const expiry = await vault.#keyExpiry(false);
 			// The cache owns the key from here on.
 			vault.#cache.set(0, key, expiry).release();
@@ -188,9 +261,27 @@ export class Vault {
 		}
 	}
 
-	/** Opens an existing vault (auto-rotating first when asked and membership shrank). */
+	/**
+	 * Opens an existing vault: checks the epochs against the pin (or, with `trustFirstUse`, takes
+	 * epoch 0 as stored), then auto-rotates when asked and membership shrank.
+	 */
 	static async open(options: OpenVaultOptions): Promise<Vault> {
-		const vault = new Vault(await options.storage.readMeta(), options);
+		if (options.pin === undefined && !options.trustFirstUse) {
+			throw new InvalidInputError(
+				'pin',
+				"opening a vault needs its pin (EPOCH:HASH, printed by vault init, rotate and reseal), or trustFirstUse to accept the database's epoch 0 and metadata as they are",
+			);
+		}
+		const pin = typeof options.pin === 'string' ? parsePin(options.pin) : options.pin;
+		const meta = await options.storage.readMeta();
+		const vault = new Vault(meta, options);
+		const rows = await options.storage.listEpochs();
+		if (rows.length === 0) throw new VaultDatabaseError('corrupt', 'the vault has no epoch');
+		const { hashes, trusted } = checkChainLinks(meta, rows, pin);
+		for (let i = 0; i < trusted; i++) {
+			vault.#checkEpochRow(rows[i]!);
+			vault.#chain.push({ row: rows[i]!, hash: hashes[i]! });
+		}
 		if (options.autoRotate && options.membership) await vault.rotateIfMembershipShrank();
 		return vault;
 	}
@@ -205,6 +296,22 @@ export class Vault {
 	}
 
 	/**
+	 * `EPOCH:HASH` of the newest epoch this vault has checked: keep it outside the database and
+	 * open with it. After `rotate` or `reseal` it names the new epoch.
+	 */
+	get pin(): string {
+		const head = this.#head();
+		return formatPin({ epoch: head.row.epoch, hash: head.hash });
+	}
+
+	/** Checks every epoch up to the newest in the database (needs keys) and returns its pin. */
+	async verify(): Promise<string> {
+		this.#checkOpen();
+		await this.#latest();
+		return this.pin;
+	}
+
+	/**
 	 * Until when a key stays cached: the session key's expiry. Keys made here (new epochs) with a
 	 * renewer that has no key yet use DEFAULT_KEY_TTL_MS, so writing never forces a signature.
 	 */
@@ -216,8 +323,13 @@ export class Vault {
 		return this.#now() + DEFAULT_KEY_TTL_MS;
 	}
 
-	/** A fresh key for `epoch`, sealed with Seal (the caller stores `row`, caches `key`). */
-	async #newEpoch(epoch: number): Promise<{ row: EpochRow; key: Uint8Array; servers: string[] }> {
+	/** A fresh key for `epoch`, sealed with Seal (the caller commits and stores `row`, caches `key`). */
+	async #newEpoch(
+		epoch: number,
+		prevHash: Uint8Array,
+		retired: readonly number[],
+		resealing: readonly number[],
+	): Promise<{ row: EpochRow; key: Uint8Array; servers: string[] }> {
 		const key = new Uint8Array(randomBytes(EPOCH_KEY_BYTES));
 		try {
 			const sealed = await sealEncrypt({
@@ -236,6 +348,10 @@ export class Vault {
 					sealedKey: read.encryptedObject,
 					members,
 					createdAtMs: this.#now(),
+					prevHash,
+					commitment: new Uint8Array(),
+					retired: [...new Set(retired)].sort((a, b) => a - b),
+					resealing: [...new Set(resealing)].sort((a, b) => a - b),
 				},
 				key,
 				servers: read.parsed.services.map(([objectId]) => normalizeObjectId(objectId)),
@@ -250,20 +366,144 @@ export class Vault {
 		if (this.#closed) throw new InvalidInputError('vault', 'is closed');
 	}
 
+	#head(): ChainLink {
+		return this.#chain.at(-1)!;
+	}
+
+	/**
+	 * The newest epoch, checked: the same row this vault verified, or later rows whose MACs check
+	 * out. A newest epoch older than one already seen, or records naming an epoch past the newest,
+	 * mean epochs were deleted.
+	 */
+	async #latest(): Promise<ChainLink> {
+		for (;;) {
+			const row = await this.#storage.latestEpoch();
+			const head = this.#head();
+			if (row.epoch > head.row.epoch) {
+				await this.#extendChain();
+				continue;
+			}
+			if (row.epoch < head.row.epoch) throw epochDeleted(head.row.epoch, row.epoch);
+			if (!sameBytes(epochHash(this.meta, row), head.hash)) {
+				throw new VaultIntegrityError(
+					'epoch-forged',
+					`epoch ${row.epoch} changed after this vault checked it; the database was altered`,
+				);
+			}
+			if (!this.#recordEpochsChecked) {
+				const max = await this.#storage.maxRecordEpoch();
+				if (max !== undefined && max > row.epoch) {
+					throw new VaultIntegrityError(
+						'epoch-deleted',
+						`records name epoch ${max} but the newest epoch is ${row.epoch}: epochs were deleted or records planted; restore the database from a backup`,
+					);
+				}
+				this.#recordEpochsChecked = true;
+			}
+			return head;
+		}
+	}
+
+	/**
+	 * Checks the rows after the newest checked epoch: each must carry its predecessor's MAC. The
+	 * keys this needs, and those of `also`, are unsealed in one request and cached once checked.
+	 */
+	async #extendChain(also: readonly number[] = []): Promise<void> {
+		const rows = await this.#storage.listEpochs();
+		const head = this.#head();
+		if (rows.length - 1 < head.row.epoch) throw epochDeleted(head.row.epoch, rows.length - 1);
+		const { hashes } = checkChainLinks(this.meta, rows, undefined);
+		if (!sameBytes(hashes[head.row.epoch]!, head.hash)) {
+			throw new VaultIntegrityError(
+				'epoch-forged',
+				`epoch ${head.row.epoch} changed after this vault checked it; the database was altered`,
+			);
+		}
+		const fresh = rows.slice(head.row.epoch + 1);
+		if (fresh.length === 0) return;
+		for (const row of fresh) this.#checkEpochRow(row);
+		const needed = new Set([head.row.epoch, ...fresh.slice(0, -1).map((r) => r.epoch)]);
+		for (const epoch of also) if (epoch >= 0 && epoch < rows.length) needed.add(epoch);
+		const keys = new Map<number, Uint8Array>();
+		try {
+			const toUnseal: EpochRow[] = [];
+			for (const epoch of needed) {
+				const cached = this.#cache.lease(epoch);
+				if (cached === undefined) toUnseal.push(rows[epoch]!);
+				else {
+					try {
+						keys.set(epoch, new Uint8Array(cached.key));
+					} finally {
+						cached.release();
+					}
+				}
+			}
+			if (toUnseal.length > 0) {
+				const unsealed = await this.#unseal(toUnseal);
+				toUnseal.forEach((row, i) => keys.set(row.epoch, unsealed[i]!));
+			}
+			for (const row of fresh) {
+				const previous = keys.get(row.epoch - 1)!;
+				if (!commitmentMatches(previous, this.meta, row, hashes[row.epoch]!)) {
+					throw new VaultIntegrityError(
+						'epoch-forged',
+						`epoch ${row.epoch} is not committed to by epoch ${row.epoch - 1}'s key: someone without that key (a database writer) added or replaced it; nothing is read or written under it`,
+					);
+				}
+				this.#chain.push({ row, hash: hashes[row.epoch]! });
+			}
+			const expiry = await this.#keyExpiry(true);
+			for (const [epoch, key] of keys) {
+				const cached = this.#cache.lease(epoch);
+				if (cached === undefined) this.#cache.set(epoch, new Uint8Array(key), expiry).release();
+				else cached.release();
+			}
+		} finally {
+			for (const key of keys.values()) key.fill(0);
+		}
+	}
+
 	/** Starts a new epoch for later writes; returns its number. */
 	async rotate(): Promise<number> {
 		this.#checkOpen();
-		const latest = await this.#storage.latestEpoch();
-		const { row, key } = await this.#newEpoch(latest.epoch + 1);
-		if (await this.#storage.addEpoch(row)) {
-			const expiry = await this.#keyExpiry(false);
-			this.#cache.set(row.epoch, key, expiry).release();
-			this.#seal.logger?.info(`vault: epoch ${row.epoch} started`);
-			return row.epoch;
+		return (await this.#rotate({})).epoch;
+	}
+
+	/**
+	 * Adds the next epoch, committed to by the current one's key (so only a member can). `mine`
+	 * is false when another writer added that epoch first (then its epoch is returned).
+	 */
+	async #rotate(change: {
+		retire?: readonly number[];
+		resealing?: readonly number[];
+	}): Promise<{ epoch: number; mine: boolean }> {
+		const head = await this.#latest();
+		const { row, key } = await this.#newEpoch(
+			head.row.epoch + 1,
+			head.hash,
+			[...head.row.retired, ...(change.retire ?? [])],
+			change.resealing ?? [],
+		);
+		try {
+			const hash = epochHash(this.meta, row);
+			row.commitment = await this.#withKeys([head.row.epoch], (keys) =>
+				epochCommitment(keys.get(head.row.epoch)!, this.meta, hash),
+			);
+			if (await this.#storage.addEpoch(row)) {
+				this.#chain.push({ row, hash });
+				const expiry = await this.#keyExpiry(false);
+				// The cache owns the key from here on.
+				this.#cache.set(row.epoch, key, expiry).release();
+				this.#seal.logger?.info(`vault: epoch ${row.epoch} started`);
+				return { epoch: row.epoch, mine: true };
+			}
+		} catch (error) {
+			key.fill(0);
+			throw error;
 		}
 		// Another writer rotated first: use its epoch.
 		key.fill(0);
-		return (await this.#storage.latestEpoch()).epoch;
+		return { epoch: (await this.#latest()).row.epoch, mine: false };
 	}
 
 	/**
@@ -274,7 +514,7 @@ export class Vault {
 		if (this.#membership === undefined) {
 			throw new InvalidInputError('membership', 'auto-rotation needs a membership source');
 		}
-		const latest = await this.#storage.latestEpoch();
+		const latest = (await this.#latest()).row;
 		const now = new Set((await this.#membership.members()).map((m) => normalizeObjectId(m)));
 		const removed = (latest.members ?? []).filter((m) => !now.has(normalizeObjectId(m)));
 		if (removed.length === 0) return false;
@@ -355,25 +595,61 @@ export class Vault {
 		}
 	}
 
-	/** Fetches, caches and leases the keys of `epochs` (the caller releases the leases). */
+	/**
+	 * Leases on the keys of checked epochs (after checking the epochs added since): cached ones,
+	 * and the others unsealed, cached and leased in one step, so nothing can drop them before the
+	 * caller has its leases. The caller releases them.
+	 */
 	async #fetchKeys(epochs: number[]): Promise<Map<number, KeyLease>> {
-		const session = this.#seal.session;
-		if (session === undefined || this.#seal.buildTxBytes === undefined) {
+		this.#needSession();
+		await this.#extendChain(epochs);
+		const leases = new Map<number, KeyLease>();
+		try {
+			const rows: EpochRow[] = [];
+			for (const epoch of epochs) {
+				const link = this.#chain[epoch];
+				if (link === undefined) {
+					throw new VaultUnknownEpochError(
+						epoch,
+						`epoch ${epoch} is not in the vault (no sealed key); the record was altered or copied from another vault`,
+					);
+				}
+				const cached = this.#cache.lease(epoch);
+				if (cached !== undefined) leases.set(epoch, cached);
+				else rows.push(link.row);
+			}
+			if (rows.length === 0) return leases;
+			const plaintexts = await this.#unseal(rows);
+			let expiry: number;
+			try {
+				expiry = await this.#keyExpiry(true);
+			} catch (error) {
+				for (const key of plaintexts) key.fill(0);
+				throw error;
+			}
+			rows.forEach((row, i) => {
+				leases.set(row.epoch, this.#cache.set(row.epoch, plaintexts[i]!, expiry));
+			});
+			return leases;
+		} catch (error) {
+			for (const lease of leases.values()) lease.release();
+			throw error;
+		}
+	}
+
+	#needSession(): void {
+		if (this.#seal.session === undefined || this.#seal.buildTxBytes === undefined) {
 			throw new InvalidInputError(
 				'session',
 				'reading this vault needs a session key and an approval builder (the epoch keys are sealed)',
 			);
 		}
-		const rows = await this.#storage.getEpochs(epochs);
-		const found = new Set(rows.map((r) => r.epoch));
-		const unknown = epochs.find((e) => !found.has(e));
-		if (unknown !== undefined) {
-			throw new VaultUnknownEpochError(
-				unknown,
-				`epoch ${unknown} is not in the vault (no sealed key); the record was altered or copied from another vault`,
-			);
-		}
-		for (const row of rows) this.#checkEpochRow(row);
+	}
+
+	/** The epoch keys sealed in `rows`, from the key servers (≤ 100 per request). */
+	async #unseal(rows: readonly EpochRow[]): Promise<Uint8Array[]> {
+		this.#needSession();
+		const session = this.#seal.session!;
 		this.#seal.logger?.debug(`vault: fetching keys of ${rows.length} epoch(s)`);
 		const fetchOnce = () =>
 			batchDecrypt({
@@ -396,14 +672,7 @@ export class Vault {
 			this.#seal.logger?.debug('vault: key request hit a closed connection; retrying once');
 			plaintexts = await fetchOnce();
 		}
-		let expiry: number;
-		try {
-			expiry = await this.#keyExpiry(true);
-		} catch (error) {
-			for (const key of plaintexts) key.fill(0);
-			throw error;
-		}
-		const bad = rows.findIndex((_, i) => plaintexts[i]!.length !== EPOCH_KEY_BYTES);
+		const bad = plaintexts.findIndex((key) => key.length !== EPOCH_KEY_BYTES);
 		if (bad !== -1) {
 			for (const key of plaintexts) key.fill(0);
 			throw new VaultDatabaseError(
@@ -411,10 +680,7 @@ export class Vault {
 				`epoch ${rows[bad]!.epoch}'s sealed key is not 32 bytes`,
 			);
 		}
-		// Cached and leased in one step: nothing can drop them before the caller has its leases.
-		return new Map(
-			rows.map((row, i) => [row.epoch, this.#cache.set(row.epoch, plaintexts[i]!, expiry)]),
-		);
+		return plaintexts;
 	}
 
 	/** The sealed key must be for this vault's package and this epoch's identity. */
@@ -443,10 +709,15 @@ export class Vault {
 		await this.putMany([{ id, data }]);
 	}
 
-	/** Stores records in one transaction (ids unique within the call); replaces existing ids. */
-	async putMany(records: readonly VaultRecord[]): Promise<{ epoch: number }> {
+	/**
+	 * Stores records in one transaction (ids unique within the call); replaces existing ids, or
+	 * with `ifAbsent` skips them. Every write is conditional on the versions it read.
+	 */
+	async putMany(records: readonly VaultRecord[], options: PutOptions = {}): Promise<PutManyResult> {
 		this.#checkOpen();
-		if (records.length === 0) return { epoch: (await this.#storage.latestEpoch()).epoch };
+		if (records.length === 0) {
+			return { epoch: (await this.#latest()).row.epoch, written: [], skipped: [] };
+		}
 		if (records.length > this.#maxPerEpoch) {
 			throw new InvalidInputError('records', `at most ${this.#maxPerEpoch} records per call`);
 		}
@@ -462,17 +733,110 @@ export class Vault {
 			}
 			checkRecordSize(record.data.length, `records[${i}].data`);
 		}
-		for (let attempt = 0; attempt < 3; attempt++) {
-			const { epoch } = await this.#storage.latestEpoch();
+		return this.#write(records, options.ifAbsent ? 'absent' : 'any');
+	}
+
+	/**
+	 * Writes records compare-and-swap under the newest epoch. `expect`: 'any' replaces whatever
+	 * is stored (re-reading on a race); 'absent' writes only new ids; a map of versions writes
+	 * only where the stored version is still the one read. Ids that lost a race are skipped.
+	 */
+	async #write(
+		records: readonly VaultRecord[],
+		expect: 'any' | 'absent' | ReadonlyMap<string, number>,
+	): Promise<PutManyResult> {
+		let todo = records;
+		const skipped: string[] = [];
+		for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+			const { epoch } = (await this.#latest()).row;
+			let expected: Map<string, number | null>;
+			if (typeof expect === 'string') {
+				const stored = await this.#storage.recordVersions(todo.map((r) => r.id));
+				if (expect === 'absent') {
+					skipped.push(...todo.filter((r) => stored.has(r.id)).map((r) => r.id));
+					todo = todo.filter((r) => !stored.has(r.id));
+				}
+				expected = new Map(todo.map((r) => [r.id, stored.get(r.id) ?? null]));
+			} else {
+				expected = new Map(todo.map((r) => [r.id, expect.get(r.id) ?? null]));
+			}
+			if (todo.length === 0) return { epoch, written: [], skipped };
 			const { vaultId } = this.meta;
 			const sealed = await this.#withKeys([epoch], (keys) =>
-				records.map((r) => encryptRecord(keys.get(epoch)!, vaultId, epoch, r.id, r.data)),
+				todo.map((r) =>
+					encryptRecord(
+						keys.get(epoch)!,
+						vaultId,
+						epoch,
+						r.id,
+						r.data,
+						(expected.get(r.id) ?? 0) + 1,
+					),
+				),
 			);
-			if (await this.#storage.putRecords(epoch, sealed, this.#maxPerEpoch)) return { epoch };
-			// The epoch key's encryption budget is spent: a new epoch starts by itself.
-			await this.rotate();
+			const result = await this.#storage.putRecords(epoch, sealed, this.#maxPerEpoch, expected);
+			if (result.ok) {
+				for (const r of sealed) this.#noteVersion(r.id, r.version);
+				return { epoch, written: todo.map((r) => r.id), skipped };
+			}
+			if (result.reason === 'budget') {
+				// The epoch key's encryption budget is spent: a new epoch starts by itself.
+				await this.#rotate({});
+			} else if (result.reason === 'conflict' && expect !== 'any') {
+				// Another writer wrote these ids after we read them: theirs stands.
+				const lost = new Set(result.ids);
+				skipped.push(...result.ids);
+				todo = todo.filter((r) => !lost.has(r.id));
+			}
+			// 'stale-epoch' (a rotation committed) or a replaced id: read again and retry.
 		}
-		throw new VaultDatabaseError('locked', 'epochs kept filling up while writing; retry');
+		throw new VaultDatabaseError(
+			'locked',
+			'other writers kept rotating or rewriting the same records while writing; nothing of this call was written, retry',
+		);
+	}
+
+	#noteVersion(id: string, version: number): void {
+		if ((this.#seen.get(id) ?? 0) < version) this.#seen.set(id, version);
+	}
+
+	/** Refuses records of retired epochs and records older than one this vault already saw. */
+	#checkRecord(row: SealedRecord): void {
+		if (this.#head().row.retired.includes(row.epoch)) {
+			throw new VaultRecordTamperedError(
+				row.id,
+				row.epoch,
+				`record '${row.id}' names epoch ${row.epoch}, which a reseal retired: it was planted by someone holding that epoch's old key; its contents cannot be trusted`,
+			);
+		}
+		const seen = this.#seen.get(row.id) ?? 0;
+		if (row.version < seen) {
+			throw new VaultIntegrityError(
+				'rollback',
+				`record '${row.id}' is at version ${row.version} but this vault already saw version ${seen}: the database was rolled back`,
+			);
+		}
+	}
+
+	/** Checks and decrypts stored records (all or nothing: plaintexts are zeroed on failure). */
+	async #open(rows: readonly SealedRecord[]): Promise<Uint8Array[]> {
+		const out: Uint8Array[] = [];
+		await this.#withKeys(
+			rows.map((r) => r.epoch),
+			(keys) => {
+				try {
+					for (const row of rows) {
+						this.#checkRecord(row);
+						out.push(decryptRecord(keys.get(row.epoch)!, this.meta.vaultId, row));
+					}
+				} catch (error) {
+					for (const plain of out) plain.fill(0);
+					throw error;
+				}
+			},
+		);
+		for (const row of rows) this.#noteVersion(row.id, row.version);
+		return out;
 	}
 
 	/** One record's plaintext, or undefined when the id is not stored. */
@@ -485,19 +849,8 @@ export class Vault {
 		this.#checkOpen();
 		ids.forEach((id, i) => checkRecordId(id, `ids[${i}]`));
 		const rows = await this.#storage.getRecords(ids);
-		const byId = new Map<string, Uint8Array>();
-		await this.#withKeys(
-			rows.map((r) => r.epoch),
-			(keys) => {
-				try {
-					for (const row of rows)
-						byId.set(row.id, decryptRecord(keys.get(row.epoch)!, this.meta.vaultId, row));
-				} catch (error) {
-					for (const plain of byId.values()) plain.fill(0);
-					throw error;
-				}
-			},
-		);
+		const plains = await this.#open(rows);
+		const byId = new Map(rows.map((row, i) => [row.id, plains[i]!]));
 		return ids.map((id) => byId.get(id));
 	}
 
@@ -506,7 +859,9 @@ export class Vault {
 		this.#checkOpen();
 		const list = typeof ids === 'string' ? [ids] : ids;
 		list.forEach((id, i) => checkRecordId(id, `ids[${i}]`));
-		return this.#storage.deleteRecords(list);
+		const deleted = await this.#storage.deleteRecords(list);
+		for (const id of list) this.#seen.delete(id);
+		return deleted;
 	}
 
 	/** Which of `ids` are stored (no key request). */
@@ -523,6 +878,10 @@ export class Vault {
 
 	/** Every record in id order, a page at a time (memory bounded by the page size). */
 	async *iterate(options: IterateOptions = {}): AsyncGenerator<VaultRecord> {
+		for await (const { row, data } of this.#scan(options)) yield { id: row.id, data };
+	}
+
+	async *#scan(options: IterateOptions): AsyncGenerator<{ row: SealedRecord; data: Uint8Array }> {
 		this.#checkOpen();
 		const limit = options.pageSize ?? DEFAULT_PAGE_SIZE;
 		let after = options.after;
@@ -538,6 +897,7 @@ export class Vault {
 			// key dropped meanwhile by forgetKeys, expiry or close is fetched again, or refused).
 			for (const lease of (await this.#keys(page.map((r) => r.epoch))).values()) lease.release();
 			for (const row of page) {
+				this.#checkRecord(row);
 				const decrypt = (key: Uint8Array) => decryptRecord(key, this.meta.vaultId, row);
 				const lease = this.#cache.lease(row.epoch);
 				let data: Uint8Array;
@@ -550,43 +910,109 @@ export class Vault {
 						lease.release();
 					}
 				}
-				yield { id: row.id, data };
+				yield { row, data };
 			}
 			after = page.at(-1)!.id;
 			if (page.length < limit) return;
 		}
 	}
 
+	/** A reseal that started (its epoch carries `resealing`) and has not retired its epochs yet. */
+	#pendingReseal(): { epoch: number; epochs: number[] } | undefined {
+		const retired = new Set(this.#head().row.retired);
+		for (const { row } of this.#chain) {
+			const left = row.resealing.filter((e) => !retired.has(e));
+			if (left.length > 0) return { epoch: row.epoch, epochs: left };
+		}
+		return undefined;
+	}
+
 	/**
-	 * Re-encrypts every record of `epochs` under a new epoch (after a member was removed, so their
-	 * old epoch keys no longer open those records once copies elsewhere are gone). Resumable: a
-	 * re-run moves what is left. Returns the new epoch and how many records moved.
+	 * Re-encrypts every record of `epochs` (default: every epoch not retired yet, a full rekey)
+	 * under a new epoch, then retires those epochs: their records are refused from then on, so
+	 * an old key kept by a removed member neither reads new copies nor plants records. Crash-safe:
+	 * the new epoch names the epochs it is resealing, and a re-run (with any arguments) first
+	 * finishes that reseal in the same epoch instead of starting another. Records rewritten by
+	 * others meanwhile are left as they wrote them (compare-and-swap on the version read).
 	 */
-	async reseal(options: {
-		epochs: readonly number[];
-		onProgress?: (moved: number) => void;
-	}): Promise<{ epoch: number; moved: number }> {
+	async reseal(
+		options: { epochs?: readonly number[]; onProgress?: (moved: number) => void } = {},
+	): Promise<ResealResult> {
 		this.#checkOpen();
-		if (options.epochs.length === 0 || options.epochs.length > 500) {
-			throw new InvalidInputError('epochs', 'give 1..500 epochs to reseal');
+		if (
+			options.epochs !== undefined &&
+			(options.epochs.length === 0 || options.epochs.length > MAX_RESEAL_EPOCHS)
+		) {
+			throw new InvalidInputError('epochs', `give 1..${MAX_RESEAL_EPOCHS} epochs to reseal`);
 		}
-		const epoch = await this.rotate();
-		const from = options.epochs.filter((e) => e !== epoch);
+		let head = await this.#latest();
+		let pending = this.#pendingReseal();
+		if (pending === undefined) {
+			const retired = new Set(head.row.retired);
+			const newest = head.row.epoch;
+			const wanted = [
+				...new Set(options.epochs ?? Array.from({ length: newest + 1 }, (_, e) => e)),
+			].filter((e) => e <= newest && !retired.has(e));
+			if (wanted.length > MAX_RESEAL_EPOCHS) {
+				throw new InvalidInputError(
+					'epochs',
+					`${wanted.length} epochs to reseal; give at most ${MAX_RESEAL_EPOCHS} at a time`,
+				);
+			}
+			if (wanted.length === 0) {
+				return { epoch: newest, moved: 0, retired: head.row.retired, current: newest };
+			}
+			for (let attempt = 0; pending === undefined; attempt++) {
+				if (attempt === WRITE_ATTEMPTS) throw rotationRace();
+				// Another writer may rotate first (then this tries again on top of its epoch), or
+				// another reseal may start first (then this one finishes that one).
+				await this.#rotate({ resealing: wanted });
+				pending = this.#pendingReseal();
+			}
+		} else {
+			this.#seal.logger?.info(
+				`vault: finishing the reseal of epoch(s) ${pending.epochs.join(', ')} into epoch ${pending.epoch}`,
+			);
+		}
 		let moved = 0;
-		let batch: VaultRecord[] = [];
-		const flush = async () => {
-			await this.putMany(batch);
-			moved += batch.length;
-			for (const r of batch) r.data.fill(0);
-			batch = [];
+		let after: string | undefined;
+		for (;;) {
+			const page: { row: SealedRecord; data: Uint8Array }[] = [];
+			for await (const item of this.#scan({
+				epochs: pending.epochs,
+				pageSize: DEFAULT_PAGE_SIZE,
+				...optionalAfter(after),
+			})) {
+				page.push(item);
+				if (page.length === DEFAULT_PAGE_SIZE) break;
+			}
+			if (page.length === 0) break;
+			try {
+				const versions = new Map(page.map(({ row }) => [row.id, row.version]));
+				const { written } = await this.#write(
+					page.map(({ row, data }) => ({ id: row.id, data })),
+					versions,
+				);
+				moved += written.length;
+			} finally {
+				for (const { data } of page) data.fill(0);
+			}
 			options.onProgress?.(moved);
-		};
-		for await (const record of this.iterate({ epochs: from })) {
-			batch.push(record);
-			if (batch.length >= DEFAULT_PAGE_SIZE) await flush();
+			after = page.at(-1)!.row.id;
+			if (page.length < DEFAULT_PAGE_SIZE) break;
 		}
-		if (batch.length > 0) await flush();
-		return { epoch, moved };
+		for (let attempt = 0; ; attempt++) {
+			head = await this.#latest();
+			if (pending.epochs.every((e) => head.row.retired.includes(e))) break;
+			if (attempt === WRITE_ATTEMPTS) throw rotationRace();
+			await this.#rotate({ retire: pending.epochs });
+		}
+		return {
+			epoch: pending.epoch,
+			moved,
+			retired: head.row.retired,
+			current: head.row.epoch,
+		};
 	}
 
 	async stats(): Promise<VaultStats> {
@@ -606,6 +1032,20 @@ export class Vault {
 	forgetKeys(): void {
 		this.#cache.clear();
 	}
+}
+
+function epochDeleted(seen: number, newest: number): VaultIntegrityError {
+	return new VaultIntegrityError(
+		'epoch-deleted',
+		`epoch ${seen} was checked by this vault but the newest epoch in the database is now ${newest}: epochs were deleted; restore the database from a backup`,
+	);
+}
+
+function rotationRace(): VaultDatabaseError {
+	return new VaultDatabaseError(
+		'locked',
+		'other writers kept adding epochs while this reseal tried to; retry (the reseal resumes)',
+	);
 }
 
 /** Whether `error` (or a cause of it) is a connection reset by the peer. */

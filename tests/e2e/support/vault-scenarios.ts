@@ -92,6 +92,7 @@ export function registerVaultScenarios(getEnv: () => E2eEnvironment): void {
 		const counter = countingFetch();
 		const reader = await Vault.open({
 			storage: await openSqliteStorage({ path, mode: 'open' }),
+			trustFirstUse: true,
 			...(await sealFor(env, member, counter.fetch)),
 		});
 		let count = 0;
@@ -112,6 +113,7 @@ export function registerVaultScenarios(getEnv: () => E2eEnvironment): void {
 		await expectDeniedEventually(async () => {
 			const reader = await Vault.open({
 				storage: await openSqliteStorage({ path, mode: 'open' }),
+				trustFirstUse: true,
 				...(await sealFor(env, member)),
 			});
 			try {
@@ -123,6 +125,7 @@ export function registerVaultScenarios(getEnv: () => E2eEnvironment): void {
 		// The admin's next session starts a new epoch: the removed member was in the current one.
 		const writer = await Vault.open({
 			storage: await openSqliteStorage({ path, mode: 'open' }),
+			trustFirstUse: true,
 			membership: membershipOf(env, ns.allowlistId),
 			autoRotate: true,
 			...(await sealFor(env, env.admin)),
@@ -135,12 +138,13 @@ export function registerVaultScenarios(getEnv: () => E2eEnvironment): void {
 		const { env, member, path } = await seededVault('rotate');
 		const writer = await Vault.open({
 			storage: await openSqliteStorage({ path, mode: 'open' }),
+			trustFirstUse: true,
 			...(await sealFor(env, env.admin)),
 		});
 		expect(await writer.rotate()).toBe(2);
-		expect(await writer.putMany([{ id: 'fresh', data: new TextEncoder().encode('new') }])).toEqual({
-			epoch: 2,
-		});
+		expect(
+			await writer.putMany([{ id: 'fresh', data: new TextEncoder().encode('new') }]),
+		).toMatchObject({ epoch: 2 });
 		const stats = await writer.stats();
 		expect(stats.epochs.map((e) => [e.epoch, e.records])).toEqual([
 			[0, RECORDS / 2],
@@ -150,6 +154,7 @@ export function registerVaultScenarios(getEnv: () => E2eEnvironment): void {
 		await writer.close();
 		const reader = await Vault.open({
 			storage: await openSqliteStorage({ path, mode: 'open' }),
+			trustFirstUse: true,
 			...(await sealFor(env, member)),
 		});
 		expect(new TextDecoder().decode(await reader.get('fresh'))).toBe('new');
