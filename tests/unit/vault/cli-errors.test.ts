@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
+import { GENESIS_PREV_HASH } from '../../../ts/vault/epoch-chain.js';
 import { VAULT_SCHEMA_VERSION } from '../../../ts/vault/storage.js';
 import { openSqliteStorage } from '../../../ts/vault/sqlite-storage.js';
 import { MAX_RECORD_BYTES } from '../../../ts/vault/record-size.js';
@@ -206,7 +207,16 @@ describe('a database that cannot be used exits 1 naming the database', () => {
 				servers: [],
 				createdAtMs: 1,
 			},
-			{ epoch: 0, sealedKey: new Uint8Array(8), members: undefined, createdAtMs: 1 },
+			{
+				epoch: 0,
+				sealedKey: new Uint8Array(8),
+				members: undefined,
+				createdAtMs: 1,
+				prevHash: GENESIS_PREV_HASH,
+				commitment: new Uint8Array(),
+				retired: [],
+				resealing: [],
+			},
 		);
 		await storage.close();
 		const { DatabaseSync } = await import('node:sqlite');

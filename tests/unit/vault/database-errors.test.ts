@@ -13,10 +13,11 @@ import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { VaultDatabaseError } from '../../../ts/errors.js';
+import { GENESIS_PREV_HASH } from '../../../ts/vault/epoch-chain.js';
 import { encryptRecord } from '../../../ts/vault/record-cipher.js';
 import { epochRow, metaRow, sealedRecord } from '../../../ts/vault/rows.js';
 import { openSqliteStorage } from '../../../ts/vault/sqlite-storage.js';
-import type { VaultMeta, VaultStorage } from '../../../ts/vault/storage.js';
+import type { EpochRow, VaultMeta, VaultStorage } from '../../../ts/vault/storage.js';
 import { Vault, vaultStats, type VaultSealOptions } from '../../../ts/vault/vault.js';
 import { openPostgresStorage } from '../../../ts/vault/postgres-storage.js';
 import { startTestPostgres } from '../../support/vault-postgres.js';
@@ -37,16 +38,32 @@ const META: VaultMeta = {
 	createdAtMs: 1_700_000_000_000,
 };
 
+/** Epoch 0 as `Vault.create` links it (no previous epoch, so no commitment). */
+function firstEpoch(sealedKey: Uint8Array): EpochRow {
+	return {
+		epoch: 0,
+		sealedKey,
+		members: undefined,
+		createdAtMs: 1,
+		prevHash: GENESIS_PREV_HASH,
+		commitment: new Uint8Array(),
+		retired: [],
+		resealing: [],
+	};
+}
+
 /** A vault file whose epoch 0 "sealed key" is `sealedKey` (no Seal needed to write it). */
 async function vaultFile(sealedKey = new Uint8Array(randomBytes(40))): Promise<string> {
 	const path = join(dir, 'v.db');
 	const storage = await openSqliteStorage({ path, mode: 'create' });
-	await storage.create(META, { epoch: 0, sealedKey, members: undefined, createdAtMs: 1 });
-	await storage.putRecords(
+	await storage.create(META, firstEpoch(sealedKey));
+	const result = await storage.putRecords(
 		0,
-		[encryptRecord(new Uint8Array(32).fill(7), META.vaultId, 0, 'r', new Uint8Array([1]))],
+		[encryptRecord(new Uint8Array(32).fill(7), META.vaultId, 0, 'r', new Uint8Array([1]), 1)],
 		10,
+		new Map([['r', null]]),
 	);
+	expect(result).toEqual({ ok: true });
 	await storage.close();
 	return path;
 }
@@ -121,7 +138,7 @@ describe('altered rows', () => {
 			['getRecords', (s) => s.getRecords(['r'])],
 			['hasRecords', (s) => s.hasRecords(['r'])],
 			['deleteRecords', (s) => s.deleteRecords(['r'])],
-			['putRecords', (s) => s.putRecords(0, [], 10)],
+			['putRecords', (s) => s.putRecords(0, [], 10, new Map())],
 			['scanRecords', (s) => s.scanRecords({ limit: 10 })],
 			['stats', (s) => s.stats()],
 		];
@@ -164,13 +181,35 @@ describe('altered rows', () => {
 
 	it('row decoding accepts what the adapters return (pg BIGINT strings, Buffers, NULL members)', () => {
 		expect(
-			epochRow({ epoch: 3, sealed_key: Buffer.from([1]), members: null, created_at: '17' }),
-		).toEqual({ epoch: 3, sealedKey: new Uint8Array([1]), members: undefined, createdAtMs: 17 });
-		expect(
-			Object.getPrototypeOf(
-				sealedRecord({ id: 'a', epoch: 0, iv: Buffer.alloc(12), ciphertext: Buffer.alloc(16) }).iv,
-			),
-		).toBe(Uint8Array.prototype);
+			epochRow({
+				epoch: 3,
+				sealed_key: Buffer.from([1]),
+				members: null,
+				created_at: '17',
+				prev_hash: Buffer.alloc(32, 9),
+				commitment: Buffer.from([2]),
+				retired: '[0, 1]',
+				resealing: '[]',
+			}),
+		).toEqual({
+			epoch: 3,
+			sealedKey: new Uint8Array([1]),
+			members: undefined,
+			createdAtMs: 17,
+			prevHash: new Uint8Array(32).fill(9),
+			commitment: new Uint8Array([2]),
+			retired: [0, 1],
+			resealing: [],
+		});
+		const record = sealedRecord({
+			id: 'a',
+			epoch: 0,
+			version: '4',
+			iv: Buffer.alloc(12),
+			ciphertext: Buffer.alloc(16),
+		});
+		expect(Object.getPrototypeOf(record.iv)).toBe(Uint8Array.prototype);
+		expect(record.version).toBe(4);
 		expect(
 			metaRow({
 				vault_id: new Uint8Array(16),
@@ -220,19 +259,18 @@ describe('the vault file and its epochs', () => {
 			session: { current: async () => ({}) },
 			buildTxBytes: async () => new Uint8Array(),
 		} as unknown as VaultSealOptions;
-		const vault = await Vault.open({
-			storage: await openSqliteStorage({ path, mode: 'open' }),
-			...seal,
-		});
+		// Since the epoch chain, `open` checks each trusted epoch row (its sealed key must parse),
+		// so the garbage is caught there, before any get; still no key request.
+		const storage = await openSqliteStorage({ path, mode: 'open' });
 		try {
-			const error = await failure(() => vault.get('r'));
+			const error = await failure(() => Vault.open({ storage, trustFirstUse: true, ...seal }));
 			expect(error.problem).toBe('corrupt');
 			expect(error.message).toMatch(
 				/^epoch 0's sealed key is not a Seal object \(.+\); the database was altered/,
 			);
 			expect(requests).toBe(0);
 		} finally {
-			await vault.close();
+			await storage.close();
 		}
 	});
 });
@@ -247,12 +285,7 @@ describe('PostgreSQL', () => {
 		const pool = new pg.Pool({ connectionString: server.url });
 		try {
 			const storage = await openPostgresStorage({ pool, mode: 'create' });
-			await storage.create(META, {
-				epoch: 0,
-				sealedKey: new Uint8Array(8),
-				members: undefined,
-				createdAtMs: 1,
-			});
+			await storage.create(META, firstEpoch(new Uint8Array(8)));
 			await pool.query('ALTER TABLE seal_vault_records DROP COLUMN iv');
 			const error = await failure(() => storage.getRecords(['r']));
 			expect(error.problem).toBe('corrupt');
@@ -301,8 +334,23 @@ describe('row decoding names the column and keeps the exact bounds', () => {
 		servers: '[]',
 		created_at: 1,
 	};
-	const epochBase = { epoch: 0, sealed_key: new Uint8Array(1), members: null, created_at: 1 };
-	const recordBase = { id: 'a', epoch: 0, iv: new Uint8Array(12), ciphertext: new Uint8Array(16) };
+	const epochBase = {
+		epoch: 0,
+		sealed_key: new Uint8Array(1),
+		members: null,
+		created_at: 1,
+		prev_hash: new Uint8Array(32),
+		commitment: new Uint8Array(),
+		retired: '[]',
+		resealing: '[]',
+	};
+	const recordBase = {
+		id: 'a',
+		epoch: 0,
+		version: 1,
+		iv: new Uint8Array(12),
+		ciphertext: new Uint8Array(16),
+	};
 
 	it('each column, when wrong, is named in the message', () => {
 		const cases: [() => unknown, string][] = [
@@ -321,7 +369,18 @@ describe('row decoding names the column and keeps the exact bounds', () => {
 				() => epochRow({ ...epochBase, created_at: -5 }),
 				'vault_epochs.created_at is -5, outside 0..',
 			],
+			[() => epochRow({ ...epochBase, prev_hash: 'x' }), 'vault_epochs.prev_hash is not bytes'],
+			[() => epochRow({ ...epochBase, commitment: null }), 'vault_epochs.commitment is not bytes'],
+			[() => epochRow({ ...epochBase, retired: '{' }), 'vault_epochs.retired is not a JSON list'],
+			[
+				() => epochRow({ ...epochBase, resealing: '[-1]' }),
+				'vault_epochs.resealing is -1, outside 0..4294967295',
+			],
 			[() => sealedRecord({ ...recordBase, id: 7 }), 'vault_records.id is not text'],
+			[
+				() => sealedRecord({ ...recordBase, version: 'one' }),
+				'vault_records.version is not an integer',
+			],
 			[
 				() => sealedRecord({ ...recordBase, ciphertext: [1] }),
 				'vault_records.ciphertext is not bytes',
