@@ -52,9 +52,11 @@ async function coldVault(): Promise<Vault> {
 		...(await vaultSealFor(bed, owner)),
 	});
 	allowEpochs(bed, created.meta, [0], owner.toSuiAddress());
+	const pin = created.pin;
 	await created.close();
 	return Vault.open({
 		storage: await openSqliteStorage({ path, mode: 'open' }),
+		pin,
 		...(await vaultSealFor(bed, owner)),
 	});
 }

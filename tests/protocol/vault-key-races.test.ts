@@ -62,7 +62,7 @@ async function createVault(extra: Partial<OpenVaultOptions> = {}): Promise<Vault
  */
 async function expectSound(vault: Vault, expected: Map<string, string>) {
 	const raw = new DatabaseSync(join(dir, 'v.db'));
-	const rows = raw.prepare('SELECT id, epoch, iv, ciphertext FROM vault_records').all();
+	const rows = raw.prepare('SELECT id, epoch, version, iv, ciphertext FROM vault_records').all();
 	raw.close();
 	expect(rows.length).toBe(expected.size);
 	const zeroKey = new Uint8Array(32);
@@ -71,6 +71,7 @@ async function expectSound(vault: Vault, expected: Map<string, string>) {
 	}
 	const reader = await Vault.open({
 		storage: await openSqliteStorage({ path: join(dir, 'v.db'), mode: 'open' }),
+		pin: vault.pin,
 		...(await vaultSealFor(bed, owner)),
 	});
 	try {
