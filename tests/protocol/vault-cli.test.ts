@@ -225,7 +225,8 @@ describe('vault CLI', () => {
 
 	it('import of a file with one bad line: exit 1 naming the line, nothing written', async () => {
 		const db = join(dir, 'v.db');
-		await vaultCli(['init', '--db', db, '--owner', user.toSuiAddress()], null);
+		const init = await vaultCli(['init', '--db', db, '--owner', user.toSuiAddress()], null);
+		const pin = ['--pin', init.result.pin as string];
 		await allowAll(db);
 		const input = join(dir, 'in.jsonl');
 		const good = formatRecordLine({ id: 'r0', data: new Uint8Array([1]) });
@@ -240,7 +241,7 @@ describe('vault CLI', () => {
 			],
 		] as const) {
 			await writeFile(input, Buffer.concat([Buffer.from(good), bad]));
-			const error = await vaultCli(['import', input, '--db', db]).catch((e: unknown) => e);
+			const error = await vaultCli(['import', input, '--db', db, ...pin]).catch((e: unknown) => e);
 			expect(error).toBeInstanceOf(InvalidInputError);
 			// Data, not the command line: the CLI exits 1.
 			expect(error).not.toBeInstanceOf(UsageError);
