@@ -148,6 +148,34 @@ describe('usage errors exit 2 with one line naming the flag', () => {
 			['vault', 'stats', '--db', 'v.db', '--ttl', '31'],
 			/--ttl: at most 30 minutes/,
 		],
+		// The pin flags came with the epoch chain (merged after these cases were written): their
+		// mistakes are usage errors too.
+		[
+			'neither --pin nor --trust-first-use',
+			['vault', 'put', 'a', '--db', 'v.db', '--value', 'x'],
+			/--pin\/--trust-first-use: vault put needs the vault's pin/,
+		],
+		[
+			'both --pin and --trust-first-use',
+			[
+				'vault',
+				'get',
+				'a',
+				'--db',
+				'v.db',
+				'--out',
+				'a.out',
+				'--pin',
+				`0:${'a'.repeat(64)}`,
+				'--trust-first-use',
+			],
+			/--pin\/--trust-first-use: give one of them, not both/,
+		],
+		[
+			'a malformed --pin',
+			['vault', 'rotate', '--db', 'v.db', '--pin', '0:ab'],
+			/--pin: a vault pin is EPOCH:HASH/,
+		],
 	];
 	for (const [what, args, message] of cases) {
 		it(what, () => {
