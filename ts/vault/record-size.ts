@@ -2,7 +2,7 @@
  * The largest record a vault stores. Records are encrypted, stored and read whole, and a page of
  * records is held at once, so memory grows with the record size: 1 MiB (the size above which
  * `encrypt` switches to envelopes) keeps `put` of one record and `export` of a whole vault within
- * tens of MiB (docs/vault-limits.md has the measured figures). Larger data belongs in an
+ * tens of MiB (docs/vault.md has the measured figures). Larger data belongs in an
  * envelope file (`encrypt --envelope`).
  */
 import { VaultRecordTooLargeError } from './errors.js';
