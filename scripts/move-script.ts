@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 
-import { MoveBuildError, UsageError } from '../ts/errors.js';
+import { UsageError } from '../ts/errors.js';
+import { MoveBuildError } from '../ts/move/errors.js';
 import { stderrLogger } from '../ts/logger.js';
 import { buildEnvironment, type BuildEnvironment } from '../ts/move/build-env.js';
 import type { Logger } from '../ts/logger.js';

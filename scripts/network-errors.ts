@@ -4,7 +4,8 @@
  * Sui gRPC client drops the socket error, so when only the full node can be meant, a short
  * probe of its URL recovers the cause.
  */
-import { EndpointUnreachableError, VaultError } from '../ts/errors.js';
+import { EndpointUnreachableError } from '../ts/errors.js';
+import { VaultError } from '../ts/vault/errors.js';
 import { SuiInstallError } from '../ts/sui-install/errors.js';
 
 /** What a command talked to, recorded by `suiContext` for failure messages. */

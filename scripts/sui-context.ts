@@ -10,9 +10,9 @@ import type { Keypair } from '@mysten/sui/cryptography';
 import type { CliIo } from './cli-io.js';
 import { loadConfig, loadSignerSettings, type HarnessConfig } from '../ts/config.js';
 import { UsageError } from '../ts/errors.js';
-import { NETWORK_NAMES } from '../ts/networks.js';
-import { loadSigner } from '../ts/signer.js';
-import { createSuiClient, type SuiClient, type SuiTransport } from '../ts/sui-client.js';
+import { NETWORK_NAMES } from '../ts/chain/networks.js';
+import { loadSigner } from '../ts/chain/signer.js';
+import { createSuiClient, type SuiClient, type SuiTransport } from '../ts/chain/sui-client.js';
 
 /** Options every Sui-facing command accepts. */
 export const SUI_OPTIONS = {

@@ -16,7 +16,7 @@ import {
 	ThresholdConfigError,
 } from './errors.js';
 import { normalizeObjectId } from './identity.js';
-import { NETWORKS, parseNetwork, type KeyServerEntry, type NetworkName } from './networks.js';
+import { NETWORKS, parseNetwork, type KeyServerEntry, type NetworkName } from './chain/networks.js';
 
 export interface SealSettings {
 	/** Original (version 1) package id of the policy package; identities and session keys use it. */
@@ -189,7 +189,7 @@ export function loadConfig(options: LoadConfigOptions = {}): HarnessConfig {
 	});
 }
 
-/** What the signer reads (see ts/signer.ts), with where `SUI_PRIVATE_KEY` came from. */
+/** What the signer reads (see ts/chain/signer.ts), with where `SUI_PRIVATE_KEY` came from. */
 export interface SignerSettings {
 	SUI_PRIVATE_KEY?: string;
 	SUI_CONFIG_DIR?: string;

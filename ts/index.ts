@@ -6,22 +6,26 @@
 
 // Configuration, networks, errors, logging
 export * from './config.js';
-export * from './networks.js';
+export * from './chain/networks.js';
 export * from './errors.js';
+export * from './crypto/errors.js';
+export * from './chain/errors.js';
+export * from './audit/errors.js';
+export * from './move/errors.js';
 export * from './logger.js';
 
 // Identities and ciphertext formats
 export * from './identity.js';
-export * from './format.js';
-export * from './envelope.js';
-export * from './wallet-key.js';
-export * from './audit.js';
+export * from './crypto/node/format.js';
+export * from './crypto/node/envelope.js';
+export * from './crypto/node/wallet-key.js';
+export * from './audit/log.js';
 
 // Sui plumbing: clients, signers, transactions, deployment records
-export * from './sui-client.js';
-export * from './signer.js';
-export * from './transactions.js';
-export * from './deployments.js';
+export * from './chain/sui-client.js';
+export * from './chain/signer.js';
+export * from './chain/transactions.js';
+export * from './chain/deployments.js';
 export * from './atomic-file.js';
 
 // Move package: build, test, publish
@@ -52,11 +56,12 @@ export {
 export * from './seal/encrypt.js';
 export * from './seal/decrypt.js';
 export * from './seal/retry.js';
-export * from './seal/explain.js';
+export * from './crypto/seal-errors.js';
 export * from './seal/packages.js';
 export type { KeyAccessRecorder, KeyAccessContext } from './seal/key-access-audit.js';
 // Upgrade power: package info, restrict, freeze
 export * from './package-info/read.js';
+export * from './chain/upgrade-policies.js';
 export * from './package-info/upgrade-policy.js';
 // Wallet-signed flows (the same ones the browser entry exports)
 export * from './browser/wallet.js';

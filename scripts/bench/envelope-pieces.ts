@@ -10,8 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-import { decryptChunks, encryptChunks } from '../../ts/envelope-stream.js';
-import { DEFAULT_CHUNK_SIZE } from '../../ts/envelope.js';
+import { decryptChunks, encryptChunks } from '../../ts/crypto/node/envelope-stream.js';
+import { DEFAULT_CHUNK_SIZE } from '../../ts/crypto/node/envelope.js';
 import { DEFAULT_ENVELOPE_MIB } from './envelope.js';
 import { formatTable, step, verdict, wholeNumberFromEnv, type Target } from './measure.js';
 

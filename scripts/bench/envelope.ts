@@ -18,8 +18,8 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
-import { decryptChunks, encryptChunks } from '../../ts/envelope-stream.js';
-import { DEFAULT_CHUNK_SIZE } from '../../ts/envelope.js';
+import { decryptChunks, encryptChunks } from '../../ts/crypto/node/envelope-stream.js';
+import { DEFAULT_CHUNK_SIZE } from '../../ts/crypto/node/envelope.js';
 import {
 	alternatingPairs,
 	formatTable,

@@ -1,5 +1,5 @@
 import type { CliIo, Command } from '../cli-io.js';
-import { readDeployment, recordAllowlist, type DeploymentRecord } from '../../ts/deployments.js';
+import { readDeployment, recordAllowlist, type DeploymentRecord } from '../../ts/chain/deployments.js';
 import { InvalidInputError } from '../../ts/errors.js';
 import { normalizeObjectId } from '../../ts/identity.js';
 import {

@@ -1,6 +1,6 @@
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../cli-io.js';
-import { verifyAuditLog } from '../../ts/audit.js';
+import { verifyAuditLog } from '../../ts/audit/log.js';
 import { UsageError } from '../../ts/errors.js';
 
 const USAGE = `usage: seal-policies audit verify FILE [--expected-head HASH]

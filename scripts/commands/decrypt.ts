@@ -6,11 +6,11 @@ import { createReadStream, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rmdir, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { basename, dirname, join, resolve } from 'node:path';
-import { AuditLog } from '../../ts/audit.js';
+import { AuditLog } from '../../ts/audit/log.js';
 import type { HarnessConfig } from '../../ts/config.js';
-import { decryptEnvelope, readEnvelopeHeader } from '../../ts/envelope.js';
+import { decryptEnvelope, readEnvelopeHeader } from '../../ts/crypto/node/envelope.js';
 import { InvalidInputError, UsageError } from '../../ts/errors.js';
-import { readBlob, TAG_SEAL, TAG_WALLET_AES } from '../../ts/format.js';
+import { readBlob, TAG_SEAL, TAG_WALLET_AES } from '../../ts/crypto/node/format.js';
 import {
 	checkEnvelopeFile,
 	isEnvelopeFile,
@@ -34,7 +34,7 @@ import {
 } from '../../ts/seal/session.js';
 import type { CliIo, Command } from '../cli-io.js';
 import { counted, progress, PROGRESS_MIN_BYTES } from '../progress.js';
-import { decryptWithWalletKey, deriveWalletKey } from '../../ts/wallet-key.js';
+import { decryptWithWalletKey, deriveWalletKey } from '../../ts/crypto/node/wallet-key.js';
 import {
 	checkInputFile,
 	checkOutputDir,
@@ -270,7 +270,7 @@ export async function decryptFiles(
 	);
 	const written: { input: string; output: string; bytes: number }[] = [];
 	if (wallet.length > 0) {
-		// No key servers: the signer's own wallet key (ts/wallet-key.ts).
+		// No key servers: the signer's own wallet key (ts/crypto/node/wallet-key.ts).
 		const walletKey = await deriveWalletKey(signer);
 		const plaintexts: Uint8Array[] = [];
 		try {

@@ -18,7 +18,7 @@ import {
 import { resolvePolicyPackage } from '../../ts/seal/packages.js';
 import type { CliIo, Command } from '../cli-io.js';
 import { counted, progress, PROGRESS_MIN_BYTES } from '../progress.js';
-import { deriveWalletKey, encryptWithWalletKey } from '../../ts/wallet-key.js';
+import { deriveWalletKey, encryptWithWalletKey } from '../../ts/crypto/node/wallet-key.js';
 import {
 	checkInputFile,
 	checkOutputFile,
@@ -234,7 +234,7 @@ function describeTarget(target: EncryptTarget): string {
 
 /**
  * `--wallet-key`: the signer signs a fixed message, the key is derived from the signature
- * (ts/wallet-key.ts) and the file becomes one 0x01 blob. Nothing is sent anywhere.
+ * (ts/crypto/node/wallet-key.ts) and the file becomes one 0x01 blob. Nothing is sent anywhere.
  */
 async function encryptWithWallet(
 	request: EncryptRequest,

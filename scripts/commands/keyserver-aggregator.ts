@@ -4,7 +4,8 @@
  * PORT; both work here too (flags win).
  */
 import { readFile } from 'node:fs/promises';
-import { InvalidInputError, KeyServerStartError, UsageError } from '../../ts/errors.js';
+import { InvalidInputError, UsageError } from '../../ts/errors.js';
+import { KeyServerStartError } from '../../ts/keyserver/errors.js';
 import { parseAggregatorConfig } from '../../ts/keyserver/aggregator/config.js';
 import { AggregatorMetrics } from '../../ts/keyserver/aggregator/metrics.js';
 import { startAggregator } from '../../ts/keyserver/aggregator/server.js';
@@ -13,7 +14,7 @@ import { defaultWorkerCount } from '../../ts/keyserver/key-pool.js';
 import { startMetricsServer } from '../../ts/keyserver/metrics.js';
 import { NodePackageResolver } from '../../ts/keyserver/packages.js';
 import { watchWrappers, wrapperAncestors } from '../../ts/keyserver/wrapper-watch.js';
-import { createSuiClient, parseSuiTransport } from '../../ts/sui-client.js';
+import { createSuiClient, parseSuiTransport } from '../../ts/chain/sui-client.js';
 import { parseCommandArgs, rejectPositionals, usageErrors } from '../args.js';
 import type { CliIo } from '../cli-io.js';
 

@@ -6,7 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { ClientWithCoreApi } from '@mysten/sui/client';
-import { InvalidInputError, KeyServerStartError, UsageError } from '../../ts/errors.js';
+import { InvalidInputError, UsageError } from '../../ts/errors.js';
+import { KeyServerStartError } from '../../ts/keyserver/errors.js';
 import { NodeAddressAliases } from '../../ts/keyserver/address-aliases.js';
 import type { CommitteeModeConfig } from '../../ts/keyserver/committee/config.js';
 import { loadCommitteeMemberKeys } from '../../ts/keyserver/committee/member-keys.js';
@@ -32,8 +33,8 @@ import { NodePackageResolver } from '../../ts/keyserver/packages.js';
 import { startKeyServer } from '../../ts/keyserver/server.js';
 import { watchWrappers, wrapperAncestors } from '../../ts/keyserver/wrapper-watch.js';
 import { normalizeObjectId } from '../../ts/identity.js';
-import { NETWORK_NAMES } from '../../ts/networks.js';
-import { createSuiClient, parseSuiTransport } from '../../ts/sui-client.js';
+import { NETWORK_NAMES } from '../../ts/chain/networks.js';
+import { createSuiClient, parseSuiTransport } from '../../ts/chain/sui-client.js';
 import { parseCommandArgs, rejectPositionals, usageErrors } from '../args.js';
 import { subcommandUsage, type CliIo, type Command } from '../cli-io.js';
 

@@ -2,12 +2,13 @@
  * `seal-policies localnet up|down|status`: a local Sui network with t-of-n Seal key servers
  * (independent, a committee behind an aggregator, a permissioned server) and both packages published, for the e2e suites and the CLI (`.env.localnet`).
  */
-import { InvalidInputError, LocalnetError } from '../../ts/errors.js';
+import { InvalidInputError } from '../../ts/errors.js';
+import { LocalnetError } from '../../ts/localnet/errors.js';
 import { normalizeObjectId } from '../../ts/identity.js';
 import { localnetPaths } from '../../ts/localnet/paths.js';
 import { findSuiBinary } from '../../ts/move/sui-binary.js';
 import { readLocalnetState } from '../../ts/localnet/state.js';
-import { createSuiClient } from '../../ts/sui-client.js';
+import { createSuiClient } from '../../ts/chain/sui-client.js';
 import { localnetDown } from '../../ts/localnet/down.js';
 import { formatStatus, localnetStatus } from '../../ts/localnet/status.js';
 import {

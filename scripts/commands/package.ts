@@ -1,13 +1,10 @@
 import type { CliIo, Command } from '../cli-io.js';
-import { readDeployment, updateDeployment, type DeploymentRecord } from '../../ts/deployments.js';
+import { readDeployment, updateDeployment, type DeploymentRecord } from '../../ts/chain/deployments.js';
 import { InvalidInputError } from '../../ts/errors.js';
 import { normalizeObjectId } from '../../ts/identity.js';
 import { describePackageInfo, readPackageInfo } from '../../ts/package-info/read.js';
-import {
-	parseUpgradePolicy,
-	restrictUpgradePolicy,
-	type UpgradePolicyName,
-} from '../../ts/package-info/upgrade-policy.js';
+import { parseUpgradePolicy, type UpgradePolicyName } from '../../ts/chain/upgrade-policies.js';
+import { restrictUpgradePolicy } from '../../ts/package-info/upgrade-policy.js';
 import { parseCommandArgs, usageErrors } from '../args.js';
 import { SUI_OPTIONS, suiContext, type SuiContext } from '../sui-context.js';
 

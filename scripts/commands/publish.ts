@@ -4,9 +4,10 @@ import { checkMovePackageDir, parseCommandArgs, rejectPositionals, usageErrors }
 import type { Command } from '../cli-io.js';
 import { SUI_OPTIONS, suiContext } from '../sui-context.js';
 import { publishAndRecord } from '../../ts/move/publish.js';
-import { readDeployment, updateDeployment } from '../../ts/deployments.js';
-import { PublishError } from '../../ts/errors.js';
-import { parseUpgradePolicy, restrictUpgradePolicy } from '../../ts/package-info/upgrade-policy.js';
+import { readDeployment, updateDeployment } from '../../ts/chain/deployments.js';
+import { PublishError } from '../../ts/move/errors.js';
+import { parseUpgradePolicy } from '../../ts/chain/upgrade-policies.js';
+import { restrictUpgradePolicy } from '../../ts/package-info/upgrade-policy.js';
 
 const USAGE = `usage: seal-policies publish [--network N] [--upgrade] [--force] [options]
 

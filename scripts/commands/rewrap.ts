@@ -4,7 +4,7 @@
  * the data chunks are copied byte for byte.
  */
 import { createReadStream } from 'node:fs';
-import { readEnvelopeHeader, rewrapEnvelope } from '../../ts/envelope.js';
+import { readEnvelopeHeader, rewrapEnvelope } from '../../ts/crypto/node/envelope.js';
 import { InvalidInputError, UsageError } from '../../ts/errors.js';
 import { assertEnvelopeFile } from '../../ts/crypto/node/ciphertext-file.js';
 import { newServerSet, rewrapThreshold } from '../../ts/seal/rewrap-plan.js';

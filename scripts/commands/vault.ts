@@ -19,7 +19,8 @@ import {
 } from '../args.js';
 import { SUI_OPTIONS, suiContext, type SuiContext } from '../sui-context.js';
 import { writeFileAtomic } from '../../ts/atomic-file.js';
-import { InvalidInputError, VaultDatabaseError } from '../../ts/errors.js';
+import { InvalidInputError } from '../../ts/errors.js';
+import { VaultDatabaseError } from '../../ts/vault/errors.js';
 import { fromHex, normalizeObjectId } from '../../ts/identity.js';
 import type { Logger } from '../../ts/logger.js';
 import { readAllowlist } from '../../ts/policies/allowlist.js';

@@ -22,7 +22,7 @@ import {
 	decryptEnvelope,
 	encryptEnvelope,
 	readEnvelopeHeader,
-} from '../../ts/envelope.js';
+} from '../../ts/crypto/node/envelope.js';
 import { allowlistInnerId, ownerInnerId, randomNonce, toHex } from '../../ts/identity.js';
 import { addMemberTx, createAllowlistTx } from '../../ts/policies/allowlist.js';
 import { buildApproveTxBytes } from '../../ts/seal/approve.js';

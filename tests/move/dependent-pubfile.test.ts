@@ -16,7 +16,7 @@ import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { fromBase64, toHex } from '@mysten/sui/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { MoveToolchainError } from '../../ts/errors.js';
+import { MoveToolchainError } from '../../ts/move/errors.js';
 import { silentLogger } from '../../ts/logger.js';
 import { buildEnvironment } from '../../ts/move/build-env.js';
 import { buildMovePackage } from '../../ts/move/build.js';

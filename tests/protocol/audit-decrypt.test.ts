@@ -19,12 +19,13 @@ import {
 	openAuditLog,
 	parseDecryptArgs,
 } from '../../scripts/commands/decrypt.js';
-import { AuditLog, verifyAuditLog, type AuditEntry, type AuditRecord } from '../../ts/audit.js';
+import { AuditLog, verifyAuditLog, type AuditEntry, type AuditRecord } from '../../ts/audit/log.js';
 import { loadConfig } from '../../ts/config.js';
 import { checkAccessLog } from '../../ts/e2e/steps.js';
-import { collectBytes, decryptEnvelope, readEnvelopeHeader } from '../../ts/envelope.js';
-import { AuditLogError, SealAccessDeniedError, SealKeyServerError } from '../../ts/errors.js';
-import { readBlob } from '../../ts/format.js';
+import { collectBytes, decryptEnvelope, readEnvelopeHeader } from '../../ts/crypto/node/envelope.js';
+import { AuditLogError } from '../../ts/audit/errors.js';
+import { SealAccessDeniedError, SealKeyServerError } from '../../ts/crypto/seal-errors.js';
+import { readBlob } from '../../ts/crypto/node/format.js';
 import { fromHex, fullIdentity, toHex } from '../../ts/identity.js';
 import type { ApproveTarget } from '../../ts/seal/approve.js';
 import {

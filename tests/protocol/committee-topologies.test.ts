@@ -17,8 +17,8 @@ import {
 	encryptEnvelope,
 	readEnvelopeHeader,
 	rewrapEnvelope,
-} from '../../ts/envelope.js';
-import { SealKeyServerError } from '../../ts/errors.js';
+} from '../../ts/crypto/node/envelope.js';
+import { SealKeyServerError } from '../../ts/crypto/seal-errors.js';
 import { CommitteeShareMismatchError } from '../../ts/keyserver/errors.js';
 import { loadCommitteeMemberKeys } from '../../ts/keyserver/committee/member-keys.js';
 import { allowlistInnerId, randomNonce } from '../../ts/identity.js';

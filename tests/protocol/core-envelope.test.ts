@@ -17,14 +17,10 @@ import {
 	readEnvelopeHeader,
 	rewrapEnvelope,
 	type EnvelopeAccess,
-} from '../../ts/envelope.js';
-import {
-	DecryptionFailedError,
-	MalformedCiphertextError,
-	SealAccessDeniedError,
-	TruncatedInputError,
-} from '../../ts/errors.js';
-import { concatBytes, readBlob } from '../../ts/format.js';
+} from '../../ts/crypto/node/envelope.js';
+import { DecryptionFailedError, MalformedCiphertextError, TruncatedInputError } from '../../ts/crypto/errors.js';
+import { SealAccessDeniedError } from '../../ts/crypto/seal-errors.js';
+import { concatBytes, readBlob } from '../../ts/crypto/node/format.js';
 import { allowlistInnerId, fullIdentity, randomNonce, toHex } from '../../ts/identity.js';
 import { randomObjectId } from '../support/offline-sui-registry.js';
 import { startSealTestbed, type SealTestbed } from '../support/seal-testbed.js';

@@ -18,14 +18,10 @@ import {
 	readEnvelopeHeader,
 	rewrapEnvelope,
 	type EnvelopeAccess,
-} from '../../ts/envelope.js';
-import {
-	DecryptionFailedError,
-	HarnessError,
-	MalformedCiphertextError,
-	SealKeyServerError,
-	TruncatedInputError,
-} from '../../ts/errors.js';
+} from '../../ts/crypto/node/envelope.js';
+import { HarnessError } from '../../ts/errors.js';
+import { DecryptionFailedError, MalformedCiphertextError, TruncatedInputError } from '../../ts/crypto/errors.js';
+import { SealKeyServerError } from '../../ts/crypto/seal-errors.js';
 import { allowlistInnerId, randomNonce, toHex } from '../../ts/identity.js';
 import { envelopeV1 } from '../support/envelope-v1.js';
 import { rng } from '../support/hostile-parse-fuzz.js';

@@ -13,7 +13,7 @@ import { Inputs, Transaction } from '@mysten/sui/transactions';
 import { fromHex, toHex } from '@mysten/sui/utils';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeyServerStartError } from '../../ts/errors.js';
+import { KeyServerStartError } from '../../ts/keyserver/errors.js';
 import { generateMasterKey } from '../../ts/keyserver/keys.js';
 import { startKeyServer } from '../../ts/keyserver/server.js';
 import { randomObjectId } from '../support/offline-sui-registry.js';

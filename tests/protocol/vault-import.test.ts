@@ -21,7 +21,7 @@ import {
 } from '../../ts/vault/records-file.js';
 import { openSqliteStorage } from '../../ts/vault/sqlite-storage.js';
 import { Vault } from '../../ts/vault/vault.js';
-import { collectBytes } from '../../ts/envelope.js';
+import { collectBytes } from '../../ts/crypto/node/envelope.js';
 import { startSealTestbed, type SealTestbed } from '../support/seal-testbed.js';
 import type { ImportChildConfig } from '../support/vault-import-child.js';
 import { allowEpochs, vaultSealFor } from '../support/vault-helpers.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { VaultDatabaseError } from '../../ts/errors.js';
+import { VaultDatabaseError } from '../../ts/vault/errors.js';
 import { formatRecordLine, importRecordsFile } from '../../ts/vault/records-file.js';
 import type { VaultStorage } from '../../ts/vault/storage.js';
 import { Vault } from '../../ts/vault/vault.js';

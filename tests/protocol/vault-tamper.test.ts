@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { VaultRecordTamperedError, VaultUnknownEpochError } from '../../ts/errors.js';
+import { VaultRecordTamperedError, VaultUnknownEpochError } from '../../ts/vault/errors.js';
 import { toHex } from '../../ts/identity.js';
 import { epochCommitment, epochHash } from '../../ts/vault/epoch-chain.js';
 import { VaultIntegrityError } from '../../ts/vault/errors.js';

@@ -12,13 +12,8 @@ import { NoAccessError } from '@mysten/seal';
 import type { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import {
-	SealAccessDeniedError,
-	SealKeyServerError,
-	VaultDatabaseError,
-	VaultRecordTamperedError,
-	VaultUnknownEpochError,
-} from '../../ts/errors.js';
+import { SealAccessDeniedError, SealKeyServerError } from '../../ts/crypto/seal-errors.js';
+import { VaultDatabaseError, VaultRecordTamperedError, VaultUnknownEpochError } from '../../ts/vault/errors.js';
 import { openSqliteStorage } from '../../ts/vault/sqlite-storage.js';
 import { Vault, type MembershipSource, type OpenVaultOptions } from '../../ts/vault/vault.js';
 import { randomObjectId } from '../support/offline-sui-registry.js';

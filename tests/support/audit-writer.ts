@@ -5,8 +5,8 @@
  * JSON event per line on stdout: `locked` (with the holder the error named), `open`, one `ack`
  * per acknowledged record, `closed`. With `hold` it waits for a line on stdin after opening.
  */
-import { AuditLog } from '../../ts/audit.js';
-import { AuditLogLockedError } from '../../ts/errors.js';
+import { AuditLog } from '../../ts/audit/log.js';
+import { AuditLogLockedError } from '../../ts/audit/errors.js';
 
 const [path, countText, mode] = process.argv.slice(2);
 if (path === undefined || countText === undefined) throw new Error('usage: LOG COUNT [hold]');

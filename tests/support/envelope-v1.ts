@@ -6,9 +6,9 @@
  */
 import { createCipheriv } from 'node:crypto';
 
-import { encodeEnvelopeHeader, headerFromSealedKey } from '../../ts/envelope-header.js';
-import { CHUNK_AAD_V1 } from '../../ts/envelope-stream.js';
-import { concatBytes } from '../../ts/format.js';
+import { encodeEnvelopeHeader, headerFromSealedKey } from '../../ts/crypto/envelope-header.js';
+import { CHUNK_AAD_V1 } from '../../ts/crypto/node/envelope-stream.js';
+import { concatBytes } from '../../ts/crypto/node/format.js';
 
 export function encryptChunksV1(
 	key: Uint8Array,

@@ -1,5 +1,5 @@
 /**
- * Child-process harness for tests/unit/hostile-parse.test.ts: feeds seeded hostile Seal objects
+ * Child-process harness for tests/unit/crypto/hostile-parse.test.ts: feeds seeded hostile Seal objects
  * (long 0xff ULEB runs, forged counts and lengths, random bytes) to every parser that takes
  * them, and measures each input's time and live-memory growth. Run with a small
  * `--max-old-space-size`, so an input that balloons the heap kills the process (a failure).
@@ -9,9 +9,9 @@ import { EncryptedObject } from '@mysten/seal';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-import { decodeEnvelopeHeader } from '../../ts/envelope-header.js';
+import { decodeEnvelopeHeader } from '../../ts/crypto/envelope-header.js';
 import { HarnessError } from '../../ts/errors.js';
-import { concatBytes, readBlob } from '../../ts/format.js';
+import { concatBytes, readBlob } from '../../ts/crypto/node/format.js';
 import { parseItem } from '../../ts/seal/decrypt.js';
 
 export function rng(seed: number) {

@@ -6,7 +6,7 @@ import type { SuiClientTypes } from '@mysten/sui/client';
 import type { TransactionPlugin } from '@mysten/sui/transactions';
 import { vi } from 'vitest';
 
-import type { SuiClient } from '../../ts/sui-client.js';
+import type { SuiClient } from '../../ts/chain/sui-client.js';
 import { effectsFixture } from './effects.js';
 
 const id = (byte: string) => `0x${byte.repeat(32)}`;

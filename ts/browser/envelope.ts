@@ -1,8 +1,8 @@
 /**
- * The envelope (ts/envelope.ts) on WebCrypto and Web Streams, for browsers. Same bytes both
- * ways: the header codec, its MAC and the chunk AAD are shared (ts/envelope-header.ts, portable),
+ * The envelope (ts/crypto/node/envelope.ts) on WebCrypto and Web Streams, for browsers. Same bytes both
+ * ways: the header codec, its MAC and the chunk AAD are shared (ts/crypto/envelope-header.ts, portable),
  * and each data chunk is AES-256-GCM `ciphertext ‖ tag` with the nonce and AAD of its version
- * (ts/envelope-stream.ts documents both). Writes version 2; reads versions 1 and 2. A version-2
+ * (ts/crypto/node/envelope-stream.ts documents both). Writes version 2; reads versions 1 and 2. A version-2
  * header's MAC is checked right after the data key is unsealed, before any plaintext.
  *
  * WebCrypto's AES-GCM is one-shot, so a chunk is buffered whole before it is sealed or opened;
@@ -12,8 +12,8 @@
  */
 import type { SealClient, SessionKey } from '@mysten/seal';
 
-import { streamError } from '../envelope-errors.js';
-import { sealDataKey, unsealDataKey } from '../envelope-key.js';
+import { streamError } from '../crypto/envelope-errors.js';
+import { sealDataKey, unsealDataKey } from '../crypto/envelope-key.js';
 import {
 	chunkAad,
 	decodeEnvelopeHeader,
@@ -23,12 +23,13 @@ import {
 	MAX_CHUNK_SIZE,
 	MIN_CHUNK_SIZE,
 	type EnvelopeHeader,
-} from '../envelope-header.js';
-import { DecryptionFailedError, InvalidInputError, TruncatedInputError } from '../errors.js';
-import { AES_KEY_LENGTH, concatBytes, GCM_TAG_LENGTH } from '../format-seal.js';
+} from '../crypto/envelope-header.js';
+import { InvalidInputError } from '../errors.js';
+import { DecryptionFailedError, TruncatedInputError } from '../crypto/errors.js';
+import { AES_KEY_LENGTH, concatBytes, GCM_TAG_LENGTH } from '../crypto/format-seal.js';
 import { normalizeObjectId } from '../identity.js';
 
-export type { EnvelopeHeader } from '../envelope-header.js';
+export type { EnvelopeHeader } from '../crypto/envelope-header.js';
 
 /** Same default as the Node envelope (the header records the size, so any size interoperates). */
 export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
@@ -37,7 +38,7 @@ export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
 type Subtle = typeof globalThis.crypto.subtle;
 type CryptoKey = Awaited<ReturnType<Subtle['importKey']>>;
 
-/** AAD of every version-1 chunk (equals `CHUNK_AAD_V1` in ts/envelope-stream.ts). */
+/** AAD of every version-1 chunk (equals `CHUNK_AAD_V1` in ts/crypto/node/envelope-stream.ts). */
 const AAD_V1 = new TextEncoder().encode('seal-policies envelope v1');
 
 /** Bytes in any browser shape: one array, a `ReadableStream`, or an (async) iterable. */

@@ -18,7 +18,8 @@ import type { Signer } from '@mysten/sui/cryptography';
 import type { Transaction } from '@mysten/sui/transactions';
 import { fromBase64, normalizeSuiAddress, parseStructTag } from '@mysten/sui/utils';
 
-import { InvalidInputError, TransactionFailedError } from '../errors.js';
+import { InvalidInputError } from '../errors.js';
+import { TransactionFailedError } from '../chain/errors.js';
 import { normalizeObjectId } from '../identity.js';
 import {
 	addMemberTx,
@@ -27,7 +28,7 @@ import {
 	ALLOWLIST_MODULE,
 } from '../policies/allowlist.js';
 import { policyAbortClassifier } from '../policies/errors.js';
-import { errorFromExecutionStatus } from '../transactions.js';
+import { errorFromExecutionStatus } from '../chain/transactions.js';
 
 /** What the Seal flows need from a wallet (dapp-kit's hooks, or `walletFromSigner`). */
 export interface SealWallet {

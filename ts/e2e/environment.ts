@@ -7,8 +7,8 @@ import { resolve } from 'node:path';
 import type { Keypair } from '@mysten/sui/cryptography';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { loadConfig } from '../config.js';
-import { type KeyServerEntry, type NetworkName } from '../networks.js';
-import { readDeployment } from '../deployments.js';
+import { type KeyServerEntry, type NetworkName } from '../chain/networks.js';
+import { readDeployment } from '../chain/deployments.js';
 import { HarnessError, PrerequisiteMissingError } from '../errors.js';
 import { localnetPaths } from '../localnet/paths.js';
 import { isAlive } from '../localnet/processes.js';
@@ -20,8 +20,8 @@ import { publishAndRecord } from '../move/publish.js';
 import { resolveThreshold } from '../seal/client.js';
 import type { KeyAccessRecorder } from '../seal/key-access-audit.js';
 import { resolvePolicyPackage, type PolicyPackageIds } from '../seal/packages.js';
-import { loadSigner } from '../signer.js';
-import { createSuiClient, type SuiClient } from '../sui-client.js';
+import { loadSigner } from '../chain/signer.js';
+import { createSuiClient, type SuiClient } from '../chain/sui-client.js';
 
 export interface E2eEnvironment {
 	network: NetworkName;

@@ -8,9 +8,9 @@ import { NodeEvaluator } from '../keyserver/node-evaluator.js';
 import { generateMasterKey, publicKeyFromMasterKey } from '../keyserver/keys.js';
 import { NodePackageResolver } from '../keyserver/packages.js';
 import { startKeyServer, type RunningKeyServer } from '../keyserver/server.js';
-import type { KeyServerEntry } from '../networks.js';
+import type { KeyServerEntry } from '../chain/networks.js';
 import { buildRegisterKeyServerTx } from '../localnet/register.js';
-import { executeTransaction, findCreatedObject } from '../transactions.js';
+import { executeTransaction, findCreatedObject } from '../chain/transactions.js';
 import type { E2eEnvironment } from './environment.js';
 import { portInUse } from '../localnet/ports.js';
 

@@ -7,17 +7,18 @@ import type { Keypair } from '@mysten/sui/cryptography';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as pause } from 'node:timers/promises';
-import { verifyAuditLog, type AuditAction, type AuditOutcome } from '../audit.js';
-import type { KeyServerEntry } from '../networks.js';
+import { verifyAuditLog, type AuditAction, type AuditOutcome } from '../audit/log.js';
+import type { KeyServerEntry } from '../chain/networks.js';
 import {
 	collectBytes,
 	decryptEnvelope,
 	readEnvelopeHeader,
 	rewrapEnvelope,
 	type OpenedEnvelope,
-} from '../envelope.js';
-import { HarnessError, SealAccessDeniedError } from '../errors.js';
-import { readBlob } from '../format.js';
+} from '../crypto/node/envelope.js';
+import { HarnessError } from '../errors.js';
+import { SealAccessDeniedError } from '../crypto/seal-errors.js';
+import { readBlob } from '../crypto/node/format.js';
 import { addMember, createAllowlist, removeMember } from '../policies/allowlist.js';
 import { createSealClient } from '../seal/client.js';
 import {

@@ -14,7 +14,7 @@
 import { bcs } from '@mysten/sui/bcs';
 import type { ClientWithCoreApi } from '@mysten/sui/client';
 import { deriveObjectID, normalizeSuiAddress } from '@mysten/sui/utils';
-import { KeyServerRequestError } from '../errors.js';
+import { KeyServerRequestError } from './errors.js';
 import { MESSAGES } from './protocol.js';
 
 /** `SUI_ADDRESS_ALIAS_STATE_OBJECT_ID` (sui-types: `ObjectID::from_u16(0xa)`). */

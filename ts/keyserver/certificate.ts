@@ -7,7 +7,7 @@ import { bcs } from '@mysten/sui/bcs';
 import type { ClientWithCoreApi } from '@mysten/sui/client';
 import { Ed25519PublicKey } from '@mysten/sui/keypairs/ed25519';
 import { verifyPersonalMessageSignature } from '@mysten/sui/verify';
-import { KeyServerRequestError } from '../errors.js';
+import { KeyServerRequestError } from './errors.js';
 import { MESSAGES } from './protocol.js';
 import type { Certificate } from './request.js';
 

@@ -3,7 +3,58 @@
  * aggregator. They extend the shared tree in ts/errors.ts; secrets (seeds, shares, API keys) never
  * go into a message.
  */
-import { InvalidInputError, KeyServerStartError } from '../errors.js';
+import { InvalidInputError, HarnessError, type HarnessErrorOptions } from '../errors.js';
+
+/** Error names Mysten's Seal key server returns in `{error, message}` bodies (SEAL_NOTES §1.6). */
+export type KeyServerErrorName =
+	| 'InvalidPTB'
+	| 'InvalidPackage'
+	| 'NoAccess'
+	| 'InvalidCertificate'
+	| 'InvalidSignature'
+	| 'InvalidSessionSignature'
+	| 'InvalidParameter'
+	| 'InvalidMVRName'
+	| 'InvalidSDKVersion'
+	| 'MissingRequiredHeader'
+	| 'InvalidServiceId'
+	| 'UnsupportedPackageId'
+	| 'DeprecatedSDKVersion'
+	| 'Failure';
+
+/**
+ * A key-server request was refused. `errorName` and `wireMessage` are exactly what goes on the
+ * wire (Mysten's names and texts); the HTTP status follows from `errorName`.
+ */
+export class KeyServerRequestError extends HarnessError {
+	override name = 'KeyServerRequestError';
+	readonly errorName: KeyServerErrorName;
+	readonly wireMessage: string;
+	constructor(
+		errorName: KeyServerErrorName,
+		wireMessage: string,
+		options: HarnessErrorOptions = {},
+	) {
+		super(`${errorName}: ${wireMessage}`, options);
+		this.errorName = errorName;
+		this.wireMessage = wireMessage;
+	}
+}
+
+/** The approval PTB breaks a key-server rule; `detail` says which one (Mysten's wording). */
+export class InvalidPtbError extends KeyServerRequestError {
+	override name = 'InvalidPtbError';
+	readonly detail: string;
+	constructor(detail: string, options: HarnessErrorOptions = {}) {
+		super('InvalidPTB', `Invalid PTB: ${detail}`, options);
+		this.detail = detail;
+	}
+}
+
+/** The key server could not start (port in use, bad listen address). */
+export class KeyServerStartError extends HarnessError {
+	override name = 'KeyServerStartError';
+}
 
 /**
  * A Permissioned-mode `client_configs` breaks one of upstream's rules (`KeyServerOptions::validate`

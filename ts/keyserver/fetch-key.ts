@@ -4,7 +4,7 @@
  * policy), then one ElGamal-wrapped IBE user key per PTB command.
  */
 import type { ClientWithCoreApi } from '@mysten/sui/client';
-import { KeyServerRequestError } from '../errors.js';
+import { KeyServerRequestError } from './errors.js';
 import { checkAddressAliases, type AddressAliasLookup } from './address-aliases.js';
 import {
 	checkCertificateTime,

@@ -13,7 +13,7 @@
  *   version of a typed SDK is `DeprecatedSDKVersion`.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { KeyServerRequestError } from '../errors.js';
+import { KeyServerRequestError } from './errors.js';
 import { HEADER_SDK_TYPE, HEADER_SDK_VERSION, MESSAGES } from './protocol.js';
 
 const MINIMUM: Record<string, readonly [bigint, bigint, bigint]> = {

@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { KeyServerStartError } from '../errors.js';
+import { KeyServerStartError } from './errors.js';
 import type { CurveBackendName, MasterKeyOps, ScalarSource, WrappedKey } from './curve/curve.js';
 import type { WorkerInit, WorkerReply, WorkerTask } from './key-worker.js';
 

@@ -13,7 +13,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { KeyServerStartError } from '../errors.js';
+import { KeyServerStartError } from './errors.js';
 import { KEY_SERVER_VERSION } from './protocol.js';
 
 /** Mysten's `buckets(start, end, step)`: start, start+step, …, end. */

@@ -18,7 +18,8 @@
 import { bcs, type BcsType } from '@mysten/sui/bcs';
 import type { ClientWithCoreApi } from '@mysten/sui/client';
 import { deriveDynamicFieldID, normalizeSuiAddress } from '@mysten/sui/utils';
-import { InvalidInputError, KeyServerRequestError } from '../errors.js';
+import { InvalidInputError } from '../errors.js';
+import { KeyServerRequestError } from './errors.js';
 import { isMissingObjectError } from './address-aliases.js';
 import { MESSAGES } from './protocol.js';
 

@@ -2,7 +2,7 @@
  * Wire-level constants of Seal's key-server protocol, as Mysten's server uses them
  * (SEAL_NOTES §1): status codes per error name, fixed messages, headers, limits.
  */
-import type { KeyServerErrorName } from '../errors.js';
+import type { KeyServerErrorName } from './errors.js';
 
 /** Version we report in `X-KeyServer-Version` (the Mysten release whose behaviour we follow). */
 export const KEY_SERVER_VERSION = '0.6.10';

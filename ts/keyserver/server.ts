@@ -12,7 +12,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { ClientWithCoreApi } from '@mysten/sui/client';
 import { normalizeSuiObjectId } from '@mysten/sui/utils';
-import { InvalidInputError, KeyServerRequestError, KeyServerStartError } from '../errors.js';
+import { InvalidInputError } from '../errors.js';
+import { KeyServerRequestError, KeyServerStartError } from './errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import {
 	checkedScalar,

@@ -5,7 +5,7 @@
  */
 import { bcs, TypeTagSerializer } from '@mysten/sui/bcs';
 import { normalizeSuiAddress } from '@mysten/sui/utils';
-import { InvalidPtbError } from '../errors.js';
+import { InvalidPtbError } from './errors.js';
 import { decodeBase64Strict } from './request.js';
 
 /** Mysten's `MAX_COMMANDS`. */

@@ -11,12 +11,12 @@ import type { Signer } from '@mysten/sui/cryptography';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { writeFileAtomic } from '../atomic-file.js';
 import type { Logger } from '../logger.js';
-import type { SuiClient } from '../sui-client.js';
+import type { SuiClient } from '../chain/sui-client.js';
 import {
 	executeTransaction,
 	findCreatedObject,
 	type ExecutedTransaction,
-} from '../transactions.js';
+} from '../chain/transactions.js';
 import type { Transaction } from '@mysten/sui/transactions';
 import { buildCreateCommitteeTx } from './committee-tx.js';
 import { dealCommittee, wipeShares } from './dealer.js';

@@ -1,4 +1,14 @@
-import { InvalidInputError, type HarnessErrorOptions } from '../errors.js';
+import { InvalidInputError, type HarnessErrorOptions, HarnessError } from '../errors.js';
+
+/** A localnet part (node, faucet, key server) failed to start or answer in time. */
+export class LocalnetError extends HarnessError {
+	override name = 'LocalnetError';
+	readonly part: string;
+	constructor(part: string, message: string, options: HarnessErrorOptions = {}) {
+		super(`${part}: ${message}`, options);
+		this.part = part;
+	}
+}
 
 /**
  * A `localnet up` topology that cannot be built: a malformed `--committee T-of-N`, a committee

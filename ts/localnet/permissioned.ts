@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import type { Signer } from '@mysten/sui/cryptography';
 import { writeFileAtomic } from '../atomic-file.js';
 import type { Logger } from '../logger.js';
-import type { SuiClient } from '../sui-client.js';
+import type { SuiClient } from '../chain/sui-client.js';
 import {
 	executeTransaction,
 	findCreatedObject,
 	type ExecutedTransaction,
-} from '../transactions.js';
+} from '../chain/transactions.js';
 import type { Transaction } from '@mysten/sui/transactions';
 import { keyServerChildEnv, keyServerStartArgs, metricsPort } from './keyservers.js';
 import type { LocalnetPaths } from './paths.js';

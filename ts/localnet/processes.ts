@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
-import { LocalnetError } from '../errors.js';
+import { LocalnetError } from './errors.js';
 
 /** What every child gets from our environment (when set): where programs and home are. */
 export const BASE_CHILD_ENV = ['PATH', 'HOME'] as const;

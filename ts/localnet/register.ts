@@ -4,7 +4,7 @@
  * `KeyServer` object owned by the sender; its id is what clients configure.
  */
 import { Transaction } from '@mysten/sui/transactions';
-import { LocalnetError } from '../errors.js';
+import { LocalnetError } from './errors.js';
 import { normalizeObjectId } from '../identity.js';
 
 /** Boneh–Franklin BLS12-381, the only key type Seal accepts. */

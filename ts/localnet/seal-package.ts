@@ -14,7 +14,7 @@ import { execFile } from 'node:child_process';
 import { access, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { LocalnetError } from '../errors.js';
+import { LocalnetError } from './errors.js';
 import type { Logger } from '../logger.js';
 
 export const SEAL_REPO_URL = 'https://github.com/MystenLabs/seal.git';

@@ -3,7 +3,7 @@
  * the permissioned client by object id, the committee by object id + `aggregatorUrl`) and the
  * harness config file `up` writes so `SEAL_CONFIG` users get them with their aggregator URL.
  */
-import type { KeyServerEntry } from '../networks.js';
+import type { KeyServerEntry } from '../chain/networks.js';
 import type { LocalnetState } from './state.js';
 
 /** Each server of the stack with weight 1, in the order `up` started them. */

@@ -7,7 +7,7 @@
 import { readFile, rm } from 'node:fs/promises';
 
 import { writeFileAtomic } from '../atomic-file.js';
-import { LocalnetError } from '../errors.js';
+import { LocalnetError } from './errors.js';
 
 export type KeyServerImplementation = 'harness' | 'mysten';
 

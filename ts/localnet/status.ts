@@ -2,7 +2,7 @@
 import { localnetPaths } from './paths.js';
 import { deadChildReport, isAlive } from './processes.js';
 import { readLocalnetState, type LocalnetState } from './state.js';
-import { createSuiClient } from '../sui-client.js';
+import { createSuiClient } from '../chain/sui-client.js';
 import { probeHttp, probeKeyServer, probeNode } from './wait.js';
 import { stackParts } from './stack-parts.js';
 

@@ -2,8 +2,8 @@
 import { setTimeout as pause } from 'node:timers/promises';
 
 import { fromBase58, toHex } from '@mysten/bcs';
-import { LocalnetError } from '../errors.js';
-import type { SuiClient } from '../sui-client.js';
+import { LocalnetError } from './errors.js';
+import type { SuiClient } from '../chain/sui-client.js';
 
 export interface WaitOptions {
 	timeoutMs: number;

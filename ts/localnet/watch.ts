@@ -3,7 +3,7 @@
  * the start-up at once with one line (part, exit code) and the last lines of its log, instead
  * of letting the next wait run into its timeout.
  */
-import { LocalnetError } from '../errors.js';
+import { LocalnetError } from './errors.js';
 import { deadChildReport, describeExit, type DetachedChild } from './processes.js';
 
 /** Lines of a dead child's log quoted in the report. */

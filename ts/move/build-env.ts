@@ -19,7 +19,7 @@
 import { fromBase58, toHex } from '@mysten/bcs';
 
 import { InvalidInputError } from '../errors.js';
-import { NETWORKS } from '../networks.js';
+import { NETWORKS } from '../chain/networks.js';
 
 /** Chain ids of Sui's built-in environments (short form, as Move.toml and Published.toml hold). */
 export const PUBLIC_CHAIN_IDS = { testnet: '4c78adac', mainnet: '35834a8a' } as const;

@@ -1,6 +1,6 @@
 import { normalizeSuiAddress } from '@mysten/sui/utils';
 
-import { MoveToolchainError } from '../errors.js';
+import { MoveToolchainError } from './errors.js';
 
 /** What `sui move build --dump-bytecode-as-base64` prints. */
 export interface BuildDump {

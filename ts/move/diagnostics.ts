@@ -1,6 +1,6 @@
 import path from 'node:path';
 
-import { MoveBuildError, MoveToolchainError, type MoveDiagnostic } from '../errors.js';
+import { MoveBuildError, MoveToolchainError, type MoveDiagnostic } from './errors.js';
 import type { MoveToolchainKind } from './toolchain.js';
 
 export type { MoveDiagnostic };

@@ -26,7 +26,8 @@ import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 
 import { writeFileAtomic } from '../atomic-file.js';
-import { DeploymentRecordError, InvalidInputError } from '../errors.js';
+import { InvalidInputError } from '../errors.js';
+import { DeploymentRecordError } from '../chain/errors.js';
 
 export const PUBLISHED_FILE = 'Published.toml';
 

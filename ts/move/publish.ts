@@ -17,21 +17,18 @@ import {
 	readDeployment,
 	writeDeployment,
 	type DeploymentRecord,
-} from '../deployments.js';
-import {
-	DeploymentRecordError,
-	PackageUnchangedError,
-	PrerequisiteMissingError,
-	PublishError,
-} from '../errors.js';
+} from '../chain/deployments.js';
+import { PrerequisiteMissingError } from '../errors.js';
+import { DeploymentRecordError } from '../chain/errors.js';
+import { PackageUnchangedError, PublishError } from './errors.js';
 import { normalizeObjectId } from '../identity.js';
 import { silentLogger, type Logger } from '../logger.js';
-import type { SuiClient } from '../sui-client.js';
+import type { SuiClient } from '../chain/sui-client.js';
 import {
 	executeTransaction,
 	findCreatedObject,
 	type ExecutedTransaction,
-} from '../transactions.js';
+} from '../chain/transactions.js';
 import { buildEnvironment, moveChainId, type BuildEnvironment } from './build-env.js';
 import { buildMovePackage, type BuiltPackage } from './build.js';
 import {

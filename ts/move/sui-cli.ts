@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 
-import { MoveToolchainError } from '../errors.js';
+import { MoveToolchainError } from './errors.js';
 import type { MoveToolchainEnv } from './env.js';
 
 export interface SuiProcessResult {

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 
-import { MoveToolchainError } from '../errors.js';
+import { MoveToolchainError } from './errors.js';
 import { ephemeralPubFile } from './publication-file.js';
 import type { MoveToolchainEnv } from './env.js';
 import { buildEnvArgs, type BuildEnvironment } from './build-env.js';

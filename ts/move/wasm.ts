@@ -6,7 +6,7 @@ import type {
 	MovePackageFetchLocalContext,
 } from '@zktx.io/sui-move-builder/full';
 
-import { MoveBuildError, MoveToolchainError } from '../errors.js';
+import { MoveBuildError, MoveToolchainError } from './errors.js';
 import { parseMoveDiagnostics } from './diagnostics.js';
 import { FRAMEWORK_PACKAGES, type FrameworkPackage } from './framework.js';
 import { readMovePackageFiles } from './package-files.js';

@@ -19,10 +19,10 @@ import { bcs } from '@mysten/sui/bcs';
 import type { SuiClientTypes } from '@mysten/sui/client';
 import { normalizeStructTag, normalizeSuiAddress } from '@mysten/sui/utils';
 
-import { ObjectReadError } from '../errors.js';
+import { ObjectReadError } from '../chain/errors.js';
 import { normalizeObjectId } from '../identity.js';
-import type { SuiClient } from '../sui-client.js';
-import { upgradePolicyName, type UpgradePolicyName } from './upgrade-policy.js';
+import type { SuiClient } from '../chain/sui-client.js';
+import { upgradePolicyName, type UpgradePolicyName } from '../chain/upgrade-policies.js';
 
 export const UPGRADE_CAP_TYPE = normalizeStructTag('0x2::package::UpgradeCap');
 

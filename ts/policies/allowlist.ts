@@ -12,11 +12,12 @@ import type { Signer } from '@mysten/sui/cryptography';
 import { Transaction, type TransactionObjectInput } from '@mysten/sui/transactions';
 import { normalizeSuiAddress, parseStructTag } from '@mysten/sui/utils';
 
-import { InvalidInputError, ObjectReadError } from '../errors.js';
+import { InvalidInputError } from '../errors.js';
+import { ObjectReadError } from '../chain/errors.js';
 import { normalizeObjectId } from '../identity.js';
 import { silentLogger, type Logger } from '../logger.js';
-import type { SuiClient } from '../sui-client.js';
-import { executeTransaction, findCreatedObject } from '../transactions.js';
+import type { SuiClient } from '../chain/sui-client.js';
+import { executeTransaction, findCreatedObject } from '../chain/transactions.js';
 import { policyAbortClassifier } from './errors.js';
 import { ALLOWLIST_MODULE, moveTarget } from './modules.js';
 

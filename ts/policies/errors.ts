@@ -4,18 +4,42 @@
  * full node decodes the clever abort code and reports only N), matched only in our package.
  * Codes and names mirror move/sources/*.move; keep them in sync when a constant is added.
  */
-import {
-	AlreadyMigratedError,
-	DuplicateMemberError,
-	NotMemberError,
-	PolicyNoAccessError,
-	WrongCapError,
-	WrongVersionError,
-} from '../errors.js';
+
 import { normalizeSuiAddress } from '@mysten/sui/utils';
 
-import type { AbortClassifier, KnownAbort } from '../transactions.js';
+import type { AbortClassifier, KnownAbort } from '../chain/transactions.js';
 import type { PolicyModule } from './modules.js';
+import { MoveAbortError } from '../chain/errors.js';
+
+/** `allowlist::EWrongCap`: the cap administers a different allowlist. */
+export class WrongCapError extends MoveAbortError {
+	override name = 'WrongCapError';
+}
+
+/** `allowlist::EDuplicateMember`: the address is already a member. */
+export class DuplicateMemberError extends MoveAbortError {
+	override name = 'DuplicateMemberError';
+}
+
+/** `allowlist::ENotMember`: the address is not a member. */
+export class NotMemberError extends MoveAbortError {
+	override name = 'NotMemberError';
+}
+
+/** `allowlist::ENoAccess` / `owner::ENoAccess`: `seal_approve` denied the sender. */
+export class PolicyNoAccessError extends MoveAbortError {
+	override name = 'PolicyNoAccessError';
+}
+
+/** `allowlist::EWrongVersion`: the object's version differs from the package's; migrate it. */
+export class WrongVersionError extends MoveAbortError {
+	override name = 'WrongVersionError';
+}
+
+/** `allowlist::EAlreadyMigrated`: the object is already at the package's version. */
+export class AlreadyMigratedError extends MoveAbortError {
+	override name = 'AlreadyMigratedError';
+}
 
 export interface PolicyAbort extends KnownAbort {
 	module: PolicyModule;

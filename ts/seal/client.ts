@@ -4,7 +4,7 @@
  */
 import { SealClient, type KeyServerConfig, type SealCompatibleClient } from '@mysten/seal';
 import type { HarnessConfig } from '../config.js';
-import type { KeyServerEntry } from '../networks.js';
+import type { KeyServerEntry } from '../chain/networks.js';
 import { ConfigError } from '../errors.js';
 
 export interface SealClientOptions {

@@ -14,9 +14,9 @@ import {
 	type SessionKey,
 } from '@mysten/seal';
 import type { ClientWithCoreApi } from '@mysten/sui/client';
-import type { AuditAction } from '../audit.js';
+import type { AuditAction } from '../audit/log.js';
 import { InvalidInputError } from '../errors.js';
-import { scanSealObject } from '../format.js';
+import { scanSealObject } from '../crypto/node/format.js';
 import { fromHex, normalizeObjectId, toHex } from '../identity.js';
 import type { Logger } from '../logger.js';
 import {
@@ -25,7 +25,7 @@ import {
 	buildApproveTxBytes,
 	type ApproveTarget,
 } from './approve.js';
-import { explainSealError } from './explain.js';
+import { explainSealError } from '../crypto/seal-errors.js';
 import { auditedFetch, type KeyAccessRecorder } from './key-access-audit.js';
 import { withVisibilityRetry, type RetryOptions } from './retry.js';
 import type { SessionKeyRenewer } from './session.js';

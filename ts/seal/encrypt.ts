@@ -4,9 +4,9 @@
  * only a 32-byte data key. The SDK's returned symmetric key is zeroed at once: we never keep it.
  */
 import type { SealClient } from '@mysten/seal';
-import { encryptEnvelope, type ByteSource } from '../envelope.js';
+import { encryptEnvelope, type ByteSource } from '../crypto/node/envelope.js';
 import { InvalidInputError } from '../errors.js';
-import { tagSealObject } from '../format.js';
+import { tagSealObject } from '../crypto/node/format.js';
 import {
 	allowlistInnerId,
 	normalizeObjectId,
@@ -15,7 +15,7 @@ import {
 	toHex,
 } from '../identity.js';
 import type { PolicyKind } from './decrypt.js';
-import { explainSealError } from './explain.js';
+import { explainSealError } from '../crypto/seal-errors.js';
 
 /** Who may decrypt: members of an allowlist, or one address. */
 export type EncryptTarget =
@@ -52,7 +52,7 @@ export function innerIdFor(target: EncryptTarget): Uint8Array {
 		: ownerInnerId(normalizeObjectId(target.owner, 'owner'), nonce);
 }
 
-/** Seal-encrypts `data` (≤ 1 MiB) for `target`; the result is tagged per ts/format.ts. */
+/** Seal-encrypts `data` (≤ 1 MiB) for `target`; the result is tagged per ts/crypto/node/format.ts. */
 export async function sealEncrypt(options: SealEncryptOptions): Promise<SealEncryptResult> {
 	if (options.data.length > MAX_DIRECT_SEAL_BYTES) {
 		throw new InvalidInputError(

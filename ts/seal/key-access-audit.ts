@@ -1,12 +1,12 @@
 /**
- * Records key-server fetches in an access log (`ts/audit.ts`): one entry per identity per
+ * Records key-server fetches in an access log (`ts/audit/log.ts`): one entry per identity per
  * `fetchKeys` attempt, written and fsynced BEFORE any plaintext is produced from the keys, so a
  * log that cannot be written stops the decryption. Only ids, the threshold, an outcome and an
  * error class name are recorded; keys, plaintext and session keys never reach the recorder.
  */
 import { NoAccessError } from '@mysten/seal';
-import type { AuditAction, AuditEntry, AuditOutcome } from '../audit.js';
-import { SealAccessDeniedError } from '../errors.js';
+import type { AuditAction, AuditEntry, AuditOutcome } from '../audit/log.js';
+import { SealAccessDeniedError } from '../crypto/seal-errors.js';
 import { fromHex, fullIdentity } from '../identity.js';
 
 /** Where key accesses go; `AuditLog` satisfies it. `append` must reject if it did not persist. */

@@ -4,7 +4,7 @@
  * `seal.policyPackage` is the original id and is used for both when no record exists.
  */
 import type { HarnessConfig } from '../config.js';
-import { readDeployment } from '../deployments.js';
+import { readDeployment } from '../chain/deployments.js';
 import { ConfigError } from '../errors.js';
 
 export interface PolicyPackageIds {

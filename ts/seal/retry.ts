@@ -6,7 +6,7 @@
 import { setTimeout as pause } from 'node:timers/promises';
 
 import { InvalidParameterError } from '@mysten/seal';
-import { SealObjectNotVisibleError } from '../errors.js';
+import { SealObjectNotVisibleError } from '../crypto/seal-errors.js';
 import type { Logger } from '../logger.js';
 
 export interface RetryPolicy {

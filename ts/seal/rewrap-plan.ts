@@ -3,7 +3,7 @@
  * never lowers protection silently: the threshold stays the envelope's own unless asked.
  */
 import type { Logger } from '../logger.js';
-import type { KeyServerEntry } from '../networks.js';
+import type { KeyServerEntry } from '../chain/networks.js';
 
 /** The new server list: the given ids (`--servers`) with details (API keys) from config when known. */
 export function newServerSet(

@@ -1,9 +1,64 @@
 /**
- * The records vault's own error classes, rooted in VaultError of ts/errors.ts: integrity
+ * The records vault's own error classes, all rooted in VaultError (below): integrity
  * failures a database writer can cause, keys dropped under an operation, records over the size
  * limit.
  */
-import { InvalidInputError, VaultError, type HarnessErrorOptions } from '../errors.js';
+import { InvalidInputError, type HarnessErrorOptions, HarnessError } from '../errors.js';
+
+/** Root of the records vault's own errors. */
+export class VaultError extends HarnessError {
+	override name = 'VaultError';
+}
+
+/**
+ * A record failed authentication: its IV, tag, ciphertext or bound fields (vault id, epoch,
+ * record id) were changed, or it was copied to another id, epoch or vault. Never returned as data.
+ */
+export class VaultRecordTamperedError extends VaultError {
+	override name = 'VaultRecordTamperedError';
+	readonly recordId: string;
+	readonly epoch: number;
+	constructor(recordId: string, epoch: number, message: string, options: HarnessErrorOptions = {}) {
+		super(message, options);
+		this.recordId = recordId;
+		this.epoch = epoch;
+	}
+}
+
+/** A record names an epoch the vault has no sealed key for. */
+export class VaultUnknownEpochError extends VaultError {
+	override name = 'VaultUnknownEpochError';
+	readonly epoch: number;
+	constructor(epoch: number, message: string, options: HarnessErrorOptions = {}) {
+		super(message, options);
+		this.epoch = epoch;
+	}
+}
+
+/** Why a vault database cannot be used. */
+export type VaultDatabaseProblem =
+	'missing' | 'exists' | 'truncated' | 'foreign' | 'corrupt' | 'schema' | 'locked' | 'unavailable';
+
+/**
+ * The vault's database cannot be opened or written: missing, truncated, not a vault, a newer
+ * schema, locked by another process, or the server is unreachable. Nothing was written.
+ */
+export class VaultDatabaseError extends VaultError {
+	override name = 'VaultDatabaseError';
+	readonly problem: VaultDatabaseProblem;
+	constructor(problem: VaultDatabaseProblem, message: string, options: HarnessErrorOptions = {}) {
+		super(message, options);
+		this.problem = problem;
+	}
+}
+
+/** Another process holds the vault's write lock longer than the busy timeout. */
+export class VaultLockedError extends VaultDatabaseError {
+	override name = 'VaultLockedError';
+	constructor(message: string, options: HarnessErrorOptions = {}) {
+		super('locked', message, options);
+	}
+}
 
 /** What an integrity check of the vault's epochs, metadata or records found. */
 export type VaultIntegrityProblem =

@@ -5,7 +5,7 @@
  * written; every write is one transaction.
  */
 import type { Pool, PoolClient } from 'pg';
-import { VaultDatabaseError, VaultLockedError } from '../errors.js';
+import { VaultDatabaseError, VaultLockedError } from './errors.js';
 import { toHex } from '../identity.js';
 import type { SealedRecord } from './record-cipher.js';
 import { epochRow, metaRow, sealedRecord } from './rows.js';

@@ -5,7 +5,8 @@
  * decrypting as something else. The format is pinned by tests/fixtures/vault/ (known answers).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { InvalidInputError, VaultRecordTamperedError } from '../errors.js';
+import { InvalidInputError } from '../errors.js';
+import { VaultRecordTamperedError } from './errors.js';
 
 export const EPOCH_KEY_BYTES = 32;
 export const IV_BYTES = 12;

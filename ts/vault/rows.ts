@@ -4,7 +4,7 @@
  * plain arrays so both adapters return the same type. A value no vault writes (an altered
  * database) is a VaultDatabaseError naming the column, never a bare SyntaxError or RangeError.
  */
-import { VaultDatabaseError } from '../errors.js';
+import { VaultDatabaseError } from './errors.js';
 import type { SealedRecord } from './record-cipher.js';
 import type { EpochRow, VaultMeta, VaultPolicy } from './storage.js';
 

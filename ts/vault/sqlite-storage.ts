@@ -6,7 +6,7 @@
  */
 import { closeSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { VaultDatabaseError, VaultLockedError } from '../errors.js';
+import { VaultDatabaseError, VaultLockedError } from './errors.js';
 import type { SealedRecord } from './record-cipher.js';
 import { epochRow, metaRow, sealedRecord } from './rows.js';
 import {

@@ -12,13 +12,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SealClient, SessionKey } from '@mysten/seal';
-import {
-	InvalidInputError,
-	VaultDatabaseError,
-	VaultRecordTamperedError,
-	VaultUnknownEpochError,
-} from '../errors.js';
-import { readBlob } from '../format.js';
+import { InvalidInputError } from '../errors.js';
+import { VaultDatabaseError, VaultRecordTamperedError, VaultUnknownEpochError } from './errors.js';
+import { readBlob } from '../crypto/node/format.js';
 import { normalizeObjectId, toHex } from '../identity.js';
 import type { Logger } from '../logger.js';
 import {

@@ -7,7 +7,7 @@ import {
 	encryptFor,
 	newAccount,
 } from '../../../ts/e2e/steps.js';
-import { SealKeyServerError } from '../../../ts/errors.js';
+import { SealKeyServerError } from '../../../ts/crypto/seal-errors.js';
 import { registerScenarios, registerUpgradeScenario } from '../support/scenarios.js';
 import { announceSkip, localnetSkipReason, ROOT, useLocalnet } from '../support/tiers.js';
 

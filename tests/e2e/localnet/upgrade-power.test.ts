@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { UpgradePolicy } from '@mysten/sui/transactions';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { TransactionFailedError } from '../../../ts/errors.js';
+import { TransactionFailedError } from '../../../ts/chain/errors.js';
 import { buildEnvironment } from '../../../ts/move/build-env.js';
 import { buildMovePackage } from '../../../ts/move/build.js';
 import { publishPackage, upgradePackage, type PackageBytes } from '../../../ts/move/publish.js';

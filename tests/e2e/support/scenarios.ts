@@ -19,8 +19,8 @@ import {
 	removeNamespaceMember,
 } from '../../../ts/e2e/steps.js';
 import { publishUpgradeableCopy, withPackages } from '../../../ts/e2e/upgrade.js';
-import { SealAccessDeniedError } from '../../../ts/errors.js';
-import { readBlob } from '../../../ts/format.js';
+import { SealAccessDeniedError } from '../../../ts/crypto/seal-errors.js';
+import { readBlob } from '../../../ts/crypto/node/format.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
 

@@ -14,7 +14,7 @@ import { localnetDown } from '../../../ts/localnet/down.js';
 import { localnetPaths } from '../../../ts/localnet/paths.js';
 import { isAlive } from '../../../ts/localnet/processes.js';
 import { localnetUp, type LocalnetUpOptions } from '../../../ts/localnet/up.js';
-import type { KeyServerEntry } from '../../../ts/networks.js';
+import type { KeyServerEntry } from '../../../ts/chain/networks.js';
 import { silentLogger, stderrLogger } from '../../../ts/logger.js';
 import { findSuiBinary } from '../../../ts/move/sui-binary.js';
 import { readFileSync } from 'node:fs';

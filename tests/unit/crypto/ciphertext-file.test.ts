@@ -11,16 +11,13 @@ import {
 	readFileHead,
 	withFileNamedErrors,
 } from '../../../ts/crypto/node/ciphertext-file.js';
-import {
-	InvalidInputError,
-	MalformedCiphertextError,
-	UnknownFormatTagError,
-} from '../../../ts/errors.js';
+import { InvalidInputError } from '../../../ts/errors.js';
+import { MalformedCiphertextError, UnknownFormatTagError } from '../../../ts/crypto/errors.js';
 import {
 	encodeEnvelopeHeader,
 	headerFromSealedKey,
 	MIN_CHUNK_SIZE,
-} from '../../../ts/envelope-header.js';
+} from '../../../ts/crypto/envelope-header.js';
 import { sealedObjectBytes } from '../../support/sealed-object.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ciphertext-file-'));

@@ -20,8 +20,8 @@ import { lagrangeAtZero } from '../../../ts/localnet/dealer.js';
 import { localnetPaths } from '../../../ts/localnet/paths.js';
 import type { SpawnOptions } from '../../../ts/localnet/processes.js';
 import type { CommitteeRecord } from '../../../ts/localnet/state.js';
-import type { SuiClient } from '../../../ts/sui-client.js';
-import type { ExecutedTransaction } from '../../../ts/transactions.js';
+import type { SuiClient } from '../../../ts/chain/sui-client.js';
+import type { ExecutedTransaction } from '../../../ts/chain/transactions.js';
 
 const SEAL_PKG = `0x${'5e'.repeat(32)}`;
 const KS_ID = `0x${'c0'.repeat(32)}`;

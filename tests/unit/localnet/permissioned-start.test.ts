@@ -17,8 +17,8 @@ import { localnetPaths } from '../../../ts/localnet/paths.js';
 import { startPermissioned } from '../../../ts/localnet/permissioned.js';
 import { derivedClientPublicKey } from '../../../ts/localnet/permissioned-key.js';
 import type { SpawnOptions } from '../../../ts/localnet/processes.js';
-import type { SuiClient } from '../../../ts/sui-client.js';
-import type { ExecutedTransaction } from '../../../ts/transactions.js';
+import type { SuiClient } from '../../../ts/chain/sui-client.js';
+import type { ExecutedTransaction } from '../../../ts/chain/transactions.js';
 
 const SEAL_PKG = `0x${'5e'.repeat(32)}`;
 const CLIENT_KS = `0x${'9e'.repeat(32)}`;

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../ts/config.js';
 import { TESTNET_COMMITTEE_SERVER } from '../../../ts/e2e/environment.js';
 import { createSealClient } from '../../../ts/seal/client.js';
-import { createSuiClient } from '../../../ts/sui-client.js';
+import { createSuiClient } from '../../../ts/chain/sui-client.js';
 import {
 	aggregatorCommand,
 	harnessMemberCommand,

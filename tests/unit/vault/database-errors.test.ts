@@ -12,7 +12,7 @@ import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { VaultDatabaseError } from '../../../ts/errors.js';
+import { VaultDatabaseError } from '../../../ts/vault/errors.js';
 import { GENESIS_PREV_HASH } from '../../../ts/vault/epoch-chain.js';
 import { encryptRecord } from '../../../ts/vault/record-cipher.js';
 import { epochRow, metaRow, sealedRecord } from '../../../ts/vault/rows.js';

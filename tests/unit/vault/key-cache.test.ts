@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 
-import { VaultError } from '../../../ts/errors.js';
+import { VaultError } from '../../../ts/vault/errors.js';
 import { VaultKeyDroppedError } from '../../../ts/vault/errors.js';
 import { EpochKeyCache } from '../../../ts/vault/key-cache.js';
 

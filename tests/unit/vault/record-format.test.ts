@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { InvalidInputError, VaultRecordTamperedError } from '../../../ts/errors.js';
+import { InvalidInputError } from '../../../ts/errors.js';
+import { VaultRecordTamperedError } from '../../../ts/vault/errors.js';
 import {
 	checkRecordId,
 	decryptRecord,

@@ -7,9 +7,10 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 
-import { readEnvelopeHeader } from '../../envelope.js';
-import { FormatError, InvalidInputError, UnknownFormatTagError } from '../../errors.js';
-import { SEAL_KIND_ENVELOPE, SEAL_KIND_OBJECT, TAG_SEAL, TAG_WALLET_AES } from '../../format.js';
+import { readEnvelopeHeader } from './envelope.js';
+import { InvalidInputError } from '../../errors.js';
+import { FormatError, UnknownFormatTagError } from '../errors.js';
+import { SEAL_KIND_ENVELOPE, SEAL_KIND_OBJECT, TAG_SEAL, TAG_WALLET_AES } from './format.js';
 
 /** Up to the first `count` bytes of `path` (fewer when the file is shorter). */
 export async function readFileHead(path: string, count = 2): Promise<Uint8Array> {

@@ -3,7 +3,7 @@
  * key pool (ts/keyserver/key-pool.ts): idle workers take queued tasks; a dead worker's task fails.
  */
 import { Worker } from 'node:worker_threads';
-import { KeyServerStartError } from '../../errors.js';
+import { KeyServerStartError } from '../errors.js';
 import { loadCurveBackend } from '../curve/backend.js';
 import type { CurveBackendName } from '../curve/curve.js';
 import { runCurveTask, type CurveResult, type CurveTask } from './curve-worker.js';

@@ -13,7 +13,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ClientWithCoreApi } from '@mysten/sui/client';
-import { KeyServerRequestError, KeyServerStartError } from '../../errors.js';
+import { KeyServerRequestError, KeyServerStartError } from '../errors.js';
 import { silentLogger, type Logger } from '../../logger.js';
 import { readCommitteeKeyServer } from '../committee/chain.js';
 import { DEFAULT_CURVE_BACKEND, loadCurveBackend } from '../curve/backend.js';

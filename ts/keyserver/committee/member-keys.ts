@@ -14,7 +14,7 @@
  * Shares stay in memory (worker threads); they are never logged, returned or written.
  */
 import type { ClientWithCoreApi } from '@mysten/sui/client';
-import { KeyServerRequestError } from '../../errors.js';
+import { KeyServerRequestError } from '../errors.js';
 import { silentLogger, type Logger } from '../../logger.js';
 import { loadCurveBackend } from '../curve/backend.js';
 import { checkedScalar, type CurveBackendName, type ScalarSource } from '../curve/curve.js';
