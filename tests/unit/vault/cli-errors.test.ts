@@ -8,32 +8,35 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
+import { compileCli, type CompiledCli } from '../../support/compiled-cli.js';
 import { GENESIS_PREV_HASH } from '../../../ts/vault/epoch-chain.js';
 import { VAULT_SCHEMA_VERSION } from '../../../ts/vault/storage.js';
 import { openSqliteStorage } from '../../../ts/vault/sqlite-storage.js';
 import { MAX_RECORD_BYTES } from '../../../ts/vault/record-size.js';
 
-// Each case starts Node with tsx (a second or more on a busy machine).
+// Each case starts Node on the CLI compiled once for this file (tests/support/compiled-cli.ts).
 vi.setConfig({ testTimeout: 120_000 });
 
-const ROOT = resolve(import.meta.dirname, '..', '..', '..');
-const TSX = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-const CLI = join(ROOT, 'scripts', 'cli.ts');
-
 let dir: string;
-beforeAll(() => {
+let compiled: CompiledCli;
+let CLI: string;
+beforeAll(async () => {
 	dir = mkdtempSync(join(tmpdir(), 'vault-cli-errors-'));
+	compiled = await compileCli();
+	CLI = compiled.script('cli');
+}, 120_000);
+afterAll(() => {
+	rmSync(dir, { recursive: true, force: true });
+	compiled?.remove();
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs the CLI in `dir` with a clean environment; args may hold raw bytes (via the shell). */
 function cli(args: string[]) {
-	const result = spawnSync(process.execPath, ['--import', TSX, CLI, ...args], {
+	const result = spawnSync(process.execPath, [CLI, ...args], {
 		cwd: dir,
 		env: { PATH: process.env['PATH'], HOME: dir },
 		encoding: 'utf8',
@@ -44,9 +47,9 @@ function cli(args: string[]) {
 
 /** The CLI with argv built by the shell: `printf` bytes reach Node as they are (not UTF-8). */
 function cliShell(script: string) {
-	const result = spawnSync('sh', ['-c', `"$NODE" --import "$TSX" "$CLI" ${script}`], {
+	const result = spawnSync('sh', ['-c', `"$NODE" "$CLI" ${script}`], {
 		cwd: dir,
-		env: { PATH: process.env['PATH'], HOME: dir, NODE: process.execPath, TSX, CLI },
+		env: { PATH: process.env['PATH'], HOME: dir, NODE: process.execPath, CLI },
 		encoding: 'utf8',
 		timeout: 60_000,
 	});
