@@ -34,11 +34,16 @@ export const command: Command = {
 			);
 			return 0;
 		}
+		// Every line intact but the expected head not among them (lines removed, or a head that
+		// is not this log's): say that, not "line N is bad".
+		const finding = result.headNotFound
+			? `${file}: ${result.reason}`
+			: `${file}: line ${result.badLine} is bad: ${result.reason}`;
 		io.result(
 			{ ok: false, file, badLine: result.badLine, reason: result.reason, validLines: result.lines },
-			`${file}: line ${result.badLine} is bad: ${result.reason}`,
+			finding,
 		);
-		if (io.json) io.logger.warn(`${file}: line ${result.badLine} is bad: ${result.reason}`);
+		if (io.json) io.logger.warn(finding);
 		return 1;
 	},
 };

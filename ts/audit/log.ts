@@ -89,7 +89,14 @@ export interface AuditRecord {
 
 export type AuditVerifyResult =
 	| { ok: true; lines: number; head: string }
-	| { ok: false; lines: number; badLine: number; reason: string };
+	| {
+			ok: false;
+			lines: number;
+			badLine: number;
+			reason: string;
+			/** Every line is intact, but the expected head is not among them (or the log is empty). */
+			headNotFound?: true;
+	  };
 
 export interface AuditLogOptions {
 	/** Time source (inject for tests; scripts pass `() => new Date()`). */
@@ -292,6 +299,7 @@ export async function verifyAuditLog(
 			lines: 0,
 			badLine: 1,
 			reason: 'the log is empty but an expected head was given: its lines were removed',
+			headNotFound: true,
 		};
 	}
 	if (expectedHead !== undefined && expectedHead !== prev) {
@@ -303,6 +311,7 @@ export async function verifyAuditLog(
 				headLine === undefined
 					? `the expected head matches no line of this log (${lineNumber} intact line(s)): lines were removed from the end, or the head is not this log's (a typo, or another log's head)`
 					: `the expected head is line ${headLine}, not the last line: ${lineNumber - headLine} line(s) follow it (written after the head was stored)`,
+			...(headLine === undefined ? { headNotFound: true as const } : {}),
 		};
 	}
 	return { ok: true, lines: lineNumber, head: prev };

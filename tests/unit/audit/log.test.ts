@@ -331,7 +331,14 @@ describe('seal-policies audit verify', () => {
 		writeFileSync(path, '');
 		const empty = await cli(['audit', 'verify', path, '--expected-head', 'ab'.repeat(32)]);
 		expect(empty.code).toBe(1);
-		expect(empty.stdout).toMatch(/line 1 is bad: the log is empty but an expected head was given/);
+		expect(empty.stdout).toMatch(/access\.jsonl: the log is empty but an expected head was given/);
+		expect(empty.stdout).not.toMatch(/line 1 is bad/);
+		// An intact log and a head that is no line of it: the finding names the head, no line.
+		await writeLog(path, 2);
+		const typo = await cli(['audit', 'verify', path, '--expected-head', 'cd'.repeat(32)]);
+		expect(typo.code).toBe(1);
+		expect(typo.stdout).toMatch(/access\.jsonl: the expected head matches no line of this log/);
+		expect(typo.stdout).not.toMatch(/is bad/);
 	}, 60_000);
 
 	it('decrypt --audit-log NEW on bad input leaves no log file behind', async () => {

@@ -219,6 +219,7 @@ describe('each record check rejects on its own', () => {
 			badLine: 3,
 			reason:
 				"the expected head matches no line of this log (2 intact line(s)): lines were removed from the end, or the head is not this log's (a typo, or another log's head)",
+			headNotFound: true,
 		});
 	});
 
