@@ -25,22 +25,74 @@ export function buckets(start: number, end: number, step: number): number[] {
 }
 const FAST_CALL_BUCKETS = buckets(10, 100, 10);
 
+/**
+ * The metrics Mysten's key server and aggregator both expose under the same names and help
+ * texts (metrics.rs): fetch_key requests, internal errors, the HTTP middleware's duration, count
+ * and in-flight gauge, client SDK versions, and Sui RPC durations. Each binary has its own
+ * duration buckets (fast calls for the key server, network calls for the aggregator).
+ */
+export function sharedServerMetrics(registry: Registry, durationBuckets: number[]) {
+	const registers = [registry];
+	return {
+		requests: new Counter({
+			name: 'total_requests',
+			help: 'Total number of fetch_key requests received',
+			registers,
+		}),
+		errors: new Counter({
+			name: 'internal_errors',
+			help: 'Total number of internal errors by type',
+			labelNames: ['internal_error_type'],
+			registers,
+		}),
+		httpDuration: new Histogram({
+			name: 'http_request_duration_millis',
+			help: 'HTTP request duration in milliseconds',
+			labelNames: ['route', 'status'],
+			buckets: durationBuckets,
+			registers,
+		}),
+		httpRequests: new Counter({
+			name: 'http_requests_total',
+			help: 'Total number of HTTP requests',
+			labelNames: ['route', 'status'],
+			registers,
+		}),
+		inFlight: new Gauge({
+			name: 'http_request_in_flight',
+			help: 'Number of HTTP requests in flight',
+			labelNames: ['route'],
+			registers,
+		}),
+		sdkVersions: new Counter({
+			name: 'client_sdk_version',
+			help: 'Client SDK versions by type seen in requests',
+			labelNames: ['sdk_type', 'version'],
+			registers,
+		}),
+		rpcDuration: new Histogram({
+			name: 'sui_rpc_request_duration_millis',
+			help: 'Sui RPC request duration and status in milliseconds',
+			labelNames: ['method', 'status'],
+			buckets: durationBuckets,
+			registers,
+		}),
+	};
+}
+
 export class KeyServerMetrics {
 	readonly registry = new Registry();
-	readonly requests = new Counter({
-		name: 'total_requests',
-		help: 'Total number of fetch_key requests received',
-		registers: [this.registry],
-	});
+	readonly #shared = sharedServerMetrics(this.registry, FAST_CALL_BUCKETS);
+	readonly requests = this.#shared.requests;
+	readonly errors = this.#shared.errors;
+	readonly httpDuration = this.#shared.httpDuration;
+	readonly httpRequests = this.#shared.httpRequests;
+	readonly inFlight = this.#shared.inFlight;
+	readonly sdkVersions = this.#shared.sdkVersions;
+	readonly rpcDuration = this.#shared.rpcDuration;
 	readonly serviceRequests = new Counter({
 		name: 'service_requests',
 		help: 'Total number of service requests received',
-		registers: [this.registry],
-	});
-	readonly errors = new Counter({
-		name: 'internal_errors',
-		help: 'Total number of internal errors by type',
-		labelNames: ['internal_error_type'],
 		registers: [this.registry],
 	});
 	readonly idsPerRequest = new Histogram({
@@ -61,44 +113,12 @@ export class KeyServerMetrics {
 		buckets: FAST_CALL_BUCKETS,
 		registers: [this.registry],
 	});
-	readonly httpDuration = new Histogram({
-		name: 'http_request_duration_millis',
-		help: 'HTTP request duration in milliseconds',
-		labelNames: ['route', 'status'],
-		buckets: FAST_CALL_BUCKETS,
-		registers: [this.registry],
-	});
-	readonly httpRequests = new Counter({
-		name: 'http_requests_total',
-		help: 'Total number of HTTP requests',
-		labelNames: ['route', 'status'],
-		registers: [this.registry],
-	});
-	readonly inFlight = new Gauge({
-		name: 'http_request_in_flight',
-		help: 'Number of HTTP requests in flight',
-		labelNames: ['route'],
-		registers: [this.registry],
-	});
-	readonly rpcDuration = new Histogram({
-		name: 'sui_rpc_request_duration_millis',
-		help: 'Sui RPC request duration and status in milliseconds',
-		labelNames: ['method', 'status'],
-		buckets: FAST_CALL_BUCKETS,
-		registers: [this.registry],
-	});
 	/** Permissioned mode only: upstream keeps per-package labels out of Open mode (cardinality). */
 	readonly dryRunGasCost = new Histogram({
 		name: 'dry_run_gas_cost_per_package',
 		help: 'Dry run gas cost per package',
 		labelNames: ['package'],
 		buckets: buckets(0, 500_000_000, 5_000_000),
-		registers: [this.registry],
-	});
-	readonly sdkVersions = new Counter({
-		name: 'client_sdk_version',
-		help: 'Client SDK versions by type seen in requests',
-		labelNames: ['sdk_type', 'version'],
 		registers: [this.registry],
 	});
 

@@ -20,7 +20,14 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { parseSerializedSignature } from '@mysten/sui/cryptography';
 import type { CurveBackend } from './curve/curve.js';
-import { BodyDataError, readJson, U16_MAX, U64_MAX, type StructType } from './json-body.js';
+import {
+	BodyDataError,
+	JsonSyntaxError,
+	readJson,
+	U16_MAX,
+	U64_MAX,
+	type StructType,
+} from './json-body.js';
 
 export { BodyDataError, JsonSyntaxError } from './json-body.js';
 
@@ -65,6 +72,45 @@ export function parseFetchKeyBody(body: Uint8Array, curve: PointChecks): FetchKe
 			mvrName: cert['mvr_name'] as string | undefined,
 		},
 	};
+}
+
+/** axum's `json_content_type`: `application/json` or `application/<anything>+json`. */
+export function isJsonContentType(value: string | undefined): boolean {
+	if (value === undefined) return false;
+	const essence = value.split(';', 1)[0]!.trim().toLowerCase();
+	const match = /^application\/([!#$%&'*+.^_`|~0-9a-z-]+)$/.exec(essence);
+	if (!match) return false;
+	const subtype = match[1]!;
+	return subtype === 'json' || subtype.endsWith('+json');
+}
+
+/**
+ * A `POST /v1/fetch_key` body as upstream's axum `Json` extractor takes it, for the key server
+ * and the aggregator alike: the content type (415), the JSON syntax (400) and the request's
+ * shape (422), in that order. A refusal comes back as the status and plain text to answer.
+ */
+export function readFetchKeyRequest(
+	contentType: string | undefined,
+	body: Uint8Array,
+	curve: PointChecks,
+): { request: FetchKeyRequest } | { status: 400 | 415 | 422; text: string } {
+	if (!isJsonContentType(contentType)) {
+		return { status: 415, text: 'Expected request with `Content-Type: application/json`' };
+	}
+	try {
+		return { request: parseFetchKeyBody(body, curve) };
+	} catch (error) {
+		if (error instanceof JsonSyntaxError) {
+			return { status: 400, text: `Failed to parse the request body as JSON: ${error.message}` };
+		}
+		if (error instanceof BodyDataError) {
+			return {
+				status: 422,
+				text: `Failed to deserialize the JSON body into the target type: ${error.message}`,
+			};
+		}
+		throw error;
+	}
 }
 
 /** Same on an already parsed JSON value (tests, callers holding an object). */

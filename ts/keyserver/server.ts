@@ -41,7 +41,10 @@ import {
 	MESSAGES,
 	STATUS_BY_ERROR,
 } from './protocol.js';
-import { BodyDataError, JsonSyntaxError, parseFetchKeyBody } from './request.js';
+import { readFetchKeyRequest } from './request.js';
+
+// Part of this module's public surface since before the fetch_key reading moved to request.ts.
+export { isJsonContentType } from './request.js';
 
 /** Upstream's debug route (server.rs `app`): a committee member's partial public key. */
 const DEBUG_PARTIAL_PK = '/v1/debug/committee_partial_pk';
@@ -231,25 +234,9 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
 	}
 
 	async function fetchKeyRoute(req: IncomingMessage, res: ServerResponse, body: Buffer) {
-		if (!isJsonContentType(req.headers['content-type'])) {
-			return sendText(res, 415, 'Expected request with `Content-Type: application/json`');
-		}
-		let request;
-		try {
-			request = parseFetchKeyBody(body, curve);
-		} catch (error) {
-			if (error instanceof JsonSyntaxError) {
-				return sendText(res, 400, `Failed to parse the request body as JSON: ${error.message}`);
-			}
-			if (error instanceof BodyDataError) {
-				return sendText(
-					res,
-					422,
-					`Failed to deserialize the JSON body into the target type: ${error.message}`,
-				);
-			}
-			throw error;
-		}
+		const read = readFetchKeyRequest(req.headers['content-type'], body, curve);
+		if ('status' in read) return sendText(res, read.status, read.text);
+		const { request } = read;
 		stats.fetchKeyRequests++;
 		metrics?.requests.inc();
 		const outcome = await fetchKey(request, {
@@ -460,16 +447,6 @@ function checkedObjectId(value: string, field: string): string {
 		throw new InvalidInputError(field, `'${value}' is not a Sui object id`);
 	}
 	return objectId;
-}
-
-/** axum's `json_content_type`: `application/json` or `application/<anything>+json`. */
-export function isJsonContentType(value: string | undefined): boolean {
-	if (value === undefined) return false;
-	const essence = value.split(';', 1)[0]!.trim().toLowerCase();
-	const match = /^application\/([!#$%&'*+.^_`|~0-9a-z-]+)$/.exec(essence);
-	if (!match) return false;
-	const subtype = match[1]!;
-	return subtype === 'json' || subtype.endsWith('+json');
 }
 
 function setCommonHeaders(res: ServerResponse): void {

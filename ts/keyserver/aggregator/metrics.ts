@@ -8,9 +8,9 @@
  * `key_server_fetch_duration_millis{key_server_name}`, `expected_key_ids_per_request`,
  * `sui_rpc_request_duration_millis{method,status}`, `uptime{version}`.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Histogram, Registry } from 'prom-client';
 import { KEY_SERVER_VERSION, KEY_SERVER_GIT_VERSION } from '../protocol.js';
-import { buckets } from '../metrics.js';
+import { buckets, sharedServerMetrics } from '../metrics.js';
 
 /** `default_network_call_duration_buckets`. */
 const NETWORK_CALL_BUCKETS = [25, 50, 100, 200, 500, 1000, 2000, 5000, 8000];
@@ -22,42 +22,14 @@ export const normalizeRoute = (path: string): string =>
 
 export class AggregatorMetrics {
 	readonly registry = new Registry();
-	readonly requests = new Counter({
-		name: 'total_requests',
-		help: 'Total number of fetch_key requests received',
-		registers: [this.registry],
-	});
-	readonly errors = new Counter({
-		name: 'internal_errors',
-		help: 'Total number of internal errors by type',
-		labelNames: ['internal_error_type'],
-		registers: [this.registry],
-	});
-	readonly httpDuration = new Histogram({
-		name: 'http_request_duration_millis',
-		help: 'HTTP request duration in milliseconds',
-		labelNames: ['route', 'status'],
-		buckets: NETWORK_CALL_BUCKETS,
-		registers: [this.registry],
-	});
-	readonly httpRequests = new Counter({
-		name: 'http_requests_total',
-		help: 'Total number of HTTP requests',
-		labelNames: ['route', 'status'],
-		registers: [this.registry],
-	});
-	readonly inFlight = new Gauge({
-		name: 'http_request_in_flight',
-		help: 'Number of HTTP requests in flight',
-		labelNames: ['route'],
-		registers: [this.registry],
-	});
-	readonly sdkVersions = new Counter({
-		name: 'client_sdk_version',
-		help: 'Client SDK versions by type seen in requests',
-		labelNames: ['sdk_type', 'version'],
-		registers: [this.registry],
-	});
+	readonly #shared = sharedServerMetrics(this.registry, NETWORK_CALL_BUCKETS);
+	readonly requests = this.#shared.requests;
+	readonly errors = this.#shared.errors;
+	readonly httpDuration = this.#shared.httpDuration;
+	readonly httpRequests = this.#shared.httpRequests;
+	readonly inFlight = this.#shared.inFlight;
+	readonly sdkVersions = this.#shared.sdkVersions;
+	readonly rpcDuration = this.#shared.rpcDuration;
 	readonly upstreamErrors = new Counter({
 		name: 'upstream_key_server_errors',
 		help: 'Errors from upstream key servers by server name and error type',
@@ -75,13 +47,6 @@ export class AggregatorMetrics {
 		name: 'expected_key_ids_per_request',
 		help: 'Number of expected key ids per aggregator request',
 		buckets: buckets(0, 10, 1),
-		registers: [this.registry],
-	});
-	readonly rpcDuration = new Histogram({
-		name: 'sui_rpc_request_duration_millis',
-		help: 'Sui RPC request duration and status in milliseconds',
-		labelNames: ['method', 'status'],
-		buckets: NETWORK_CALL_BUCKETS,
 		registers: [this.registry],
 	});
 

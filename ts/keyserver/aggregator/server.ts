@@ -21,8 +21,7 @@ import type { CurveBackendName } from '../curve/curve.js';
 import { firstHeader, parseSemver } from '../headers.js';
 import type { PackageResolver } from '../packages.js';
 import { KEY_SERVER_GIT_VERSION, KEY_SERVER_VERSION, MESSAGES } from '../protocol.js';
-import { BodyDataError, JsonSyntaxError, parseFetchKeyBody } from '../request.js';
-import { isJsonContentType } from '../server.js';
+import { readFetchKeyRequest } from '../request.js';
 import { validatePtbBase64 } from '../valid-ptb.js';
 import type { AggregatorConfig } from './config.js';
 import { startCurvePool } from './curve-pool.js';
@@ -119,25 +118,9 @@ export async function startAggregator(options: AggregatorOptions): Promise<Runni
 	timer.unref();
 
 	async function fetchKeyRoute(req: IncomingMessage, res: ServerResponse, body: Buffer) {
-		if (!isJsonContentType(req.headers['content-type'])) {
-			return sendText(res, 415, 'Expected request with `Content-Type: application/json`');
-		}
-		let request;
-		try {
-			request = parseFetchKeyBody(body, curve);
-		} catch (error) {
-			if (error instanceof JsonSyntaxError) {
-				return sendText(res, 400, `Failed to parse the request body as JSON: ${error.message}`);
-			}
-			if (error instanceof BodyDataError) {
-				return sendText(
-					res,
-					422,
-					`Failed to deserialize the JSON body into the target type: ${error.message}`,
-				);
-			}
-			throw error;
-		}
+		const read = readFetchKeyRequest(req.headers['content-type'], body, curve);
+		if ('status' in read) return sendText(res, read.status, read.text);
+		const { request } = read;
 		// Counted once the body is a request (upstream: inside the handler, after `Json`).
 		metrics?.requests.inc();
 		const requestId = firstHeader(req.headersDistinct, req.headers, 'request-id') ?? '';

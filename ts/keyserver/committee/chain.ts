@@ -13,6 +13,7 @@
  *   move/committee/sources/committee.move `Committee`).
  */
 import { bcs } from '@mysten/sui/bcs';
+import { equalBytes } from '@noble/curves/utils.js';
 import type { ClientWithCoreApi } from '@mysten/sui/client';
 import { deriveDynamicFieldID, normalizeSuiAddress } from '@mysten/sui/utils';
 import { CommitteeChainError } from '../errors.js';
@@ -190,8 +191,4 @@ async function objectContent(
 	const object = await getObject(client, objectId, what);
 	if (!object.content) throw new CommitteeChainError(`${what} (${objectId}) has no content`);
 	return object.content;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-	return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

@@ -14,6 +14,7 @@
  * Shares stay in memory (worker threads); they are never logged, returned or written.
  */
 import type { ClientWithCoreApi } from '@mysten/sui/client';
+import { equalBytes } from '@noble/curves/utils.js';
 import { KeyServerRequestError } from '../errors.js';
 import { silentLogger, type Logger } from '../../logger.js';
 import { loadCurveBackend } from '../curve/backend.js';
@@ -277,8 +278,4 @@ export async function loadCommitteeMemberKeys(
 			await pending?.keys.close();
 		},
 	};
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-	return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
