@@ -21,6 +21,7 @@ export default {
 		'ts/crypto/node/envelope-stream.ts',
 		'ts/crypto/node/wallet-key.ts',
 		'ts/keyserver/**/*.ts',
+		'ts/vault/**/*.ts',
 	],
 	ignorePatterns: ['move/build', '.localnet', '.audit', 'reports', 'build', 'dist'],
 	concurrency: 2,
