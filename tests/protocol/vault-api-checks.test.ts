@@ -13,6 +13,7 @@ import { DatabaseSync } from 'node:sqlite';
 import type { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
+import type { AuditEntry } from '../../ts/audit/log.js';
 import { HarnessError, InvalidInputError } from '../../ts/errors.js';
 import { toHex } from '../../ts/identity.js';
 import { VaultDatabaseError, VaultIntegrityError } from '../../ts/vault/errors.js';
@@ -363,6 +364,29 @@ describe('readers need a session', () => {
 		expect(error).toMatchObject({ field: 'session' });
 		await writer.close();
 		await vault.close();
+	});
+
+	it('key requests go through the audit recorder and the logger given', async () => {
+		const vault = await createVault();
+		await vault.put('a', bytes('x'));
+		await vault.close();
+		allowEpochs(bed, vault.meta, [0], owner.toSuiAddress());
+		const entries: AuditEntry[] = [];
+		const debug: string[] = [];
+		const reader = await openAs(owner, {
+			audit: {
+				append: async (entry) => {
+					entries.push(entry);
+				},
+			},
+			logger: { info: () => {}, warn: () => {}, debug: (m) => debug.push(m) },
+		});
+		expect(text(await reader.get('a'))).toBe('x');
+		expect(entries).toHaveLength(1);
+		expect(entries[0]).toMatchObject({ outcome: 'granted', address: owner.toSuiAddress() });
+		// batchDecrypt's own line (ts/seal/decrypt.ts), not only the vault's.
+		expect(debug.some((m) => m.startsWith('fetching keys for 1 ids'))).toBe(true);
+		await reader.close();
 	});
 
 	it('a refused key request is not retried (only a reset connection is)', async () => {
