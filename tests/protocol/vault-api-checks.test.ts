@@ -449,10 +449,30 @@ describe('sealed keys in the database', () => {
 		await vault.close();
 		replaceEpoch0Key(await sealedKey(vault.meta, bed.packageId, new Uint8Array(16).fill(9)));
 		allowEpochs(bed, vault.meta, [0], owner.toSuiAddress());
-		const reader = await openAs(owner);
+		// The unsealed bytes as the SDK hands them to the vault (batchDecrypt returns them as is).
+		const seal = await vaultSealFor(bed, owner);
+		const unsealed: Uint8Array[] = [];
+		const sealClient = new Proxy(seal.sealClient, {
+			get(target, prop, receiver) {
+				if (prop === 'decrypt') {
+					return async (...args: Parameters<typeof target.decrypt>) => {
+						const plain = await target.decrypt(...args);
+						unsealed.push(plain);
+						return plain;
+					};
+				}
+				const value = Reflect.get(target, prop, receiver) as unknown;
+				return typeof value === 'function'
+					? (value as (...a: unknown[]) => unknown).bind(target)
+					: value;
+			},
+		});
+		const reader = await openAs(owner, { ...seal, sealClient });
 		const error = await rejection(reader.put('a', bytes('x')));
 		expect(error).toBeInstanceOf(VaultDatabaseError);
 		expect(error).toMatchObject({ problem: 'corrupt' });
+		expect(unsealed).toHaveLength(1);
+		expect(unsealed[0]).toEqual(new Uint8Array(16));
 		expect(reader.cachedEpochs).toBe(0);
 		expect(await reader.has(['a'])).toEqual(new Set());
 		await reader.close();
