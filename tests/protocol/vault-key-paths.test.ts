@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
-import type { SessionKey } from '@mysten/seal';
+import { InvalidParameterError, type SessionKey } from '@mysten/seal';
 import type { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
@@ -411,6 +411,34 @@ describe('key requests and leases', () => {
 		expect(zero(tap.decrypted[0]!)).toBe(false);
 		reader.forgetKeys();
 		expect(zero(tap.decrypted[0]!)).toBe(true);
+		for (const v of [creator, reader]) await v.close();
+	});
+});
+
+describe('options passed on to the key request', () => {
+	it("the vault's retry policy, access log and logger reach the key request", async () => {
+		const creator = await createVault();
+		await creator.put('a', bytes('A'));
+		const slept: number[] = [];
+		const audited: unknown[] = [];
+		const lines: string[] = [];
+		const log = (line: string) => void lines.push(line);
+		const { vault: reader, tap } = await openTapped({
+			retry: {
+				policy: { attempts: 2, baseDelayMs: 7, maxDelayMs: 7 },
+				sleep: async (ms) => void slept.push(ms),
+			},
+			audit: { append: async (entry) => void audited.push(entry) },
+			logger: { info: log, warn: log, debug: log },
+		});
+		// The key servers do not see the object yet, once: the vault's policy retries after 7 ms.
+		tap.failFetch.push(new InvalidParameterError('not visible yet'));
+		expect(text(await reader.get('a'))).toBe('A');
+		expect(tap.fetches).toBe(2);
+		expect(slept).toEqual([7]);
+		expect(audited.length).toBeGreaterThan(0);
+		// batchDecrypt's own line: the vault's logger was passed on.
+		expect(lines.some((line) => /fetching keys for 1 ids/.test(line))).toBe(true);
 		for (const v of [creator, reader]) await v.close();
 	});
 });
