@@ -6,14 +6,7 @@
  * the error mapping is reached through a pool that fails the way `pg` does.
  */
 import { randomBytes } from 'node:crypto';
-import {
-	copyFileSync,
-	existsSync,
-	readdirSync,
-	readFileSync,
-	truncateSync,
-	writeFileSync,
-} from 'node:fs';
+import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,12 +20,7 @@ import { VaultDatabaseError, VaultLockedError } from '../../../ts/vault/errors.j
 import { openPostgresStorage } from '../../../ts/vault/postgres-storage.js';
 import type { SealedRecord } from '../../../ts/vault/record-cipher.js';
 import { mapSqliteError, openSqliteStorage } from '../../../ts/vault/sqlite-storage.js';
-import {
-	VAULT_SCHEMA_VERSION,
-	type EpochRow,
-	type VaultMeta,
-	type VaultStorage,
-} from '../../../ts/vault/storage.js';
+import { VAULT_SCHEMA_VERSION, type EpochRow, type VaultMeta } from '../../../ts/vault/storage.js';
 import { startTestPostgres, type TestPostgres } from '../../support/vault-postgres.js';
 
 function meta(): VaultMeta {
