@@ -573,6 +573,25 @@ describe('PostgreSQL storage edges', () => {
 		});
 	});
 
+	it('several processes preparing a new database at once all succeed (one schema, one version row)', async (ctx) => {
+		if (!server) return ctx.skip();
+		const first = await freshDatabase();
+		const url = (first as unknown as { options: { connectionString: string } }).options
+			.connectionString;
+		const others = Array.from({ length: 5 }, () => {
+			const pool = new pg.Pool({ connectionString: url, max: 1 });
+			pools.push(pool);
+			return pool;
+		});
+		const results = await Promise.allSettled(
+			[first, ...others].map((pool) => openPostgresStorage({ pool, mode: 'create' })),
+		);
+		expect(results.map((r) => r.status)).toEqual(Array(6).fill('fulfilled'));
+		expect((await first.query('SELECT version FROM seal_vault_schema')).rows).toEqual([
+			{ version: VAULT_SCHEMA_VERSION },
+		]);
+	});
+
 	it('a schema older than readable → schema', async (ctx) => {
 		if (!server) return ctx.skip();
 		const pool = await freshDatabase();
