@@ -625,6 +625,44 @@ describe('PostgreSQL storage edges', () => {
 		});
 	});
 
+	it('a put waits for a rotation that is committing, then sees the new epoch (stale-epoch, nothing written)', async (ctx) => {
+		if (!server) return ctx.skip();
+		const pool = await freshDatabase();
+		const storage = await openPostgresStorage({ pool, mode: 'create', lockTimeoutMs: 10_000 });
+		const m = meta();
+		await storage.create(m, epoch(0));
+		const rotation = await pool.connect();
+		try {
+			// What addEpoch does, held open: the vault row locked, the next epoch inserted.
+			await rotation.query('BEGIN');
+			await rotation.query('SELECT 1 FROM seal_vaults WHERE vault_id = $1 FOR UPDATE', [
+				Buffer.from(m.vaultId),
+			]);
+			await rotation.query(
+				`INSERT INTO seal_vault_epochs (vault_id, epoch, sealed_key, members, created_at, prev_hash, commitment, retired, resealing) VALUES ($1, 1, '\\x00', NULL, 1, '\\x00', '\\x00', '[]', '[]')`,
+				[Buffer.from(m.vaultId)],
+			);
+			let settled = false;
+			const put = storage
+				.putRecords(0, [record('late')], 10, absent([record('late')]))
+				.finally(() => {
+					settled = true;
+				});
+			for (let i = 0; i < 200 && !settled; i++) {
+				const { rows } = await pool.query(
+					`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT 1 FROM seal_vaults%FOR SHARE'`,
+				);
+				if (rows.length > 0) break;
+				await new Promise((r) => setTimeout(r, 25));
+			}
+			await rotation.query('COMMIT');
+			expect(await put).toEqual({ ok: false, reason: 'stale-epoch' });
+		} finally {
+			rotation.release();
+		}
+		expect(await storage.hasRecords(['late'])).toEqual(new Set());
+	});
+
 	it('an insert racing another writer of the same id → conflict naming that id only, nothing written', async (ctx) => {
 		if (!server) return ctx.skip();
 		const pool = await freshDatabase();
