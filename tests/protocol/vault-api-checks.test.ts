@@ -10,11 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
-import { InvalidParameterError } from '@mysten/seal';
 import type { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import type { AuditEntry } from '../../ts/audit/log.js';
 import { HarnessError, InvalidInputError } from '../../ts/errors.js';
 import { toHex } from '../../ts/identity.js';
 import { VaultDatabaseError, VaultIntegrityError } from '../../ts/vault/errors.js';
@@ -365,75 +363,6 @@ describe('readers need a session', () => {
 		expect(error).toMatchObject({ field: 'session' });
 		await writer.close();
 		await vault.close();
-	});
-
-	it('key requests go through the audit recorder and the logger given', async () => {
-		const vault = await createVault();
-		await vault.put('a', bytes('x'));
-		await vault.close();
-		allowEpochs(bed, vault.meta, [0], owner.toSuiAddress());
-		const entries: AuditEntry[] = [];
-		const debug: string[] = [];
-		const reader = await openAs(owner, {
-			audit: {
-				append: async (entry) => {
-					entries.push(entry);
-				},
-			},
-			logger: { info: () => {}, warn: () => {}, debug: (m) => debug.push(m) },
-		});
-		expect(text(await reader.get('a'))).toBe('x');
-		expect(entries).toHaveLength(1);
-		expect(entries[0]).toMatchObject({ outcome: 'granted', address: owner.toSuiAddress() });
-		// batchDecrypt's own line (ts/seal/decrypt.ts), not only the vault's.
-		expect(debug.some((m) => m.startsWith('fetching keys for 1 ids'))).toBe(true);
-		await reader.close();
-	});
-
-	/** The owner's Seal options with `fetchKeys` failing with `fail()` while it returns an error. */
-	async function failingFetch(fail: (call: number) => Error | undefined) {
-		const seal = await vaultSealFor(bed, owner);
-		let calls = 0;
-		const sealClient = new Proxy(seal.sealClient, {
-			get(target, prop, receiver) {
-				if (prop === 'fetchKeys') {
-					return async (...args: Parameters<typeof target.fetchKeys>) => {
-						const error = fail(++calls);
-						if (error !== undefined) throw error;
-						return target.fetchKeys(...args);
-					};
-				}
-				const value = Reflect.get(target, prop, receiver) as unknown;
-				return typeof value === 'function'
-					? (value as (...a: unknown[]) => unknown).bind(target)
-					: value;
-			},
-		});
-		return { seal: { ...seal, sealClient }, calls: () => calls };
-	}
-
-	it('the retry options given bound the not-yet-visible retries; a reset connection is retried once', async () => {
-		const vault = await createVault();
-		await vault.put('a', bytes('x'));
-		await vault.close();
-		allowEpochs(bed, vault.meta, [0], owner.toSuiAddress());
-
-		const invisible = await failingFetch(() => new InvalidParameterError());
-		const slow = await openAs(owner, {
-			...invisible.seal,
-			retry: { policy: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 }, sleep: async () => {} },
-		});
-		await expect(slow.get('a')).rejects.toBeInstanceOf(Error);
-		expect(invisible.calls()).toBe(2);
-		await slow.close();
-
-		const reset = await failingFetch((call) =>
-			call === 1 ? Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) : undefined,
-		);
-		const reader = await openAs(owner, reset.seal);
-		expect(text(await reader.get('a'))).toBe('x');
-		expect(reset.calls()).toBe(2);
-		await reader.close();
 	});
 
 	it('a refused key request is not retried (only a reset connection is)', async () => {
