@@ -24,7 +24,7 @@ import type { VaultStorage } from '../../ts/vault/storage.js';
 import { Vault } from '../../ts/vault/vault.js';
 import { randomObjectId } from '../support/offline-sui-registry.js';
 import { startSealTestbed, type SealTestbed } from '../support/seal-testbed.js';
-import { allowEpochs, vaultSealFor } from '../support/vault-helpers.js';
+import { allowEpochs, denyEpochs, vaultSealFor } from '../support/vault-helpers.js';
 
 /** Arrays the real record cipher was handed (keys) or returned (plaintexts), to check zeroing. */
 const seen = vi.hoisted(() => ({ keys: [] as Uint8Array[], plaintexts: [] as Uint8Array[] }));
@@ -93,7 +93,7 @@ async function createVault(): Promise<Vault> {
 async function handle(
 	vault: Vault,
 	override: (storage: VaultStorage) => Partial<VaultStorage> = () => ({}),
-	extra: { session?: false; logger?: { lines: string[] } } = {},
+	extra: { session?: false; logger?: { lines: string[] }; sealed?: Uint8Array[] } = {},
 ): Promise<Vault> {
 	const storage = await openSqliteStorage({ path, mode: 'open' });
 	const replaced: Partial<VaultStorage> = override(storage);
@@ -105,6 +105,23 @@ async function handle(
 		},
 	});
 	const seal = await vaultSealFor(bed, owner);
+	const sealed = extra.sealed;
+	if (sealed) {
+		// Keeps each epoch key the vault hands to Seal (the very array), to check it is zeroed.
+		const client = seal.sealClient;
+		seal.sealClient = new Proxy(client, {
+			get(target, prop) {
+				if (prop === 'encrypt') {
+					return (options: Parameters<typeof client.encrypt>[0]) => {
+						sealed.push(options.data);
+						return target.encrypt(options);
+					};
+				}
+				const value = Reflect.get(target, prop, target) as unknown;
+				return typeof value === 'function' ? value.bind(target) : value;
+			},
+		});
+	}
 	const lines = extra.logger?.lines;
 	const logger = lines
 		? {
@@ -398,6 +415,66 @@ describe('reads remember versions; iterate checks every record', () => {
 	});
 });
 
+describe('rotations lost or failed', () => {
+	it('rotate() that loses to another writer returns that writer’s epoch and zeroes the key it made', async () => {
+		const vault = await createVault();
+		const other = await handle(vault);
+		const keys: Uint8Array[] = [];
+		const rotator = await handle(
+			vault,
+			(storage) => ({
+				addEpoch: async (...args: Parameters<VaultStorage['addEpoch']>) => {
+					await other.rotate();
+					return storage.addEpoch(...args);
+				},
+			}),
+			{ sealed: keys },
+		);
+		expect(await rotator.rotate()).toBe(1);
+		expect(keys).toHaveLength(1);
+		expect(allZero(keys[0]!)).toBe(true);
+		expect((await vault.stats()).currentEpoch).toBe(1);
+		for (const v of [other, rotator, vault]) await v.close();
+	});
+
+	it('a storage failure while adding the epoch is rethrown and the new key zeroed', async () => {
+		const vault = await createVault();
+		const keys: Uint8Array[] = [];
+		const failing = await handle(
+			vault,
+			() => ({
+				addEpoch: async () => {
+					throw new VaultDatabaseError('unavailable', 'the database went away');
+				},
+			}),
+			{ sealed: keys },
+		);
+		await expect(failing.rotate()).rejects.toThrow('the database went away');
+		expect(keys).toHaveLength(1);
+		expect(allZero(keys[0]!)).toBe(true);
+		for (const v of [failing, vault]) await v.close();
+	});
+
+	it('ifAbsent racing a rotation writes under the new epoch', async () => {
+		const vault = await createVault();
+		const other = await handle(vault);
+		let calls = 0;
+		const importer = await handle(vault, (storage) => ({
+			putRecords: async (...args: Parameters<VaultStorage['putRecords']>) => {
+				if (++calls === 1) await other.rotate();
+				return storage.putRecords(...args);
+			},
+		}));
+		expect(await importer.putMany([{ id: 'x', data: bytes('x') }], { ifAbsent: true })).toEqual({
+			epoch: 1,
+			written: ['x'],
+			skipped: [],
+		});
+		expect(text(await vault.get('x'))).toBe('x');
+		for (const v of [other, importer, vault]) await v.close();
+	});
+});
+
 describe('what was decrypted or used ends up zeroed', () => {
 	it('getMany failing on its second record zeroes the first one’s plaintext', async () => {
 		const vault = await createVault();
@@ -430,6 +507,37 @@ describe('what was decrypted or used ends up zeroed', () => {
 		expect(seen.plaintexts).toHaveLength(2);
 		for (const plaintext of seen.plaintexts) expect(allZero(plaintext)).toBe(true);
 		await vault.close();
+	});
+
+	it('keys cached while checking new epochs, and keys held when a fetch is refused, are released', async () => {
+		const vault = await createVault();
+		await vault.put('a', bytes('a'));
+		// The reader checked epoch 0 only; the vault then rotates and writes under epoch 1.
+		const reader = await handle(vault);
+		await vault.rotate();
+		await vault.put('d', bytes('d'));
+		seen.keys.length = 0;
+		expect((await reader.getMany(['a', 'd'])).map(text)).toEqual(['a', 'd']);
+		expect(seen.keys).toHaveLength(2);
+		reader.forgetKeys();
+		for (const key of seen.keys) expect(allZero(key)).toBe(true);
+
+		// Epoch 0 cached, epoch 1 refused by the key servers: the lease on 0 is given back.
+		const stranger = bed.newUser();
+		allowEpochs(bed, vault.meta, [0], stranger.toSuiAddress());
+		const limited = await Vault.open({
+			storage: await openSqliteStorage({ path, mode: 'open' }),
+			...(await vaultSealFor(bed, stranger)),
+			pin: vault.pin,
+		});
+		seen.keys.length = 0;
+		expect(text(await limited.get('a'))).toBe('a');
+		denyEpochs(bed, vault.meta, [1], stranger.toSuiAddress());
+		await expect(limited.getMany(['a', 'd'])).rejects.toThrow();
+		expect(seen.keys).toHaveLength(1);
+		limited.forgetKeys();
+		expect(allZero(seen.keys[0]!)).toBe(true);
+		for (const v of [reader, limited, vault]) await v.close();
 	});
 
 	it('after iterate and forgetKeys, every key the cipher was handed is zeroed', async () => {
