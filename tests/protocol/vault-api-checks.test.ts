@@ -26,6 +26,7 @@ import {
 	type VaultSealOptions,
 } from '../../ts/vault/vault.js';
 import { randomObjectId } from '../support/offline-sui-registry.js';
+import { overriding } from '../support/vault-backends.js';
 import { startSealTestbed, type SealTestbed } from '../support/seal-testbed.js';
 import { allowEpochs, denyEpochs, fetchCounts, vaultSealFor } from '../support/vault-helpers.js';
 
@@ -64,26 +65,16 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 function spyStorage(inner: VaultStorage, hooks: { beforePut?: () => Promise<void> } = {}) {
 	const calls = { close: 0 };
 	let beforePut = hooks.beforePut;
-	const storage = new Proxy(inner, {
-		get(target, prop, receiver) {
-			if (prop === 'close') {
-				return async () => {
-					calls.close++;
-					return target.close();
-				};
-			}
-			if (prop === 'putRecords' && beforePut !== undefined) {
-				return async (...args: Parameters<VaultStorage['putRecords']>) => {
-					const hook = beforePut!;
-					beforePut = undefined;
-					await hook();
-					return target.putRecords(...args);
-				};
-			}
-			const value = Reflect.get(target, prop, receiver) as unknown;
-			return typeof value === 'function'
-				? (value as (...a: unknown[]) => unknown).bind(target)
-				: value;
+	const storage = overriding(inner, {
+		close: async () => {
+			calls.close++;
+			return inner.close();
+		},
+		putRecords: async (...args: Parameters<VaultStorage['putRecords']>) => {
+			const hook = beforePut;
+			beforePut = undefined;
+			await hook?.();
+			return inner.putRecords(...args);
 		},
 	});
 	return { storage, calls };
@@ -428,19 +419,12 @@ describe('sealed keys in the database', () => {
 		// The unsealed bytes as the SDK hands them to the vault (batchDecrypt returns them as is).
 		const seal = await vaultSealFor(bed, owner);
 		const unsealed: Uint8Array[] = [];
-		const sealClient = new Proxy(seal.sealClient, {
-			get(target, prop, receiver) {
-				if (prop === 'decrypt') {
-					return async (...args: Parameters<typeof target.decrypt>) => {
-						const plain = await target.decrypt(...args);
-						unsealed.push(plain);
-						return plain;
-					};
-				}
-				const value = Reflect.get(target, prop, receiver) as unknown;
-				return typeof value === 'function'
-					? (value as (...a: unknown[]) => unknown).bind(target)
-					: value;
+		const client = seal.sealClient;
+		const sealClient = overriding(client, {
+			decrypt: async (...args: Parameters<typeof client.decrypt>) => {
+				const plain = await client.decrypt(...args);
+				unsealed.push(plain);
+				return plain;
 			},
 		});
 		const reader = await openAs(owner, { ...seal, sealClient });

@@ -23,6 +23,7 @@ import { openSqliteStorage } from '../../ts/vault/sqlite-storage.js';
 import type { VaultStorage } from '../../ts/vault/storage.js';
 import { Vault } from '../../ts/vault/vault.js';
 import { randomObjectId } from '../support/offline-sui-registry.js';
+import { overriding } from '../support/vault-backends.js';
 import { startSealTestbed, type SealTestbed } from '../support/seal-testbed.js';
 import { allowEpochs, denyEpochs, vaultSealFor } from '../support/vault-helpers.js';
 
@@ -96,29 +97,16 @@ async function handle(
 	extra: { session?: false; logger?: { lines: string[] }; sealed?: Uint8Array[] } = {},
 ): Promise<Vault> {
 	const storage = await openSqliteStorage({ path, mode: 'open' });
-	const replaced: Partial<VaultStorage> = override(storage);
-	const wrapped = new Proxy(storage, {
-		get(target, prop) {
-			if (prop in replaced) return replaced[prop as keyof VaultStorage];
-			const value = Reflect.get(target, prop, target) as unknown;
-			return typeof value === 'function' ? value.bind(target) : value;
-		},
-	});
+	const wrapped = overriding(storage, override(storage));
 	const seal = await vaultSealFor(bed, owner);
 	const sealed = extra.sealed;
 	if (sealed) {
 		// Keeps each epoch key the vault hands to Seal (the very array), to check it is zeroed.
 		const client = seal.sealClient;
-		seal.sealClient = new Proxy(client, {
-			get(target, prop) {
-				if (prop === 'encrypt') {
-					return (options: Parameters<typeof client.encrypt>[0]) => {
-						sealed.push(options.data);
-						return target.encrypt(options);
-					};
-				}
-				const value = Reflect.get(target, prop, target) as unknown;
-				return typeof value === 'function' ? value.bind(target) : value;
+		seal.sealClient = overriding(client, {
+			encrypt: (options: Parameters<typeof client.encrypt>[0]) => {
+				sealed.push(options.data);
+				return client.encrypt(options);
 			},
 		});
 	}

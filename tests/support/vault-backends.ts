@@ -189,28 +189,37 @@ export interface StorageHooks {
 	beforeAddEpoch?: (call: number) => Promise<void> | void;
 }
 
+/**
+ * `target` with some methods replaced: the replacements are used as given, every other method is
+ * the original bound to `target` (a storage or a Seal client a test needs to watch or break).
+ */
+export function overriding<T extends object>(target: T, overrides: Partial<T>): T {
+	return new Proxy(target, {
+		get(inner, prop) {
+			if (prop in overrides) return overrides[prop as keyof T];
+			const value = Reflect.get(inner, prop, inner) as unknown;
+			return typeof value === 'function' ? (value as () => unknown).bind(inner) : value;
+		},
+	});
+}
+
 /** `storage` with hooks before its writes, to drive races deterministically. */
 export function withHooks(storage: VaultStorage, hooks: StorageHooks): VaultStorage {
 	const calls = { putRecords: 0, addEpoch: 0 };
-	return new Proxy(storage, {
-		get(target, prop) {
-			const value = Reflect.get(target, prop, target) as unknown;
-			if (typeof value !== 'function') return value;
-			const method = (value as (...args: unknown[]) => unknown).bind(target);
-			if (prop === 'putRecords' && hooks.beforePutRecords) {
-				return async (...args: unknown[]) => {
-					await hooks.beforePutRecords!(++calls.putRecords);
-					return method(...args);
-				};
-			}
-			if (prop === 'addEpoch' && hooks.beforeAddEpoch) {
-				return async (...args: unknown[]) => {
-					await hooks.beforeAddEpoch!(++calls.addEpoch);
-					return method(...args);
-				};
-			}
-			return method;
-		},
+	const { beforePutRecords, beforeAddEpoch } = hooks;
+	return overriding(storage, {
+		...(beforePutRecords && {
+			putRecords: async (...args: Parameters<VaultStorage['putRecords']>) => {
+				await beforePutRecords(++calls.putRecords);
+				return storage.putRecords(...args);
+			},
+		}),
+		...(beforeAddEpoch && {
+			addEpoch: async (...args: Parameters<VaultStorage['addEpoch']>) => {
+				await beforeAddEpoch(++calls.addEpoch);
+				return storage.addEpoch(...args);
+			},
+		}),
 	});
 }
 
