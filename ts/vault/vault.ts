@@ -462,17 +462,17 @@ export class Vault {
 	/** Starts a new epoch for later writes; returns its number. */
 	async rotate(): Promise<number> {
 		this.#checkOpen();
-		return (await this.#rotate({})).epoch;
+		return this.#rotate({});
 	}
 
 	/**
-	 * Adds the next epoch, committed to by the current one's key (so only a member can). `mine`
-	 * is false when another writer added that epoch first (then its epoch is returned).
+	 * Adds the next epoch, committed to by the current one's key (so only a member can), and
+	 * returns the newest epoch: this one, or another writer's when it added that epoch first.
 	 */
 	async #rotate(change: {
 		retire?: readonly number[];
 		resealing?: readonly number[];
-	}): Promise<{ epoch: number; mine: boolean }> {
+	}): Promise<number> {
 		const head = await this.#latest();
 		const { row, key } = await this.#newEpoch(
 			head.row.epoch + 1,
@@ -491,7 +491,7 @@ export class Vault {
 				// The cache owns the key from here on.
 				this.#cache.set(row.epoch, key, expiry).release();
 				this.#seal.logger?.info(`vault: epoch ${row.epoch} started`);
-				return { epoch: row.epoch, mine: true };
+				return row.epoch;
 			}
 		} catch (error) {
 			key.fill(0);
@@ -499,7 +499,7 @@ export class Vault {
 		}
 		// Another writer rotated first: use its epoch.
 		key.fill(0);
-		return { epoch: (await this.#latest()).row.epoch, mine: false };
+		return (await this.#latest()).row.epoch;
 	}
 
 	/**
